@@ -1,0 +1,33 @@
+"""An embedded, Logto-like Experience API server for tests and demos.
+
+>>> from logto_dynamic.testing import ExperienceServer, SignInExperience, serve_app
+>>> server = ExperienceServer(SignInExperience(mfa_factors=("Totp",)))
+
+Deliberate simplifications are listed in the docstrings of the handler modules: the TOTP
+QR code is a 1x1 PNG, WebAuthn and the social/SSO connectors are mocks that never verify.
+"""
+
+from __future__ import annotations
+
+from ._errors import LogtoError
+from ._policy import password_issues
+from ._server import ExperienceServer, create_app
+from ._state import Delivery, Outbox, SignInExperience, User
+from ._totp import hotp, new_totp_secret, totp, verify_totp
+from ._uvicorn import serve_app
+
+__all__ = [
+    "Delivery",
+    "ExperienceServer",
+    "LogtoError",
+    "Outbox",
+    "SignInExperience",
+    "User",
+    "create_app",
+    "hotp",
+    "new_totp_secret",
+    "password_issues",
+    "serve_app",
+    "totp",
+    "verify_totp",
+]

@@ -1,0 +1,130 @@
+"""Just enough ASGI plumbing for the embedded server: a parsed request and a response to send."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, unquote
+
+__all__ = ["BodyTooLarge", "Receive", "Request", "Response", "Scope", "Send", "read_request"]
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+JSON_TYPE = "application/json; charset=utf-8"
+TEXT_TYPE = "text/plain; charset=utf-8"
+MAX_BODY_BYTES = 1024 * 1024
+
+
+class BodyTooLarge(Exception):
+    """The request body is larger than :data:`MAX_BODY_BYTES`."""
+
+
+@dataclass
+class Request:
+    """An HTTP request, parsed from an ASGI scope and its body."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    cookies: dict[str, str]
+    body: bytes
+    base_url: str
+
+    @property
+    def content_type(self) -> str:
+        """The media type of the body, lower-cased, without parameters."""
+        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+@dataclass
+class Response:
+    """An HTTP response: status, body bytes and headers (a list, so ``Set-Cookie`` can repeat)."""
+
+    status: int
+    body: bytes = b""
+    headers: list[tuple[str, str]] = field(default_factory=list)
+
+    @classmethod
+    def json(cls, status: int, payload: Any) -> Response:
+        """A JSON response with Logto's content type."""
+        data = json.dumps(payload, separators=(",", ":")).encode()
+        return cls(status, data, [("content-type", JSON_TYPE)])
+
+    @classmethod
+    def text(cls, status: int, text: str) -> Response:
+        """A ``text/plain`` response (Koa's default for bodies like ``Created``)."""
+        return cls(status, text.encode(), [("content-type", TEXT_TYPE)])
+
+    @classmethod
+    def empty(cls, status: int = 204) -> Response:
+        """A response without body and without ``Content-Type``."""
+        return cls(status)
+
+    async def send(self, send: Send) -> None:
+        """Send this response through the ASGI ``send`` callable."""
+        headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in self.headers]
+        headers.append((b"content-length", str(len(self.body)).encode()))
+        headers.append((b"logto-core-request-id", secrets.token_hex(16).encode()))
+        await send({"type": "http.response.start", "status": self.status, "headers": headers})
+        await send({"type": "http.response.body", "body": self.body})
+
+
+def _parse_cookies(header: str) -> dict[str, str]:
+    cookies: dict[str, str] = {}
+    for part in header.split(";"):
+        name, sep, value = part.strip().partition("=")
+        if sep and name:
+            cookies.setdefault(name, unquote(value))
+    return cookies
+
+
+def _base_url(scope: Scope, headers: dict[str, str]) -> str:
+    host = headers.get("host")
+    if not host:
+        server = scope.get("server") or ("127.0.0.1", 80)
+        host = f"{server[0]}:{server[1]}"
+    return f"{scope.get('scheme', 'http')}://{host}"
+
+
+async def read_request(scope: Scope, receive: Receive) -> Request | None:
+    """Read the whole request; ``None`` if the client went away.
+
+    Raises :class:`BodyTooLarge` past :data:`MAX_BODY_BYTES`.
+    """
+    headers: dict[str, str] = {}
+    for raw_name, raw_value in scope.get("headers", []):
+        name = raw_name.decode("latin-1").lower()
+        value = raw_value.decode("latin-1")
+        if name == "cookie" and name in headers:
+            value = f"{headers[name]}; {value}"
+        headers[name] = value
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise BodyTooLarge(size)
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    query_string = scope.get("query_string", b"").decode("latin-1")
+    return Request(
+        method=scope["method"].upper(),
+        path=scope["path"],
+        query=dict(parse_qsl(query_string, keep_blank_values=True)),
+        headers=headers,
+        cookies=_parse_cookies(headers.get("cookie", "")),
+        body=b"".join(chunks),
+        base_url=_base_url(scope, headers),
+    )

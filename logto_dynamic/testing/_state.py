@@ -1,0 +1,200 @@
+"""In-memory state of the embedded server: settings, users, interactions and the code outbox."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import string
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+__all__ = [
+    "Delivery",
+    "Interaction",
+    "Outbox",
+    "SignInExperience",
+    "User",
+    "UserStore",
+    "VerificationRecord",
+    "new_id",
+]
+
+MfaPolicy = Literal["UserControlled", "Mandatory"]
+SignInMode = Literal["SignInAndRegister", "SignIn", "Register"]
+
+_ID_ALPHABET = string.ascii_lowercase + string.digits
+
+
+def new_id(length: int = 21) -> str:
+    """A random lower-case id like Logto's (``vjlpbt7m9l5i6jt1jzzk0``)."""
+    return "".join(secrets.choice(_ID_ALPHABET) for _ in range(length))
+
+
+def _digest(password: str, salt: str) -> str:
+    return hashlib.pbkdf2_hmac("sha256", password.encode(), salt.encode(), 1000).hex()
+
+
+@dataclass(frozen=True)
+class SignInExperience:
+    """Sign-in experience settings; switch them to exercise Logto's 403/422 answers.
+
+    >>> SignInExperience(sign_in_mode="SignIn", mfa_factors=("Totp",), mfa_policy="Mandatory")
+    ... # doctest: +ELLIPSIS
+    SignInExperience(sign_in_mode='SignIn', ...)
+    """
+
+    sign_in_mode: SignInMode = "SignInAndRegister"
+    sign_in_identifiers: tuple[str, ...] = ("username", "email", "phone")
+    password_min_length: int = 8
+    mfa_factors: tuple[str, ...] = ()
+    mfa_policy: MfaPolicy = "UserControlled"
+    verification_code_connector: bool = True
+    social_connectors: tuple[str, ...] = ()
+    sso_connectors: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    seed_users: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass
+class User:
+    """A user account (the password is kept only as a salted digest)."""
+
+    id: str
+    username: str | None = None
+    primary_email: str | None = None
+    primary_phone: str | None = None
+    password_digest: str | None = None
+    salt: str = field(default_factory=lambda: secrets.token_hex(8))
+    totp_secret: str | None = None
+    backup_codes: list[str] = field(default_factory=list)
+    mfa_skipped: bool = False
+
+    def set_password(self, password: str) -> None:
+        """Store a new password digest."""
+        self.password_digest = _digest(password, self.salt)
+
+    def check_password(self, password: str) -> bool:
+        """Whether ``password`` is this user's password."""
+        return self.password_digest is not None and secrets.compare_digest(
+            self.password_digest, _digest(password, self.salt)
+        )
+
+    @property
+    def has_mfa(self) -> bool:
+        """Whether any MFA factor is bound."""
+        return self.totp_secret is not None or bool(self.backup_codes)
+
+
+class UserStore:
+    """Users by id, with look-ups by identifier."""
+
+    def __init__(self) -> None:
+        self.by_id: dict[str, User] = {}
+
+    def find(self, kind: str, value: str) -> User | None:
+        """The user whose ``kind`` (username | email | phone) identifier is ``value``."""
+        for user in self.by_id.values():
+            if kind == "username" and user.username == value:
+                return user
+            if kind == "email" and user.primary_email is not None:
+                if user.primary_email.lower() == value.lower():
+                    return user
+            if kind == "phone" and user.primary_phone == value:
+                return user
+        return None
+
+    def create(self, **fields: Any) -> User:
+        """Create and store a user; ``password=`` is digested."""
+        password = fields.pop("password", None)
+        user = User(id=new_id(12), **fields)
+        if password is not None:
+            user.set_password(password)
+        self.by_id[user.id] = user
+        return user
+
+
+@dataclass
+class VerificationRecord:
+    """One verification record of an interaction (Password, EmailVerificationCode, Totp, ...)."""
+
+    id: str
+    type: str
+    verified: bool = False
+    identifier: dict[str, str] | None = None
+    user_id: str | None = None
+    secret: str | None = None  # code, TOTP secret or pending password; never sent back
+    codes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Interaction:
+    """One OIDC interaction (keyed by the ``_interaction`` cookie) and its experience state."""
+
+    uid: str
+    app_id: str
+    redirect_uri: str
+    state: str | None = None
+    event: str | None = None
+    records: dict[str, VerificationRecord] = field(default_factory=dict)
+    user_id: str | None = None
+    profile: dict[str, Any] = field(default_factory=dict)
+    new_password: str | None = None
+    mfa_verified: bool = False
+    mfa_skipped: bool = False
+    pending_totp: str | None = None
+    pending_backup_codes: list[str] = field(default_factory=list)
+    submitted: bool = False
+
+    def reset(self, event: str) -> None:
+        """Start over with ``event``; Logto clears all data on InitInteraction."""
+        self.event = event
+        self.records.clear()
+        self.user_id = None
+        self.profile.clear()
+        self.new_password = None
+        self.mfa_verified = self.mfa_skipped = False
+        self.pending_totp = None
+        self.pending_backup_codes = []
+        self.submitted = False
+
+    def add(self, record_type: str, **fields: Any) -> VerificationRecord:
+        """Add a new verification record."""
+        record = VerificationRecord(id=new_id(), type=record_type, **fields)
+        self.records[record.id] = record
+        return record
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A verification code "sent" to an email address or phone number."""
+
+    to: str
+    code: str
+    event: str
+
+
+class Outbox:
+    """Where verification codes go instead of email/SMS; inspect it in tests.
+
+    >>> outbox = Outbox()
+    >>> outbox.deliver("a@b.com", "123456", "SignIn")
+    >>> outbox.last_code("A@b.com")
+    '123456'
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.deliveries: list[Delivery] = []
+
+    def deliver(self, to: str, code: str, event: str) -> None:
+        """Record a delivery."""
+        with self._lock:
+            self.deliveries.append(Delivery(to, code, event))
+
+    def last_code(self, to: str) -> str:
+        """The most recent code sent to ``to``; raises ``LookupError`` if none was."""
+        with self._lock:
+            for delivery in reversed(self.deliveries):
+                if delivery.to.lower() == to.lower():
+                    return delivery.code
+        raise LookupError(f"no verification code was sent to {to!r}")
