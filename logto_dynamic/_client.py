@@ -1,0 +1,259 @@
+"""``Client`` and ``AsyncClient``: two thin shells around one sans-I/O core."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from types import TracebackType
+from typing import Any, Generic, TypeVar
+
+import httpx
+
+from logto_dynamic._config import (
+    DEFAULT_TIMEOUT,
+    USE_CLIENT_DEFAULT,
+    ValidateTypes,
+    to_policy,
+)
+from logto_dynamic._core import ClientCore
+from logto_dynamic._exceptions import map_transport_errors
+from logto_dynamic._operations import Operation
+from logto_dynamic._results import Result
+from logto_dynamic._spec import Spec, SpecSource, load_spec, spec_url_for_server
+
+__all__ = ["AsyncClient", "Client", "Operations"]
+
+HttpT = TypeVar("HttpT", httpx.Client, httpx.AsyncClient)
+
+
+class Operations:
+    """``client.ops.<Name>(...)``: one callable per operation, any case or word style.
+
+    ``dir(client.ops)`` lists the operationIds; ``help(client.ops.IdentifyUser)`` shows the
+    operation's summary, parameters and responses. Unknown names raise
+    :class:`UnknownOperationError`, which is also an ``AttributeError``.
+    """
+
+    def __init__(self, client: _BaseClient[Any]) -> None:
+        self._client = client
+        self._callables: dict[str, Callable[..., Any]] = {}
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        op = self._client.spec.operation(name)
+        found = self._callables.get(op.operation_id)
+        if found is None:
+            found = self._callables[op.operation_id] = _bind(self._client, op)
+        return found
+
+    __getitem__ = __getattr__
+
+    def __dir__(self) -> list[str]:
+        return self._client.spec.index.ids
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._client.spec.index.ids)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._client.spec.index
+
+    def __repr__(self) -> str:
+        return f"<Operations: {len(self._client.spec.index)} operations>"
+
+
+def _bind(client: _BaseClient[Any], op: Operation) -> Callable[..., Any]:
+    def call(
+        body: Any = None,
+        *,
+        path: Mapping[str, Any] | None = None,
+        query: Mapping[str, Any] | None = None,
+        headers: Mapping[str, Any] | None = None,
+        validate: ValidateTypes | None = None,
+        timeout: Any = USE_CLIENT_DEFAULT,
+        raise_for_status: bool | None = None,
+    ) -> Any:
+        return client.call(
+            op,
+            body,
+            path=path,
+            query=query,
+            headers=headers,
+            validate=validate,
+            timeout=timeout,
+            raise_for_status=raise_for_status,
+        )
+
+    call.__name__ = call.__qualname__ = op.operation_id
+    call.__doc__ = op.docstring
+    return call
+
+
+class _BaseClient(Generic[HttpT]):
+    """What both clients share: the spec, the core, the httpx client, ``ops``."""
+
+    _http_class: type[HttpT]
+
+    def __init__(
+        self,
+        base_url: str | None = None,
+        *,
+        spec: SpecSource = None,
+        validate: ValidateTypes = "strict",
+        raise_for_status: bool = True,
+        http: HttpT | None = None,
+        timeout: Any = DEFAULT_TIMEOUT,
+        **http_kwargs: Any,
+    ) -> None:
+        self._spec = load_spec(spec)
+        self._core = ClientCore(
+            self._spec,
+            base_url,
+            policy=to_policy(validate),
+            raise_for_status=raise_for_status,
+        )
+        if http is not None and http_kwargs:
+            raise TypeError("pass either http= or httpx keyword arguments, not both")
+        self._owns_http = http is None
+        self._http: HttpT = http if http is not None else self._http_class(
+            timeout=timeout, **http_kwargs
+        )
+        self.ops = Operations(self)
+
+    @classmethod
+    def from_server(cls, base_url: str, **kwargs: Any) -> Any:
+        """A client for the document a live server publishes at
+        ``{base_url}/api/.well-known/experience.openapi.json`` (fetched once, cached)."""
+        return cls(base_url, spec=load_spec(spec_url_for_server(base_url)), **kwargs)
+
+    @property
+    def spec(self) -> Spec:
+        """The loaded document (shared with every other client that loaded it)."""
+        return self._spec
+
+    @property
+    def http(self) -> HttpT:
+        """The underlying httpx client (its cookie jar carries the interaction)."""
+        return self._http
+
+    @property
+    def base_url(self) -> str:
+        """The URL operation paths are appended to."""
+        return self._core.base_url
+
+    @property
+    def cookies(self) -> httpx.Cookies:
+        """The client's cookie jar."""
+        return self._http.cookies
+
+    def operation(self, name: str) -> Operation:
+        """Describe an operation: method, path, parameters, schemas, responses, docstring."""
+        return self._spec.operation(name)
+
+    def call(self, operation: str | Operation, body: Any = None, **kwargs: Any) -> Any:
+        raise NotImplementedError  # pragma: no cover - defined by the shells
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.base_url} {self._spec!r}>"
+
+
+class Client(_BaseClient[httpx.Client]):
+    """A synchronous client. One instance is one cookie jar, so one sign-in interaction.
+
+    >>> with Client("http://localhost:3001") as client:               # doctest: +SKIP
+    ...     client.call("InitInteraction", {"interactionEvent": "SignIn"})
+    """
+
+    _http_class = httpx.Client
+
+    def call(  # type: ignore[override]
+        self,
+        operation: str | Operation,
+        body: Any = None,
+        *,
+        path: Mapping[str, Any] | None = None,
+        query: Mapping[str, Any] | None = None,
+        headers: Mapping[str, Any] | None = None,
+        validate: ValidateTypes | None = None,
+        timeout: Any = USE_CLIENT_DEFAULT,
+        raise_for_status: bool | None = None,
+    ) -> Result:
+        """Call an operation by name; see :class:`AsyncClient.call` for the arguments."""
+        prepared = self._core.prepare(
+            operation, body, path=path, query=query, headers=headers,
+            validate=validate, timeout=timeout, raise_for_status=raise_for_status,
+        )
+        request = self._http.build_request(**prepared.request_kwargs)
+        with map_transport_errors(prepared.operation.operation_id):
+            response = self._http.send(request)
+        return self._core.finish(prepared, response)
+
+    def close(self) -> None:
+        """Close the httpx client if this client created it."""
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class AsyncClient(_BaseClient[httpx.AsyncClient]):
+    """The asyncio twin of :class:`Client`, on the same core.
+
+    >>> async with AsyncClient("http://localhost:3001") as client:    # doctest: +SKIP
+    ...     await client.ops.InitInteraction({"interactionEvent": "SignIn"})
+    """
+
+    _http_class = httpx.AsyncClient
+
+    async def call(  # type: ignore[override]
+        self,
+        operation: str | Operation,
+        body: Any = None,
+        *,
+        path: Mapping[str, Any] | None = None,
+        query: Mapping[str, Any] | None = None,
+        headers: Mapping[str, Any] | None = None,
+        validate: ValidateTypes | None = None,
+        timeout: Any = USE_CLIENT_DEFAULT,
+        raise_for_status: bool | None = None,
+    ) -> Result:
+        """Call an operation by name (exact operationId, or any case / word style).
+
+        ``body`` is the JSON body (plain dicts and lists); ``path``, ``query`` and
+        ``headers`` map parameter names to values. ``validate`` overrides the client's
+        policy for this call. Invalid requests raise :class:`RequestValidationError` and are
+        not sent; 4xx/5xx answers raise :class:`ApiError` subclasses unless
+        ``raise_for_status=False``.
+        """
+        prepared = self._core.prepare(
+            operation, body, path=path, query=query, headers=headers,
+            validate=validate, timeout=timeout, raise_for_status=raise_for_status,
+        )
+        request = self._http.build_request(**prepared.request_kwargs)
+        with map_transport_errors(prepared.operation.operation_id):
+            response = await self._http.send(request)
+        return self._core.finish(prepared, response)
+
+    async def aclose(self) -> None:
+        """Close the httpx client if this client created it."""
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()

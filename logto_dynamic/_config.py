@@ -1,0 +1,80 @@
+"""Configuration: validation policy, defaults and the "use the client's setting" sentinel."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Final
+
+import httpx
+
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "USE_CLIENT_DEFAULT",
+    "Mode",
+    "ValidationPolicy",
+    "ValidateTypes",
+    "to_policy",
+]
+
+
+class Mode(enum.StrEnum):
+    """What to do with a message that does not match the document."""
+
+    STRICT = "strict"  #: raise
+    WARN = "warn"  #: log through ``logging`` and attach the violations to the result
+    OFF = "off"  #: do not validate at all
+
+
+@dataclass(frozen=True, slots=True)
+class ValidationPolicy:
+    """Separate settings for requests (before sending) and responses (on arrival).
+
+    >>> ValidationPolicy(request="strict", response="warn")
+    ValidationPolicy(request=<Mode.STRICT: 'strict'>, response=<Mode.WARN: 'warn'>)
+    """
+
+    request: Mode = Mode.STRICT
+    response: Mode = Mode.STRICT
+
+    def __init__(self, request: Mode | str = Mode.STRICT, response: Mode | str = Mode.STRICT):
+        object.__setattr__(self, "request", _mode(request))
+        object.__setattr__(self, "response", _mode(response))
+
+
+ValidateTypes = Mode | str | ValidationPolicy
+
+
+class _UseClientDefault:
+    """Sentinel: 'not given on this call, use the client's setting'."""
+
+    _instance: _UseClientDefault | None = None
+
+    def __new__(cls) -> _UseClientDefault:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "USE_CLIENT_DEFAULT"
+
+
+USE_CLIENT_DEFAULT: Final = _UseClientDefault()
+DEFAULT_TIMEOUT: Final = httpx.Timeout(10.0)
+
+
+def _mode(value: Mode | str) -> Mode:
+    try:
+        return Mode(value)
+    except ValueError:
+        raise ValueError(
+            f"validation mode {value!r} is not one of 'strict', 'warn', 'off'"
+        ) from None
+
+
+def to_policy(value: ValidateTypes) -> ValidationPolicy:
+    """Accept ``"strict" | "warn" | "off"``, a :class:`Mode` or a :class:`ValidationPolicy`."""
+    if isinstance(value, ValidationPolicy):
+        return value
+    mode = _mode(value)
+    return ValidationPolicy(mode, mode)

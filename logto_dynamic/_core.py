@@ -1,0 +1,252 @@
+"""The sans-I/O core shared by :class:`Client` and :class:`AsyncClient`.
+
+``prepare()`` turns a call into validated ``httpx.Client.build_request`` arguments (or raises
+before anything is sent); ``finish()`` turns an ``httpx.Response`` into a :class:`Result` (or
+raises). Neither does I/O: the two clients differ only in how they send.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from logto_dynamic._config import (
+    USE_CLIENT_DEFAULT,
+    Mode,
+    ValidateTypes,
+    ValidationPolicy,
+    to_policy,
+)
+from logto_dynamic._exceptions import (
+    RequestValidationError,
+    ResponseValidationError,
+    api_error_for,
+)
+from logto_dynamic._operations import Operation, is_json_media
+from logto_dynamic._params import encode_path, encode_query, header_value
+from logto_dynamic._response import decode_body
+from logto_dynamic._results import Result
+from logto_dynamic._spec import Spec
+from logto_dynamic._validation import UNSET, Violation
+
+__all__ = ["ClientCore", "PreparedCall"]
+
+logger = logging.getLogger("logto_dynamic")
+
+_TEMPLATE = re.compile(r"\{([^{}]+)\}")
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedCall:
+    """A validated call, ready for ``build_request(**request_kwargs)``."""
+
+    operation: Operation
+    policy: ValidationPolicy
+    raise_for_status: bool
+    request_kwargs: dict[str, Any]
+    violations: tuple[Violation, ...] = ()
+
+
+class ClientCore:
+    """Index, request building, validation and response handling: everything but sending."""
+
+    def __init__(
+        self,
+        spec: Spec,
+        base_url: str | None,
+        *,
+        policy: ValidationPolicy,
+        raise_for_status: bool,
+    ) -> None:
+        self.spec = spec
+        self.policy = policy
+        self.raise_for_status = raise_for_status
+        self.base_url = _join_base(base_url, spec)
+
+    def prepare(
+        self,
+        operation: str | Operation,
+        body: Any = None,
+        *,
+        path: Mapping[str, Any] | None = None,
+        query: Mapping[str, Any] | None = None,
+        headers: Mapping[str, Any] | None = None,
+        validate: ValidateTypes | None = None,
+        timeout: Any = USE_CLIENT_DEFAULT,
+        raise_for_status: bool | None = None,
+    ) -> PreparedCall:
+        """Validate a call and build its request arguments; raise before sending if invalid."""
+        op = operation if isinstance(operation, Operation) else self.spec.operation(operation)
+        policy = self.policy if validate is None else to_policy(validate)
+        body_value = UNSET if body is None else body
+        violations: list[Violation] = []
+        if policy.request is not Mode.OFF:
+            violations = self.spec.check_request(
+                op, body=body_value, path_params=path, query=query, headers=headers
+            )
+            if violations and policy.request is Mode.STRICT:
+                raise RequestValidationError(op.operation_id, violations)
+            if violations:
+                _warn(op, "request", violations)
+        url = self._url(op, path or {})
+        kwargs: dict[str, Any] = {
+            "method": op.method,
+            "url": url,
+            "timeout": httpx.USE_CLIENT_DEFAULT if timeout is USE_CLIENT_DEFAULT else timeout,
+        }
+        params = self._query(op, query)
+        if params:
+            kwargs["params"] = params
+        out_headers = self._headers(op, headers)
+        if body_value is not UNSET:
+            self._body(op, body_value, kwargs, out_headers)
+        if out_headers:
+            kwargs["headers"] = out_headers
+        return PreparedCall(
+            operation=op,
+            policy=policy,
+            raise_for_status=(
+                self.raise_for_status if raise_for_status is None else raise_for_status
+            ),
+            request_kwargs=kwargs,
+            violations=tuple(violations),
+        )
+
+    def finish(self, prepared: PreparedCall, response: httpx.Response) -> Result:
+        """Decode and validate an answer; raise ApiError / ResponseValidationError as due."""
+        op = prepared.operation
+        content = response.content
+        content_type = response.headers.get("content-type")
+        data, problem = decode_body(content_type, content)
+        found: list[Violation] = []
+        if prepared.policy.response is not Mode.OFF:
+            if problem is not None:
+                found = [problem]
+            else:
+                found = self.spec.validators.check_response(
+                    op, response.status_code, content_type, data, has_body=bool(content)
+                )
+        logger.debug("%s %s -> %s (%s)", op.method, op.path, response.status_code, op.operation_id)
+        result = Result(
+            status_code=response.status_code,
+            data=data,
+            headers=response.headers,
+            http=response,
+            operation=op,
+            violations=prepared.violations + tuple(found),
+        )
+        if found and prepared.policy.response is Mode.WARN:
+            _warn(op, "response", found)
+        if response.status_code >= 400 and prepared.raise_for_status:
+            raise api_error_for(result)
+        if found and prepared.policy.response is Mode.STRICT:
+            raise ResponseValidationError(op.operation_id, found, result)
+        return result
+
+    # -- request pieces ---------------------------------------------------------------------
+
+    def _url(self, op: Operation, values: Mapping[str, Any]) -> str:
+        params = {p.name: p for p in op.parameters if p.location == "path"}
+
+        def fill(m: re.Match[str]) -> str:
+            name = m.group(1)
+            if name not in values or values[name] is None:
+                raise RequestValidationError(
+                    op.operation_id,
+                    [Violation("path", (), "required",
+                               f"required path parameter {name!r} is missing", name)],
+                )
+            param = params.get(name)
+            if param is None:
+                from urllib.parse import quote
+
+                return quote(str(values[name]), safe="")
+            return encode_path(param, values[name])
+
+        return self.base_url + _TEMPLATE.sub(fill, op.path)
+
+    @staticmethod
+    def _query(op: Operation, values: Mapping[str, Any] | None) -> list[tuple[str, str]]:
+        if not values:
+            return []
+        declared = {p.name: p for p in op.parameters if p.location == "query"}
+        pairs: list[tuple[str, str]] = []
+        for name, value in values.items():
+            if value is None:
+                continue
+            param = declared.get(name)
+            if param is None:  # not documented: passed through as given
+                items = value if isinstance(value, list | tuple) else [value]
+                pairs += [(name, str(v)) for v in items]
+            else:
+                pairs += encode_query(param, value)
+        return pairs
+
+    @staticmethod
+    def _headers(op: Operation, values: Mapping[str, Any] | None) -> dict[str, str]:
+        if not values:
+            return {}
+        declared = {p.name.lower(): p for p in op.parameters if p.location == "header"}
+        out: dict[str, str] = {}
+        for name, value in values.items():
+            if value is None:
+                continue
+            param = declared.get(name.lower())
+            out[name] = header_value(param, value) if param is not None else str(value)
+        return out
+
+    @staticmethod
+    def _body(op: Operation, body: Any, kwargs: dict[str, Any], headers: dict[str, str]) -> None:
+        media = op.request_media_type or "application/json"
+        if is_json_media(media):
+            try:
+                kwargs["content"] = json.dumps(
+                    body, ensure_ascii=False, allow_nan=False, separators=(",", ":")
+                ).encode("utf-8")
+            except (TypeError, ValueError, RecursionError) as exc:
+                raise RequestValidationError(
+                    op.operation_id,
+                    [Violation("body", (), "json", f"the body cannot be sent as JSON: "
+                               f"{type(exc).__name__}: {str(exc)[:120]}")],
+                ) from None
+            headers.setdefault("Content-Type", media)
+        elif media == "multipart/form-data" and isinstance(body, Mapping):
+            files: dict[str, Any] = {}
+            data: dict[str, Any] = {}
+            for key, value in body.items():
+                if isinstance(value, bytes | bytearray | tuple) or hasattr(value, "read"):
+                    files[key] = value
+                else:
+                    data[key] = value
+            kwargs["files"] = files or None
+            kwargs["data"] = data or None
+        elif media == "application/x-www-form-urlencoded" and isinstance(body, Mapping):
+            kwargs["data"] = body
+        else:
+            kwargs["content"] = body if isinstance(body, bytes | str) else str(body)
+            headers.setdefault("Content-Type", media)
+
+
+def _warn(op: Operation, direction: str, violations: list[Violation]) -> None:
+    logger.warning(
+        "%s: %d %s violation(s): %s",
+        op.operation_id,
+        len(violations),
+        direction,
+        "; ".join(str(v) for v in violations[:5]),
+    )
+
+
+def _join_base(base_url: str | None, spec: Spec) -> str:
+    """The URL operation paths are appended to: the caller's origin plus the server base path."""
+    if base_url is None:
+        base_url = spec.server_url()
+    base_url = base_url.rstrip("/")
+    has_path = "://" in base_url and "/" in base_url.split("://", 1)[1]
+    return base_url if has_path else base_url + spec.base_path

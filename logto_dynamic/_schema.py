@@ -1,0 +1,162 @@
+"""Schemas of the document turned into compiled JSON Schema validators.
+
+OpenAPI 3.0 schemas are translated to JSON Schema draft 4 (``nullable`` becomes a ``null``
+type, ``readOnly``/``writeOnly`` properties stop being required in the direction where they
+are not sent); OpenAPI 3.1 schemas are JSON Schema 2020-12 already. Local ``$ref``s are
+inlined so a validation never looks anything up; recursive schemas keep their references
+and resolve them through a ``referencing`` registry. jsonschema is imported only when the
+first validator is compiled.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from logto_dynamic._refs import resolve_pointer
+
+if TYPE_CHECKING:
+    from jsonschema.protocols import Validator
+
+__all__ = ["SECRET_MARK", "compile_schema", "inline_refs", "is_zod_email", "to_json_schema"]
+
+SECRET_MARK = "x-logto-secret"
+DOCUMENT_URI = "urn:logto-dynamic:document"
+
+# zod 3's email check (what Logto's `z.string().email()` runs), so the client refuses exactly
+# the addresses the server refuses.
+_ZOD_EMAIL = re.compile(
+    r"^(?!\.)(?!.*\.\.)([A-Z0-9_'+\-\.]*)[A-Z0-9_+-]@([A-Z0-9][A-Z0-9\-]*\.)+[A-Z]{2,}$",
+    re.IGNORECASE,
+)
+
+
+def is_zod_email(value: object) -> bool:
+    """Format check for ``email``; non-strings pass (``type`` judges those)."""
+    return not isinstance(value, str) or _ZOD_EMAIL.match(value) is not None
+
+
+class _Cycle(Exception):
+    pass
+
+
+def inline_refs(document: Mapping[str, Any], schema: Any) -> tuple[Any, bool]:
+    """Return a copy of ``schema`` with local ``$ref``s replaced by their targets.
+
+    The second value is False when the schema is recursive; the copy then keeps its refs.
+    """
+
+    def walk(node: Any, stack: tuple[str, ...]) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#"):
+                if ref in stack:
+                    raise _Cycle(ref)
+                target = walk(resolve_pointer(document, ref), (*stack, ref))
+                # OAS 3.0: siblings of $ref are ignored, except our own vendor markers.
+                extras = {k: v for k, v in node.items() if k.startswith("x-")}
+                if extras and isinstance(target, dict):
+                    return {**target, **extras}
+                return target
+            return {k: walk(v, stack) for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v, stack) for v in node]
+        return node
+
+    try:
+        return walk(schema, ()), True
+    except _Cycle:
+        return copy.deepcopy(schema), False
+
+
+def to_json_schema(schema: Any, *, direction: str) -> Any:
+    """Translate an OpenAPI 3.0 schema object to JSON Schema draft 4.
+
+    ``direction`` is ``"request"`` or ``"response"``: ``readOnly`` properties are not required
+    in requests and ``writeOnly`` ones are not required in responses.
+    """
+    skip = "readOnly" if direction == "request" else "writeOnly"
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        if not isinstance(node, dict):
+            return node
+        out = {k: walk(v) for k, v in node.items()}
+        if out.pop("nullable", False) is True:
+            kind = out.get("type")
+            if isinstance(kind, str):
+                out["type"] = [kind, "null"]
+                if isinstance(out.get("enum"), list) and None not in out["enum"]:
+                    out["enum"] = [*out["enum"], None]
+            elif kind is None:
+                out = {"anyOf": [out, {"type": "null"}]}
+        props = out.get("properties")
+        required = out.get("required")
+        if isinstance(props, dict) and isinstance(required, list):
+            hidden = {
+                name
+                for name, sub in props.items()
+                if isinstance(sub, dict) and sub.get(skip) is True
+            }
+            if hidden:
+                out["required"] = [r for r in required if r not in hidden]
+                if not out["required"]:
+                    del out["required"]
+        return out
+
+    return walk(schema)
+
+
+def _format_checker() -> Any:
+    from jsonschema import FormatChecker
+
+    checker = FormatChecker(formats=())
+    checker.checks("email")(is_zod_email)
+    return checker
+
+
+_CHECKER: Any = None
+
+
+def compile_schema(
+    document: Mapping[str, Any],
+    pointer: str,
+    *,
+    version: str,
+    direction: str,
+    cache: dict[str, Any] | None = None,
+) -> Validator:
+    """Compile the schema at ``pointer`` (``#/paths/...``) into a jsonschema validator.
+
+    ``cache`` (one per document) keeps the translated document that recursive schemas use.
+    """
+    global _CHECKER
+    from jsonschema import Draft4Validator, Draft202012Validator
+
+    if _CHECKER is None:
+        _CHECKER = _format_checker()
+    schema = resolve_pointer(document, pointer)
+    inlined, complete = inline_refs(document, schema)
+    oas30 = version.startswith("3.0")
+    cls: Any = Draft4Validator if oas30 else Draft202012Validator
+    if complete:
+        final = to_json_schema(inlined, direction=direction) if oas30 else inlined
+        return cls(final, format_checker=_CHECKER)  # type: ignore[no-any-return]
+    # Recursive schema: keep the refs and resolve them in a (translated) copy of the document.
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT4, DRAFT202012
+
+    cache = {} if cache is None else cache
+    translated = cache.get(direction)
+    if translated is None:
+        translated = to_json_schema(document, direction=direction) if oas30 else document
+        cache[direction] = translated
+    spec = DRAFT4 if oas30 else DRAFT202012
+    registry: Any = Registry().with_resource(
+        DOCUMENT_URI, Resource.from_contents(translated, default_specification=spec)
+    )
+    root = {"$ref": DOCUMENT_URI + pointer}
+    return cls(root, registry=registry, format_checker=_CHECKER)  # type: ignore[no-any-return]
