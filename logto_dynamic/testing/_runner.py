@@ -137,4 +137,5 @@ def describe(outcome: Outcome) -> str:
         check = "violations: " + "; ".join(str(v) for v in outcome.violations[:3])
     else:
         check = "valid"
-    return f"  {verdict} {outcome.operation:<38} {outcome.method:<4} {outcome.path} -> {status} [{check}]"
+    where = f"{outcome.method:<4} {outcome.path}"
+    return f"  {verdict} {outcome.operation:<38} {where} -> {status} [{check}]"
