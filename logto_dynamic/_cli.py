@@ -53,6 +53,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = func(args)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # e.g. `logto-dynamic ops | head`
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     return int(code or 0)
 
 

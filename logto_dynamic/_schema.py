@@ -20,7 +20,15 @@ from logto_dynamic._refs import resolve_pointer
 if TYPE_CHECKING:
     from jsonschema.protocols import Validator
 
-__all__ = ["SECRET_MARK", "compile_schema", "inline_refs", "is_zod_email", "to_json_schema"]
+__all__ = [
+    "SECRET_MARK",
+    "compile_schema",
+    "ecma_pattern",
+    "inline_refs",
+    "is_zod_email",
+    "to_json_schema",
+    "translate_patterns",
+]
 
 SECRET_MARK = "x-logto-secret"
 DOCUMENT_URI = "urn:logto-dynamic:document"
@@ -69,6 +77,29 @@ def inline_refs(document: Mapping[str, Any], schema: Any) -> tuple[Any, bool]:
         return walk(schema, ()), True
     except _Cycle:
         return copy.deepcopy(schema), False
+
+
+def ecma_pattern(pattern: str) -> str:
+    """Make Python's ``re`` read an ECMA-262 pattern the way JavaScript does.
+
+    ``\\w``, ``\\d`` and ``\\b`` are ASCII-only in JavaScript (``(?a)``), and a final ``$``
+    matches only at the very end (Python's also matches before a trailing newline).
+    """
+    if pattern.endswith("$") and not pattern.endswith("\\$"):
+        pattern = pattern[:-1] + r"\Z"
+    return pattern if pattern.startswith("(?a)") else "(?a)" + pattern
+
+
+def translate_patterns(schema: Any) -> Any:
+    """Apply :func:`ecma_pattern` to every ``pattern`` of a schema (returns a copy)."""
+    if isinstance(schema, list):
+        return [translate_patterns(v) for v in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {k: translate_patterns(v) for k, v in schema.items()}
+    if isinstance(out.get("pattern"), str):
+        out["pattern"] = ecma_pattern(out["pattern"])
+    return out
 
 
 def to_json_schema(schema: Any, *, direction: str) -> Any:
@@ -144,7 +175,7 @@ def compile_schema(
     cls: Any = Draft4Validator if oas30 else Draft202012Validator
     if complete:
         final = to_json_schema(inlined, direction=direction) if oas30 else inlined
-        return cls(final, format_checker=_CHECKER)  # type: ignore[no-any-return]
+        return cls(translate_patterns(final), format_checker=_CHECKER)  # type: ignore[no-any-return]
     # Recursive schema: keep the refs and resolve them in a (translated) copy of the document.
     from referencing import Registry, Resource
     from referencing.jsonschema import DRAFT4, DRAFT202012
@@ -152,7 +183,9 @@ def compile_schema(
     cache = {} if cache is None else cache
     translated = cache.get(direction)
     if translated is None:
-        translated = to_json_schema(document, direction=direction) if oas30 else document
+        translated = translate_patterns(
+            to_json_schema(document, direction=direction) if oas30 else document
+        )
         cache[direction] = translated
     spec = DRAFT4 if oas30 else DRAFT202012
     registry: Any = Registry().with_resource(

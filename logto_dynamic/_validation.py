@@ -134,7 +134,7 @@ def _message(err: JsonSchemaError, secret: bool) -> str:
     if kw == "maxLength" and isinstance(inst, str):
         return f"expected at most {val} character(s), got {len(inst)}"
     if kw == "pattern":
-        return f"{shown} does not match the pattern {val!r}"
+        return f"{shown} does not match the pattern {_display_pattern(val)!r}"
     if kw == "format":
         return f"{shown} is not a valid {val}"
     if kw == "oneOf":
@@ -147,6 +147,15 @@ def _message(err: JsonSchemaError, secret: bool) -> str:
     if isinstance(inst, str | int | float | bool) or inst is None:
         return text.replace(repr(inst), shown) if repr(inst) in text else text
     return text.replace(repr(inst), _json_type(inst)) if len(text) < 400 else f"fails {kw}"
+
+
+def _display_pattern(pattern: Any) -> Any:
+    """The pattern as the document wrote it (undo :func:`~logto_dynamic._schema.ecma_pattern`)."""
+    if not isinstance(pattern, str):
+        return pattern
+    if pattern.startswith("(?a)"):
+        pattern = pattern[4:]
+    return pattern[:-2] + "$" if pattern.endswith("\\Z") else pattern
 
 
 def _discriminated(err: JsonSchemaError) -> list[JsonSchemaError] | tuple[str, Any] | None:
