@@ -1,0 +1,230 @@
+"""TOTP (RFC 6238 vectors) and the MFA operations of the embedded server."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from conftest import AUTH_QUERY, SEED_USER
+
+from logto_dynamic.testing import (
+    ExperienceServer,
+    SignInExperience,
+    hotp,
+    new_totp_secret,
+    totp,
+    verify_totp,
+)
+
+RFC_SECRET = b"12345678901234567890"
+
+
+@pytest.mark.parametrize(
+    ("at", "code"),
+    [  # RFC 6238 appendix B, SHA1 column
+        (59, "94287082"),
+        (1111111109, "07081804"),
+        (1111111111, "14050471"),
+        (1234567890, "89005924"),
+        (2000000000, "69279037"),
+        (20000000000, "65353130"),
+    ],
+)
+def test_rfc6238_sha1_vectors(at: int, code: str) -> None:
+    assert totp(RFC_SECRET, at=at, digits=8) == code
+
+
+def test_rfc4226_hotp_vectors() -> None:
+    expected = ["755224", "287082", "359152", "969429", "338314"]
+    assert [hotp(RFC_SECRET, i) for i in range(5)] == expected
+
+
+def test_base32_secret_and_window() -> None:
+    secret = base64.b32encode(RFC_SECRET).decode().rstrip("=").lower()
+    assert totp(secret, at=59, digits=8) == "94287082"
+    now = 1_700_000_000.0
+    code = totp(secret, at=now)
+    assert verify_totp(secret, code, at=now)
+    assert verify_totp(secret, code, at=now + 30) and verify_totp(secret, code, at=now - 30)
+    assert not verify_totp(secret, code, at=now + 90)
+    assert not verify_totp(secret, "12345", at=now) and not verify_totp(secret, "abcdef", at=now)
+
+
+def test_new_secret_is_unpadded_base32_of_20_bytes() -> None:
+    secret = new_totp_secret()
+    assert len(secret) == 32 and secret == secret.upper() and "=" not in secret
+    assert len(base64.b32decode(secret)) == 20
+
+
+# -- the MFA operations --------------------------------------------------------------------
+
+
+
+@contextlib.asynccontextmanager
+async def _signed_in(
+    factors: tuple[str, ...] = ("Totp", "BackupCode"), policy: Any = "UserControlled"
+) -> AsyncIterator[tuple[ExperienceServer, httpx.AsyncClient]]:
+    server = ExperienceServer(
+        SignInExperience(seed_users=(SEED_USER,), mfa_factors=factors, mfa_policy=policy)
+    )
+    transport = httpx.ASGITransport(app=server)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+        await _identify(http)
+        yield server, http
+
+
+async def _identify(http: httpx.AsyncClient) -> None:
+    await http.get("/oidc/auth", params=AUTH_QUERY)
+    await http.put("/api/experience", json={"interactionEvent": "SignIn"})
+    verified = await http.post(
+        "/api/experience/verification/password",
+        json={"identifier": {"type": "username", "value": SEED_USER[0]}, "password": SEED_USER[1]},
+    )
+    assert (await http.post("/api/experience/identification", json=verified.json())).status_code \
+        == 204
+
+
+@pytest.fixture
+async def mfa() -> AsyncIterator[tuple[ExperienceServer, httpx.AsyncClient]]:
+    async with _signed_in() as pair:
+        yield pair
+
+
+def _code(response: httpx.Response) -> tuple[int, str | None]:
+    body = response.json() if response.content else {}
+    return response.status_code, body.get("code") if isinstance(body, dict) else None
+
+
+async def _bind_totp(http: httpx.AsyncClient) -> str:
+    created = await http.post("/api/experience/verification/totp/secret")
+    assert created.status_code == 200
+    data = created.json()
+    assert data["secretQrCode"].startswith("data:image/png;base64,")
+    assert len(base64.b32decode(data["secret"])) == 20
+    bad = await http.post(
+        "/api/experience/verification/totp/verify",
+        json={"code": "000000" if totp(data["secret"]) != "000000" else "111111",
+              "verificationId": data["verificationId"]},
+    )
+    assert _code(bad) == (400, "session.mfa.invalid_totp_code")
+    unverified = await http.post(
+        "/api/experience/profile/mfa",
+        json={"type": "Totp", "verificationId": data["verificationId"]},
+    )
+    assert _code(unverified) == (400, "session.verification_failed")
+    verified = await http.post(
+        "/api/experience/verification/totp/verify",
+        json={"code": totp(data["secret"]), "verificationId": data["verificationId"]},
+    )
+    assert verified.json() == {"verificationId": data["verificationId"]}
+    bound = await http.post(
+        "/api/experience/profile/mfa",
+        json={"type": "Totp", "verificationId": data["verificationId"]},
+    )
+    assert bound.status_code == 204
+    return str(data["secret"])
+
+
+@pytest.mark.anyio
+async def test_totp_bind_then_require_on_next_sign_in(
+    mfa: tuple[ExperienceServer, httpx.AsyncClient],
+) -> None:
+    server, http = mfa
+    assert _code(await http.post("/api/experience/submit")) == (422, "user.missing_mfa")
+    secret = await _bind_totp(http)
+    assert (await http.post("/api/experience/submit")).status_code == 200
+    await _identify(http)
+    forbidden = await http.post("/api/experience/submit")
+    assert _code(forbidden) == (403, "session.mfa.require_mfa_verification")
+    profile = await http.post("/api/experience/profile", json={"type": "username", "value": "x"})
+    assert _code(profile) == (403, "session.mfa.require_mfa_verification")
+    skip = await http.post("/api/experience/profile/mfa/mfa-skipped")
+    assert _code(skip) == (403, "session.mfa.require_mfa_verification")
+    verify = await http.post(
+        "/api/experience/verification/totp/verify", json={"code": totp(secret, at=time.time())}
+    )
+    assert verify.status_code == 200
+    assert (await http.post("/api/experience/submit")).status_code == 200
+
+
+@pytest.mark.anyio
+async def test_backup_codes(mfa: tuple[ExperienceServer, httpx.AsyncClient]) -> None:
+    server, http = mfa
+    generated = await http.post("/api/experience/verification/backup-code/generate")
+    data = generated.json()
+    assert len(data["codes"]) == 10
+    alone = await http.post(
+        "/api/experience/profile/mfa",
+        json={"type": "BackupCode", "verificationId": data["verificationId"]},
+    )
+    assert _code(alone) == (422, "session.mfa.backup_code_can_not_be_alone")
+    await _bind_totp(http)
+    both = await http.post(
+        "/api/experience/profile/mfa",
+        json={"type": "BackupCode", "verificationId": data["verificationId"]},
+    )
+    assert both.status_code == 204
+    assert (await http.post("/api/experience/submit")).status_code == 200
+    await _identify(http)
+    wrong = await http.post("/api/experience/verification/backup-code/verify", json={"code": "x"})
+    assert _code(wrong) == (400, "session.mfa.invalid_backup_code")
+    used = await http.post(
+        "/api/experience/verification/backup-code/verify", json={"code": data["codes"][0]}
+    )
+    assert used.status_code == 200
+    assert (await http.post("/api/experience/submit")).status_code == 200
+
+
+@pytest.mark.anyio
+async def test_skip_mfa_when_user_controlled(
+    mfa: tuple[ExperienceServer, httpx.AsyncClient],
+) -> None:
+    _, http = mfa
+    assert (await http.post("/api/experience/profile/mfa/mfa-skipped")).status_code == 204
+    assert (await http.post("/api/experience/submit")).status_code == 200
+
+
+@pytest.mark.anyio
+async def test_mandatory_mfa_cannot_be_skipped() -> None:
+    async with _signed_in(("Totp",), "Mandatory") as (_, http):
+        skip = await http.post("/api/experience/profile/mfa/mfa-skipped")
+        assert _code(skip) == (422, "session.mfa.mfa_policy_not_user_controlled")
+        missing = await http.post("/api/experience/submit")
+        assert _code(missing) == (422, "user.missing_mfa")
+        assert missing.json()["data"] == {"availableFactors": ["Totp"], "skippable": False}
+
+
+@pytest.mark.anyio
+async def test_factor_not_enabled_and_unidentified() -> None:
+    async with _signed_in(factors=()) as (_, http):
+        secret = await http.post("/api/experience/verification/totp/secret")
+        assert _code(secret) == (400, "session.mfa.mfa_factor_not_enabled")
+        bind = await http.post("/api/experience/profile/mfa", json={"type": "Totp",
+                                                                    "verificationId": "nope"})
+        assert _code(bind) == (400, "session.mfa.mfa_factor_not_enabled")
+        await http.put("/api/experience", json={"interactionEvent": "SignIn"})
+        unidentified = await http.post("/api/experience/verification/backup-code/generate")
+        assert _code(unidentified) == (404, "session.identifier_not_found")
+
+
+@pytest.mark.anyio
+async def test_webauthn_is_routed_but_never_verifies() -> None:
+    async with _signed_in(("WebAuthn",)) as (_, http):
+        created = await http.post("/api/experience/verification/web-authn/registration")
+        assert created.status_code == 200
+        options = created.json()["registrationOptions"]
+        assert options["pubKeyCredParams"][0] == {"type": "public-key", "alg": -7}
+        payload = {"type": "WebAuthn", "id": "i", "rawId": "r", "clientExtensionResults": {},
+                   "response": {"clientDataJSON": "c", "attestationObject": "a"}}
+        verify = await http.post(
+            "/api/experience/verification/web-authn/registration/verify",
+            json={"verificationId": created.json()["verificationId"], "payload": payload},
+        )
+        assert _code(verify) == (400, "session.mfa.webauthn_verification_failed")
+        auth = await http.post("/api/experience/verification/web-authn/authentication")
+        assert _code(auth) == (400, "session.mfa.webauthn_verification_not_found")
