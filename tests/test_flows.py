@@ -1,0 +1,118 @@
+"""The demo flows over loopback through ``Client`` and ``AsyncClient``, checked against the spec."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import anyio
+import pytest
+
+from logto_dynamic import AsyncClient, Client, load_spec
+from logto_dynamic.testing import ExperienceServer, serve_app
+from logto_dynamic.testing._flows import FLOWS, Account, Call, Outcome
+from logto_dynamic.testing._runner import arun_flow, describe, run_flow
+
+Results = tuple[list[bool], list[Outcome]]
+
+
+def _sync(server: ExperienceServer, base_url: str, account: Account) -> Results:
+    outcomes: list[Outcome] = []
+    with Client(base_url) as client:
+        oks = [run_flow(client, flow(server, account), outcomes.append) for _, flow in FLOWS]
+    return oks, outcomes
+
+
+def _async(server: ExperienceServer, base_url: str, account: Account) -> Results:
+    async def main() -> Results:
+        outcomes: list[Outcome] = []
+        async with AsyncClient(base_url) as client:
+            oks = [
+                await arun_flow(client, flow(server, account), outcomes.append)
+                for _, flow in FLOWS
+            ]
+        return oks, outcomes
+
+    return anyio.run(main)
+
+
+DRIVERS: dict[str, Callable[[ExperienceServer, str, Account], Results]] = {
+    "Client": _sync,
+    "AsyncClient": _async,
+}
+
+
+@pytest.fixture(scope="module", params=sorted(DRIVERS))
+def flow_run(request: pytest.FixtureRequest) -> Iterator[tuple[Account, Results]]:
+    """All flows, run once per driver against a fresh loopback server (stopped afterwards)."""
+    server = ExperienceServer()
+    account = Account()
+    with serve_app(server) as base_url:
+        yield account, DRIVERS[request.param](server, base_url, account)
+
+
+def test_every_flow_behaves_as_expected(flow_run: tuple[Account, Results]) -> None:
+    _, (oks, outcomes) = flow_run
+    assert oks == [True] * len(FLOWS), "\n".join(describe(o) for o in outcomes)
+    operations = {o.operation for o in outcomes}
+    assert {"IdentifyUser", "BindMfaVerification", "ResetUserPassword"} <= operations
+    statuses = {(o.operation, o.status) for o in outcomes}
+    assert ("IdentifyUser", 201) in statuses and ("IdentifyUser", 204) in statuses
+    assert ("CreatePasswordVerification", 422) in statuses
+
+
+def test_server_responses_match_the_bundled_spec(flow_run: tuple[Account, Results]) -> None:
+    """Every answer the server gave in the flows is valid for the document: no drift."""
+    spec = load_spec()
+    _, (_, outcomes) = flow_run
+    checked = 0
+    for outcome in outcomes:
+        if not isinstance(outcome.step, Call):
+            continue
+        assert outcome.http is not None
+        op = spec.operation(outcome.step.operation)
+        found = spec.check_response(
+            op, outcome.status, outcome.http.headers.get("content-type"), outcome.http.content
+        )
+        assert found == [], f"{op.operation_id} {outcome.status}: {found}"
+        checked += 1
+    assert checked >= 30
+
+
+def test_report_lines_never_show_secrets(flow_run: tuple[Account, Results]) -> None:
+    account, (_, outcomes) = flow_run
+    text = "\n".join(describe(o) for o in outcomes)
+    assert account.totp_secret
+    for secret in (account.password, account.new_password, account.totp_secret):
+        assert secret not in text
+    for outcome in outcomes:
+        if isinstance(outcome.step, Call) and isinstance(outcome.step.body, dict):
+            code = outcome.step.body.get("code")
+            if isinstance(code, str):
+                assert code not in text
+
+
+def test_demo_command_runs_green_without_leaking_secrets() -> None:
+    from logto_dynamic.testing._demo import PROXY_TITLE, run_demo
+
+    lines: list[str] = []
+    assert run_demo(echo=lines.append) == 0
+    text = "\n".join(lines)
+    assert "summary: " in text and PROXY_TITLE in text
+    assert "UnprocessableEntityError" in text and "session.invalid_credentials" in text
+    account = Account()
+    assert account.password not in text and account.new_password not in text
+
+
+def test_cli_registers_serve_and_demo() -> None:
+    from logto_dynamic.testing._cli import register
+
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers())
+    args: Any = parser.parse_args(["serve", "--port", "0", "--seed-user", "bob:Pw-1234567"])
+    assert args.seed_user == [("bob", "Pw-1234567")] and args.host == "127.0.0.1"
+    assert callable(args.func)
+    assert callable(parser.parse_args(["demo"]).func)
+    with pytest.raises(SystemExit):
+        parser.parse_args(["serve", "--seed-user", "no-colon"])
