@@ -1,0 +1,308 @@
+"""Validate raw HTTP traffic (bytes in) against the document: for proxies, HAR files, tests.
+
+>>> v = TrafficValidator()                                             # doctest: +SKIP
+>>> req = v.validate_request("PUT", "/api/experience", {"content-type": "application/json"},
+...                          b'{"interactionEvent": "SignIn"}')
+>>> v.validate_response(req, 204, [], b"").ok
+True
+
+Query strings, headers, cookies and path variables are decoded per their parameter style and
+schema before they are checked; bodies are parsed by their content type. Nothing here raises
+on bad traffic: every problem is a :class:`~logto_dynamic.Violation` in the report. Messages
+come from the engine, which never repeats the value of a secret field.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from logto_dynamic._operations import Operation, is_json_media
+from logto_dynamic._params import (
+    decode_cookies,
+    decode_headers,
+    decode_path_params,
+    decode_query,
+    parse_cookie_header,
+)
+from logto_dynamic._response import decode_body, media_type_of
+from logto_dynamic._spec import Spec, SpecSource, load_spec
+from logto_dynamic._validation import UNSET, Violation, media_matches, select_response
+
+__all__ = ["DEFAULT_VALIDATE_LIMIT", "HeaderInput", "TrafficReport", "TrafficValidator"]
+
+#: JSON bodies larger than this are not schema-validated (see :class:`TrafficValidator`).
+DEFAULT_VALIDATE_LIMIT = 256 * 1024
+
+HeaderInput = Mapping[str, str] | Iterable[tuple[str | bytes, str | bytes]]
+
+_MAX_PATH_SHOWN = 120
+
+
+@dataclass
+class TrafficReport:
+    """What one request or response looked like to the document."""
+
+    direction: str  # "request" | "response"
+    method: str
+    path: str  # the URL path as sent (no query)
+    operation: Operation | None
+    path_params: dict[str, str] = field(default_factory=dict)
+    violations: list[Violation] = field(default_factory=list)
+    status: int | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing violates the document."""
+        return not self.violations
+
+    @property
+    def operation_id(self) -> str | None:
+        """The matched operationId, if any."""
+        return self.operation.operation_id if self.operation is not None else None
+
+    @property
+    def path_template(self) -> str | None:
+        """The documented path (``/api/x/{id}``) rather than the concrete one."""
+        return self.operation.path if self.operation is not None else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready form: no bodies, no header values, no parameter values."""
+        return {
+            "direction": self.direction,
+            "operation": self.operation_id,
+            "method": self.method,
+            "path": self.path_template or _short(self.path),
+            "status": self.status,
+            "ok": self.ok,
+            "violations": [v.to_dict() for v in self.violations],
+            "notes": list(self.notes),
+        }
+
+
+def normalize_headers(headers: HeaderInput | None) -> list[tuple[str, str]]:
+    """A mapping or pairs (str or bytes) → ``[(lower-case name, value), ...]`` in order."""
+    if headers is None:
+        return []
+    items: Iterable[tuple[Any, Any]]
+    if isinstance(headers, Mapping):
+        multi = getattr(headers, "multi_items", None)
+        items = multi() if callable(multi) else headers.items()
+    else:
+        items = headers
+    out: list[tuple[str, str]] = []
+    for key, value in items:
+        k = key.decode("latin-1") if isinstance(key, bytes | bytearray) else str(key)
+        v = value.decode("latin-1") if isinstance(value, bytes | bytearray) else str(value)
+        out.append((k.lower(), v))
+    return out
+
+
+def _header(headers: list[tuple[str, str]], name: str) -> str | None:
+    for key, value in headers:
+        if key == name:
+            return value
+    return None
+
+
+def _short(path: str) -> str:
+    return path if len(path) <= _MAX_PATH_SHOWN else path[: _MAX_PATH_SHOWN - 3] + "..."
+
+
+def _json_problem(media: str, exc: Exception) -> Violation:
+    if isinstance(exc, json.JSONDecodeError):
+        detail = f"{exc.msg} at line {exc.lineno} column {exc.colno}"
+    else:
+        detail = "the bytes are not valid UTF-8"
+    return Violation("body", (), "json", f"the {media} body is not valid JSON: {detail}")
+
+
+class TrafficValidator:
+    """Check raw requests and responses against a document.
+
+    ``spec`` is anything :func:`~logto_dynamic.load_spec` takes (the bundled document by
+    default). ``validate_limit``: JSON bodies over this many bytes are not schema-validated
+    (status and content type still are) and the report carries a note saying so, so one huge
+    body cannot stall a proxy.
+    """
+
+    def __init__(self, spec: SpecSource = None, *, validate_limit: int = DEFAULT_VALIDATE_LIMIT):
+        self.spec: Spec = load_spec(spec)
+        self.validate_limit = validate_limit
+        self._api_prefix = self.spec.base_path + _common_prefix(
+            [op.path for op in self.spec.index]
+        )
+
+    @property
+    def api_prefix(self) -> str:
+        """The server base path plus the path prefix every operation shares."""
+        return self._api_prefix
+
+    def is_api_path(self, path: str) -> bool:
+        """Whether a URL path belongs to the API at all (``/sign-in``, assets: no)."""
+        prefix = self._api_prefix
+        return not prefix or path == prefix or path.startswith(prefix.rstrip("/") + "/")
+
+    # -- requests -------------------------------------------------------------------------
+
+    def validate_request(
+        self, method: str, url: str, headers: HeaderInput | None = None, body: bytes = b""
+    ) -> TrafficReport:
+        """Match and check one raw request (``url`` absolute or ``/path?query``)."""
+        parts = urlsplit(url)
+        path = parts.path or "/"
+        method = method.upper()
+        report = TrafficReport("request", method, path, None)
+        matched = self.spec.match(method, path)
+        if matched is None:
+            report.violations.append(self._undocumented(method, path))
+            return report
+        op, raw_params = matched
+        report.operation, report.path_params = op, raw_params
+        doc = self.spec.document
+        pairs = normalize_headers(headers)
+        query = decode_query(op.parameters, parse_qsl(parts.query, keep_blank_values=True), doc)
+        header_values = decode_headers(op.parameters, pairs, doc)
+        cookies = decode_cookies(
+            op.parameters, parse_cookie_header([v for k, v in pairs if k == "cookie"]), doc
+        )
+        path_values = decode_path_params(op.parameters, raw_params, doc)
+        data, media, problems = self._request_body(op, _header(pairs, "content-type"), body)
+        report.violations += problems
+        skipped = data is _SKIPPED or data is _NOT_DECODED
+        if data is _SKIPPED and not problems:
+            report.notes.append(
+                f"request body of {len(body)} bytes not validated "
+                f"(over the {self.validate_limit}-byte validation limit)"
+            )
+        found = self.spec.check_request(
+            op, body=UNSET if skipped else data, path_params=path_values, query=query,
+            headers=header_values, cookies=cookies, media_type=media,
+        )
+        if skipped:  # a body was sent, just not checked: it is not missing
+            found = [v for v in found if not (v.location == "body" and v.keyword == "required")]
+        report.violations += found
+        return report
+
+    def _undocumented(self, method: str, path: str) -> Violation:
+        base = self.spec.base_path
+        methods: list[str] = []
+        if not base:
+            methods = self.spec.index.methods_for(path)
+        elif path == base or path.startswith(base + "/"):
+            methods = self.spec.index.methods_for(path[len(base) :] or "/")
+        if methods:
+            message = (f"method {method} is not allowed for {_short(path)} "
+                       f"(documented: {', '.join(methods)})")
+        else:
+            message = f"no documented operation for {method} {_short(path)}"
+        return Violation("operation", (), "undocumented", message)
+
+    def _request_body(
+        self, op: Operation, content_type: str | None, body: bytes
+    ) -> tuple[Any, str | None, list[Violation]]:
+        """(decoded body | UNSET | _SKIPPED | _NOT_DECODED, documented media type, problems).
+
+        _SKIPPED: a body was sent but is not checked (too big, undecodable, wrong type);
+        _NOT_DECODED: a documented non-JSON body (form, multipart), not decoded here.
+        """
+        if not body:
+            return UNSET, None, []
+        if not op.request_content:
+            return body, None, []  # check_body says "takes no request body"
+        media = media_type_of(content_type)
+        documented = media_matches(op.request_content, media) if media else None
+        if documented is None:
+            allowed = ", ".join(op.request_content)
+            return _SKIPPED, None, [Violation(
+                "content-type", (), "content-type",
+                f"request content type {media or 'none'!r} is not documented "
+                f"(documented: {allowed})",
+            )]
+        if not is_json_media(media):
+            return _NOT_DECODED, documented, []  # form and multipart bodies: not decoded
+        if len(body) > self.validate_limit:
+            return _SKIPPED, documented, []
+        try:
+            return json.loads(body), documented, []
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            return _SKIPPED, documented, [_json_problem(media, exc)]
+
+    # -- responses ------------------------------------------------------------------------
+
+    def validate_response(
+        self,
+        request: TrafficReport | tuple[str, str] | Mapping[str, str],
+        status: int,
+        headers: HeaderInput | None = None,
+        body: bytes = b"",
+    ) -> TrafficReport:
+        """Check one raw response to a request (its report, ``(method, url)`` or a dict)."""
+        if not isinstance(request, TrafficReport):
+            if isinstance(request, Mapping):
+                method, url = request["method"], request["url"]
+            else:
+                method, url = request
+            request = self.validate_request(method, url, [], b"")
+        report = TrafficReport(
+            "response", request.method, request.path, request.operation,
+            dict(request.path_params), status=status,
+        )
+        op = request.operation
+        if op is None:
+            report.notes.append("response not validated: the request matched no operation")
+            return report
+        pairs = normalize_headers(headers)
+        content_type = _header(pairs, "content-type")
+        media = media_type_of(content_type)
+        if body and is_json_media(media) and len(body) > self.validate_limit:
+            report.notes.append(
+                f"response body of {len(body)} bytes not validated "
+                f"(over the {self.validate_limit}-byte validation limit)"
+            )
+            spec = select_response(op, status)
+            if spec is None or media_matches(spec.content, media) is None:
+                report.violations += self.spec.validators.check_response(
+                    op, status, content_type, None, has_body=True
+                )
+            return report
+        data, problem = decode_body(content_type, body)
+        if problem is not None:
+            report.violations.append(problem)
+            spec = select_response(op, status)
+            if spec is None:
+                report.violations += self.spec.validators.check_response(
+                    op, status, content_type, None, has_body=True
+                )
+            return report
+        report.violations += self.spec.validators.check_response(
+            op, status, content_type, data, has_body=bool(body)
+        )
+        return report
+
+
+class _Skipped:
+    def __repr__(self) -> str:
+        return "SKIPPED"
+
+
+_SKIPPED: Any = _Skipped()
+_NOT_DECODED: Any = _Skipped()
+
+
+def _common_prefix(paths: list[str]) -> str:
+    """The longest whole-segment, template-free path prefix shared by every path."""
+    if not paths:
+        return ""
+    split = [p.strip("/").split("/") for p in paths]
+    common: list[str] = []
+    for parts in zip(*split, strict=False):
+        first = parts[0]
+        if "{" in first or any(p != first for p in parts):
+            break
+        common.append(first)
+    return "/" + "/".join(common) if common else ""
