@@ -9,12 +9,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from logto_dynamic._dialect import NormalizationReport
 from logto_dynamic._exceptions import (
     DuplicateOperationError,
     QuarantinedOperationError,
     SpecError,
     SpecLoadError,
 )
+from logto_dynamic._lint import LintReport, operation_problems
 from logto_dynamic._loader import (
     WELL_KNOWN_PATH,
     bundled_spec_path,
@@ -39,7 +41,14 @@ class Spec:
     '/api/experience/identification'
     """
 
-    def __init__(self, document: Mapping[str, Any], *, origin: str = "<dict>") -> None:
+    def __init__(
+        self,
+        document: Mapping[str, Any],
+        *,
+        origin: str = "<dict>",
+        normalization: NormalizationReport | None = None,
+        tolerant: bool = False,
+    ) -> None:
         version = str(document.get("openapi", ""))
         if not version.startswith(("3.0", "3.1")):
             raise SpecError(f"{origin}: only OpenAPI 3.0 and 3.1 documents are supported "
@@ -47,41 +56,91 @@ class Spec:
         self.document: Mapping[str, Any] = document
         self.origin = origin
         self.version = version
+        #: What the Logto dialect normalisation rewrote (empty when it was not applied).
+        self.normalization = normalization if normalization is not None else (
+            NormalizationReport()
+        )
         #: operationId -> problems, for operations set aside because they are broken.
         self.quarantined: dict[str, list[str]] = {}
+        self._lint_report: LintReport | None = None
+        broken = operation_problems(document)
         operations: list[Operation] = []
-        seen: dict[str, Operation] = {}
+        seen: dict[str, list[Operation]] = {}
         for path, item in (document.get("paths") or {}).items():
             if not isinstance(item, Mapping):
                 continue
             for method in HTTP_METHODS:
                 if method not in item:
                     continue
+                raw = item.get(method)
+                name = raw.get("operationId") if isinstance(raw, Mapping) else None
+                key = str(name or f"{method.upper()} {path}")
+                if key in broken:
+                    self.quarantined.setdefault(key, []).extend(broken[key])
+                    continue
                 try:
                     op = build_operation(document, str(path), method, item)
-                except (KeyError, TypeError, AttributeError, SpecError) as exc:
-                    raw = item.get(method)
-                    name = raw.get("operationId") if isinstance(raw, Mapping) else None
-                    key = str(name or f"{method.upper()} {path}")
+                except (KeyError, TypeError, AttributeError, ValueError, SpecError) as exc:
                     self.quarantined.setdefault(key, []).append(f"cannot be read: {exc!r}")
                     continue
-                if op.operation_id in seen:
-                    other = seen[op.operation_id]
-                    raise DuplicateOperationError(
-                        op.operation_id, [f"{other.method} {other.path}", f"{op.method} {path}"]
-                    )
-                seen[op.operation_id] = op
+                seen.setdefault(op.operation_id, []).append(op)
                 operations.append(op)
+        for op_id, ops in seen.items():
+            if len(ops) > 1 and not tolerant:
+                locations = [f"{o.method} {o.path}" for o in ops]
+                raise DuplicateOperationError(op_id, locations)
+            if len(ops) > 1:
+                where = ", ".join(f"{o.method} {o.path}" for o in ops)
+                self.quarantined.setdefault(op_id, []).append(
+                    f"operationId {op_id!r} is used by several operations: {where}"
+                )
+        if self.quarantined:
+            operations = [op for op in operations if op.operation_id not in self.quarantined]
         self.index = OperationIndex(operations)
         self.validators = Validators(document, version)
+
+    def lint(self, *, validator: bool = True, quarantine: bool = True) -> LintReport:
+        """The full check of the document (openapi-spec-validator included; slow on big ones).
+
+        With ``quarantine`` (the default), operations with problems are set aside: calling
+        them raises :class:`QuarantinedOperationError`. The report is kept (``lint_report``).
+        """
+        from logto_dynamic._lint import lint
+
+        report = lint(self.document, validator=validator)
+        self._lint_report = report
+        if quarantine:
+            for op_id, problems in report.by_operation().items():
+                known = self.quarantined.setdefault(op_id, [])
+                known += [p for p in problems if p not in known]
+        return report
+
+    @property
+    def lint_report(self) -> LintReport | None:
+        """The report of the last :meth:`lint`, or None if the document was not linted."""
+        return self._lint_report
 
     def __repr__(self) -> str:
         return f"<Spec {self.title!r} {self.api_version} ({len(self.index)} operations)>"
 
     @classmethod
-    def from_dict(cls, document: Mapping[str, Any], *, origin: str = "<dict>") -> Spec:
-        """Build a Spec from an already parsed document."""
-        return cls(document, origin=origin)
+    def from_dict(
+        cls,
+        document: Mapping[str, Any],
+        *,
+        origin: str = "<dict>",
+        normalize: bool = False,
+        tolerant: bool = False,
+    ) -> Spec:
+        """Build a Spec from an already parsed document (optionally normalised first).
+
+        ``tolerant`` quarantines operations that share an operationId instead of raising
+        :class:`DuplicateOperationError` (``load_spec`` is always tolerant).
+        """
+        if normalize:
+            prepared, report = _prepare(document)
+            return cls(prepared, origin=origin, normalization=report, tolerant=tolerant)
+        return cls(document, origin=origin, tolerant=tolerant)
 
     @property
     def title(self) -> str:
@@ -99,10 +158,24 @@ class Spec:
         return self.index
 
     def operation(self, name: str) -> Operation:
-        """The operation for a name in any case or word style; raises UnknownOperationError."""
+        """The operation for a name in any case or word style; raises UnknownOperationError.
+
+        A quarantined operation (broken in the document) raises QuarantinedOperationError.
+        """
         if name in self.quarantined:
             raise QuarantinedOperationError(name, self.quarantined[name])
-        return self.index.get(name)
+        op = self.index.find(name)
+        if op is None:
+            from logto_dynamic._naming import normalize_name
+
+            key = normalize_name(name)
+            for q in self.quarantined:
+                if normalize_name(q) == key:
+                    raise QuarantinedOperationError(q, self.quarantined[q])
+            return self.index.get(name)
+        if op.operation_id in self.quarantined:  # quarantined by a later lint()
+            raise QuarantinedOperationError(op.operation_id, self.quarantined[op.operation_id])
+        return op
 
     def server_url(self, variables: Mapping[str, str] | None = None) -> str:
         """The first server URL with its variables filled in (defaults unless given)."""
@@ -165,48 +238,71 @@ class Spec:
 
 SpecSource = Spec | Mapping[str, Any] | str | os.PathLike[str] | None
 
-_CACHE: dict[tuple[str, str, float], Spec] = {}
+_CACHE: dict[tuple[str, str, float, bool], Spec] = {}
 _CACHE_LOCK = threading.Lock()
 
 
-def load_spec(source: SpecSource = None, *, refresh: bool = False) -> Spec:
+def load_spec(
+    source: SpecSource = None,
+    *,
+    refresh: bool = False,
+    normalize: bool = True,
+    lint: bool = False,
+) -> Spec:
     """Load a document: the bundled one (None), a path (JSON/YAML), a URL, a dict or a Spec.
 
     Files and URLs are cached, so many clients share one loaded Spec; ``refresh=True``
-    reloads. A file is reloaded when its modification time changes.
+    reloads. A file is reloaded when its modification time changes. Split documents
+    (relative file ``$ref``s) are bundled. With ``normalize`` (the default) the Logto
+    dialect is rewritten into plain OpenAPI (see ``Spec.normalization`` for what changed).
+    Broken operations are quarantined, not fatal; ``lint=True`` also runs the full, slow
+    check (:meth:`Spec.lint`) and quarantines what it finds.
     """
     if isinstance(source, Spec):
         return source
     if isinstance(source, Mapping):
-        return Spec.from_dict(source)
+        spec = Spec.from_dict(source, normalize=normalize, tolerant=True)
+        if lint:
+            spec.lint()
+        return spec
     if source is None:
         source = bundled_spec_path()
     url: str | None = None
     path: Path | None = None
     if isinstance(source, str) and is_url(source):
         url = source
-        key = ("url", source, 0.0)
+        key = ("url", source, 0.0, normalize)
     else:
         path = Path(source)
         try:
             mtime = path.stat().st_mtime
         except OSError as exc:
             raise SpecLoadError(f"cannot read OpenAPI document {str(path)!r}: {exc}") from exc
-        key = ("file", str(path.resolve()), mtime)
+        key = ("file", str(path.resolve()), mtime, normalize)
     if not refresh:
         cached = _CACHE.get(key)
         if cached is not None:
+            if lint and cached.lint_report is None:
+                cached.lint()
             return cached
     with _CACHE_LOCK:
         document = fetch_document(url) if url is not None else read_document(path or "")
-        spec = Spec(_prepare(document), origin=key[1])
+        if normalize:
+            prepared, report = _prepare(document)
+            spec = Spec(prepared, origin=key[1], normalization=report, tolerant=True)
+        else:
+            spec = Spec(document, origin=key[1], tolerant=True)
         _CACHE[key] = spec
+    if lint:
+        spec.lint()
     return spec
 
 
-def _prepare(document: dict[str, Any]) -> dict[str, Any]:
-    """Hook for document normalisation before indexing (the Logto dialect lives here)."""
-    return document
+def _prepare(document: Mapping[str, Any]) -> tuple[dict[str, Any], NormalizationReport]:
+    """Normalise the Logto dialect before indexing (returns a copy and the report)."""
+    from logto_dynamic._dialect import normalize
+
+    return normalize(document)
 
 
 def spec_url_for_server(base_url: str) -> str:

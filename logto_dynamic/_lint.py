@@ -1,0 +1,331 @@
+"""Find every problem of a document, and attribute each to the operation it breaks.
+
+Two levels:
+
+* :func:`operation_problems` is cheap (a walk of one operation and what it references) and
+  runs on every load: unresolvable ``$ref``s quarantine an operation instead of failing the
+  whole document.
+* :func:`lint` is the full check, opt-in (``Spec.lint()``, ``load_spec(..., lint=True)``,
+  ``logto-dynamic spec lint FILE``): openapi-spec-validator (imported lazily: it is heavy and
+  takes seconds on a 2 MB document), duplicate operationIds, unresolvable ``$ref``s and
+  unreadable operations.
+
+>>> report = lint({"openapi": "3.0.1", "info": {"title": "t", "version": "1"}, "paths": {}})
+>>> report.ok
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from logto_dynamic._refs import UnresolvableRefError, resolve_pointer
+
+__all__ = ["LintProblem", "LintReport", "lint", "operation_problems"]
+
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+@dataclass(frozen=True, slots=True)
+class LintProblem:
+    """One problem: its kind, where it is, and the operations it affects (may be none)."""
+
+    kind: str  # "spec-validator" | "duplicate-operation-id" | "unresolvable-ref" | "unreadable"
+    message: str
+    pointer: str = ""
+    operations: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        where = f" at {self.pointer}" if self.pointer else ""
+        ops = f" [{', '.join(self.operations)}]" if self.operations else ""
+        return f"{self.kind}{where}: {self.message}{ops}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready form."""
+        return {"kind": self.kind, "message": self.message, "pointer": self.pointer,
+                "operations": list(self.operations)}
+
+
+@dataclass
+class LintReport:
+    """Every problem of a document; ``by_operation()`` says which operations are broken."""
+
+    problems: list[LintProblem] = field(default_factory=list)
+    operation_count: int = 0
+
+    @property
+    def ok(self) -> bool:
+        """True when no problem was found."""
+        return not self.problems
+
+    def __len__(self) -> int:
+        return len(self.problems)
+
+    def __iter__(self) -> Iterator[LintProblem]:
+        return iter(self.problems)
+
+    def by_operation(self) -> dict[str, list[str]]:
+        """operationId -> problem messages, for every operation with at least one problem."""
+        out: dict[str, list[str]] = {}
+        for p in self.problems:
+            for op in p.operations:
+                out.setdefault(op, []).append(f"{p.kind}: {p.message}")
+        return out
+
+    @property
+    def document_level(self) -> list[LintProblem]:
+        """Problems not attributed to any operation."""
+        return [p for p in self.problems if not p.operations]
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready form."""
+        return {"ok": self.ok, "operations": self.operation_count,
+                "problems": [p.to_dict() for p in self.problems],
+                "by_operation": self.by_operation()}
+
+    def __str__(self) -> str:
+        if self.ok:
+            return f"no problems ({self.operation_count} operations)"
+        lines = [f"{len(self.problems)} problem(s) in {self.operation_count} operations; "
+                 f"{len(self.by_operation())} operation(s) affected"]
+        lines += [f"  {p}" for p in self.problems]
+        return "\n".join(lines)
+
+
+def _esc(token: str) -> str:
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def _iter_operations(document: Mapping[str, Any]) -> Iterator[tuple[str, str, str, Any]]:
+    """(operation name, pointer, method, raw operation) for every operation."""
+    paths = document.get("paths")
+    if not isinstance(paths, Mapping):
+        return
+    for path, item in paths.items():
+        if not isinstance(item, Mapping):
+            continue
+        for method in HTTP_METHODS:
+            if method not in item:
+                continue
+            raw = item[method]
+            name = raw.get("operationId") if isinstance(raw, Mapping) else None
+            yield (str(name or f"{method.upper()} {path}"),
+                   f"#/paths/{_esc(str(path))}/{method}", method, raw)
+
+
+def _refs_in(node: Any, out: list[str]) -> None:
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            out.append(ref)
+        for key, value in node.items():
+            if isinstance(value, dict | list) and key not in ("example", "examples", "default"):
+                _refs_in(value, out)
+    elif isinstance(node, list):
+        for v in node:
+            _refs_in(v, out)
+
+
+class _RefChecker:
+    """Resolve refs transitively with a memo, so a whole document is walked about once."""
+
+    def __init__(self, document: Mapping[str, Any]) -> None:
+        self.document = document
+        self._memo: dict[str, list[str]] = {}
+
+    def problems(self, node: Any) -> list[str]:
+        refs: list[str] = []
+        _refs_in(node, refs)
+        out: list[str] = []
+        for ref in dict.fromkeys(refs):
+            out += self._check(ref)
+        return list(dict.fromkeys(out))
+
+    def _check(self, ref: str) -> list[str]:
+        found = self._memo.get(ref)
+        if found is not None:
+            return found
+        self._memo[ref] = []  # cycles resolve to "fine so far"
+        try:
+            target = resolve_pointer(self.document, ref)
+        except UnresolvableRefError as exc:
+            self._memo[ref] = [str(exc)]
+            return self._memo[ref]
+        result = self.problems(target)
+        self._memo[ref] = result
+        return result
+
+
+def operation_problems(document: Mapping[str, Any], *, checker: Any = None) -> dict[str, list[str]]:
+    """Cheap structural problems per operation (unresolvable refs, non-mapping operations).
+
+    ``checker`` may be shared across calls on the same document (a memo of resolved refs).
+    """
+    refs = checker if checker is not None else _RefChecker(document)
+    paths = document.get("paths")
+    out: dict[str, list[str]] = {}
+    for name, pointer, _method, raw in _iter_operations(document):
+        if not isinstance(raw, Mapping):
+            out.setdefault(name, []).append(f"operation at {pointer} is not a mapping")
+            continue
+        # Path-level parameters belong to every operation of the path.
+        item = resolve_pointer({"paths": paths}, pointer.rsplit("/", 1)[0])
+        found = refs.problems(raw) + refs.problems(item.get("parameters") or [])
+        if found:
+            out.setdefault(name, []).extend(found)
+    return out
+
+
+def lint(document: Mapping[str, Any], *, validator: bool = True) -> LintReport:
+    """Every problem of ``document``; ``validator=False`` skips openapi-spec-validator."""
+    from logto_dynamic._operations import build_operation
+
+    report = LintReport()
+    seen: dict[str, list[str]] = {}
+    raw_paths = document.get("paths")
+    paths: Mapping[str, Any] = raw_paths if isinstance(raw_paths, Mapping) else {}
+    for name, pointer, method, _raw in _iter_operations(document):
+        report.operation_count += 1
+        seen.setdefault(name, []).append(pointer)
+        path = next(p for p in paths if f"#/paths/{_esc(str(p))}" == pointer.rsplit("/", 1)[0])
+        try:
+            build_operation(document, str(path), method, paths[path])
+        except Exception as exc:  # any failure to read it is what we report
+            report.problems.append(
+                LintProblem("unreadable", f"cannot be read: {exc!r}", pointer, (name,))
+            )
+    for name, pointers in seen.items():
+        if len(pointers) > 1:
+            report.problems.append(LintProblem(
+                "duplicate-operation-id", f"operationId {name!r} is used {len(pointers)} times: "
+                + ", ".join(pointers), pointers[0], (name,)))
+    for name, messages in operation_problems(document).items():
+        pointer = seen.get(name, [""])[0]
+        for message in messages:
+            if "not a mapping" in message:
+                continue
+            report.problems.append(LintProblem("unresolvable-ref", message, pointer, (name,)))
+    if validator:
+        report.problems += _validator_problems(document)
+    return report
+
+
+def _validator_problems(document: Mapping[str, Any]) -> list[LintProblem]:
+    """openapi-spec-validator's errors, each attributed to the operations it lives in."""
+    version = str(document.get("openapi", ""))
+    from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
+
+    cls = OpenAPIV31SpecValidator if version.startswith("3.1") else OpenAPIV30SpecValidator
+    locator = _Locator(document)
+    out: list[LintProblem] = []
+    try:
+        errors = list(cls(document).iter_errors())
+    except Exception as exc:  # the validator itself gave up (e.g. a ref it cannot follow)
+        return [LintProblem("spec-validator", f"validator failed: {exc!r}")]
+    for err in errors:
+        pointer = ""
+        path = list(getattr(err, "absolute_path", None) or [])
+        if path:
+            pointer = "#/" + "/".join(_esc(str(p)) for p in path)
+        else:
+            pointer = locator.find(getattr(err, "schema", None), getattr(err, "instance", None))
+        message = str(getattr(err, "message", err))
+        out.append(LintProblem("spec-validator", message, pointer, locator.operations(pointer)))
+    return out
+
+
+class _Locator:
+    """Map validator errors (which often carry no path) back to pointers and operations."""
+
+    def __init__(self, document: Mapping[str, Any]) -> None:
+        self.document = document
+        self._by_id: dict[int, str] | None = None
+        self._owners: dict[str, set[str]] | None = None
+        self._used: dict[int, int] = {}
+
+    def _index(self) -> dict[int, str]:
+        if self._by_id is None:
+            self._by_id = {}
+            stack: list[tuple[Any, str]] = [(self.document, "#")]
+            while stack:
+                node, pointer = stack.pop()
+                if isinstance(node, dict):
+                    self._by_id.setdefault(id(node), pointer)
+                    stack += [(v, f"{pointer}/{_esc(str(k))}") for k, v in node.items()
+                              if isinstance(v, dict | list)]
+                elif isinstance(node, list):
+                    stack += [(v, f"{pointer}/{i}") for i, v in enumerate(node)
+                              if isinstance(v, dict | list)]
+        return self._by_id
+
+    def find(self, schema: Any, instance: Any) -> str:
+        """The pointer of the schema object an error was raised for ("" if unknown)."""
+        if not isinstance(schema, dict):
+            return ""
+        found = self._index().get(id(schema))
+        if found is not None:
+            return found
+        # Not the same object: the first equal schema not already blamed for this error.
+        matches = [p for i, p in sorted(self._index().items(), key=lambda t: t[1])
+                   if _at(self.document, p) == schema]
+        if not matches:
+            return ""
+        key = hash(repr(schema))
+        n = self._used.get(key, 0)
+        self._used[key] = n + 1
+        return matches[n % len(matches)]
+
+    def operations(self, pointer: str) -> tuple[str, ...]:
+        """The operations containing ``pointer``, or referencing it (components)."""
+        if not pointer:
+            return ()
+        owners = self._owner_map()
+        direct = [name for name, op_pointer, *_ in _iter_operations(self.document)
+                  if pointer == op_pointer or pointer.startswith(op_pointer + "/")]
+        if direct:
+            return tuple(direct)
+        if pointer.startswith("#/components/"):
+            parts = pointer.split("/")
+            component = "/".join(parts[:4])
+            return tuple(sorted(owners.get(component, ())))
+        return ()
+
+    def _owner_map(self) -> dict[str, set[str]]:
+        """component pointer -> operations that reach it (directly or through other refs)."""
+        if self._owners is None:
+            graph: dict[str, set[str]] = {}
+            comps = self.document.get("components")
+            if isinstance(comps, Mapping):
+                for section, items in comps.items():
+                    if isinstance(items, Mapping):
+                        for key, node in items.items():
+                            refs: list[str] = []
+                            _refs_in(node, refs)
+                            graph[f"#/components/{_esc(str(section))}/{_esc(str(key))}"] = {
+                                "/".join(r.split("/")[:4]) for r in refs if r.startswith("#/")
+                            }
+            owners: dict[str, set[str]] = {}
+            for name, _pointer, _m, raw in _iter_operations(self.document):
+                refs = []
+                _refs_in(raw, refs)
+                todo = ["/".join(r.split("/")[:4]) for r in refs if r.startswith("#/")]
+                reached: set[str] = set()
+                while todo:
+                    comp = todo.pop()
+                    if comp in reached:
+                        continue
+                    reached.add(comp)
+                    todo += graph.get(comp, ())
+                for comp in reached:
+                    owners.setdefault(comp, set()).add(name)
+            self._owners = owners
+        return self._owners
+
+
+def _at(document: Any, pointer: str) -> Any:
+    try:
+        return resolve_pointer(document, pointer)
+    except UnresolvableRefError:
+        return None
