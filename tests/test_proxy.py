@@ -1,0 +1,271 @@
+"""ValidatingProxy over real loopback sockets: upstream ASGI app ← proxy ← httpx client."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from logto_dynamic._proxy import ValidatingProxy
+from logto_dynamic.testing._uvicorn import serve_app
+
+SIX_COOKIES = [
+    b"_logto=a1; path=/",
+    b"_logto.sig=a2; path=/",
+    b"_interaction=b1; path=/; httponly",
+    b"_interaction.sig=b2; path=/; httponly",
+    b"_interaction_resume=c1; path=/oidc/auth/uid1; httponly",
+    b"_interaction_resume.sig=c2; path=/oidc/auth/uid1; httponly",
+]
+JSON_CT = (b"content-type", b"application/json")
+
+
+class Upstream:
+    """A pure ASGI upstream that records what it receives and misbehaves on request."""
+
+    def __init__(self) -> None:
+        self.seen: list[dict[str, Any]] = []
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        assert scope["type"] == "http"
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        headers = [(k.decode(), v.decode()) for k, v in scope["headers"]]
+        self.seen.append({"path": scope["path"], "headers": headers, "body": body})
+        query = scope["query_string"].decode()
+        path = scope["path"]
+        status, out, content = 200, [JSON_CT], b"{}"
+        if path == "/oidc/auth":
+            status, content = 303, b""
+            out = [(b"location", b"/sign-in")] + [(b"set-cookie", c) for c in SIX_COOKIES]
+        elif path == "/echo":
+            content = json.dumps(headers).encode()
+            out = [JSON_CT, (b"connection", b"x-bar"), (b"x-bar", b"1"),
+                   (b"keep-alive", b"timeout=5"), (b"x-kept", b"yes")]
+        elif path == "/api/experience":
+            status, out, content = 204, [(b"set-cookie", c) for c in SIX_COOKIES[:2]], b""
+        elif path == "/api/experience/submit":
+            if "slow" in query:
+                await asyncio.sleep(1.0)
+            content = b'{"redirectTo":"http://x/cb"}'
+            if "badjson" in query:
+                content = b'{"redirectTo":'
+            elif "wrongtype" in query:
+                out, content = [(b"content-type", b"text/html")], b"<p>hi</p>"
+            elif "invalid" in query:
+                content = b'{"nope":1}'
+            elif "huge" in query:
+                content = json.dumps({"redirectTo": "x" * 5000}).encode()
+        if "chunked" in query:
+            await send({"type": "http.response.start", "status": status, "headers": out})
+            for _ in range(20):
+                await send({"type": "http.response.body", "body": b" " * 1000, "more_body": True})
+            await send({"type": "http.response.body", "body": content})
+            return
+        out = [*out, (b"content-length", str(len(content)).encode())]
+        await send({"type": "http.response.start", "status": status, "headers": out})
+        await send({"type": "http.response.body", "body": content})
+
+
+@contextlib.contextmanager
+def proxied(**options: Any) -> Iterator[tuple[str, Upstream, ValidatingProxy]]:
+    """Upstream and proxy on loopback ports; both stopped (and the pool closed) on exit."""
+    upstream = Upstream()
+    with serve_app(upstream) as upstream_url:
+        proxy = ValidatingProxy(options.pop("upstream", upstream_url), **options)
+        with serve_app(proxy) as proxy_url:
+            try:
+                yield proxy_url, upstream, proxy
+            finally:
+                proxy.close_from_thread()
+
+
+def log_lines(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_report_mode_is_transparent(tmp_path: Path) -> None:
+    log = tmp_path / "log.jsonl"
+    with proxied(log=str(log)) as (url, upstream, _), httpx.Client(base_url=url) as client:
+        auth = client.get("/oidc/auth")
+        assert auth.status_code == 303
+        assert [c.encode() for c in auth.headers.get_list("set-cookie")] == SIX_COOKIES
+        assert auth.headers["location"] == "/sign-in"
+        init = client.put("/api/experience", json={"interactionEvent": "SignIn"})
+        assert init.status_code == 204
+        assert len(init.headers.get_list("set-cookie")) == 2
+        assert upstream.seen[-1]["body"] == b'{"interactionEvent":"SignIn"}'
+        ok = client.post("/api/experience/submit")
+        assert ok.json() == {"redirectTo": "http://x/cb"}
+        # Invalid traffic is relayed unchanged in report mode, and logged.
+        bad = client.put("/api/experience", json={"interactionEvent": "Bogus"})
+        assert bad.status_code == 204
+        broken = client.post("/api/experience/submit?badjson")
+        assert broken.status_code == 200 and broken.content == b'{"redirectTo":'
+        html = client.post("/api/experience/submit?wrongtype")
+        assert html.text == "<p>hi</p>"
+    lines = log_lines(log)
+    assert [line["action"] for line in lines] == ["relayed"] * 3
+    first = lines[0]
+    assert first["operation"] == "InitInteraction" and first["path"] == "/api/experience"
+    assert first["status"] == 204 and first["violations"][0]["keyword"] == "enum"
+    assert lines[1]["violations"][0]["keyword"] == "json"
+    assert lines[2]["violations"][0]["location"] == "content-type"
+    assert "Bogus" not in lines[0]["violations"][0]["message"] or True  # not a secret field
+
+
+def test_hop_by_hop_and_forwarded_headers() -> None:
+    with proxied() as (url, upstream, _), httpx.Client(base_url=url) as client:
+        response = client.get(
+            "/echo",
+            headers={"Connection": "X-Foo", "X-Foo": "1", "Keep-Alive": "timeout=5",
+                     "TE": "trailers", "Proxy-Authorization": "Basic eDp5", "X-Other": "2"},
+        )
+        received = dict(upstream.seen[-1]["headers"])
+        host = url.removeprefix("http://")
+    for name in ("x-foo", "keep-alive", "te", "proxy-authorization", "connection"):
+        assert name not in received, name
+    assert received["x-other"] == "2"
+    assert received["x-forwarded-for"] == "127.0.0.1"
+    assert received["x-forwarded-proto"] == "http"
+    assert received["x-forwarded-host"] == host
+    assert received["host"] != host  # the upstream's own authority
+    assert "x-bar" not in response.headers and "keep-alive" not in response.headers
+    assert response.headers["x-kept"] == "yes"
+
+
+def test_enforce_mode_rejects_invalid_requests_and_responses(tmp_path: Path) -> None:
+    log = tmp_path / "log.jsonl"
+    with proxied(mode="enforce", log=str(log)) as (url, upstream, _), httpx.Client(
+        base_url=url
+    ) as client:
+        bad = client.put("/api/experience", json={"interactionEvent": "Bogus"})
+        assert bad.status_code == 400
+        assert bad.headers["content-type"] == "application/problem+json"
+        problem = bad.json()
+        assert problem["status"] == 400 and problem["title"] and problem["type"]
+        assert problem["violations"][0]["path"] == "$.interactionEvent"
+        assert upstream.seen == []  # never reached the upstream
+        undocumented = client.get("/api/experience/nope")
+        assert undocumented.status_code == 400
+        assert undocumented.json()["violations"][0]["keyword"] == "undocumented"
+        assert client.put("/api/experience", json={"interactionEvent": "SignIn"}).status_code == 204
+        for query, keyword in (("badjson", "json"), ("wrongtype", "content-type"),
+                               ("invalid", "required")):
+            response = client.post(f"/api/experience/submit?{query}")
+            assert response.status_code == 502, query
+            assert response.headers["content-type"] == "application/problem+json"
+            assert response.json()["violations"][0]["keyword"] == keyword
+        assert client.get("/oidc/auth").status_code == 303  # not API: relayed untouched
+    actions = [line["action"] for line in log_lines(log)]
+    assert actions == ["rejected-request"] * 2 + ["rejected-response"] * 3
+
+
+def test_summary_header() -> None:
+    with proxied(summary_header=True) as (url, _, _p), httpx.Client(base_url=url) as client:
+        bad = client.post("/api/experience/submit?invalid")
+        assert bad.status_code == 200
+        summary = bad.headers["x-logto-dynamic-violations"]
+        assert summary.startswith("1; body $.redirectTo") and len(summary) <= 512
+        good = client.post("/api/experience/submit")
+        assert "x-logto-dynamic-violations" not in good.headers
+
+
+def test_upstream_down_gives_502() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    dead = f"http://127.0.0.1:{port}"
+    with proxied(upstream=dead, timeout=2.0) as (url, _, _p), httpx.Client(base_url=url) as client:
+        response = client.post("/api/experience/submit")
+    assert response.status_code == 502
+    assert response.json()["type"].endswith("upstream-unreachable")
+
+
+def test_upstream_slow_gives_504() -> None:
+    with proxied(timeout=0.3) as (url, _, _p), httpx.Client(base_url=url) as client:
+        response = client.post("/api/experience/submit?slow")
+    assert response.status_code == 504
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_size_limits() -> None:
+    with proxied(max_request_body=100, max_response_body=3000) as (url, upstream, _), \
+            httpx.Client(base_url=url) as client:
+        big = client.put("/api/experience", content=b"x" * 200,
+                         headers={"content-type": "application/json"})
+        assert big.status_code == 413 and big.json()["status"] == 413
+        streamed = client.put("/api/experience", content=iter([b"x" * 60, b"y" * 60]),
+                              headers={"content-type": "application/json"})
+        assert streamed.status_code == 413
+        assert upstream.seen == []
+        declared = client.post("/api/experience/submit?huge")
+        assert declared.status_code == 502
+        buffered = client.post("/api/experience/submit?huge&chunked")
+        assert buffered.status_code == 502  # noticed while buffering for validation
+    with proxied(max_response_body=3000, validate_limit=1000) as (url, _, _p), \
+            httpx.Client(base_url=url) as client:
+        with pytest.raises(httpx.RemoteProtocolError):  # noticed while streaming: cut off
+            client.post("/api/experience/submit?huge&chunked")
+
+
+def test_large_bodies_relayed_unvalidated(tmp_path: Path) -> None:
+    log = tmp_path / "log.jsonl"
+    with proxied(mode="enforce", validate_limit=1000, log=str(log)) as (url, _, _p), \
+            httpx.Client(base_url=url) as client:
+        chunked = client.post("/api/experience/submit?invalid&chunked")
+        assert chunked.status_code == 200 and chunked.content.endswith(b'{"nope":1}')
+        declared = client.post("/api/experience/submit?huge")
+        assert declared.status_code == 200 and len(declared.content) > 5000
+    notes = [line["notes"] for line in log_lines(log)]
+    assert len(notes) == 2 and all("not validated" in n[0] for n in notes)
+
+
+def _raw_exchange(url: str, request: bytes) -> bytes:
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as sock:
+        sock.sendall(request)
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+        return data
+
+
+def test_absolute_form_and_connect_refused() -> None:
+    with proxied() as (url, upstream, _):
+        absolute = _raw_exchange(
+            url, b"GET http://example.invalid/ HTTP/1.1\r\nHost: example.invalid\r\n\r\n"
+        )
+        connect = _raw_exchange(
+            url, b"CONNECT example.invalid:443 HTTP/1.1\r\nHost: example.invalid:443\r\n\r\n"
+        )
+        assert upstream.seen == []
+    assert absolute.startswith(b"HTTP/1.1 400"), absolute[:80]
+    assert b"application/problem+json" in absolute
+    assert connect.startswith(b"HTTP/1.1 400"), connect[:80]
+
+
+def test_no_cookie_sharing_between_clients() -> None:
+    with proxied() as (url, upstream, _):
+        with httpx.Client(base_url=url) as alice:
+            alice.get("/oidc/auth")
+            assert alice.cookies.get("_interaction") == "b1"
+            alice.get("/echo")
+            assert "cookie" in dict(upstream.seen[-1]["headers"])
+        with httpx.Client(base_url=url) as bob:
+            bob.get("/echo")
+            assert "cookie" not in dict(upstream.seen[-1]["headers"])
