@@ -51,9 +51,16 @@ def run_demo(echo: Callable[[str], None] = print) -> int:
             results.append((PROXY_TITLE, None))
         else:
             proxy = proxy_class(base_url, mode="report")
-            with serve_app(proxy) as proxy_url, Client(proxy_url) as client:
-                echo(f"  proxy on {proxy_url} -> {base_url}")
-                results.append((PROXY_TITLE, run_flow(client, sign_in(server, account), report)))
+            with serve_app(proxy) as proxy_url:
+                try:
+                    with Client(proxy_url) as client:
+                        echo(f"  proxy on {proxy_url} -> {base_url}")
+                        proxied = sign_in(server, account)
+                        results.append((PROXY_TITLE, run_flow(client, proxied, report)))
+                finally:  # close the proxy's upstream pool on the loop that serves it
+                    close = getattr(proxy, "close_from_thread", None)
+                    if callable(close):
+                        close()
     failed = [title for title, ok in results if ok is False]
     ran = sum(1 for _, ok in results if ok is not None)
     echo(
