@@ -3,8 +3,8 @@
 >>> from logto_dynamic.testing import ExperienceServer, SignInExperience, serve_app
 >>> server = ExperienceServer(SignInExperience(mfa_factors=("Totp",)))
 
-Deliberate simplifications are listed in the docstrings of the handler modules: the TOTP
-QR code is a 1x1 PNG, WebAuthn and the social/SSO connectors are mocks that never verify.
+Deliberate simplifications (see ``_handlers_mfa``): the TOTP QR code is a 1x1 PNG, and
+WebAuthn and the social/SSO connectors are mocks that never verify.
 """
 
 from __future__ import annotations

@@ -1,4 +1,10 @@
-"""Handlers of the MFA (TOTP, backup codes, WebAuthn), social and enterprise SSO operations."""
+"""Handlers of the MFA (TOTP, backup codes, WebAuthn), social and enterprise SSO operations.
+
+Simplifications against real Logto: the TOTP QR code is a fixed 1x1 PNG data URL (the secret
+is real and RFC 6238 codes verify); WebAuthn answers plausible options but never verifies an
+authenticator; social and SSO connectors (configured by id in ``SignInExperience``) hand out
+a mock authorization URI and never vouch for an identity.
+"""
 
 from __future__ import annotations
 
@@ -14,8 +20,7 @@ from ._totp import new_totp_secret, verify_totp
 
 __all__ = ["MFA_HANDLERS"]
 
-# A 1x1 PNG: the embedded server does not draw real QR codes (see the module docstring of
-# the package), but the data URL has the shape Logto sends.
+# A 1x1 PNG: the embedded server draws no real QR code, but the data URL has Logto's shape.
 _PNG = (
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
 )
