@@ -225,3 +225,29 @@ def test_large_bodies_not_schema_checked() -> None:
     assert resp.ok and resp.notes
     status = tv.validate_response(submit, 299, JSON, b'{"x":"' + b"y" * 100 + b'"}')
     assert status.violations[0].location == "status"
+
+
+def test_mitmproxy_addon_example(capsys: pytest.CaptureFixture[str]) -> None:
+    import importlib.util
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    path = Path(__file__).resolve().parents[1] / "tools" / "mitmproxy_addon.py"
+    module_spec = importlib.util.spec_from_file_location("mitmproxy_addon", path)
+    assert module_spec is not None and module_spec.loader is not None
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    addon = module.LogtoValidator()
+    flow = SimpleNamespace(
+        id="f1",
+        request=SimpleNamespace(
+            method="PUT", path="/api/experience",
+            headers=SimpleNamespace(fields=((b"content-type", b"application/json"),)),
+            raw_content=b'{"interactionEvent":"Nope"}',
+        ),
+        response=SimpleNamespace(status_code=204, headers=SimpleNamespace(fields=()), content=b""),
+    )
+    addon.request(flow)
+    addon.response(flow)
+    line = json.loads(capsys.readouterr().err)
+    assert line["operation"] == "InitInteraction" and line["violations"][0]["keyword"] == "enum"
