@@ -37,19 +37,22 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from http.cookiejar import CookieJar, DefaultCookiePolicy
+from http.cookiejar import CookieJar
 from typing import Any
 
 import httpx
 
 from logto_dynamic._proxy_http import (
     SUMMARY_HEADER,
+    Exchange,
     ExchangeLog,
     LogTarget,
     RawHeaders,
     Receive,
+    RefuseAllCookies,
     Scope,
     Send,
+    content_length,
     decode_content,
     forwarded_headers,
     send_problem,
@@ -58,7 +61,6 @@ from logto_dynamic._proxy_http import (
 )
 from logto_dynamic._spec import SpecSource
 from logto_dynamic._traffic import DEFAULT_VALIDATE_LIMIT, TrafficReport, TrafficValidator
-from logto_dynamic._validation import Violation
 
 __all__ = ["ValidatingProxy"]
 
@@ -66,43 +68,6 @@ DEFAULT_MAX_REQUEST_BODY = 1024 * 1024
 DEFAULT_MAX_RESPONSE_BODY = 16 * 1024 * 1024
 DEFAULT_PROXY_TIMEOUT = 30.0
 MODES = ("report", "enforce")
-
-
-class _RefuseAll(DefaultCookiePolicy):
-    """A cookie policy that stores nothing and sends nothing."""
-
-    def set_ok(self, cookie: Any, request: Any) -> bool:
-        return False
-
-    def return_ok(self, cookie: Any, request: Any) -> bool:
-        return False
-
-
-class _Exchange:
-    """What the log line of one exchange says."""
-
-    def __init__(self, method: str, path: str, api: bool) -> None:
-        self.start = time.perf_counter()
-        self.api = api
-        self.found: list[Violation] = []
-        self.record: dict[str, Any] = {
-            "operation": None, "method": method, "path": path, "status": None,
-            "upstream_status": None, "action": "relayed", "violations": [], "notes": [],
-        }
-
-    def add(self, report: TrafficReport) -> None:
-        self.record["operation"] = report.operation_id
-        if report.path_template:
-            self.record["path"] = report.path_template
-        self.record["violations"] += [
-            {"direction": report.direction, **v.to_dict()} for v in report.violations
-        ]
-        self.record["notes"] += report.notes
-        self.found += report.violations
-
-    @property
-    def violations(self) -> list[dict[str, Any]]:
-        return list(self.record["violations"])
 
 
 class ValidatingProxy:
@@ -158,7 +123,7 @@ class ValidatingProxy:
                 limits=self._limits,
                 follow_redirects=False,
                 trust_env=False,
-                cookies=httpx.Cookies(CookieJar(policy=_RefuseAll())),
+                cookies=httpx.Cookies(CookieJar(policy=RefuseAllCookies())),
                 transport=self._transport,
             )
         return self._client
@@ -213,7 +178,7 @@ class ValidatingProxy:
         query: bytes = scope.get("query_string") or b""
         target = raw_path + (b"?" + query if query else b"")
         api = self.validator.is_api_path(path)
-        ex = _Exchange(method, raw_path.decode("latin-1"), api)
+        ex = Exchange(method, raw_path.decode("latin-1"), api)
         headers: RawHeaders = list(scope["headers"])
         body = await self._read_body(headers, receive)
         if body is None:
@@ -264,7 +229,7 @@ class ValidatingProxy:
         return b"".join(chunks)
 
     async def _forward(
-        self, scope: Scope, send: Send, ex: _Exchange, method: str, target: bytes,
+        self, scope: Scope, send: Send, ex: Exchange, method: str, target: bytes,
         headers: RawHeaders, body: bytes, request_report: TrafficReport | None,
     ) -> None:
         outgoing = strip_hop_by_hop(
@@ -296,13 +261,13 @@ class ValidatingProxy:
             await response.aclose()
 
     async def _relay(
-        self, send: Send, ex: _Exchange, response: httpx.Response,
+        self, send: Send, ex: Exchange, response: httpx.Response,
         request_report: TrafficReport | None,
     ) -> None:
         status = response.status_code
         ex.record["upstream_status"] = status
         headers = strip_hop_by_hop(response.headers.raw)
-        declared = _content_length(headers)
+        declared = content_length(headers)
         if declared is not None and declared > self.max_response_body:
             await self._too_large(send, ex, str(declared))
             return
@@ -341,7 +306,7 @@ class ValidatingProxy:
         await self._stream(send, ex, response.status_code, headers, prefix, chunks)
 
     async def _validated(
-        self, send: Send, ex: _Exchange, response: httpx.Response, headers: RawHeaders,
+        self, send: Send, ex: Exchange, response: httpx.Response, headers: RawHeaders,
         raw: bytes, request_report: TrafficReport | None,
     ) -> None:
         assert request_report is not None
@@ -365,7 +330,7 @@ class ValidatingProxy:
         self._log(ex)
 
     async def _stream(
-        self, send: Send, ex: _Exchange, status: int, headers: RawHeaders,
+        self, send: Send, ex: Exchange, status: int, headers: RawHeaders,
         prefix: list[bytes], chunks: AsyncIterator[bytes],
     ) -> None:
         await self._start(send, ex, status, headers)
@@ -388,20 +353,20 @@ class ValidatingProxy:
         await send({"type": "http.response.body", "body": b""})
         self._log(ex)
 
-    async def _start(self, send: Send, ex: _Exchange, status: int, headers: RawHeaders) -> None:
+    async def _start(self, send: Send, ex: Exchange, status: int, headers: RawHeaders) -> None:
         ex.record["status"] = status
         if self.summary_header and ex.record["violations"]:
             headers = [*headers, (SUMMARY_HEADER, summary_value(ex.found))]
         await send({"type": "http.response.start", "status": status, "headers": headers})
 
-    async def _too_large(self, send: Send, ex: _Exchange, size: str) -> None:
+    async def _too_large(self, send: Send, ex: Exchange, size: str) -> None:
         ex.record["action"] = "rejected-response-too-large"
         await self._answer_problem(send, ex, 502, "response-too-large",
                                    "Upstream response too large",
                                    f"the upstream answer has {size} bytes; the proxy relays at "
                                    f"most {self.max_response_body}")
 
-    async def _upstream_failed(self, send: Send, ex: _Exchange, exc: Exception) -> None:
+    async def _upstream_failed(self, send: Send, ex: Exchange, exc: Exception) -> None:
         timeout = isinstance(exc, httpx.TimeoutException)
         ex.record["action"] = "upstream-timeout" if timeout else "upstream-unreachable"
         await self._answer_problem(
@@ -411,7 +376,7 @@ class ValidatingProxy:
             f"the upstream answer could not be read ({type(exc).__name__})",
         )
 
-    async def _reject_response(self, send: Send, ex: _Exchange) -> None:
+    async def _reject_response(self, send: Send, ex: Exchange) -> None:
         ex.record["action"] = "rejected-response"
         await self._answer_problem(
             send, ex, 502, "response-invalid", "Upstream response does not match the API document",
@@ -421,28 +386,18 @@ class ValidatingProxy:
         )
 
     async def _answer_problem(
-        self, send: Send, ex: _Exchange, status: int, kind: str, title: str, detail: str,
+        self, send: Send, ex: Exchange, status: int, kind: str, title: str, detail: str,
         *, violations: list[dict[str, Any]] | None = None,
     ) -> None:
         ex.record["status"] = status
         await send_problem(send, status, kind, title, detail, violations=violations)
         self._log(ex, force=True)
 
-    def _log(self, ex: _Exchange, *, force: bool = False) -> None:
+    def _log(self, ex: Exchange, *, force: bool = False) -> None:
         record = ex.record
         if not force and not (ex.api and (self.log_all or ex.found or record["notes"])):
             return
         record["mode"] = self.mode
         record["duration_ms"] = round((time.perf_counter() - ex.start) * 1000, 3)
         self.log.write(record)
-
-
-def _content_length(headers: RawHeaders) -> int | None:
-    for key, value in headers:
-        if key.lower() == b"content-length":
-            try:
-                return int(value)
-            except ValueError:
-                return None
-    return None
 

@@ -7,16 +7,22 @@ import json
 import logging
 import os
 import threading
+import time
 import zlib
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from http.cookiejar import DefaultCookiePolicy
 from typing import IO, Any
 
+from logto_dynamic._traffic import TrafficReport
 from logto_dynamic._validation import Violation
 
 __all__ = [
     "HOP_BY_HOP",
+    "Exchange",
     "ExchangeLog",
     "LogTarget",
+    "RefuseAllCookies",
+    "content_length",
     "decode_content",
     "forwarded_headers",
     "send_problem",
@@ -165,3 +171,50 @@ class ExchangeLog:
             if self._owned and self._stream is not None:
                 self._stream.close()
                 self._stream = None
+
+
+class RefuseAllCookies(DefaultCookiePolicy):
+    """A cookie policy that stores nothing and sends nothing."""
+
+    def set_ok(self, cookie: Any, request: Any) -> bool:
+        return False
+
+    def return_ok(self, cookie: Any, request: Any) -> bool:
+        return False
+
+
+class Exchange:
+    """What the log line of one exchange says."""
+
+    def __init__(self, method: str, path: str, api: bool) -> None:
+        self.start = time.perf_counter()
+        self.api = api
+        self.found: list[Violation] = []
+        self.record: dict[str, Any] = {
+            "operation": None, "method": method, "path": path, "status": None,
+            "upstream_status": None, "action": "relayed", "violations": [], "notes": [],
+        }
+
+    def add(self, report: TrafficReport) -> None:
+        self.record["operation"] = report.operation_id
+        if report.path_template:
+            self.record["path"] = report.path_template
+        self.record["violations"] += [
+            {"direction": report.direction, **v.to_dict()} for v in report.violations
+        ]
+        self.record["notes"] += report.notes
+        self.found += report.violations
+
+    @property
+    def violations(self) -> list[dict[str, Any]]:
+        return list(self.record["violations"])
+
+
+def content_length(headers: RawHeaders) -> int | None:
+    for key, value in headers:
+        if key.lower() == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
