@@ -1,0 +1,280 @@
+"""Where documents come from: bundled, files (JSON/YAML, split), URLs, dicts, Specs, servers;
+OpenAPI 3.0 and 3.1; the update_spec tool."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+
+from logto_dynamic import Client, RequestValidationError, Spec, SpecLoadError, load_spec
+from logto_dynamic._loader import WELL_KNOWN_PATH, bundled_spec_path
+from logto_dynamic.testing._uvicorn import serve_app
+
+FIXTURES = Path(__file__).parent / "fixtures"
+ROOT = Path(__file__).parents[1]
+
+
+def _mini(version: str = "3.0.3", title: str = "mini") -> dict[str, Any]:
+    return {
+        "openapi": version,
+        "info": {"title": title, "version": "1"},
+        "paths": {"/things": {"post": {
+            "operationId": "MakeThing",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["name"],
+                "properties": {"name": {"type": "string", "minLength": 1}}}}}},
+            "responses": {"200": {"description": "ok", "content": {"application/json": {
+                "schema": {"type": "object", "required": ["id"],
+                           "properties": {"id": {"type": "string"}}}}}}},
+        }}},
+    }
+
+
+def _mock(responder: Callable[[httpx.Request], httpx.Response]) -> httpx.MockTransport:
+    return httpx.MockTransport(responder)
+
+
+# -- sources ---------------------------------------------------------------------------------
+
+
+def test_every_kind_of_source(tmp_path: Path) -> None:
+    bundled = load_spec()
+    assert bundled is load_spec(None) and len(bundled.index) == 25
+    json_path = tmp_path / "mini.json"
+    json_path.write_text(json.dumps(_mini()))
+    yaml_path = tmp_path / "mini.yaml"
+    yaml_path.write_text(yaml.safe_dump(_mini(title="yaml")))
+    from_json, from_yaml = load_spec(json_path), load_spec(str(yaml_path))
+    assert from_json.title == "mini" and from_yaml.title == "yaml"
+    assert load_spec(_mini()).operation("make_thing").path == "/things"
+    assert load_spec(from_json) is from_json
+    for source in (None, json_path, yaml_path, _mini(), from_json):
+        client = Client("http://x", spec=source)  # type: ignore[arg-type]
+        assert isinstance(client.spec, Spec)
+        client.close()
+
+
+def test_files_are_cached_and_reloaded_when_changed(tmp_path: Path) -> None:
+    path = tmp_path / "mini.json"
+    path.write_text(json.dumps(_mini()))
+    first = load_spec(path)
+    assert load_spec(str(path)) is first
+    assert Client("http://x", spec=path).spec is first
+    assert load_spec(path, refresh=True) is not first
+    assert load_spec(path, normalize=False) is not load_spec(path)
+
+
+def test_missing_and_unparsable_files(tmp_path: Path) -> None:
+    with pytest.raises(SpecLoadError):
+        load_spec(tmp_path / "nope.json")
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    with pytest.raises(SpecLoadError, match="invalid JSON"):
+        load_spec(bad)
+
+
+def test_bundled_path_exists() -> None:
+    assert bundled_spec_path().name == "logto-experience.openapi.yaml"
+
+
+# -- split documents ----------------------------------------------------------------------------
+
+
+def test_split_document_is_bundled_on_load() -> None:
+    spec = load_spec(FIXTURES / "split" / "openapi.yaml", refresh=True)
+    assert not spec.quarantined and set(spec.index.ids) == {"PutPet", "CreateOwner"}
+    text = json.dumps(spec.document)
+    assert ".yaml" not in text  # every file ref became local
+    schemas = spec.document["components"]["schemas"]
+    assert {"Owner", "schemas_Pet", "schemas_Kind", "schemas_Error"} <= set(schemas)
+    put = spec.operation("PutPet")
+    assert [p.name for p in put.parameters] == ["petId"]
+    ok = {"name": "Rex", "kind": "dog", "tag": "good"}
+    assert spec.check_request(put, body=ok, path_params={"petId": "12"}) == []
+    bad = spec.check_request(put, body={"name": "Rex", "kind": "cow", "tag": "B4D"},
+                             path_params={"petId": "x"})
+    assert {(v.location, v.keyword) for v in bad} == {
+        ("body", "enum"), ("body", "pattern"), ("path", "pattern")}
+    owner = spec.operation("CreateOwner")
+    assert spec.check_request(owner, body={"name": "a", "pets": [{"name": ""}]})
+    assert spec.check_response(put, 404, "application/json", b'{"message": "gone"}') == []
+    assert spec.check_response(put, 404, "application/json", b"{}")
+
+
+def test_split_document_with_a_missing_file_quarantines_the_operation(tmp_path: Path) -> None:
+    doc = _mini()
+    doc["paths"]["/things"]["post"]["requestBody"]["content"]["application/json"]["schema"] = {
+        "$ref": "missing.yaml#/Thing"}
+    doc["paths"]["/other"] = {"get": {"operationId": "Other",
+                                      "responses": {"204": {"description": "ok"}}}}
+    path = tmp_path / "doc.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    spec = load_spec(path)
+    assert "MakeThing" in spec.quarantined and "missing.yaml" in spec.quarantined["MakeThing"][0]
+    assert spec.operation("Other").path == "/other"
+
+
+# -- OpenAPI 3.1 ---------------------------------------------------------------------------------
+
+
+def _doc31() -> dict[str, Any]:
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "t31", "version": "1"},
+        "paths": {"/items/{id}": {"put": {
+            "operationId": "PutItem",
+            "parameters": [{"name": "id", "in": "path", "required": True,
+                            "schema": {"type": "string", "pattern": "^[0-9]+$"}}],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "$ref": "#/components/schemas/Item"}}}},
+            "responses": {"200": {"description": "ok", "content": {"application/json": {
+                "schema": {"$ref": "#/components/schemas/Item"}}}}},
+        }}},
+        "components": {"schemas": {"Item": {
+            "type": "object", "required": ["kind", "note"],
+            "properties": {
+                "kind": {"const": "thing"},
+                "note": {"type": ["string", "null"]},
+                "size": {"type": "integer", "exclusiveMinimum": 0},
+                "tags": {"type": "array", "prefixItems": [{"type": "string"}],
+                         "items": {"type": "number"}},
+            }}}},
+    }
+
+
+def test_openapi_31_requests_and_responses_validate() -> None:
+    seen: list[bytes] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.content)
+        return httpx.Response(200, json={"kind": "thing", "note": None})
+
+    with Client("http://t", spec=_doc31(), transport=_mock(handler)) as client:
+        assert client.spec.version == "3.1.0"
+        result = client.call("PutItem", {"kind": "thing", "note": None, "size": 1,
+                                         "tags": ["a", 2]}, path={"id": "7"})
+        assert result.data == {"kind": "thing", "note": None}
+        for bad in ({"kind": "other", "note": "x"}, {"kind": "thing", "note": 5},
+                    {"kind": "thing", "note": None, "size": 0},
+                    {"kind": "thing", "note": None, "tags": [1]}, {"kind": "thing"}):
+            with pytest.raises(RequestValidationError):
+                client.call("PutItem", bad, path={"id": "7"})
+        with pytest.raises(RequestValidationError):
+            client.call("PutItem", {"kind": "thing", "note": None}, path={"id": "x"})
+    assert len(seen) == 1
+
+
+def test_openapi_31_response_violations() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"kind": "thing", "note": 3})
+
+    with Client("http://t", spec=_doc31(), transport=_mock(handler)) as client:
+        from logto_dynamic import ResponseValidationError
+
+        with pytest.raises(ResponseValidationError, match="note"):
+            client.call("PutItem", {"kind": "thing", "note": None}, path={"id": "1"})
+
+
+def test_unsupported_openapi_version() -> None:
+    from logto_dynamic import SpecError
+
+    with pytest.raises(SpecError, match="only OpenAPI 3.0 and 3.1"):
+        load_spec({"swagger": "2.0", "paths": {}})
+
+
+# -- from a live server (loopback) ---------------------------------------------------------------
+
+
+def _app(document: dict[str, Any], calls: list[str]) -> Any:
+    body = json.dumps(document).encode()
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        assert scope["type"] == "http"
+        calls.append(f"{scope['method']} {scope['path']}")
+        if scope["path"] == WELL_KNOWN_PATH:
+            status, headers, payload = 200, [(b"content-type", b"application/json")], body
+        elif scope["path"] == "/things":
+            status, headers = 200, [(b"content-type", b"application/json")]
+            payload = b'{"id": "t1"}'
+        else:
+            status, headers, payload = 404, [], b""
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": payload})
+
+    return app
+
+
+def test_client_from_server_loads_the_published_document() -> None:
+    calls: list[str] = []
+    with serve_app(_app(_mini(title="served"), calls)) as base_url:
+        with Client.from_server(base_url) as client:
+            assert client.spec.title == "served"
+            assert client.call("MakeThing", {"name": "a"}).data == {"id": "t1"}
+            with pytest.raises(RequestValidationError):
+                client.call("MakeThing", {"name": ""})
+        with Client.from_server(base_url) as again:  # shared and cached
+            assert again.spec is client.spec
+    assert calls.count(f"GET {WELL_KNOWN_PATH}") == 1 and calls.count("POST /things") == 1
+
+
+def test_unreachable_server() -> None:
+    with pytest.raises(SpecLoadError, match="cannot fetch"):
+        load_spec("http://127.0.0.1:9/api/.well-known/experience.openapi.json", refresh=True)
+
+
+# -- tools/update_spec.py ------------------------------------------------------------------------
+
+
+def _update_spec_module() -> Any:
+    spec = importlib.util.spec_from_file_location("update_spec", ROOT / "tools" / "update_spec.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["update_spec"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_update_spec_tool_writes_normalised_documents(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tool = _update_spec_module()
+    bundled = bundled_spec_path()
+    before = bundled.read_bytes()
+    published = _mini(version="3.0.1", title="published")
+    schema = published["paths"]["/things"]["post"]["requestBody"]["content"]["application/json"]
+    schema["schema"]["properties"]["kind"] = {"type": "string", "format": '"thing"'}
+    published["paths"]["/things"]["post"]["responses"]["400"] = {"description": "Bad Request"}
+    source = tmp_path / "published.json"
+    source.write_text(json.dumps(published))
+    spec_dir = tmp_path / "spec"
+
+    assert tool.main(["--from", str(source)], spec_dir=spec_dir) == 0
+    out = capsys.readouterr().out
+    written = spec_dir / "logto-experience-1.openapi.json"
+    assert written.is_file() and f"wrote {written}" in out
+    assert "literal-format" in out and "no problems" in out
+    assert "MakeThing" in out  # the diff against the bundled document
+    data = json.loads(written.read_text())
+    kind = data["paths"]["/things"]["post"]["requestBody"]["content"]["application/json"]
+    assert kind["schema"]["properties"]["kind"] == {"type": "string", "enum": ["thing"]}
+
+    target = tmp_path / "named.yaml"
+    assert tool.main(["--from", str(source), "--out", str(target)], spec_dir=spec_dir) == 0
+    assert yaml.safe_load(target.read_text())["info"]["title"] == "published"
+    capsys.readouterr()
+    published["paths"]["/things"]["post"]["responses"]["200"]["content"]["application/json"][
+        "schema"].pop("required")
+    source.write_text(json.dumps(published))
+    assert tool.main(["--from", str(source), "--out", str(target)], spec_dir=spec_dir) == 0
+    assert "required-removed" in capsys.readouterr().out  # diffed against the previous file
+    assert tool.main(["--from", str(tmp_path / "missing.json")], spec_dir=spec_dir) == 2
+    assert bundled.read_bytes() == before
+    assert load_spec(written).operation("MakeThing").path == "/things"
