@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "SECRET_MARK",
+    "CompiledSchema",
     "compile_schema",
     "ecma_pattern",
     "inline_refs",
@@ -151,6 +152,70 @@ def _format_checker() -> Any:
 
 _CHECKER: Any = None
 
+# fastjsonschema checks these formats itself; only ``email`` is checked (zod's way), like the
+# jsonschema FormatChecker above, so both engines agree.
+_FAST_FORMATS: dict[str, Any] = {
+    name: (lambda value: True) for name in ("date-time", "hostname", "ipv4", "ipv6", "uri", "regex")
+}
+_FAST_FORMATS["email"] = is_zod_email
+
+
+class CompiledSchema:
+    """A schema ready to check instances, fast when they are valid.
+
+    The happy path runs a fastjsonschema function (generated Python code, a few µs). Only when
+    it reports a problem, or cannot handle the schema (JSON Schema 2020-12, recursive
+    references), does jsonschema run (imported and built then) to list every violation with
+    its path; jsonschema's verdict is the one reported.
+    """
+
+    __slots__ = ("_full", "_full_factory", "fast", "schema")
+
+    def __init__(self, schema: Any, fast: Any, full_factory: Any) -> None:
+        self.schema = schema
+        self.fast = fast
+        self._full: Validator | None = None
+        self._full_factory = full_factory
+
+    @property
+    def full(self) -> Validator:
+        """The jsonschema validator (built on first use)."""
+        if self._full is None:
+            self._full = self._full_factory()
+        return self._full
+
+    def is_valid(self, instance: Any) -> bool:
+        """Quick verdict; False means 'ask :attr:`full` for the details'."""
+        if self.fast is not None:
+            try:
+                self.fast(instance)
+                return True
+            except Exception:
+                return False
+        return bool(self.full.is_valid(instance))
+
+
+def _fast(schema: Any, oas30: bool) -> Any:
+    if not oas30:
+        return None
+    try:
+        import fastjsonschema
+
+        return fastjsonschema.compile(
+            {"$schema": "http://json-schema.org/draft-04/schema#", **schema},
+            formats=_FAST_FORMATS,
+            use_default=False,
+        )
+    except Exception:
+        return None
+
+
+def _checker() -> Any:
+    global _CHECKER
+    if _CHECKER is None:
+        _CHECKER = _format_checker()
+    return _CHECKER
+
 
 def compile_schema(
     document: Mapping[str, Any],
@@ -159,27 +224,27 @@ def compile_schema(
     version: str,
     direction: str,
     cache: dict[str, Any] | None = None,
-) -> Validator:
-    """Compile the schema at ``pointer`` (``#/paths/...``) into a jsonschema validator.
+) -> CompiledSchema:
+    """Compile the schema at ``pointer`` (``#/paths/...``).
 
     ``cache`` (one per document) keeps the translated document that recursive schemas use.
     """
-    global _CHECKER
-    from jsonschema import Draft4Validator, Draft202012Validator
-
-    if _CHECKER is None:
-        _CHECKER = _format_checker()
     schema = resolve_pointer(document, pointer)
     inlined, complete = inline_refs(document, schema)
     oas30 = version.startswith("3.0")
-    cls: Any = Draft4Validator if oas30 else Draft202012Validator
     if complete:
-        final = to_json_schema(inlined, direction=direction) if oas30 else inlined
-        return cls(translate_patterns(final), format_checker=_CHECKER)  # type: ignore[no-any-return]
-    # Recursive schema: keep the refs and resolve them in a (translated) copy of the document.
-    from referencing import Registry, Resource
-    from referencing.jsonschema import DRAFT4, DRAFT202012
+        final = translate_patterns(
+            to_json_schema(inlined, direction=direction) if oas30 else inlined
+        )
 
+        def full() -> Validator:
+            from jsonschema import Draft4Validator, Draft202012Validator
+
+            cls: Any = Draft4Validator if oas30 else Draft202012Validator
+            return cls(final, format_checker=_checker())  # type: ignore[no-any-return]
+
+        return CompiledSchema(final, _fast(final, oas30), full)
+    # Recursive schema: keep the refs and resolve them in a (translated) copy of the document.
     cache = {} if cache is None else cache
     translated = cache.get(direction)
     if translated is None:
@@ -187,9 +252,18 @@ def compile_schema(
             to_json_schema(document, direction=direction) if oas30 else document
         )
         cache[direction] = translated
-    spec = DRAFT4 if oas30 else DRAFT202012
-    registry: Any = Registry().with_resource(
-        DOCUMENT_URI, Resource.from_contents(translated, default_specification=spec)
-    )
     root = {"$ref": DOCUMENT_URI + pointer}
-    return cls(root, registry=registry, format_checker=_CHECKER)  # type: ignore[no-any-return]
+
+    def full_recursive() -> Validator:
+        from jsonschema import Draft4Validator, Draft202012Validator
+        from referencing import Registry, Resource
+        from referencing.jsonschema import DRAFT4, DRAFT202012
+
+        cls: Any = Draft4Validator if oas30 else Draft202012Validator
+        dialect = DRAFT4 if oas30 else DRAFT202012
+        registry: Any = Registry().with_resource(
+            DOCUMENT_URI, Resource.from_contents(translated, default_specification=dialect)
+        )
+        return cls(root, registry=registry, format_checker=_checker())  # type: ignore[no-any-return]
+
+    return CompiledSchema(root, None, full_recursive)

@@ -13,11 +13,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from logto_dynamic._operations import Operation, ResponseSpec
-from logto_dynamic._schema import SECRET_MARK, compile_schema
+from logto_dynamic._schema import SECRET_MARK, CompiledSchema, compile_schema
 
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError as JsonSchemaError
-    from jsonschema.protocols import Validator
 
 __all__ = ["UNSET", "Validators", "Violation", "select_response"]
 
@@ -185,11 +184,14 @@ def _discriminated(err: JsonSchemaError) -> list[JsonSchemaError] | tuple[str, A
 
 
 def to_violations(
-    validator: Validator, instance: Any, location: str, *, name: str | None = None
+    compiled: CompiledSchema, instance: Any, location: str, *, name: str | None = None
 ) -> list[Violation]:
     """Every violation of ``instance``, most relevant first (jsonschema's relevance order)."""
+    if compiled.is_valid(instance):
+        return []
     from jsonschema.exceptions import best_match, relevance
 
+    validator = compiled.full
     errors = sorted(validator.iter_errors(instance), key=relevance)
     root = validator.schema
     out: list[Violation] = []
@@ -281,14 +283,14 @@ class Validators:
     def __init__(self, document: Mapping[str, Any], version: str) -> None:
         self._document = document
         self._version = version
-        self._compiled: dict[str, Validator] = {}
+        self._compiled: dict[str, CompiledSchema] = {}
         self._translated: dict[str, Any] = {}
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._compiled)
 
-    def for_pointer(self, pointer: str, direction: str) -> Validator:
+    def for_pointer(self, pointer: str, direction: str) -> CompiledSchema:
         """The validator of the schema at ``pointer`` (compiled once)."""
         key = f"{direction} {pointer}"
         found = self._compiled.get(key)

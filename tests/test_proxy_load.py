@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import time
 from typing import Any
 
@@ -12,7 +11,6 @@ import httpx
 import pytest
 
 from logto_dynamic._proxy import ValidatingProxy
-from logto_dynamic.testing import _uvicorn
 from logto_dynamic.testing._uvicorn import serve_app
 
 TOTAL = 2000
@@ -46,26 +44,8 @@ async def echo_upstream(scope: Any, receive: Any, send: Any) -> None:
     await send({"type": "http.response.body", "body": content})
 
 
-class _TcpSockets:
-    """``socket`` as seen by serve_app, but making IPPROTO_TCP sockets.
-
-    serve_app binds ``socket.socket(AF_INET, SOCK_STREAM)`` (proto 0); asyncio only sets
-    TCP_NODELAY on accepted sockets whose proto is IPPROTO_TCP, so every answer written in
-    two parts (start, body) waits ~40 ms for a delayed ACK. Reported to the owner of
-    ``logto_dynamic/testing/_uvicorn.py``; this keeps the load test about throughput.
-    """
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(socket, name)
-
-    @staticmethod
-    def socket(family: int = socket.AF_INET, kind: int = socket.SOCK_STREAM) -> socket.socket:
-        return socket.socket(family, kind, socket.IPPROTO_TCP)
-
-
 @pytest.mark.anyio
-async def test_many_concurrent_exchanges_stay_paired(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_uvicorn, "socket", _TcpSockets())
+async def test_many_concurrent_exchanges_stay_paired() -> None:
     mismatched: list[int] = []
     failed: list[str] = []
     latencies: list[float] = []
