@@ -9,9 +9,12 @@ every response when it arrives, with plain JSON in and out.
 ...     client.call("InitInteraction", {"interactionEvent": "SignIn"})
 """
 
+import typing as _typing
+
 from logto_dynamic.__version__ import __version__
 from logto_dynamic._client import AsyncClient, Client, Operations
 from logto_dynamic._config import DEFAULT_TIMEOUT, USE_CLIENT_DEFAULT, Mode, ValidationPolicy
+from logto_dynamic._dialect import NormalizationReport
 from logto_dynamic._exceptions import (
     AmbiguousOperationError,
     ApiError,
@@ -36,10 +39,43 @@ from logto_dynamic._exceptions import (
     UnprocessableEntityError,
     ValidationError,
 )
+from logto_dynamic._lint import LintReport
 from logto_dynamic._operations import Operation, Parameter, ResponseSpec
 from logto_dynamic._results import Result
 from logto_dynamic._spec import Spec, load_spec
 from logto_dynamic._validation import Violation
+
+if _typing.TYPE_CHECKING:
+    from logto_dynamic._diff import Change, SpecDiff, diff_specs
+    from logto_dynamic._proxy import ValidatingProxy
+    from logto_dynamic._traffic import TrafficReport, TrafficValidator
+
+# Loaded on first use, so that `import logto_dynamic` stays light (the proxy pulls in asyncio).
+_LAZY = {
+    "Change": "logto_dynamic._diff",
+    "SpecDiff": "logto_dynamic._diff",
+    "diff_specs": "logto_dynamic._diff",
+    "ValidatingProxy": "logto_dynamic._proxy",
+    "TrafficReport": "logto_dynamic._traffic",
+    "TrafficValidator": "logto_dynamic._traffic",
+}
+
+
+def __getattr__(name: str) -> _typing.Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'logto_dynamic' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    if isinstance(value, type):
+        value.__module__ = "logto_dynamic"
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -48,13 +84,16 @@ __all__ = [
     "ApiError",
     "AsyncClient",
     "BadRequestError",
+    "Change",
     "Client",
     "ConflictError",
     "ConnectError",
     "DuplicateOperationError",
     "ForbiddenError",
+    "LintReport",
     "LogtoDynamicError",
     "Mode",
+    "NormalizationReport",
     "NotFoundError",
     "Operation",
     "Operations",
@@ -68,21 +107,28 @@ __all__ = [
     "Result",
     "ServerError",
     "Spec",
+    "SpecDiff",
     "SpecError",
     "SpecLoadError",
+    "TrafficReport",
+    "TrafficValidator",
     "TransportError",
     "UnauthorizedError",
     "UnknownOperationError",
     "UnprocessableEntityError",
+    "ValidatingProxy",
     "ValidationError",
     "ValidationPolicy",
     "Violation",
     "__version__",
+    "diff_specs",
     "load_spec",
 ]
 
 # Show public names as ``logto_dynamic.Client`` rather than ``logto_dynamic._client.Client``.
 for _name in __all__:
+    if _name in _LAZY:
+        continue
     _obj = globals()[_name]
     if getattr(_obj, "__module__", "").startswith("logto_dynamic._"):
         try:
