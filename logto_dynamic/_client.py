@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from types import TracebackType
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, Unpack
 
 import httpx
 
-from logto_dynamic._config import (
-    DEFAULT_TIMEOUT,
-    USE_CLIENT_DEFAULT,
-    ValidateTypes,
-    to_policy,
-)
-from logto_dynamic._core import ClientCore
+from logto_dynamic._config import DEFAULT_TIMEOUT, ValidateTypes, to_policy
+from logto_dynamic._core import CallOptions, ClientCore
 from logto_dynamic._exceptions import map_transport_errors
 from logto_dynamic._operations import Operation
 from logto_dynamic._results import Result
@@ -62,26 +57,8 @@ class Operations:
 
 
 def _bind(client: _BaseClient[Any], op: Operation) -> Callable[..., Any]:
-    def call(
-        body: Any = None,
-        *,
-        path: Mapping[str, Any] | None = None,
-        query: Mapping[str, Any] | None = None,
-        headers: Mapping[str, Any] | None = None,
-        validate: ValidateTypes | None = None,
-        timeout: Any = USE_CLIENT_DEFAULT,
-        raise_for_status: bool | None = None,
-    ) -> Any:
-        return client.call(
-            op,
-            body,
-            path=path,
-            query=query,
-            headers=headers,
-            validate=validate,
-            timeout=timeout,
-            raise_for_status=raise_for_status,
-        )
+    def call(body: Any = None, **options: Unpack[CallOptions]) -> Any:
+        return client.call(op, body, **options)
 
     call.__name__ = call.__qualname__ = op.operation_id
     call.__doc__ = op.docstring
@@ -149,7 +126,9 @@ class _BaseClient(Generic[HttpT]):
         """Describe an operation: method, path, parameters, schemas, responses, docstring."""
         return self._spec.operation(name)
 
-    def call(self, operation: str | Operation, body: Any = None, **kwargs: Any) -> Any:
+    def call(
+        self, operation: str | Operation, body: Any = None, **options: Unpack[CallOptions]
+    ) -> Any:
         raise NotImplementedError  # pragma: no cover - defined by the shells
 
     def __repr__(self) -> str:
@@ -165,23 +144,17 @@ class Client(_BaseClient[httpx.Client]):
 
     _http_class = httpx.Client
 
-    def call(  # type: ignore[override]
-        self,
-        operation: str | Operation,
-        body: Any = None,
-        *,
-        path: Mapping[str, Any] | None = None,
-        query: Mapping[str, Any] | None = None,
-        headers: Mapping[str, Any] | None = None,
-        validate: ValidateTypes | None = None,
-        timeout: Any = USE_CLIENT_DEFAULT,
-        raise_for_status: bool | None = None,
+    def call(
+        self, operation: str | Operation, body: Any = None, **options: Unpack[CallOptions]
     ) -> Result:
-        """Call an operation by name; see :class:`AsyncClient.call` for the arguments."""
-        prepared = self._core.prepare(
-            operation, body, path=path, query=query, headers=headers,
-            validate=validate, timeout=timeout, raise_for_status=raise_for_status,
-        )
+        """Call an operation by name (exact operationId, or any case / word style).
+
+        ``body`` is the JSON body (plain dicts and lists); see :class:`CallOptions` for
+        ``path``, ``query``, ``headers``, ``validate``, ``timeout`` and ``raise_for_status``.
+        Invalid requests raise :class:`RequestValidationError` and are not sent; 4xx/5xx
+        answers raise :class:`ApiError` subclasses unless ``raise_for_status=False``.
+        """
+        prepared = self._core.prepare(operation, body, **options)
         request = self._http.build_request(**prepared.request_kwargs)
         with map_transport_errors(prepared.operation.operation_id):
             response = self._http.send(request)
@@ -213,30 +186,11 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
 
     _http_class = httpx.AsyncClient
 
-    async def call(  # type: ignore[override]
-        self,
-        operation: str | Operation,
-        body: Any = None,
-        *,
-        path: Mapping[str, Any] | None = None,
-        query: Mapping[str, Any] | None = None,
-        headers: Mapping[str, Any] | None = None,
-        validate: ValidateTypes | None = None,
-        timeout: Any = USE_CLIENT_DEFAULT,
-        raise_for_status: bool | None = None,
+    async def call(
+        self, operation: str | Operation, body: Any = None, **options: Unpack[CallOptions]
     ) -> Result:
-        """Call an operation by name (exact operationId, or any case / word style).
-
-        ``body`` is the JSON body (plain dicts and lists); ``path``, ``query`` and
-        ``headers`` map parameter names to values. ``validate`` overrides the client's
-        policy for this call. Invalid requests raise :class:`RequestValidationError` and are
-        not sent; 4xx/5xx answers raise :class:`ApiError` subclasses unless
-        ``raise_for_status=False``.
-        """
-        prepared = self._core.prepare(
-            operation, body, path=path, query=query, headers=headers,
-            validate=validate, timeout=timeout, raise_for_status=raise_for_status,
-        )
+        """The awaitable :meth:`Client.call`: same arguments, same result, same errors."""
+        prepared = self._core.prepare(operation, body, **options)
         request = self._http.build_request(**prepared.request_kwargs)
         with map_transport_errors(prepared.operation.operation_id):
             response = await self._http.send(request)

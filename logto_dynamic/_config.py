@@ -72,9 +72,11 @@ def _mode(value: Mode | str) -> Mode:
         ) from None
 
 
+_UNIFORM = {mode: ValidationPolicy(mode, mode) for mode in Mode}
+
+
 def to_policy(value: ValidateTypes) -> ValidationPolicy:
     """Accept ``"strict" | "warn" | "off"``, a :class:`Mode` or a :class:`ValidationPolicy`."""
     if isinstance(value, ValidationPolicy):
         return value
-    mode = _mode(value)
-    return ValidationPolicy(mode, mode)
+    return _UNIFORM[_mode(value)]

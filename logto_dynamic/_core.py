@@ -12,7 +12,7 @@ import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import httpx
 
@@ -35,11 +35,30 @@ from logto_dynamic._results import Result
 from logto_dynamic._spec import Spec
 from logto_dynamic._validation import UNSET, Violation
 
-__all__ = ["ClientCore", "PreparedCall"]
+__all__ = ["CallOptions", "ClientCore", "PreparedCall"]
 
 logger = logging.getLogger("logto_dynamic")
 
 _TEMPLATE = re.compile(r"\{([^{}]+)\}")
+
+
+class CallOptions(TypedDict, total=False):
+    """Keyword arguments of every call (``client.call``, ``client.ops.<name>``).
+
+    ``path``, ``query`` and ``headers`` map parameter names to values; ``validate``
+    overrides the client's policy; ``timeout`` the client's timeout; ``raise_for_status=False``
+    returns 4xx/5xx results instead of raising :class:`ApiError`.
+    """
+
+    path: Mapping[str, Any] | None
+    query: Mapping[str, Any] | None
+    headers: Mapping[str, Any] | None
+    validate: ValidateTypes | None
+    timeout: Any
+    raise_for_status: bool | None
+
+
+_OPTION_NAMES = frozenset(CallOptions.__annotations__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,18 +89,18 @@ class ClientCore:
         self.base_url = _join_base(base_url, spec)
 
     def prepare(
-        self,
-        operation: str | Operation,
-        body: Any = None,
-        *,
-        path: Mapping[str, Any] | None = None,
-        query: Mapping[str, Any] | None = None,
-        headers: Mapping[str, Any] | None = None,
-        validate: ValidateTypes | None = None,
-        timeout: Any = USE_CLIENT_DEFAULT,
-        raise_for_status: bool | None = None,
+        self, operation: str | Operation, body: Any = None, **options: Unpack[CallOptions]
     ) -> PreparedCall:
         """Validate a call and build its request arguments; raise before sending if invalid."""
+        unknown = options.keys() - _OPTION_NAMES
+        if unknown:
+            raise TypeError(f"unexpected keyword argument(s): {', '.join(sorted(unknown))}")
+        path = options.get("path")
+        query = options.get("query")
+        headers = options.get("headers")
+        validate = options.get("validate")
+        timeout = options.get("timeout", USE_CLIENT_DEFAULT)
+        raise_for_status = options.get("raise_for_status")
         op = operation if isinstance(operation, Operation) else self.spec.operation(operation)
         policy = self.policy if validate is None else to_policy(validate)
         body_value = UNSET if body is None else body
@@ -152,6 +171,8 @@ class ClientCore:
     # -- request pieces ---------------------------------------------------------------------
 
     def _url(self, op: Operation, values: Mapping[str, Any]) -> str:
+        if "{" not in op.path:
+            return self.base_url + op.path
         params = {p.name: p for p in op.parameters if p.location == "path"}
 
         def fill(m: re.Match[str]) -> str:

@@ -331,6 +331,8 @@ class Validators:
         self, op: Operation, location: str, values: Mapping[str, Any] | None
     ) -> list[Violation]:
         """Violations of the path, query, header or cookie parameters of a call."""
+        if not op.parameters:
+            return []
         values = values or {}
         lookup = (
             {k.lower(): v for k, v in values.items()} if location == "header" else dict(values)
