@@ -44,7 +44,7 @@ from logto_dynamic._lint import LintReport
 from logto_dynamic._operations import Operation, Parameter, ResponseSpec
 from logto_dynamic._results import Result
 from logto_dynamic._spec import Spec, load_spec
-from logto_dynamic._validation import Violation
+from logto_dynamic._violations import Violation
 
 if _typing.TYPE_CHECKING:
     from logto_dynamic._diff import Change, SpecDiff, diff_specs

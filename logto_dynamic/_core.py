@@ -33,7 +33,8 @@ from logto_dynamic._params import encode_path, encode_query, header_value
 from logto_dynamic._response import decode_body
 from logto_dynamic._results import Result
 from logto_dynamic._spec import Spec
-from logto_dynamic._validation import UNSET, Violation
+from logto_dynamic._validation import UNSET
+from logto_dynamic._violations import Violation
 
 __all__ = ["CallOptions", "ClientCore", "PreparedCall"]
 

@@ -42,6 +42,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from logto_dynamic._operations import HTTP_METHODS
+
 __all__ = [
     "ERROR_SCHEMA",
     "NormalizationReport",
@@ -50,7 +52,6 @@ __all__ = [
     "strip_js_regex",
 ]
 
-_HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _LITERAL = re.compile(r'^"(.*)"$', re.DOTALL)
 _JS_REGEX = re.compile(r"^/(.+)/([a-z]*)$", re.DOTALL)
 _ANNOTATIONS = {"description", "title", "example", "examples", "deprecated"}
@@ -346,7 +347,7 @@ def _responses(doc: dict[str, Any], report: NormalizationReport) -> None:
     for path, item in paths.items():
         if not isinstance(item, dict):
             continue
-        for method in _HTTP_METHODS:
+        for method in HTTP_METHODS:
             op = item.get(method)
             if not isinstance(op, dict) or not isinstance(op.get("responses"), dict):
                 continue

@@ -40,7 +40,7 @@ import httpx
 
 if TYPE_CHECKING:
     from logto_dynamic._results import Result
-    from logto_dynamic._validation import Violation
+    from logto_dynamic._violations import Violation
 
 __all__ = [
     "AmbiguousOperationError",

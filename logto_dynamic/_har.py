@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 from logto_dynamic._spec import SpecSource
 from logto_dynamic._traffic import TrafficValidator
-from logto_dynamic._validation import Violation
+from logto_dynamic._violations import Violation
 
 __all__ = ["HarEntryResult", "HarError", "HarSummary", "OperationStats", "validate_har"]
 

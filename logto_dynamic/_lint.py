@@ -21,11 +21,11 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from logto_dynamic._operations import HTTP_METHODS
 from logto_dynamic._refs import UnresolvableRefError, resolve_pointer
 
 __all__ = ["LintProblem", "LintReport", "lint", "operation_problems"]
 
-HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ from http.cookiejar import DefaultCookiePolicy
 from typing import IO, Any
 
 from logto_dynamic._traffic import TrafficReport
-from logto_dynamic._validation import Violation
+from logto_dynamic._violations import Violation
 
 __all__ = [
     "HOP_BY_HOP",

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from logto_dynamic._operations import is_json_media
-from logto_dynamic._validation import Violation
+from logto_dynamic._violations import Violation
 
 __all__ = ["decode_body", "media_type_of"]
 

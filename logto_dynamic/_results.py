@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 
 from logto_dynamic._operations import Operation
-from logto_dynamic._validation import Violation
+from logto_dynamic._violations import Violation
 
 __all__ = ["Result"]
 

@@ -25,7 +25,8 @@ from logto_dynamic._loader import (
     read_document,
 )
 from logto_dynamic._operations import HTTP_METHODS, Operation, OperationIndex, build_operation
-from logto_dynamic._validation import UNSET, Validators, Violation
+from logto_dynamic._validation import UNSET, Validators
+from logto_dynamic._violations import Violation
 
 __all__ = ["Spec", "SpecSource", "load_spec"]
 

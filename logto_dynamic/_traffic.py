@@ -30,7 +30,8 @@ from logto_dynamic._params import (
 )
 from logto_dynamic._response import decode_body, media_type_of
 from logto_dynamic._spec import Spec, SpecSource, load_spec
-from logto_dynamic._validation import UNSET, Violation, media_matches, select_response
+from logto_dynamic._validation import UNSET, media_matches, select_response
+from logto_dynamic._violations import Violation
 
 __all__ = ["DEFAULT_VALIDATE_LIMIT", "HeaderInput", "TrafficReport", "TrafficValidator"]
 
