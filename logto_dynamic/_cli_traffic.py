@@ -22,7 +22,7 @@ def register(subparsers: Any) -> None:
     )
     proxy.add_argument("--upstream", required=True, help="the server to forward to (http[s]://…)")
     proxy.add_argument("--listen", default="127.0.0.1:8080", help="HOST:PORT (127.0.0.1:8080)")
-    proxy.add_argument("--mode", choices=("report", "enforce"), default="report")
+    proxy.add_argument("--mode", choices=("report", "enforce", "off"), default="report")
     proxy.add_argument("--spec", default=None, help="OpenAPI document (path or URL); bundled")
     proxy.add_argument("--log", default=None, help="append one JSON line per exchange to FILE")
     proxy.add_argument("--max-body", type=int, default=None, metavar="BYTES",

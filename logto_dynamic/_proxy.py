@@ -12,6 +12,8 @@ anything else (``/oidc/...``, ``/sign-in``, assets) is relayed untouched and unv
   exchange (operation, method, path template, status, violations; never bodies, cookies or
   secret values); with ``summary_header=True`` the answer also carries
   ``X-Logto-Dynamic-Violations`` (a summary capped at 512 bytes).
+* ``mode="off"``: the same relay with no validation at all (a plain reverse proxy; the
+  baseline of the benchmarks).
 * ``mode="enforce"``: an invalid request is answered ``400`` and never reaches the
   upstream; an invalid upstream answer becomes ``502``. Both are
   ``application/problem+json`` (RFC 9457) with a ``violations`` array.
@@ -67,7 +69,7 @@ __all__ = ["ValidatingProxy"]
 DEFAULT_MAX_REQUEST_BODY = 1024 * 1024
 DEFAULT_MAX_RESPONSE_BODY = 16 * 1024 * 1024
 DEFAULT_PROXY_TIMEOUT = 30.0
-MODES = ("report", "enforce")
+MODES = ("report", "enforce", "off")
 
 
 class ValidatingProxy:
@@ -188,7 +190,7 @@ class ValidatingProxy:
                                        f"{self.max_request_body} bytes")
             return
         request_report: TrafficReport | None = None
-        if api:
+        if api and self.mode != "off":
             request_report = self.validator.validate_request(
                 method, target.decode("latin-1"), headers, body
             )

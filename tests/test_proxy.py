@@ -269,3 +269,16 @@ def test_no_cookie_sharing_between_clients() -> None:
         with httpx.Client(base_url=url) as bob:
             bob.get("/echo")
             assert "cookie" not in dict(upstream.seen[-1]["headers"])
+
+
+def test_off_mode_relays_without_validating(tmp_path: Path) -> None:
+    log = tmp_path / "log.jsonl"
+    with proxied(mode="off", log=str(log), log_all=True) as (url, upstream, _), httpx.Client(
+        base_url=url
+    ) as client:
+        bad = client.put("/api/experience", json={"interactionEvent": "Bogus"})
+        assert bad.status_code == 204  # not refused, not checked
+        assert upstream.seen[-1]["body"] == b'{"interactionEvent":"Bogus"}'
+        broken = client.post("/api/experience/submit?badjson")
+        assert broken.status_code == 200 and broken.content == b'{"redirectTo":'
+    assert all(not line.get("violations") for line in log_lines(log))
