@@ -71,6 +71,8 @@ def run_proxy(args: argparse.Namespace) -> int:
         options["log"] = args.log
     else:
         logging.basicConfig(level=logging.INFO, format="%(message)s")
+        # The exchange log is ours; httpx's one line per upstream request is noise (and slow).
+        logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
         app = ValidatingProxy(args.upstream, spec=args.spec, **options)
     except ValueError as exc:
