@@ -466,6 +466,10 @@ def versions() -> dict[str, str]:
             out[name] = importlib.metadata.version(name)
         except importlib.metadata.PackageNotFoundError:
             out[name] = "not installed"
+    if out["logto-dynamic"] == "not installed":
+        from logto_dynamic.__version__ import __version__
+
+        out["logto-dynamic"] = f"{__version__} (working tree)"
     return out
 
 
