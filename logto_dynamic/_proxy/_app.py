@@ -1,0 +1,180 @@
+"""``ValidatingProxy``: the ASGI entry and the lifecycle of the proxy's parts."""
+
+from __future__ import annotations
+
+import asyncio
+
+from logto_dynamic._asgi import Receive, Scope, Send
+from logto_dynamic._proxy._checks import Checker
+from logto_dynamic._proxy._exchange import Exchange
+from logto_dynamic._proxy._headers import RawHeaders, content_length, headers_size
+from logto_dynamic._proxy._log import ExchangeLog, LogTarget
+from logto_dynamic._proxy._metrics import Metrics
+from logto_dynamic._proxy._problems import (
+    headers_too_large,
+    request_invalid,
+    request_too_large,
+    target_refused,
+)
+from logto_dynamic._proxy._recorder import Recorder
+from logto_dynamic._proxy._relay import Relay, Request
+from logto_dynamic._proxy._upstream import Upstream
+from logto_dynamic._spec import SpecSource
+from logto_dynamic._traffic import DEFAULT_VALIDATE_LIMIT, TrafficValidator
+
+__all__ = ["MODES", "ValidatingProxy"]
+
+DEFAULT_MAX_REQUEST_BODY = 1024 * 1024
+DEFAULT_MAX_RESPONSE_BODY = 16 * 1024 * 1024
+DEFAULT_MAX_HEADER_BYTES = 32 * 1024
+DEFAULT_PROXY_TIMEOUT = 30.0
+MODES = ("report", "enforce", "off")
+
+_TOO_LARGE = object()
+_GONE = object()
+
+
+class ValidatingProxy:
+    """A pure ASGI reverse proxy to ``upstream`` that checks API traffic against the document.
+
+    ``mode``: ``report`` relays everything and logs violations (checked after the answer
+    went out); ``enforce`` answers an invalid request 400 and an invalid upstream answer 502
+    (``application/problem+json``); ``off`` only relays. The README's proxy section has the
+    whole manual. The upstream pool is made on first use (or at lifespan startup) and closed
+    by :meth:`aclose` (or at lifespan shutdown), which also flushes the log.
+    """
+
+    def __init__(
+        self,
+        upstream: str,
+        *,
+        spec: SpecSource = None,
+        mode: str = "report",
+        log: LogTarget = None,
+        max_request_body: int = DEFAULT_MAX_REQUEST_BODY,
+        max_response_body: int = DEFAULT_MAX_RESPONSE_BODY,
+        max_header_bytes: int = DEFAULT_MAX_HEADER_BYTES,
+        validate_limit: int = DEFAULT_VALIDATE_LIMIT,
+        timeout: float = DEFAULT_PROXY_TIMEOUT,
+        summary_header: bool = False,
+        log_all: bool = False,
+        max_connections: int = 200,
+        metrics: bool = False,
+    ) -> None:
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
+        self.upstream = Upstream(upstream, timeout=timeout, max_connections=max_connections)
+        self.mode = mode
+        self.validator = TrafficValidator(spec, validate_limit=validate_limit)
+        self.log = ExchangeLog(log)
+        self.max_request_body = max_request_body
+        self.max_header_bytes = max_header_bytes
+        self.summary_header = summary_header
+        self.recorder = Recorder(self.log, Metrics(metrics), mode=mode, log_all=log_all)
+        self.relay = Relay(self.upstream, Checker(self.validator), self.recorder, mode=mode,
+                           max_response_body=max_response_body, summary_header=summary_header)
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    def _open(self) -> None:
+        if self._loop is None:
+            self._loop = asyncio.get_running_loop()
+        self.upstream.session()
+
+    async def aclose(self) -> None:
+        """Run the checks still pending, close the upstream pool and flush the log."""
+        await self.recorder.drain()
+        await self.upstream.close()
+        self.log.close()
+
+    def close_from_thread(self, timeout: float = 10.0) -> None:
+        """Run :meth:`aclose` on the loop that serves the proxy (while it still runs)."""
+        loop = self._loop
+        if loop is not None and self.upstream.is_open and loop.is_running():
+            asyncio.run_coroutine_threadsafe(self.aclose(), loop).result(timeout)
+        else:
+            self.log.close()
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                self._open()
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self.aclose()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    # -- ASGI -----------------------------------------------------------------------------
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await self._exchange(scope, receive, send)
+        elif scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+        elif scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1008})
+
+    async def _exchange(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self._loop is None:
+            self._open()
+        method: str = scope["method"]
+        path: str = scope["path"]
+        raw_path: bytes = scope.get("raw_path") or path.encode("utf-8")
+        api = self.validator.is_api_path(path)
+        ex = Exchange(method, raw_path.decode("latin-1"), api)
+        if method == "CONNECT" or not raw_path.startswith(b"/") or not path.startswith("/"):
+            ex.record["action"] = "rejected-target"
+            await self.relay.answer(send, ex, target_refused())
+            return
+        headers: RawHeaders = list(scope["headers"])
+        if headers_size(headers) > self.max_header_bytes:
+            ex.record["action"] = "rejected-headers-too-large"
+            await self.relay.answer(send, ex, headers_too_large(self.max_header_bytes))
+            return
+        body = await self._read_body(headers, receive)
+        if body is _TOO_LARGE:
+            ex.record["action"] = "rejected-request-too-large"
+            await self.relay.answer(send, ex, request_too_large(self.max_request_body))
+            return
+        if not isinstance(body, bytes):  # the client went away mid-upload: nothing to relay
+            ex.record["action"] = "client-disconnected"
+            self.recorder.finish(ex, force=True)
+            return
+        query: bytes = scope.get("query_string") or b""
+        target = raw_path + b"?" + query if query else raw_path
+        req = Request(scope, method, target, headers, body, None)
+        if api and self.mode != "off" and (self.mode == "enforce" or self.summary_header):
+            req.report = self.relay.checker.request(method, target, headers, body)
+            ex.add(req.report)
+            if self.mode == "enforce" and not req.report.ok:
+                ex.record["action"] = "rejected-request"
+                await self.relay.answer(send, ex, request_invalid(req.report.operation_id,
+                                                                  ex.violations))
+                return
+        await self.relay.forward(send, ex, req)
+
+    async def _read_body(self, headers: RawHeaders, receive: Receive) -> object:
+        """The whole body (bytes), ``_TOO_LARGE`` or ``_GONE`` (the client disconnected)."""
+        declared = content_length(headers)
+        if declared is not None and declared > self.max_request_body:
+            return _TOO_LARGE
+        message = await receive()
+        if message["type"] == "http.request" and not message.get("more_body", False):
+            body: bytes = message.get("body", b"")  # the usual case: one message
+            return _TOO_LARGE if len(body) > self.max_request_body else body
+        chunks: list[bytes] = []
+        total = 0
+        while True:
+            if message["type"] == "http.disconnect":
+                return _GONE
+            chunk = message.get("body", b"")
+            total += len(chunk)
+            if total > self.max_request_body:
+                return _TOO_LARGE
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
+            message = await receive()

@@ -1,0 +1,55 @@
+"""What the proxy asks of :class:`~logto_dynamic.TrafficValidator`, in one place.
+
+The proxy holds a response body for validation only up to the validator's
+``validate_limit`` (it relays the rest as it comes); a body it did not hold, or cannot
+decode, is re-checked without the body here, once, with a note saying why.
+"""
+
+from __future__ import annotations
+
+from logto_dynamic._proxy._headers import RawHeaders, decode_content, header_value
+from logto_dynamic._traffic import TrafficReport, TrafficValidator
+
+__all__ = ["Checker"]
+
+
+class Checker:
+    """Request and response checks of raw exchanges against one validator."""
+
+    def __init__(self, validator: TrafficValidator) -> None:
+        self.validator = validator
+
+    @property
+    def hold_limit(self) -> int:
+        """The most response bytes worth holding back to validate (the validator's limit)."""
+        return self.validator.validate_limit
+
+    def request(self, method: str, target: bytes, headers: RawHeaders,
+                body: bytes) -> TrafficReport:
+        """Check one request (``target`` is ``/path?query``)."""
+        return self.validator.validate_request(method, target.decode("latin-1"), headers, body)
+
+    def response(self, request: TrafficReport, status: int, headers: RawHeaders,
+                 body: bytes | None) -> TrafficReport:
+        """Check one answer; ``body`` None when it was not held (over :attr:`hold_limit`)."""
+        if body is None:
+            return self._without_body(
+                request, status, headers,
+                f"response body not validated (over the {self.hold_limit}-byte validation "
+                "limit); streamed through",
+            )
+        encoding = header_value(headers, b"content-encoding")
+        decoded = decode_content(encoding, body) if encoding else body
+        if decoded is None:
+            coding = (encoding or b"").decode("latin-1")
+            return self._without_body(request, status, headers,
+                                      f"response body not validated (content coding {coding!r})")
+        return self.validator.validate_response(request, status, headers, decoded)
+
+    def _without_body(self, request: TrafficReport, status: int, headers: RawHeaders,
+                      note: str) -> TrafficReport:
+        """Status and headers only: body violations are dropped, the note says why."""
+        report = self.validator.validate_response(request, status, headers, b"")
+        report.violations = [v for v in report.violations if v.location != "body"]
+        report.notes.append(note)
+        return report

@@ -1,0 +1,74 @@
+"""One exchange as the proxy saw it: what its log line and its metrics say."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from logto_dynamic._traffic import TrafficReport
+from logto_dynamic._violations import Violation
+
+__all__ = ["Exchange"]
+
+
+class Exchange:
+    """The facts of one exchange, filled in as it goes (never a body, header or cookie value).
+
+    ``record`` is the log line: operation, method, path (the documented template when one
+    matched), status, upstream status, action, violations (direction, location, path,
+    keyword, message: messages never repeat a secret value) and notes.
+    """
+
+    __slots__ = ("api", "checked", "end", "found", "record", "start", "upstream_error",
+                 "upstream_seconds")
+
+    def __init__(self, method: str, path: str, api: bool) -> None:
+        self.start = time.perf_counter()
+        self.end: float | None = None
+        self.api = api
+        self.checked = False
+        self.found: list[Violation] = []
+        self.upstream_seconds: float | None = None
+        self.upstream_error: str | None = None
+        self.record: dict[str, Any] = {
+            "operation": None, "method": method, "path": path, "status": None,
+            "upstream_status": None, "action": "relayed", "violations": [], "notes": [],
+        }
+
+    def add(self, report: TrafficReport) -> None:
+        """Take the operation, template, violations and notes of one direction's report."""
+        self.record["operation"] = report.operation_id
+        if report.path_template:
+            self.record["path"] = report.path_template
+        self.record["violations"] += [
+            {"direction": report.direction, **v.to_dict()} for v in report.violations
+        ]
+        self.record["notes"] += report.notes
+        self.found += report.violations
+        self.checked = True
+
+    @property
+    def violations(self) -> list[dict[str, Any]]:
+        """A copy of the violation dicts so far."""
+        return list(self.record["violations"])
+
+    def relayed(self) -> None:
+        """Mark the answer as sent (checks after this are off the exchange's clock)."""
+        if self.end is None:
+            self.end = time.perf_counter()
+
+    @property
+    def seconds(self) -> float:
+        """From the request's arrival to the answer sent (or to now)."""
+        return (self.end or time.perf_counter()) - self.start
+
+    @property
+    def verdict(self) -> str:
+        """``rejected``, ``error``, ``invalid``, ``valid`` or ``unchecked``."""
+        if self.record["action"].startswith("rejected"):
+            return "rejected"
+        if self.upstream_error is not None:
+            return "error"
+        if self.found:
+            return "invalid"
+        return "valid" if self.checked else "unchecked"

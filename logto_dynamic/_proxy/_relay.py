@@ -1,0 +1,210 @@
+"""The relay: one request to the upstream, its answer back, checked inline or afterwards.
+
+Inline (``enforce``, or ``report`` with the summary header): the answer is held (up to the
+validator's limit), checked, then sent or refused. Deferred (``report``): the answer is sent
+as it comes, a copy of it up to the limit is kept, and the check runs after it went out.
+Headers travel as raw lists (every ``Set-Cookie`` separate and in order); bodies are bytes,
+never parsed and re-serialised on the way through.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from logto_dynamic._asgi import Scope, Send
+from logto_dynamic._proxy._checks import Checker
+from logto_dynamic._proxy._exchange import Exchange
+from logto_dynamic._proxy._headers import (
+    OWN_REQUEST_FIELDS,
+    SUMMARY_HEADER,
+    RawHeaders,
+    content_length,
+    forwarded_headers,
+    strip_hop_by_hop,
+    summary_value,
+)
+from logto_dynamic._proxy._problems import (
+    Problem,
+    response_invalid,
+    response_too_large,
+    send_problem,
+    upstream_problem,
+)
+from logto_dynamic._proxy._recorder import Recorder
+from logto_dynamic._proxy._upstream import (
+    UPSTREAM_ERRORS,
+    Upstream,
+    UpstreamResponse,
+    error_kind,
+)
+from logto_dynamic._traffic import TrafficReport
+
+__all__ = ["Relay", "Request"]
+
+#: Answers up to this size (declared) are read whole and sent in one piece.
+_WHOLE = 64 * 1024
+_DROP = (*OWN_REQUEST_FIELDS, b"expect")
+
+
+class Request:
+    """The parts of a client request the relay needs (body already read)."""
+
+    __slots__ = ("body", "headers", "method", "report", "scope", "target")
+
+    def __init__(self, scope: Scope, method: str, target: bytes, headers: RawHeaders,
+                 body: bytes, report: TrafficReport | None) -> None:
+        self.scope, self.method, self.target = scope, method, target
+        self.headers, self.body, self.report = headers, body, report
+
+
+class Relay:
+    """Forwards requests through one :class:`Upstream` and relays or refuses the answers."""
+
+    def __init__(self, upstream: Upstream, checker: Checker, recorder: Recorder, *,
+                 mode: str, max_response_body: int, summary_header: bool) -> None:
+        self.upstream = upstream
+        self.checker = checker
+        self.recorder = recorder
+        self.mode = mode
+        self.max_response_body = max_response_body
+        self.summary_header = summary_header
+
+    async def answer(self, send: Send, ex: Exchange, problem: Problem) -> None:
+        """Send a made-up answer and log it (always)."""
+        ex.record["status"] = problem.status
+        if ex.record["action"] == "relayed":
+            ex.record["action"] = problem.kind
+        await send_problem(send, problem)
+        self.recorder.finish(ex, force=True)
+
+    async def forward(self, send: Send, ex: Exchange, req: Request) -> None:
+        """Relay ``req`` and its answer; every failure is answered or cut off, and logged."""
+        outgoing = strip_hop_by_hop(req.headers, drop=_DROP)
+        outgoing += forwarded_headers(req.scope, req.headers)
+        started = ex.seconds
+        try:
+            response = await self.upstream.send(req.method, req.target, outgoing, req.body)
+        except UPSTREAM_ERRORS as exc:
+            await self._failed(send, ex, exc, reading=False)
+            return
+        ex.upstream_seconds = ex.seconds - started
+        try:
+            await self._relay(send, ex, req, response, started)
+        finally:
+            response.release()  # back to the pool, or closed when not read to the end
+
+    async def _relay(self, send: Send, ex: Exchange, req: Request, response: UpstreamResponse,
+                     started: float) -> None:
+        status = response.status
+        ex.record["upstream_status"] = status
+        headers = strip_hop_by_hop(response.raw_headers)
+        declared = content_length(headers)
+        if declared is not None and declared > self.max_response_body:
+            await self._too_large(send, ex, str(declared))
+            return
+        checking = ex.api and self.mode != "off"
+        inline = checking and (self.mode == "enforce" or self.summary_header)
+        limit = self.checker.hold_limit
+        held: list[bytes] = []
+        chunks = response.content.iter_any()
+        if declared is not None and declared <= max(_WHOLE, limit if checking else 0):
+            try:
+                held.append(await response.read())
+            except UPSTREAM_ERRORS as exc:
+                await self._failed(send, ex, exc, reading=True)
+                return
+        elif inline:
+            total = 0
+            try:
+                async for chunk in chunks:
+                    held.append(chunk)
+                    total += len(chunk)
+                    if total > limit or total > self.max_response_body:
+                        break
+            except UPSTREAM_ERRORS as exc:
+                await self._failed(send, ex, exc, reading=True)
+                return
+            if total > self.max_response_body:
+                await self._too_large(send, ex, f"more than {self.max_response_body}")
+                return
+        complete = response.content.at_eof()
+        ex.upstream_seconds = ex.seconds - started
+        if inline:
+            body = b"".join(held) if complete else None
+            self._check(ex, req, status, headers, body)
+            if self.mode == "enforce" and ex.found:
+                ex.record["action"] = "rejected-response"
+                await self.answer(send, ex, response_invalid(status, ex.violations))
+                return
+        await self._start(send, ex, status, headers)
+        if complete:
+            await send({"type": "http.response.body", "body": b"".join(held)})
+            kept = held
+        else:
+            streamed = await self._stream(send, ex, held, chunks, limit if checking else -1)
+            if streamed is None:
+                return
+            kept = streamed
+        if checking and not inline:
+            body = b"".join(kept) if sum(len(c) for c in kept) <= limit else None
+            self.recorder.defer(ex, lambda: self._check(ex, req, status, headers, body))
+        else:
+            self.recorder.finish(ex)
+
+    def _check(self, ex: Exchange, req: Request, status: int, headers: RawHeaders,
+               body: bytes | None) -> None:
+        report = req.report
+        if report is None:
+            report = self.checker.request(req.method, req.target, req.headers, req.body)
+            ex.add(report)
+        if report.operation is not None:  # an undocumented request has no answer to check
+            ex.add(self.checker.response(report, status, headers, body))
+
+    async def _start(self, send: Send, ex: Exchange, status: int, headers: RawHeaders) -> None:
+        ex.record["status"] = status
+        if self.summary_header and ex.found:
+            headers = [*headers, (SUMMARY_HEADER, summary_value(ex.found))]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+
+    async def _stream(self, send: Send, ex: Exchange, held: list[bytes],
+                      chunks: AsyncIterator[bytes], keep: int) -> list[bytes] | None:
+        """Send ``held`` then the rest; a copy of up to ``keep`` + 1 bytes is returned.
+
+        None when the stream was cut off (over the size limit, or the upstream failed):
+        the answer is left incomplete on purpose, so the server closes the connection.
+        """
+        total = 0
+        kept: list[bytes] = []
+        for chunk in held:
+            total += len(chunk)
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        kept += held
+        try:
+            async for chunk in chunks:
+                total += len(chunk)
+                if total > self.max_response_body:
+                    ex.record["action"] = "cut-off-response-too-large"
+                    self.recorder.finish(ex, force=True)
+                    return None
+                if total <= keep + 1:
+                    kept.append(chunk)
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        except UPSTREAM_ERRORS as exc:
+            ex.upstream_error = error_kind(exc)
+            ex.record["action"] = f"cut-off-upstream-error:{ex.upstream_error}"
+            self.recorder.finish(ex, force=True)
+            return None
+        await send({"type": "http.response.body", "body": b""})
+        return kept
+
+    async def _too_large(self, send: Send, ex: Exchange, size: str) -> None:
+        ex.record["action"] = "rejected-response-too-large"
+        await self.answer(send, ex, response_too_large(size, self.max_response_body))
+
+    async def _failed(self, send: Send, ex: Exchange, exc: BaseException, *,
+                      reading: bool) -> None:
+        kind = ex.upstream_error = error_kind(exc)
+        problem = upstream_problem(kind, type(exc).__name__, self.upstream.timeout,
+                                   reading=reading)
+        ex.record["action"] = problem.kind
+        await self.answer(send, ex, problem)
