@@ -20,16 +20,26 @@ def register(subparsers: Any) -> None:
         description="Relay traffic to UPSTREAM and validate Experience API exchanges "
                     "against the document (report: log only; enforce: 400/502 answers).",
     )
-    proxy.add_argument("--upstream", required=True, help="the server to forward to (http[s]://…)")
+    proxy.add_argument("--upstream", required=True,
+                       help="the server to forward to (http[s]://host[:port][/prefix])")
     proxy.add_argument("--listen", default="127.0.0.1:8080", help="HOST:PORT (127.0.0.1:8080)")
     proxy.add_argument("--mode", choices=("report", "enforce", "off"), default="report")
     proxy.add_argument("--spec", default=None, help="OpenAPI document (path or URL); bundled")
     proxy.add_argument("--log", default=None, help="append one JSON line per exchange to FILE")
+    proxy.add_argument("--log-all", action="store_true",
+                       help="log every API exchange, not only those with findings")
     proxy.add_argument("--max-body", type=int, default=None, metavar="BYTES",
                        help="request body limit (413 above; default 1 MiB)")
     proxy.add_argument("--timeout", type=float, default=None, help="upstream timeout, seconds")
     proxy.add_argument("--summary-header", action="store_true",
-                       help="add X-Logto-Dynamic-Violations to answers with violations")
+                       help="add X-Logto-Dynamic-Violations to answers with violations "
+                            "(report mode then checks before relaying)")
+    proxy.add_argument("--workers", type=int, default=1, metavar="N",
+                       help="worker processes on the one port (default 1; one per core)")
+    proxy.add_argument("--metrics", default=None, metavar="HOST:PORT",
+                       help="serve Prometheus metrics at http://HOST:PORT/metrics")
+    proxy.add_argument("--grace", type=float, default=30.0, metavar="SECONDS",
+                       help="on SIGTERM, let exchanges in flight finish this long (30)")
     proxy.set_defaults(func=run_proxy)
 
     har = subparsers.add_parser(
@@ -43,44 +53,43 @@ def register(subparsers: Any) -> None:
     har.set_defaults(func=run_har)
 
 
-def _listen(value: str) -> tuple[str, int]:
+def _listen(value: str, option: str = "--listen") -> tuple[str, int]:
     host, sep, port = value.rpartition(":")
     if not sep or not port.isdigit():
-        raise SystemExit(f"--listen must be HOST:PORT, not {value!r}")
+        raise SystemExit(f"{option} must be HOST:PORT, not {value!r}")
     return host.strip("[]") or "127.0.0.1", int(port)
 
 
 def run_proxy(args: argparse.Namespace) -> int:
-    """Serve a :class:`~logto_dynamic._proxy.ValidatingProxy` with uvicorn until interrupted."""
+    """Serve the validating proxy (uvicorn) until SIGTERM or Ctrl-C; 2 on bad settings."""
     import logging
 
-    from logto_dynamic._proxy import ValidatingProxy
+    from logto_dynamic._exceptions import SpecLoadError
+    from logto_dynamic._proxy._serve import serve
 
-    try:
-        import uvicorn
-    except ModuleNotFoundError:
-        print("the proxy needs uvicorn: pip install 'logto-dynamic[serve]'", file=sys.stderr)
-        return 2
     host, port = _listen(args.listen)
-    options: dict[str, Any] = {"mode": args.mode, "summary_header": args.summary_header}
+    metrics = _listen(args.metrics, "--metrics") if args.metrics else None
+    if args.workers < 1:
+        print("logto-dynamic proxy: --workers must be at least 1", file=sys.stderr)
+        return 2
+    settings: dict[str, Any] = {"upstream": args.upstream, "spec": args.spec,
+                                "mode": args.mode, "summary_header": args.summary_header,
+                                "log_all": args.log_all}
     if args.max_body is not None:
-        options["max_request_body"] = args.max_body
+        settings["max_request_body"] = args.max_body
     if args.timeout is not None:
-        options["timeout"] = args.timeout
+        settings["timeout"] = args.timeout
     if args.log:
-        options["log"] = args.log
+        settings["log"] = args.log
     else:
         logging.basicConfig(level=logging.INFO, format="%(message)s")
-        # The exchange log is ours; httpx's one line per upstream request is noise (and slow).
-        logging.getLogger("httpx").setLevel(logging.WARNING)
+    print(f"validating proxy ({args.mode}) on http://{host}:{port} -> {args.upstream}"
+          f"{f' ({args.workers} workers)' if args.workers > 1 else ''}", file=sys.stderr)
     try:
-        app = ValidatingProxy(args.upstream, spec=args.spec, **options)
-    except ValueError as exc:
+        serve(settings, host, port, workers=args.workers, grace=args.grace, metrics=metrics)
+    except (ValueError, SpecLoadError) as exc:
         print(f"logto-dynamic proxy: {exc}", file=sys.stderr)
         return 2
-    print(f"validating proxy ({args.mode}) on http://{host}:{port} -> {args.upstream}",
-          file=sys.stderr)
-    uvicorn.run(app, host=host, port=port, lifespan="on", log_level="warning")
     return 0
 
 
