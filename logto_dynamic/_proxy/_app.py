@@ -6,7 +6,7 @@ import asyncio
 
 from logto_dynamic._asgi import Receive, Scope, Send
 from logto_dynamic._proxy._checks import Checker
-from logto_dynamic._proxy._exchange import Exchange
+from logto_dynamic._proxy._exchange import Exchange, Request
 from logto_dynamic._proxy._headers import RawHeaders, content_length, headers_size
 from logto_dynamic._proxy._log import ExchangeLog, LogTarget
 from logto_dynamic._proxy._metrics import Metrics
@@ -17,7 +17,7 @@ from logto_dynamic._proxy._problems import (
     target_refused,
 )
 from logto_dynamic._proxy._recorder import Recorder
-from logto_dynamic._proxy._relay import Relay, Request
+from logto_dynamic._proxy._relay import Relay
 from logto_dynamic._proxy._upstream import Upstream
 from logto_dynamic._spec import SpecSource
 from logto_dynamic._traffic import DEFAULT_VALIDATE_LIMIT, TrafficValidator

@@ -7,6 +7,7 @@ decode, is re-checked without the body here, once, with a note saying why.
 
 from __future__ import annotations
 
+from logto_dynamic._proxy._exchange import Exchange, Request
 from logto_dynamic._proxy._headers import RawHeaders, decode_content, header_value
 from logto_dynamic._traffic import TrafficReport, TrafficValidator
 
@@ -23,6 +24,16 @@ class Checker:
     def hold_limit(self) -> int:
         """The most response bytes worth holding back to validate (the validator's limit)."""
         return self.validator.validate_limit
+
+    def exchange(self, ex: Exchange, req: Request, status: int, headers: RawHeaders,
+                 body: bytes | None) -> None:
+        """Check the request (unless done before relaying) and its answer, into ``ex``."""
+        report = req.report
+        if report is None:
+            report = self.request(req.method, req.target, req.headers, req.body)
+            ex.add(report)
+        if report.operation is not None:  # an undocumented request has no answer to check
+            ex.add(self.response(report, status, headers, body))
 
     def request(self, method: str, target: bytes, headers: RawHeaders,
                 body: bytes) -> TrafficReport:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from logto_dynamic._asgi import Scope
+from logto_dynamic._proxy._headers import RawHeaders
 from logto_dynamic._traffic import TrafficReport
 from logto_dynamic._violations import Violation
 
-__all__ = ["Exchange"]
+__all__ = ["Exchange", "Request"]
 
 
 class Exchange:
@@ -72,3 +74,14 @@ class Exchange:
         if self.found:
             return "invalid"
         return "valid" if self.checked else "unchecked"
+
+
+class Request:
+    """The parts of a client request the relay needs (body already read)."""
+
+    __slots__ = ("body", "headers", "method", "report", "scope", "target")
+
+    def __init__(self, scope: Scope, method: str, target: bytes, headers: RawHeaders,
+                 body: bytes, report: TrafficReport | None) -> None:
+        self.scope, self.method, self.target = scope, method, target
+        self.headers, self.body, self.report = headers, body, report

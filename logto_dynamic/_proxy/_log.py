@@ -89,11 +89,6 @@ class ExchangeLog:
             self._stream.write("\n".join(lines) + "\n")
             self._stream.flush()
 
-    def flush(self, timeout: float = 10.0) -> None:
-        """Write everything queued so far, then keep going (a fresh writer thread)."""
-        self._stop(timeout)
-        self._closed = False
-
     def close(self, timeout: float = 10.0) -> None:
         """Write everything queued, stop the writer and close a file this log opened."""
         self._stop(timeout)

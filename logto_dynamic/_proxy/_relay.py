@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-from logto_dynamic._asgi import Scope, Send
+from logto_dynamic._asgi import Send
 from logto_dynamic._proxy._checks import Checker
-from logto_dynamic._proxy._exchange import Exchange
+from logto_dynamic._proxy._exchange import Exchange, Request
 from logto_dynamic._proxy._headers import (
     OWN_REQUEST_FIELDS,
     SUMMARY_HEADER,
@@ -37,24 +37,12 @@ from logto_dynamic._proxy._upstream import (
     UpstreamResponse,
     error_kind,
 )
-from logto_dynamic._traffic import TrafficReport
 
-__all__ = ["Relay", "Request"]
+__all__ = ["Relay"]
 
 #: Answers up to this size (declared) are read whole and sent in one piece.
 _WHOLE = 64 * 1024
 _DROP = (*OWN_REQUEST_FIELDS, b"expect")
-
-
-class Request:
-    """The parts of a client request the relay needs (body already read)."""
-
-    __slots__ = ("body", "headers", "method", "report", "scope", "target")
-
-    def __init__(self, scope: Scope, method: str, target: bytes, headers: RawHeaders,
-                 body: bytes, report: TrafficReport | None) -> None:
-        self.scope, self.method, self.target = scope, method, target
-        self.headers, self.body, self.report = headers, body, report
 
 
 class Relay:
@@ -131,7 +119,7 @@ class Relay:
         ex.upstream_seconds = ex.seconds - started
         if inline:
             body = b"".join(held) if complete else None
-            self._check(ex, req, status, headers, body)
+            self.checker.exchange(ex, req, status, headers, body)
             if self.mode == "enforce" and ex.found:
                 ex.record["action"] = "rejected-response"
                 await self.answer(send, ex, response_invalid(status, ex.violations))
@@ -147,18 +135,9 @@ class Relay:
             kept = streamed
         if checking and not inline:
             body = b"".join(kept) if sum(len(c) for c in kept) <= limit else None
-            self.recorder.defer(ex, lambda: self._check(ex, req, status, headers, body))
+            self.recorder.defer(ex, lambda: self.checker.exchange(ex, req, status, headers, body))
         else:
             self.recorder.finish(ex)
-
-    def _check(self, ex: Exchange, req: Request, status: int, headers: RawHeaders,
-               body: bytes | None) -> None:
-        report = req.report
-        if report is None:
-            report = self.checker.request(req.method, req.target, req.headers, req.body)
-            ex.add(report)
-        if report.operation is not None:  # an undocumented request has no answer to check
-            ex.add(self.checker.response(report, status, headers, body))
 
     async def _start(self, send: Send, ex: Exchange, status: int, headers: RawHeaders) -> None:
         ex.record["status"] = status
