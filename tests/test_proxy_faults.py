@@ -155,10 +155,10 @@ def test_client_disconnects_mid_upload(tmp_path: Path, caplog: pytest.LogCapture
 
 
 class Download:
-    """An upstream that streams a long answer, and counts streams it finished."""
+    """An upstream that streams a long answer (5 s), and counts the downloads cut short."""
 
     def __init__(self) -> None:
-        self.finished = 0
+        self.dropped = 0
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         await receive()
@@ -167,21 +167,35 @@ class Download:
                         "headers": [JSON_CT, (b"content-length", b"2")]})
             await send({"type": "http.response.body", "body": b"{}"})
             return
+        gone = asyncio.Event()
+
+        async def watch() -> None:
+            while (await receive())["type"] != "http.disconnect":
+                pass
+            gone.set()
+
+        watcher = asyncio.get_running_loop().create_task(watch())
         await send({"type": "http.response.start", "status": 200, "headers": []})
-        for _ in range(40):
+        for _ in range(500):
+            if gone.is_set():
+                self.dropped += 1
+                return
             await send({"type": "http.response.body", "body": b"x" * 16384, "more_body": True})
             await asyncio.sleep(0.01)
+        watcher.cancel()
         await send({"type": "http.response.body", "body": b""})
-        self.finished += 1
 
 
-def test_client_disconnects_mid_download(caplog: pytest.LogCaptureFixture) -> None:
+def test_client_disconnects_mid_download(tmp_path: Path,
+                                         caplog: pytest.LogCaptureFixture) -> None:
+    log = tmp_path / "log.jsonl"
     upstream = Download()
     with caplog.at_level(logging.WARNING), serve_app(upstream) as upstream_url:
-        proxy = ValidatingProxy(upstream_url, max_connections=2, timeout=5)
+        proxy = ValidatingProxy(upstream_url, max_connections=2, timeout=5, log=str(log))
         with serve_app(proxy) as url:
             try:
                 host, port = url.removeprefix("http://").split(":")
+                started = time.monotonic()
                 for _ in range(4):
                     with socket.create_connection((host, int(port))) as sock:
                         sock.sendall(b"GET /download HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -190,12 +204,13 @@ def test_client_disconnects_mid_download(caplog: pytest.LogCaptureFixture) -> No
                 with httpx.Client(base_url=url, timeout=10) as client:
                     for _ in range(4):
                         assert client.get("/other").status_code == 200
-                deadline = time.monotonic() + 10
-                while upstream.finished < 4 and time.monotonic() < deadline:
+                while upstream.dropped < 4 and time.monotonic() < started + 4:
                     time.sleep(0.05)
             finally:
                 proxy.close_from_thread()
-    assert upstream.finished == 4  # every upstream stream ran to its end, none left hanging
+    # Each upstream download was dropped when its client left, long before its 5 s were up.
+    assert upstream.dropped == 4
+    assert [line["action"] for line in log_lines(log)] == ["cut-off-client-disconnected"] * 4
     assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
 
 

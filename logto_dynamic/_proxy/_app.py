@@ -145,7 +145,7 @@ class ValidatingProxy:
             return
         query: bytes = scope.get("query_string") or b""
         target = raw_path + b"?" + query if query else raw_path
-        req = Request(scope, method, target, headers, body, None)
+        req = Request(scope, receive, method, target, headers, body)
         if api and self.mode != "off" and (self.mode == "enforce" or self.summary_header):
             req.report = self.relay.checker.request(method, target, headers, body)
             ex.add(req.report)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from logto_dynamic._asgi import Scope
+from logto_dynamic._asgi import Receive, Scope
 from logto_dynamic._proxy._headers import RawHeaders
 from logto_dynamic._traffic import TrafficReport
 from logto_dynamic._violations import Violation
@@ -79,9 +79,10 @@ class Exchange:
 class Request:
     """The parts of a client request the relay needs (body already read)."""
 
-    __slots__ = ("body", "headers", "method", "report", "scope", "target")
+    __slots__ = ("body", "headers", "method", "receive", "report", "scope", "target")
 
-    def __init__(self, scope: Scope, method: str, target: bytes, headers: RawHeaders,
-                 body: bytes, report: TrafficReport | None) -> None:
-        self.scope, self.method, self.target = scope, method, target
-        self.headers, self.body, self.report = headers, body, report
+    def __init__(self, scope: Scope, receive: Receive, method: str, target: bytes,
+                 headers: RawHeaders, body: bytes) -> None:
+        self.scope, self.receive, self.method, self.target = scope, receive, method, target
+        self.headers, self.body = headers, body
+        self.report: TrafficReport | None = None

@@ -9,8 +9,6 @@ never parsed and re-serialised on the way through.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 from logto_dynamic._asgi import Send
 from logto_dynamic._proxy._checks import Checker
 from logto_dynamic._proxy._exchange import Exchange, Request
@@ -31,6 +29,7 @@ from logto_dynamic._proxy._problems import (
     upstream_problem,
 )
 from logto_dynamic._proxy._recorder import Recorder
+from logto_dynamic._proxy._streaming import stream_through
 from logto_dynamic._proxy._upstream import (
     UPSTREAM_ERRORS,
     Upstream,
@@ -129,10 +128,15 @@ class Relay:
             await send({"type": "http.response.body", "body": b"".join(held)})
             kept = held
         else:
-            streamed = await self._stream(send, ex, held, chunks, limit if checking else -1)
-            if streamed is None:
+            kept, cut = await stream_through(send, req.receive, response, held, chunks,
+                                             limit=self.max_response_body,
+                                             keep=limit if checking else -1)
+            if cut is not None:
+                ex.record["action"] = "cut-off-" + cut
+                if cut.startswith("upstream-error:"):
+                    ex.upstream_error = cut.partition(":")[2]
+                self.recorder.finish(ex, force=True)
                 return
-            kept = streamed
         if checking and not inline:
             body = b"".join(kept) if sum(len(c) for c in kept) <= limit else None
             self.recorder.defer(ex, lambda: self.checker.exchange(ex, req, status, headers, body))
@@ -144,37 +148,6 @@ class Relay:
         if self.summary_header and ex.found:
             headers = [*headers, (SUMMARY_HEADER, summary_value(ex.found))]
         await send({"type": "http.response.start", "status": status, "headers": headers})
-
-    async def _stream(self, send: Send, ex: Exchange, held: list[bytes],
-                      chunks: AsyncIterator[bytes], keep: int) -> list[bytes] | None:
-        """Send ``held`` then the rest; a copy of up to ``keep`` + 1 bytes is returned.
-
-        None when the stream was cut off (over the size limit, or the upstream failed):
-        the answer is left incomplete on purpose, so the server closes the connection.
-        """
-        total = 0
-        kept: list[bytes] = []
-        for chunk in held:
-            total += len(chunk)
-            await send({"type": "http.response.body", "body": chunk, "more_body": True})
-        kept += held
-        try:
-            async for chunk in chunks:
-                total += len(chunk)
-                if total > self.max_response_body:
-                    ex.record["action"] = "cut-off-response-too-large"
-                    self.recorder.finish(ex, force=True)
-                    return None
-                if total <= keep + 1:
-                    kept.append(chunk)
-                await send({"type": "http.response.body", "body": chunk, "more_body": True})
-        except UPSTREAM_ERRORS as exc:
-            ex.upstream_error = error_kind(exc)
-            ex.record["action"] = f"cut-off-upstream-error:{ex.upstream_error}"
-            self.recorder.finish(ex, force=True)
-            return None
-        await send({"type": "http.response.body", "body": b""})
-        return kept
 
     async def _too_large(self, send: Send, ex: Exchange, size: str) -> None:
         ex.record["action"] = "rejected-response-too-large"
