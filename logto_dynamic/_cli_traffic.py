@@ -65,7 +65,7 @@ def run_proxy(args: argparse.Namespace) -> int:
     import logging
 
     from logto_dynamic._exceptions import SpecLoadError
-    from logto_dynamic._proxy._serve import serve
+    from logto_dynamic._proxy._serve import check, serve
 
     host, port = _listen(args.listen)
     metrics = _listen(args.metrics, "--metrics") if args.metrics else None
@@ -83,13 +83,14 @@ def run_proxy(args: argparse.Namespace) -> int:
         settings["log"] = args.log
     else:
         logging.basicConfig(level=logging.INFO, format="%(message)s")
-    print(f"validating proxy ({args.mode}) on http://{host}:{port} -> {args.upstream}"
-          f"{f' ({args.workers} workers)' if args.workers > 1 else ''}", file=sys.stderr)
     try:
-        serve(settings, host, port, workers=args.workers, grace=args.grace, metrics=metrics)
+        check(settings)
     except (ValueError, SpecLoadError) as exc:
         print(f"logto-dynamic proxy: {exc}", file=sys.stderr)
         return 2
+    print(f"validating proxy ({args.mode}) on http://{host}:{port} -> {args.upstream}"
+          f"{f' ({args.workers} workers)' if args.workers > 1 else ''}", file=sys.stderr)
+    serve(settings, host, port, workers=args.workers, grace=args.grace, metrics=metrics)
     return 0
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
+import subprocess
+import sys
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -107,3 +109,16 @@ def test_metrics(workers: int) -> None:
     assert samples[("logto_dynamic_proxy_overhead_seconds_count", ())] == 10
     labels = {value for (_, pairs) in samples for _, value in pairs}
     assert not any(canary in value or "user-" in value for value in labels)
+
+
+@pytest.mark.parametrize("args", [
+    ["--upstream", "ftp://127.0.0.1:1"],
+    ["--upstream", "http://127.0.0.1:1", "--spec", "/nonexistent/spec.yaml"],
+    ["--upstream", "http://127.0.0.1:1", "--workers", "0"],
+])
+def test_bad_settings_exit_2_with_one_line(args: list[str]) -> None:
+    done = subprocess.run([sys.executable, "-m", "logto_dynamic", "proxy", *args],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("logto-dynamic proxy: "), lines

@@ -20,7 +20,7 @@ from typing import Any
 
 from logto_dynamic._proxy._app import ValidatingProxy
 
-__all__ = ["SETTINGS_ENV", "create_app", "serve"]
+__all__ = ["SETTINGS_ENV", "check", "create_app", "serve"]
 
 #: The parent hands each worker the proxy's keyword arguments as JSON in this variable.
 SETTINGS_ENV = "LOGTO_DYNAMIC_PROXY_SETTINGS"
@@ -32,6 +32,12 @@ def create_app() -> ValidatingProxy:
     settings: dict[str, Any] = json.loads(os.environ[SETTINGS_ENV])
     upstream = settings.pop("upstream")
     return ValidatingProxy(upstream, **settings)
+
+
+def check(settings: dict[str, Any]) -> None:
+    """Build the proxy once, so bad settings fail here (ValueError, SpecLoadError)."""
+    options = {k: v for k, v in settings.items() if k != "upstream"}
+    ValidatingProxy(settings["upstream"], **options).log.close()
 
 
 def _loop() -> str:
@@ -46,13 +52,11 @@ def serve(settings: dict[str, Any], host: str, port: int, *, workers: int = 1,
           grace: float = 30.0, metrics: tuple[str, int] | None = None) -> None:
     """Serve the proxy described by ``settings`` (``upstream`` plus keyword arguments).
 
-    Raises ValueError (bad upstream, mode) or the spec's load error before anything listens.
+    Call :func:`check` first: a worker that cannot build its proxy only logs why.
     """
     import uvicorn
 
     settings = dict(settings)
-    ValidatingProxy(settings["upstream"], **{k: v for k, v in settings.items()
-                                             if k != "upstream"}).log.close()  # fail fast
     if metrics is not None:
         from logto_dynamic._proxy._metrics import serve_metrics
 
