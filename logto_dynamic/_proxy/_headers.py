@@ -31,23 +31,34 @@ HOP_BY_HOP = frozenset({
 })
 
 #: Set by the proxy itself on the way to the upstream; whatever the client sent is replaced.
-OWN_REQUEST_FIELDS = (b"host", b"content-length", b"x-forwarded-proto", b"x-forwarded-host",
-                      b"x-forwarded-for")
+OWN_REQUEST_FIELDS = frozenset({b"host", b"content-length", b"x-forwarded-proto",
+                                b"x-forwarded-host", b"x-forwarded-for"})
 
 SUMMARY_HEADER = b"x-logto-dynamic-violations"
 SUMMARY_LIMIT = 512
 
 
 def strip_hop_by_hop(
-    headers: Iterable[tuple[bytes, bytes]], *, drop: Iterable[bytes] = ()
+    headers: Iterable[tuple[bytes, bytes]], *, drop: frozenset[bytes] = frozenset()
 ) -> RawHeaders:
-    """Headers without hop-by-hop fields, those ``Connection`` names, and ``drop``; order kept."""
-    pairs = [(k.lower(), k, v) for k, v in headers]
-    names = set(HOP_BY_HOP).union(d.lower() for d in drop)
-    for low, _k, value in pairs:
-        if low == b"connection":
-            names.update(t.strip().lower() for t in value.split(b",") if t.strip())
-    return [(k, v) for low, k, v in pairs if low not in names]
+    """Headers without hop-by-hop fields, those ``Connection`` names, and ``drop``; order kept.
+
+    ``drop`` holds lower-case names.
+    """
+    names = HOP_BY_HOP | drop
+    out: RawHeaders = []
+    listed: set[bytes] | None = None
+    for key, value in headers:
+        low = key.lower()
+        if low in names:
+            if low == b"connection":
+                listed = (listed or set()).union(
+                    t.strip().lower() for t in value.split(b",") if t.strip())
+            continue
+        out.append((key, value))
+    if listed:
+        out = [(k, v) for k, v in out if k.lower() not in listed]
+    return out
 
 
 def forwarded_headers(scope: Scope, original: RawHeaders) -> RawHeaders:

@@ -41,7 +41,7 @@ __all__ = ["Relay"]
 
 #: Answers up to this size (declared) are read whole and sent in one piece.
 _WHOLE = 64 * 1024
-_DROP = (*OWN_REQUEST_FIELDS, b"expect")
+_DROP = OWN_REQUEST_FIELDS | {b"expect"}
 
 
 class Relay:

@@ -76,4 +76,5 @@ def serve(settings: dict[str, Any], host: str, port: int, *, workers: int = 1,
         workers=workers, loop=_loop(), http="httptools", lifespan="on",
         timeout_graceful_shutdown=math.ceil(grace), log_level="warning", access_log=False,
         server_header=False, date_header=False,  # the upstream's own are relayed
+        proxy_headers=False,  # X-Forwarded-* from clients are relayed, never trusted here
     )
