@@ -1,8 +1,10 @@
 """After the answer: deferred checks, the log line and the metrics of each exchange.
 
-In report mode the proxy relays first and checks afterwards: :meth:`Recorder.defer`
-schedules the check as a plain loop callback (first in, first out, no task per exchange),
-so it runs after the answer was handed to the server. The backlog is bounded: past
+In report mode the proxy relays first and checks afterwards. :meth:`Recorder.defer` queues
+the check (first in, first out); the queue is run while the loop would otherwise wait: when
+the next request has just been sent upstream (:meth:`Recorder.kick`, from the relay), or at
+the latest :data:`IDLE_DELAY` seconds later. So a check never stands between a client and
+its next answer when the upstream is slower than the check. The queue is bounded: past
 ``max_pending`` checks waiting, an exchange is relayed unchecked and counted, rather than
 letting memory or latency grow without bound.
 """
@@ -10,15 +12,18 @@ letting memory or latency grow without bound.
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import Callable
 
 from logto_dynamic._proxy._exchange import Exchange
 from logto_dynamic._proxy._log import ExchangeLog
 from logto_dynamic._proxy._metrics import Metrics
 
-__all__ = ["Recorder"]
+__all__ = ["IDLE_DELAY", "Recorder"]
 
 DEFAULT_MAX_PENDING = 10_000
+#: The longest a deferred check waits for a quiet moment.
+IDLE_DELAY = 0.002
 
 
 class Recorder:
@@ -31,7 +36,14 @@ class Recorder:
         self.mode = mode
         self.log_all = log_all
         self.max_pending = max_pending
-        self.pending = 0
+        self._pending: deque[tuple[Exchange, Callable[[], None]]] = deque()
+        self._timer: asyncio.TimerHandle | None = None
+        self._scheduled = False
+
+    @property
+    def pending(self) -> int:
+        """Checks waiting to run."""
+        return len(self._pending)
 
     def finish(self, ex: Exchange, *, force: bool = False) -> None:
         """Log (problems always; API exchanges with findings, or all with ``log_all``)."""
@@ -44,26 +56,36 @@ class Recorder:
             self.log.write(record)
 
     def defer(self, ex: Exchange, check: Callable[[], None]) -> None:
-        """Run ``check`` then :meth:`finish` soon, on this loop, after the answer went out."""
+        """Queue ``check`` and then :meth:`finish` for a quiet moment of this loop."""
         ex.relayed()
-        if self.pending >= self.max_pending:
+        if len(self._pending) >= self.max_pending:
             ex.record["notes"].append("not validated: the validation backlog is full")
             self.metrics.skipped()
             self.finish(ex)
             return
-        self.pending += 1
-        asyncio.get_running_loop().call_soon(self._run, ex, check)
+        self._pending.append((ex, check))
+        if self._timer is None:
+            self._timer = asyncio.get_running_loop().call_later(IDLE_DELAY, self._run)
 
-    def _run(self, ex: Exchange, check: Callable[[], None]) -> None:
-        self.pending -= 1
-        try:
-            check()
-        finally:
-            self.finish(ex)
+    def kick(self) -> None:
+        """A request went upstream: the loop waits now, run the queue in the meantime."""
+        if self._pending and not self._scheduled:
+            self._scheduled = True
+            asyncio.get_running_loop().call_soon(self._run)
 
-    async def drain(self, timeout: float = 10.0) -> None:
-        """Wait for the deferred checks of this loop to run (at shutdown)."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while self.pending and loop.time() < deadline:
-            await asyncio.sleep(0.001)
+    def _run(self) -> None:
+        self._scheduled = False
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        pending = self._pending
+        while pending:
+            ex, check = pending.popleft()
+            try:
+                check()
+            finally:
+                self.finish(ex)
+
+    async def drain(self) -> None:
+        """Run every check still queued (at shutdown)."""
+        self._run()

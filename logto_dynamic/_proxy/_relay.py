@@ -69,6 +69,7 @@ class Relay:
         outgoing = strip_hop_by_hop(req.headers, drop=_DROP)
         outgoing += forwarded_headers(req.scope, req.headers)
         started = ex.seconds
+        self.recorder.kick()  # deferred checks run while this request is upstream
         try:
             response = await self.upstream.send(req.method, req.target, outgoing, req.body)
         except UPSTREAM_ERRORS as exc:
