@@ -182,15 +182,21 @@ def test_summary_header() -> None:
         assert "x-logto-dynamic-violations" not in good.headers
 
 
-def test_upstream_down_gives_502() -> None:
+def test_upstream_down_gives_502(tmp_path: Path) -> None:
+    log = tmp_path / "log.jsonl"
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     dead = f"http://127.0.0.1:{port}"
-    with proxied(upstream=dead, timeout=2.0) as (url, _, _p), httpx.Client(base_url=url) as client:
+    with proxied(upstream=dead, timeout=2.0, log=str(log)) as (url, _, _p), \
+            httpx.Client(base_url=url) as client:
         response = client.post("/api/experience/submit")
-    assert response.status_code == 502
+        invalid = client.put("/api/experience", json={"interactionEvent": "Bogus"})
+    assert response.status_code == 502 and invalid.status_code == 502
     assert response.json()["type"].endswith("upstream-unreachable")
+    lines = log_lines(log)  # report mode: the request is still checked, and logged
+    assert [line["action"] for line in lines] == ["upstream-unreachable"] * 2
+    assert lines[1]["violations"][0]["keyword"] == "enum"
 
 
 def test_upstream_slow_gives_504() -> None:

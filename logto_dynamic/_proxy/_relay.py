@@ -73,7 +73,7 @@ class Relay:
         try:
             response = await self.upstream.send(req.method, req.target, outgoing, req.body)
         except UPSTREAM_ERRORS as exc:
-            await self._failed(send, ex, exc, reading=False)
+            await self._failed(send, ex, req, exc, reading=False)
             return
         ex.upstream_seconds = ex.seconds - started
         try:
@@ -99,7 +99,7 @@ class Relay:
             try:
                 held.append(await response.read())
             except UPSTREAM_ERRORS as exc:
-                await self._failed(send, ex, exc, reading=True)
+                await self._failed(send, ex, req, exc, reading=True)
                 return
         elif inline:
             total = 0
@@ -110,7 +110,7 @@ class Relay:
                     if total > limit or total > self.max_response_body:
                         break
             except UPSTREAM_ERRORS as exc:
-                await self._failed(send, ex, exc, reading=True)
+                await self._failed(send, ex, req, exc, reading=True)
                 return
             if total > self.max_response_body:
                 await self._too_large(send, ex, f"more than {self.max_response_body}")
@@ -154,8 +154,11 @@ class Relay:
         ex.record["action"] = "rejected-response-too-large"
         await self.answer(send, ex, response_too_large(size, self.max_response_body))
 
-    async def _failed(self, send: Send, ex: Exchange, exc: BaseException, *,
+    async def _failed(self, send: Send, ex: Exchange, req: Request, exc: BaseException, *,
                       reading: bool) -> None:
+        if ex.api and self.mode == "report" and req.report is None:  # not checked yet
+            req.report = self.checker.request(req.method, req.target, req.headers, req.body)
+            ex.add(req.report)
         kind = ex.upstream_error = error_kind(exc)
         problem = upstream_problem(kind, type(exc).__name__, self.upstream.timeout,
                                    reading=reading)
