@@ -1,9 +1,11 @@
 """The one connection pool to the upstream, and what its failures are called.
 
-aiohttp's client is the transport: a pooled ``ClientSession`` reused by every exchange
-(``httpx.AsyncClient``'s pool was the proxy's bottleneck under concurrency, see
-BENCHMARKS.md). Foreign errors are mapped here, at the seam, to a short kind
-(:func:`error_kind`); the answer for each kind is :func:`~._problems.upstream_problem`.
+aiohttp's client is the transport: one pooled ``ClientSession`` reused by every exchange.
+Side by side on one machine, a relay on ``httpx.AsyncClient`` managed 0.05-0.1x the
+throughput of the same relay on aiohttp (httpx's pool under concurrency), and aiohttp
+directly beat httpx over an aiohttp transport. Foreign errors are mapped here, at the seam,
+to a short kind (:func:`error_kind`); the answer for each kind is
+:func:`~._problems.upstream_problem`.
 """
 
 from __future__ import annotations
