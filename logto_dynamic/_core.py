@@ -23,15 +23,11 @@ from logto_dynamic._config import (
     ValidationPolicy,
     to_policy,
 )
-from logto_dynamic._exceptions import (
-    RequestValidationError,
-    ResponseValidationError,
-    api_error_for,
-)
+from logto_dynamic._exceptions import RequestValidationError, ResponseValidationError
 from logto_dynamic._operations import Operation, is_json_media
 from logto_dynamic._params import encode_path, encode_query, header_value
 from logto_dynamic._response import decode_body
-from logto_dynamic._results import Result
+from logto_dynamic._results import Result, api_error_for
 from logto_dynamic._spec import Spec
 from logto_dynamic._validation import UNSET
 from logto_dynamic._violations import Violation

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -15,7 +16,14 @@ from logto_dynamic._exceptions import (
 from logto_dynamic._naming import normalize_name
 from logto_dynamic._refs import deref
 
-__all__ = ["HTTP_METHODS", "Operation", "OperationIndex", "Parameter", "ResponseSpec"]
+__all__ = [
+    "HTTP_METHODS",
+    "Operation",
+    "OperationIndex",
+    "Parameter",
+    "ResponseSpec",
+    "suggest_names",
+]
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 JSON_MEDIA_SUFFIX = "+json"
@@ -295,7 +303,7 @@ class OperationIndex:
         """The operation for a name; raises :class:`UnknownOperationError` with suggestions."""
         op = self.find(name)
         if op is None:
-            raise UnknownOperationError(name, self.ids)
+            raise UnknownOperationError(name, suggest_names(name, self.ids))
         return op
 
     def match(self, method: str, path: str) -> tuple[Operation, dict[str, str]] | None:
@@ -322,3 +330,10 @@ class OperationIndex:
         found = {m for (m, p) in self._static if p == path}
         found |= {m for m, rx, _n, _o in self._templated if rx.match(path)}
         return sorted(found)
+
+
+def suggest_names(name: str, known: list[str], *, limit: int = 3) -> list[str]:
+    """The known names closest to ``name`` in any case or word style (for "did you mean")."""
+    by_key = {normalize_name(k): k for k in known}
+    keys = difflib.get_close_matches(normalize_name(name), list(by_key), n=limit, cutoff=0.6)
+    return [by_key[k] for k in keys]
