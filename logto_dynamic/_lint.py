@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from logto_dynamic._operations import HTTP_METHODS
-from logto_dynamic._refs import UnresolvableRefError, resolve_pointer
+from logto_dynamic._refs import UnresolvableRefError, escape_pointer, resolve_pointer
 
 __all__ = ["LintProblem", "LintReport", "lint", "operation_problems"]
 
@@ -94,9 +94,6 @@ class LintReport:
         return "\n".join(lines)
 
 
-def _esc(token: str) -> str:
-    return token.replace("~", "~0").replace("/", "~1")
-
 
 def _iter_operations(document: Mapping[str, Any]) -> Iterator[tuple[str, str, str, Any]]:
     """(operation name, pointer, method, raw operation) for every operation."""
@@ -112,7 +109,7 @@ def _iter_operations(document: Mapping[str, Any]) -> Iterator[tuple[str, str, st
             raw = item[method]
             name = raw.get("operationId") if isinstance(raw, Mapping) else None
             yield (str(name or f"{method.upper()} {path}"),
-                   f"#/paths/{_esc(str(path))}/{method}", method, raw)
+                   f"#/paths/{escape_pointer(str(path))}/{method}", method, raw)
 
 
 def _refs_in(node: Any, out: list[str]) -> None:
@@ -189,7 +186,8 @@ def lint(document: Mapping[str, Any], *, validator: bool = True) -> LintReport:
     for name, pointer, method, _raw in _iter_operations(document):
         report.operation_count += 1
         seen.setdefault(name, []).append(pointer)
-        path = next(p for p in paths if f"#/paths/{_esc(str(p))}" == pointer.rsplit("/", 1)[0])
+        item_pointer = pointer.rsplit("/", 1)[0]
+        path = next(p for p in paths if f"#/paths/{escape_pointer(str(p))}" == item_pointer)
         try:
             build_operation(document, str(path), method, paths[path])
         except Exception as exc:  # any failure to read it is what we report
@@ -223,7 +221,7 @@ def _without(document: Mapping[str, Any], pointers: set[str]) -> Mapping[str, An
     for path, item in list(paths.items()):
         if not isinstance(item, Mapping):
             continue
-        base = f"#/paths/{_esc(str(path))}"
+        base = f"#/paths/{escape_pointer(str(path))}"
         stubbed = {k: v for k, v in item.items()}
         for method in HTTP_METHODS:
             if f"{base}/{method}" in pointers:
@@ -248,7 +246,7 @@ def _validator_problems(document: Mapping[str, Any]) -> list[LintProblem]:
         pointer = ""
         path = list(getattr(err, "absolute_path", None) or [])
         if path:
-            pointer = "#/" + "/".join(_esc(str(p)) for p in path)
+            pointer = "#/" + "/".join(escape_pointer(str(p)) for p in path)
         else:
             pointer = locator.find(getattr(err, "schema", None), getattr(err, "instance", None))
         message = str(getattr(err, "message", err))
@@ -273,7 +271,7 @@ class _Locator:
                 node, pointer = stack.pop()
                 if isinstance(node, dict):
                     self._by_id.setdefault(id(node), pointer)
-                    stack += [(v, f"{pointer}/{_esc(str(k))}") for k, v in node.items()
+                    stack += [(v, f"{pointer}/{escape_pointer(str(k))}") for k, v in node.items()
                               if isinstance(v, dict | list)]
                 elif isinstance(node, list):
                     stack += [(v, f"{pointer}/{i}") for i, v in enumerate(node)
@@ -323,7 +321,8 @@ class _Locator:
                         for key, node in items.items():
                             refs: list[str] = []
                             _refs_in(node, refs)
-                            graph[f"#/components/{_esc(str(section))}/{_esc(str(key))}"] = {
+                            where = f"{escape_pointer(str(section))}/{escape_pointer(str(key))}"
+                            graph[f"#/components/{where}"] = {
                                 "/".join(r.split("/")[:4]) for r in refs if r.startswith("#/")
                             }
             owners: dict[str, set[str]] = {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,8 +13,9 @@ from logto_dynamic._exceptions import (
     DuplicateOperationError,
     UnknownOperationError,
 )
+from logto_dynamic._media import is_json_media
 from logto_dynamic._naming import normalize_name
-from logto_dynamic._refs import deref
+from logto_dynamic._refs import deref, escape_pointer, resolve_pointer
 
 __all__ = [
     "HTTP_METHODS",
@@ -22,11 +23,12 @@ __all__ = [
     "OperationIndex",
     "Parameter",
     "ResponseSpec",
+    "TEMPLATE_VARIABLE",
+    "fill_template",
     "suggest_names",
 ]
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-JSON_MEDIA_SUFFIX = "+json"
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,12 +131,6 @@ class Operation:
         return "\n".join(lines)
 
 
-def is_json_media(media: str) -> bool:
-    """``application/json`` and ``application/*+json``."""
-    base = media.split(";", 1)[0].strip().lower()
-    return base == "application/json" or base.endswith(JSON_MEDIA_SUFFIX)
-
-
 def _plain(text: str) -> str:
     return re.sub(r"\s*<br\s*/?>\s*", "\n    ", text).strip()
 
@@ -142,7 +138,7 @@ def _plain(text: str) -> str:
 def _parameter(document: Mapping[str, Any], raw: Any, pointer: str) -> Parameter:
     while isinstance(raw, dict) and isinstance(raw.get("$ref"), str):
         pointer = raw["$ref"]
-        raw = _one_step(document, raw)
+        raw = resolve_pointer(document, raw["$ref"])
     node = raw
     location = node.get("in", "query")
     style = node.get("style") or ("simple" if location in ("path", "header") else "form")
@@ -152,7 +148,7 @@ def _parameter(document: Mapping[str, Any], raw: Any, pointer: str) -> Parameter
     if schema is None and isinstance(node.get("content"), dict) and node["content"]:
         media = next(iter(node["content"]))
         schema = node["content"][media].get("schema")
-        schema_pointer = f"{pointer}/content/{_esc(media)}/schema"
+        schema_pointer = f"{pointer}/content/{escape_pointer(media)}/schema"
     return Parameter(
         name=str(node["name"]),
         location=str(location),
@@ -165,22 +161,12 @@ def _parameter(document: Mapping[str, Any], raw: Any, pointer: str) -> Parameter
     )
 
 
-def _one_step(document: Mapping[str, Any], node: Mapping[str, Any]) -> Any:
-    from logto_dynamic._refs import resolve_pointer
-
-    return resolve_pointer(document, node["$ref"])
-
-
-def _esc(token: str) -> str:
-    return token.replace("~", "~0").replace("/", "~1")
-
-
 def build_operation(
     document: Mapping[str, Any], path: str, method: str, path_item: Mapping[str, Any]
 ) -> Operation:
     """Read one operation object (raises KeyError/TypeError on a malformed one)."""
     raw = path_item[method]
-    item_pointer = "#/paths/" + _esc(path)
+    item_pointer = "#/paths/" + escape_pointer(path)
     op_pointer = f"{item_pointer}/{method}"
     params: dict[tuple[str, str], Parameter] = {}
     for base, source in (
@@ -224,13 +210,19 @@ def synthetic_operation_id(method: str, path: str) -> str:
     return f"{method.lower()}_{words}" if words else method.lower()
 
 
-_TEMPLATE_PART = re.compile(r"\{([^{}]+)\}")
+#: A path template variable: ``{userId}`` in ``/api/users/{userId}``.
+TEMPLATE_VARIABLE = re.compile(r"\{([^{}]+)\}")
+
+
+def fill_template(path: str, fill: Callable[[str], str]) -> str:
+    """``path`` with each ``{name}`` replaced by ``fill(name)`` (already encoded)."""
+    return TEMPLATE_VARIABLE.sub(lambda m: fill(m.group(1)), path)
 
 
 def _compile_template(path: str) -> re.Pattern[str]:
     pattern = ""
     last = 0
-    for m in _TEMPLATE_PART.finditer(path):
+    for m in TEMPLATE_VARIABLE.finditer(path):
         pattern += re.escape(path[last : m.start()]) + "([^/]+)"
         last = m.end()
     pattern += re.escape(path[last:])
@@ -263,11 +255,11 @@ class OperationIndex:
         self._static: dict[tuple[str, str], Operation] = {}
         templated: list[tuple[int, int, str, re.Pattern[str], list[str], Operation]] = []
         for op in operations:
-            names = _TEMPLATE_PART.findall(op.path)
+            names = TEMPLATE_VARIABLE.findall(op.path)
             if not names:
                 self._static[(op.method, op.path)] = op
             else:
-                literal = len(_TEMPLATE_PART.sub("", op.path))
+                literal = len(TEMPLATE_VARIABLE.sub("", op.path))
                 templated.append(
                     (len(names), -literal, op.method, _compile_template(op.path), names, op)
                 )

@@ -25,6 +25,7 @@ from logto_dynamic._loader import (
     read_document,
 )
 from logto_dynamic._operations import HTTP_METHODS, Operation, OperationIndex, build_operation
+from logto_dynamic._response import check_response
 from logto_dynamic._validation import UNSET, Validators
 from logto_dynamic._violations import Violation
 
@@ -226,15 +227,12 @@ class Spec:
     def check_response(
         self, op: Operation, status: int, content_type: str | None, body: bytes | None
     ) -> list[Violation]:
-        """Every violation of a raw response (status, content type, body)."""
-        from logto_dynamic._response import decode_body
+        """Every violation of a raw response (status, content type, body bytes).
 
-        data, problem = decode_body(content_type, body or b"")
-        if problem is not None:
-            return [problem]
-        return self.validators.check_response(
-            op, status, content_type, data, has_body=bool(body)
-        )
+        The same checker the clients, the proxy and HAR validation use.
+        """
+        checked = check_response(self.validators, op, status, content_type, body or b"")
+        return list(checked.violations)
 
 
 SpecSource = Spec | Mapping[str, Any] | str | os.PathLike[str] | None
