@@ -42,7 +42,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from logto_dynamic._operations import HTTP_METHODS
+from logto_dynamic._naming import HTTP_METHODS
 from logto_dynamic._refs import escape_pointer
 
 __all__ = [

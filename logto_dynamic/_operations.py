@@ -14,11 +14,10 @@ from logto_dynamic._exceptions import (
     UnknownOperationError,
 )
 from logto_dynamic._media import is_json_media
-from logto_dynamic._naming import normalize_name
+from logto_dynamic._naming import duplicates, normalize_name, operation_name
 from logto_dynamic._refs import deref, escape_pointer, resolve_pointer
 
 __all__ = [
-    "HTTP_METHODS",
     "Operation",
     "OperationIndex",
     "Parameter",
@@ -28,7 +27,6 @@ __all__ = [
     "suggest_names",
 ]
 
-HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,9 +184,8 @@ def build_operation(
             description=str(node.get("description", "")),
             content={str(k): (v or {}) for k, v in content.items()},
         )
-    op_id = raw.get("operationId") or synthetic_operation_id(method, path)
     return Operation(
-        operation_id=str(op_id),
+        operation_id=operation_name(method, path, raw),
         method=method.upper(),
         path=path,
         summary=str(raw.get("summary", "")),
@@ -202,12 +199,6 @@ def build_operation(
         pointer=op_pointer,
         raw=raw,
     )
-
-
-def synthetic_operation_id(method: str, path: str) -> str:
-    """A name for an operation without an operationId: ``post_api_users_userId``."""
-    words = re.sub(r"[{}]", "", path).strip("/").replace("-", "_").replace("/", "_")
-    return f"{method.lower()}_{words}" if words else method.lower()
 
 
 #: A path template variable: ``{userId}`` in ``/api/users/{userId}``.
@@ -236,15 +227,12 @@ class OperationIndex:
     """
 
     def __init__(self, operations: list[Operation]) -> None:
+        clashes = duplicates((op.operation_id, f"{op.method} {op.path}") for op in operations)
+        for name, places in clashes.items():
+            raise DuplicateOperationError(name, places)
         self._by_id: dict[str, Operation] = {}
         by_key: dict[str, list[Operation]] = {}
         for op in operations:
-            if op.operation_id in self._by_id:
-                other = self._by_id[op.operation_id]
-                raise DuplicateOperationError(
-                    op.operation_id,
-                    [f"{other.method} {other.path}", f"{op.method} {op.path}"],
-                )
             self._by_id[op.operation_id] = op
             by_key.setdefault(normalize_name(op.operation_id), []).append(op)
         self._by_key = {k: v[0] for k, v in by_key.items() if len(v) == 1}
