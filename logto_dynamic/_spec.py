@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from logto_dynamic._dialect import NormalizationReport
+from logto_dynamic._dialect_report import NormalizationReport
 from logto_dynamic._exceptions import (
     DuplicateOperationError,
     QuarantinedOperationError,
