@@ -21,6 +21,7 @@ from logto_dynamic._loader import (
     WELL_KNOWN_PATH,
     bundled_spec_path,
     fetch_document,
+    fetch_document_async,
     is_url,
     read_document,
 )
@@ -30,7 +31,7 @@ from logto_dynamic._response import check_response
 from logto_dynamic._validation import UNSET, Validators
 from logto_dynamic._violations import Violation
 
-__all__ = ["Spec", "SpecSource", "load_spec"]
+__all__ = ["Spec", "SpecSource", "load_spec", "load_spec_url_async"]
 
 
 class Spec:
@@ -271,15 +272,36 @@ def load_spec(
             return cached
     with _CACHE_LOCK:
         document = fetch_document(url) if url is not None else read_document(path or "")
-        if normalize:
-            prepared, report = _prepare(document)
-            spec = Spec(prepared, origin=key[1], normalization=report, tolerant=True)
-        else:
-            spec = Spec(document, origin=key[1], tolerant=True)
-        _CACHE[key] = spec
+        spec = _CACHE[key] = _build(document, key[1], normalize)
     if lint:
         spec.lint()
     return spec
+
+
+async def load_spec_url_async(
+    url: str, *, http: Any = None, refresh: bool = False, normalize: bool = True
+) -> Spec:
+    """:func:`load_spec` for a URL, fetched without blocking the event loop (same cache).
+
+    ``http`` may be an ``httpx.AsyncClient`` to fetch with.
+    """
+    key = ("url", url, 0.0, normalize)
+    cached = None if refresh else _CACHE.get(key)
+    if cached is not None:
+        return cached
+    document = await fetch_document_async(url, http=http)
+    spec = _build(document, url, normalize)
+    with _CACHE_LOCK:
+        if refresh:
+            _CACHE[key] = spec
+        return _CACHE.setdefault(key, spec)
+
+
+def _build(document: Mapping[str, Any], origin: str, normalize: bool) -> Spec:
+    if normalize:
+        prepared, report = _prepare(document)
+        return Spec(prepared, origin=origin, normalization=report, tolerant=True)
+    return Spec(document, origin=origin, tolerant=True)
 
 
 def _prepare(document: Mapping[str, Any]) -> tuple[dict[str, Any], NormalizationReport]:
