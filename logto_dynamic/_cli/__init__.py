@@ -53,13 +53,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if func is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    command = " ".join(filter(None, (args.command, getattr(args, "spec_command", None))))
     try:
         return int(func(args) or 0)
     except UsageError as exc:
-        error(args.command, str(exc))
+        error(command, str(exc))
         return EXIT_USAGE
     except CommandFailed as exc:
-        error(args.command, str(exc))
+        error(command, str(exc))
         return EXIT_FAILED
     except KeyboardInterrupt:
         return 130

@@ -122,7 +122,7 @@ def run_call(args: argparse.Namespace) -> int:
         TransportError,
     )
 
-    configure_logging(args, logging.WARNING)
+    log = configure_logging(args, logging.WARNING)
     body = read_body(args.body)
     spec = load_spec_source(args.spec)
     try:
@@ -133,8 +133,7 @@ def run_call(args: argparse.Namespace) -> int:
     if not base_url:
         raise UsageError(f"no server: pass --base-url URL or set {BASE_URL_ENV}")
     scrub = Scrubber(secret_strings(spec.document, op.request_schema, body))
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(scrub)
+    log.addFilter(scrub)
     jar = load_jar(args.cookie_jar)
     options: dict[str, Any] = {"path": _multi(args.path), "query": _multi(args.query),
                                "headers": _multi(args.header)}

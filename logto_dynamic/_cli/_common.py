@@ -107,16 +107,30 @@ def add_verbosity(parser: argparse.ArgumentParser) -> None:
 _LEVELS = (logging.DEBUG, logging.INFO, logging.WARNING, logging.ERROR, logging.CRITICAL)
 
 
-def configure_logging(args: argparse.Namespace, default: int = logging.WARNING) -> int:
-    """Send logs to stderr at ``default`` moved by ``-v``/``-q``; returns the level."""
+class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """The handler ``configure_logging`` installs (one at a time) on the root logger."""
+
+
+def configure_logging(args: argparse.Namespace, default: int = logging.WARNING) -> _Stderr:
+    """Send logs to stderr at ``default`` moved by ``-v``/``-q``; returns the handler.
+
+    The handler's ``level`` is the level chosen; filters added to it apply to every line.
+    """
     step = int(getattr(args, "quiet", 0)) - int(getattr(args, "verbose", 0))
     index = min(max(_LEVELS.index(default) + step, 0), len(_LEVELS) - 1)
     level = _LEVELS[index]
-    logging.basicConfig(level=level, format="%(message)s", stream=sys.stderr, force=True)
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if isinstance(h, _Stderr)]:
+        root.removeHandler(old)
+    handler = _Stderr(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    handler.setLevel(level)
+    root.addHandler(handler)
+    root.setLevel(level)
     # httpx logs one line per request at INFO: only worth seeing at DEBUG.
-    logging.getLogger("httpx").setLevel(max(level, logging.WARNING) if level > logging.DEBUG
-                                        else logging.DEBUG)
-    return level
+    logging.getLogger("httpx").setLevel(logging.DEBUG if level <= logging.DEBUG
+                                        else max(level, logging.WARNING))
+    return handler
 
 
 def add_address(parser: argparse.ArgumentParser, *, port: int) -> None:

@@ -83,7 +83,7 @@ def run_proxy(args: argparse.Namespace) -> int:
     """Serve a :class:`~logto_dynamic.ValidatingProxy` with uvicorn until interrupted."""
     from logto_dynamic._proxy import ValidatingProxy
 
-    level = configure_logging(args, logging.INFO)
+    level = configure_logging(args, logging.INFO).level
     host, port = _address(args)
     spec = load_spec_source(args.spec)
     try:

@@ -69,7 +69,7 @@ def run_serve(args: argparse.Namespace) -> int:
     """Serve the embedded server until SIGINT/SIGTERM."""
     from logto_dynamic.testing import ExperienceServer, SignInExperience
 
-    level = configure_logging(args, logging.INFO)
+    level = configure_logging(args, logging.INFO).level
     settings = SignInExperience(
         sign_in_mode=args.sign_in_mode,
         mfa_factors=tuple(args.mfa_factor),
