@@ -146,3 +146,28 @@ def test_the_console_entry_point_runs_as_a_module() -> None:
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.startswith("logto-dynamic describe: error: unknown operation 'nope'")
+
+
+def test_har_output_never_repeats_a_secret(tmp_path: Path, capsys: Capture) -> None:
+    """A recorded password that fails its pattern (a violation that would quote it), and a
+    secret token in a response that fails its type: neither appears in ``har`` output."""
+    from test_cli_call import CANARY, ECHO_SPEC, TOKEN
+
+    spec = tmp_path / "echo.json"
+    spec.write_text(json.dumps(ECHO_SPEC))
+    entries = [{
+        "request": {"method": "POST", "url": "http://127.0.0.1:1/things/1", "headers": [],
+                    "postData": {"mimeType": "application/json",
+                                 "text": json.dumps({"password": CANARY})}},
+        "response": {"status": 200,
+                     "headers": [{"name": "Content-Type", "value": "application/json"}],
+                     "content": {"mimeType": "application/json",
+                                 "text": json.dumps({"token": [TOKEN]})}},
+    }]
+    recording = tmp_path / "flow.har"
+    recording.write_text(json.dumps({"log": {"version": "1.2", "entries": entries}}))
+    for extra in ((), ("--json",)):
+        assert main(["har", str(recording), "--spec", str(spec), *extra]) == 1
+        out, err = capsys.readouterr()
+        assert "$.password" in out and "$.token" in out, out
+        assert CANARY not in out + err and TOKEN not in out + err
