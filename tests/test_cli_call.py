@@ -137,6 +137,9 @@ def test_usage_errors_exit_2(tmp_path: Path, capsys: Capture,
         (["IdentifyUser", "{}", "--spec", str(tmp_path / "missing.yaml"), *url],
          "cannot read OpenAPI document"),
         (["IdentifyUser", "{}"], "no server: pass --base-url URL or set LOGTO_DYNAMIC_BASE_URL"),
+        (["CreateSocialVerification", "{}", "--path", "conectorId=x", *url],
+         "--path conectorId: CreateSocialVerification has no such path parameter "
+         "(it has: connectorId)"),
     ]
     for argv, message in cases:
         code, out, err = run(capsys, *argv)

@@ -43,6 +43,9 @@ def test_no_command_prints_help_on_stderr(capsys: Capture) -> None:
     assert main([]) == 2
     out, err = capsys.readouterr()
     assert out == "" and "COMMAND" in err
+    assert main(["spec"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "normalize" in err
 
 
 def bad_spec_commands(tmp_path: Path) -> dict[str, list[str]]:

@@ -129,6 +129,12 @@ def run_call(args: argparse.Namespace) -> int:
         op = spec.operation(args.operation)
     except LogtoDynamicError as exc:  # unknown (did-you-mean), ambiguous or quarantined
         raise UsageError(str(exc)) from None
+    declared = {p.name for p in op.parameters_in("path")}
+    for name, _ in args.path:
+        if name not in declared:
+            known = ", ".join(sorted(declared)) or "none"
+            raise UsageError(f"--path {name}: {op.operation_id} has no such path parameter "
+                             f"(it has: {known})")
     base_url = args.base_url or os.environ.get(BASE_URL_ENV)
     if not base_url:
         raise UsageError(f"no server: pass --base-url URL or set {BASE_URL_ENV}")
