@@ -137,6 +137,8 @@ def test_usage_errors_exit_2(tmp_path: Path, capsys: Capture,
         (["IdentifyUser", "{}", "--spec", str(tmp_path / "missing.yaml"), *url],
          "cannot read OpenAPI document"),
         (["IdentifyUser", "{}"], "no server: pass --base-url URL or set LOGTO_DYNAMIC_BASE_URL"),
+        (["IdentifyUser", "{}", "--base-url", "127.0.0.1:3001"],
+         "the base URL must be an http(s) URL, not '127.0.0.1:3001'"),
         (["CreateSocialVerification", "{}", "--path", "conectorId=x", *url],
          "--path conectorId: CreateSocialVerification has no such path parameter "
          "(it has: connectorId)"),

@@ -15,6 +15,7 @@ import logging
 import os
 import sys
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from logto_dynamic._cli._common import (
     EXIT_FAILED,
@@ -119,7 +120,6 @@ def run_call(args: argparse.Namespace) -> int:
         LogtoDynamicError,
         RequestValidationError,
         ResponseValidationError,
-        TransportError,
     )
 
     log = configure_logging(args, logging.WARNING)
@@ -138,6 +138,9 @@ def run_call(args: argparse.Namespace) -> int:
     base_url = args.base_url or os.environ.get(BASE_URL_ENV)
     if not base_url:
         raise UsageError(f"no server: pass --base-url URL or set {BASE_URL_ENV}")
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"the base URL must be an http(s) URL, not {base_url!r}")
     scrub = Scrubber(secret_strings(spec.document, op.request_schema, body))
     log.addFilter(scrub)
     jar = load_jar(args.cookie_jar)
@@ -153,7 +156,7 @@ def run_call(args: argparse.Namespace) -> int:
             return out.failed(f"request not sent: {exc}", violations=exc.violations)
         except ResponseValidationError as exc:
             return out.answer(exc.result, exc.violations, problem=str(exc))
-        except TransportError as exc:
+        except LogtoDynamicError as exc:  # TransportError: not sent, or no answer came back
             return out.failed(str(exc))
         finally:
             if args.cookie_jar:
