@@ -22,6 +22,7 @@ from logto_dynamic._cli._common import (
     CommandFailed,
     UsageError,
     error,
+    logging_restored,
 )
 
 __all__ = ["build_parser", "main"]
@@ -55,7 +56,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     command = " ".join(filter(None, (args.command, getattr(args, "spec_command", None))))
     try:
-        return int(func(args) or 0)
+        with logging_restored():
+            return int(func(args) or 0)
     except UsageError as exc:
         error(command, str(exc))
         return EXIT_USAGE

@@ -8,9 +8,11 @@ library until a command asks for a document.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import socket
 import sys
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
@@ -32,6 +34,7 @@ __all__ = [
     "error",
     "load_document",
     "load_spec_source",
+    "logging_restored",
     "serve_forever",
     "spec_source",
     "url_of",
@@ -131,6 +134,20 @@ def configure_logging(args: argparse.Namespace, default: int = logging.WARNING) 
     logging.getLogger("httpx").setLevel(logging.DEBUG if level <= logging.DEBUG
                                         else max(level, logging.WARNING))
     return handler
+
+
+@contextlib.contextmanager
+def logging_restored() -> Iterator[None]:
+    """Undo :func:`configure_logging` when a command ends (``main`` may run in-process)."""
+    root, quiet = logging.getLogger(), logging.getLogger("httpx")
+    levels = root.level, quiet.level
+    try:
+        yield
+    finally:
+        for handler in [h for h in root.handlers if isinstance(h, _Stderr)]:
+            root.removeHandler(handler)
+        root.setLevel(levels[0])
+        quiet.setLevel(levels[1])
 
 
 def add_address(parser: argparse.ArgumentParser, *, port: int) -> None:
