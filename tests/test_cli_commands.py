@@ -174,3 +174,14 @@ def test_har_output_never_repeats_a_secret(tmp_path: Path, capsys: Capture) -> N
         out, err = capsys.readouterr()
         assert "$.password" in out and "$.token" in out, out
         assert CANARY not in out + err and TOKEN not in out + err
+
+
+def test_the_parser_loads_nothing_heavy() -> None:
+    """uvicorn, the validators, the proxy and the embedded server load when a command runs."""
+    heavy = ["uvicorn", "openapi_spec_validator", "openapi_core", "logto_dynamic._proxy",
+             "logto_dynamic.testing", "logto_dynamic._cli._redact"]
+    script = ("import sys; from logto_dynamic._cli import build_parser; build_parser(); "
+              f"print([m for m in {heavy!r} if m in sys.modules])")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60)
+    assert (done.returncode, done.stdout.strip()) == (0, "[]"), done.stderr
