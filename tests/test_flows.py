@@ -107,7 +107,7 @@ def test_demo_command_runs_green_without_leaking_secrets() -> None:
 
 
 def test_cli_registers_serve_and_demo() -> None:
-    from logto_dynamic.testing._cli import register
+    from logto_dynamic._cli._server import register
 
     parser = argparse.ArgumentParser()
     register(parser.add_subparsers())

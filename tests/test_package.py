@@ -114,5 +114,5 @@ def test_cli_ops_and_describe(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["describe", "add-user-profile"]) == 0
     out = capsys.readouterr().out
     assert "POST /api/experience/profile" in out and '"discriminator"' in out
-    assert main(["describe", "nope"]) == 1
-    assert "unknown operation" in capsys.readouterr().out
+    assert main(["describe", "nope"]) == 2  # a usage error, reported on stderr
+    assert "unknown operation" in capsys.readouterr().err

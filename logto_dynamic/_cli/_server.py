@@ -1,12 +1,23 @@
-"""Sub-commands ``serve`` and ``demo`` of the ``logto-dynamic`` command line.
+"""``logto-dynamic serve`` and ``logto-dynamic demo``: the embedded Logto-like server.
 
-Nothing heavy is imported here: uvicorn and the client load when a command runs.
+uvicorn and the testing package load only when a command runs.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
+import sys
 from typing import Any
+
+from logto_dynamic._cli._common import (
+    add_address,
+    add_verbosity,
+    bind_address,
+    configure_logging,
+    serve_forever,
+    url_of,
+)
 
 __all__ = ["register"]
 
@@ -19,7 +30,7 @@ def _seed_user(text: str) -> tuple[str, str]:
 
 
 def register(subparsers: Any) -> None:
-    """Add ``serve`` and ``demo`` to the top-level parser's sub-commands."""
+    """Add ``serve`` and ``demo``."""
     serve = subparsers.add_parser(
         "serve",
         help="run the embedded Logto-like experience server",
@@ -27,8 +38,7 @@ def register(subparsers: Any) -> None:
         "and demos). Start an interaction with GET /oidc/auth?client_id=...&redirect_uri=..."
         "&response_type=code.",
     )
-    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
-    serve.add_argument("--port", type=int, default=3001, help="port (default: %(default)s)")
+    add_address(serve, port=3001)
     serve.add_argument(
         "--seed-user", action="append", default=[], type=_seed_user, metavar="USERNAME:PASSWORD",
         help="create a user at start-up (repeatable)",
@@ -41,7 +51,8 @@ def register(subparsers: Any) -> None:
                        default="UserControlled")
     serve.add_argument("--sign-in-mode", choices=["SignInAndRegister", "SignIn", "Register"],
                        default="SignInAndRegister")
-    serve.set_defaults(func=_serve)
+    add_verbosity(serve)
+    serve.set_defaults(func=run_serve)
 
     demo = subparsers.add_parser(
         "demo",
@@ -50,29 +61,33 @@ def register(subparsers: Any) -> None:
         "a wrong password, TOTP binding and ForgotPassword through the dynamic client, printing "
         "one line per call. Exits 0 only if every step behaved as expected.",
     )
-    demo.set_defaults(func=_demo)
+    add_verbosity(demo)
+    demo.set_defaults(func=run_demo)
 
 
-def _serve(args: argparse.Namespace) -> int:
-    import uvicorn
+def run_serve(args: argparse.Namespace) -> int:
+    """Serve the embedded server until SIGINT/SIGTERM."""
+    from logto_dynamic.testing import ExperienceServer, SignInExperience
 
-    from ._server import ExperienceServer
-    from ._state import SignInExperience
-
+    level = configure_logging(args, logging.INFO).level
     settings = SignInExperience(
         sign_in_mode=args.sign_in_mode,
         mfa_factors=tuple(args.mfa_factor),
         mfa_policy=args.mfa_policy,
         seed_users=tuple(args.seed_user),
     )
-    app = ExperienceServer(settings)
-    print(f"embedded Logto experience server on http://{args.host}:{args.port} "
-          f"({len(settings.seed_users)} seeded user(s)); Ctrl+C stops it")
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info", lifespan="off")
+    sock = bind_address(args.host, args.port)
+    print(f"embedded Logto experience server on {url_of(sock)} "
+          f"({len(settings.seed_users)} seeded user(s)); Ctrl+C stops it",
+          file=sys.stderr, flush=True)
+    serve_forever(ExperienceServer(settings), sock, lifespan="off", log_level=level,
+                  access_log=level <= logging.INFO)
     return 0
 
 
-def _demo(args: argparse.Namespace) -> int:
-    from ._demo import run_demo
+def run_demo(args: argparse.Namespace) -> int:
+    """Run the demo flows; 0 only if every one behaved as expected."""
+    from logto_dynamic.testing._demo import run_demo as demo
 
-    return run_demo()
+    configure_logging(args, logging.WARNING)
+    return demo()
