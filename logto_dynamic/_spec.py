@@ -87,6 +87,12 @@ class Spec:
         """The report of the last :meth:`lint`, or None if the document was not linted."""
         return self._lint_report
 
+    def to_openapi_core(self) -> Any:
+        """This document as an ``openapi_core.OpenAPI`` that reads it the way Logto does."""
+        from logto_dynamic._openapi_core import to_openapi_core
+
+        return to_openapi_core(self.document)
+
     def __repr__(self) -> str:
         return f"<Spec {self.title!r} {self.api_version} ({len(self.index)} operations)>"
 

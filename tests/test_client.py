@@ -281,12 +281,13 @@ async def test_error_statuses_raise_typed_errors(kind: str, status: int, cls: ty
     assert (err.status_code, err.code, err.message, err.data) == (
         status, "session.invalid_credentials", "Incorrect account or password.", {"n": 1})
     assert "session.invalid_credentials" in str(err)
-    # Undocumented statuses (405, 429, 5xx here) are response violations; warn keeps the result.
+    # Undocumented statuses (405, 429 here) are response violations; warn keeps the result.
+    # Every operation documents 5XX (a real Logto can always fail that way).
     result = await invoke(client, "IdentifyUser", {"verificationId": "v"},
                           raise_for_status=False, validate=ld.ValidationPolicy("strict", "warn"))
     assert result.status_code == status and result.data == body
-    assert [v.keyword for v in result.violations] == (
-        [] if str(status) in result.operation.responses else ["status"])
+    documented = {str(status), f"{status // 100}XX"} & set(result.operation.responses)
+    assert [v.keyword for v in result.violations] == ([] if documented else ["status"])
     await close(client)
 
 

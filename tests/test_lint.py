@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
 from typing import Any
@@ -14,9 +13,6 @@ import pytest
 from logto_dynamic import Client, QuarantinedOperationError, SpecError, load_spec
 from logto_dynamic._cli import main
 from logto_dynamic._lint import lint, operation_problems
-
-SHARED = Path(os.environ.get("LOGTO_SHARED_DIR", Path(__file__).parents[2] / "shared"))
-MANAGEMENT = SHARED / "reference" / "logto-1.42.0-management.openapi.json"
 
 
 def _op(op_id: str, schema: Any = None) -> dict[str, Any]:
@@ -162,10 +158,9 @@ def test_cli_spec_lint(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     assert main(["spec", "lint", str(tmp_path / "missing.json")]) == 2
 
 
-@pytest.mark.skipif(not MANAGEMENT.is_file(), reason="shared reference documents are absent")
-def test_management_document_loads_and_indexes_fast() -> None:
+def test_management_document_loads_and_indexes_fast(management_142: Path) -> None:
     start = time.perf_counter()
-    spec = load_spec(MANAGEMENT, refresh=True)
+    spec = load_spec(management_142, refresh=True)
     elapsed = time.perf_counter() - start
     assert len(spec.index) == 284 and not spec.quarantined
     assert len(spec.validators) == 0  # nothing compiled before first use
@@ -173,9 +168,8 @@ def test_management_document_loads_and_indexes_fast() -> None:
           f"{len(spec.index)} operations, rewrites {spec.normalization.counts()}")
 
 
-@pytest.mark.skipif(not MANAGEMENT.is_file(), reason="shared reference documents are absent")
-def test_management_document_lint_attributes_validator_errors() -> None:
-    report = lint(json.loads(MANAGEMENT.read_text()))
+def test_management_document_lint_attributes_validator_errors(management_142: Path) -> None:
+    report = lint(json.loads(management_142.read_text()))
     assert any("'min' is a required property" in p.message for p in report)
     by_op = report.by_operation()
     assert by_op and all(p.operations for p in report if p.kind == "spec-validator")
