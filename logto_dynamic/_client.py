@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import Any, Generic, TypeVar, Unpack
@@ -10,7 +11,7 @@ import httpx
 
 from logto_dynamic._config import DEFAULT_TIMEOUT, ValidateTypes, to_policy
 from logto_dynamic._core import CallOptions, ClientCore
-from logto_dynamic._exceptions import map_transport_errors
+from logto_dynamic._exceptions import ConnectError, RequestTimeoutError, TransportError
 from logto_dynamic._operations import Operation
 from logto_dynamic._results import Result
 from logto_dynamic._spec import Spec, SpecSource, load_spec, spec_url_for_server
@@ -18,6 +19,25 @@ from logto_dynamic._spec import Spec, SpecSource, load_spec, spec_url_for_server
 __all__ = ["AsyncClient", "Client", "Operations"]
 
 HttpT = TypeVar("HttpT", httpx.Client, httpx.AsyncClient)
+
+
+@contextlib.contextmanager
+def map_transport_errors(operation_id: str) -> Iterator[None]:
+    """The transport seam: httpx errors raised inside the block become our own."""
+    try:
+        yield
+    except httpx.TimeoutException as exc:
+        raise RequestTimeoutError(
+            f"{operation_id}: timed out ({type(exc).__name__})", operation_id=operation_id
+        ) from exc
+    except httpx.ConnectError as exc:
+        raise ConnectError(
+            f"{operation_id}: could not connect ({exc})", operation_id=operation_id
+        ) from exc
+    except httpx.TransportError as exc:
+        raise TransportError(
+            f"{operation_id}: {type(exc).__name__}: {exc}", operation_id=operation_id
+        ) from exc
 
 
 class Operations:
