@@ -17,12 +17,16 @@ if _ROOT not in sys.path:
 from logto_dynamic.testing import ExperienceServer, SignInExperience  # noqa: E402
 
 SEED_USER = ("alice", "Ap9!rainbow-Quartz")
+# PKCE pair of RFC 7636 appendix B; the redirect URI is the default demo-app's on http://testserver.
+CODE_VERIFIER = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
 AUTH_QUERY = {
     "client_id": "demo-app",
-    "redirect_uri": "http://127.0.0.1:3000/callback",
+    "redirect_uri": "http://testserver/demo-app",
     "response_type": "code",
     "scope": "openid",
     "state": "st4te",
+    "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGyTtHTusM",
+    "code_challenge_method": "S256",
 }
 
 

@@ -52,10 +52,12 @@ class Response:
     headers: list[tuple[str, str]] = field(default_factory=list)
 
     @classmethod
-    def json(cls, status: int, payload: Any) -> Response:
-        """A JSON response with Logto's content type."""
+    def json(
+        cls, status: int, payload: Any, headers: list[tuple[str, str]] | None = None
+    ) -> Response:
+        """A JSON response with Logto's content type (plus any extra ``headers``)."""
         data = json.dumps(payload, separators=(",", ":")).encode()
-        return cls(status, data, [("content-type", JSON_TYPE)])
+        return cls(status, data, [("content-type", JSON_TYPE), *(headers or [])])
 
     @classmethod
     def text(cls, status: int, text: str) -> Response:
@@ -86,11 +88,13 @@ def _parse_cookies(header: str) -> dict[str, str]:
 
 
 def _base_url(scope: Scope, headers: dict[str, str]) -> str:
-    host = headers.get("host")
+    """The URL the client used: ``X-Forwarded-Host/-Proto`` (a proxy in front), else ``Host``."""
+    host = headers.get("x-forwarded-host", "").split(",")[0].strip() or headers.get("host")
     if not host:
         server = scope.get("server") or ("127.0.0.1", 80)
         host = f"{server[0]}:{server[1]}"
-    return f"{scope.get('scheme', 'http')}://{host}"
+    scheme = headers.get("x-forwarded-proto", "").split(",")[0].strip()
+    return f"{scheme or scope.get('scheme', 'http')}://{host}"
 
 
 async def read_request(scope: Scope, receive: Receive) -> Request | None:

@@ -42,7 +42,7 @@ class Bootstrap:
     """``GET /oidc/auth``: a fresh OIDC interaction (and its six cookies)."""
 
     app_id: str = "demo-app"
-    redirect_uri: str = "http://127.0.0.1/callback"
+    redirect_path: str = "/demo-app"  # under the server's base URL, as demo-app registers it
 
 
 @dataclass(frozen=True)
@@ -170,7 +170,7 @@ def totp_binding(server: ExperienceServer, acct: Account) -> Flow:
         factors = (*server.settings.mfa_factors, "Totp")
         server.settings = dataclasses.replace(server.settings, mfa_factors=factors)
     yield from _password_sign_in(acct, acct.password)
-    yield Call("SubmitInteraction", expect=422, code="user.missing_mfa")
+    yield Call("SubmitInteraction", expect=422, code="user.suggest_mfa")
     created = yield Call("CreateTotpSecret")
     acct.totp_secret = str(created.data["secret"])
     verification_id = created.data["verificationId"]

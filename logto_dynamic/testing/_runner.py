@@ -26,11 +26,14 @@ def _bootstrap_args(base_url: str, step: Bootstrap) -> dict[str, Any]:
         "url": f"{base_url}/oidc/auth",
         "params": {
             "client_id": step.app_id,
-            "redirect_uri": step.redirect_uri,
+            "redirect_uri": base_url + step.redirect_path,
             "response_type": "code",
             "scope": "openid",
             "state": "demo-state",
             "prompt": "consent",
+            # A fixed PKCE challenge (RFC 7636 appendix B): these flows never redeem the code.
+            "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGyTtHTusM",
+            "code_challenge_method": "S256",
         },
     }
 
