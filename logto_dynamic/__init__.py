@@ -25,6 +25,9 @@ from logto_dynamic._exceptions import (
     DuplicateOperationError,
     ForbiddenError,
     LogtoDynamicError,
+    MfaBindingRequired,
+    MfaRequired,
+    MfaSuggested,
     NotFoundError,
     QuarantinedOperationError,
     RateLimitError,
@@ -40,10 +43,23 @@ from logto_dynamic._exceptions import (
     UnprocessableEntityError,
     ValidationError,
 )
+from logto_dynamic._interaction import AsyncInteraction, Interaction
+from logto_dynamic._interaction_helpers import Registration
+from logto_dynamic._interaction_steps import BackupCodes, TotpSecret
 from logto_dynamic._lint import LintReport
+from logto_dynamic._oidc_errors import (
+    AuthorizationError,
+    ConsentRequiredError,
+    OidcError,
+    StateMismatchError,
+    TokenRequestError,
+    TokenVerificationError,
+)
 from logto_dynamic._operations import Operation, Parameter, ResponseSpec
 from logto_dynamic._results import Result
 from logto_dynamic._spec import Spec, load_spec
+from logto_dynamic._tokens import Tokens
+from logto_dynamic._totp import Totp
 from logto_dynamic._violations import Violation
 
 if _typing.TYPE_CHECKING:
@@ -84,24 +100,34 @@ __all__ = [
     "AmbiguousOperationError",
     "ApiError",
     "AsyncClient",
+    "AsyncInteraction",
+    "AuthorizationError",
+    "BackupCodes",
     "BadRequestError",
     "CallOptions",
     "Change",
     "Client",
     "ConflictError",
     "ConnectError",
+    "ConsentRequiredError",
     "DuplicateOperationError",
     "ForbiddenError",
+    "Interaction",
     "LintReport",
     "LogtoDynamicError",
+    "MfaBindingRequired",
+    "MfaRequired",
+    "MfaSuggested",
     "Mode",
     "NormalizationReport",
     "NotFoundError",
+    "OidcError",
     "Operation",
     "Operations",
     "Parameter",
     "QuarantinedOperationError",
     "RateLimitError",
+    "Registration",
     "RequestTimeoutError",
     "RequestValidationError",
     "ResponseSpec",
@@ -112,6 +138,12 @@ __all__ = [
     "SpecDiff",
     "SpecError",
     "SpecLoadError",
+    "StateMismatchError",
+    "TokenRequestError",
+    "TokenVerificationError",
+    "Tokens",
+    "Totp",
+    "TotpSecret",
     "TrafficReport",
     "TrafficValidator",
     "TransportError",

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, TypedDict, Unpack
@@ -23,24 +22,19 @@ from logto_dynamic._config import (
     ValidationPolicy,
     to_policy,
 )
-from logto_dynamic._exceptions import (
-    RequestValidationError,
-    ResponseValidationError,
-    api_error_for,
-)
-from logto_dynamic._operations import Operation, is_json_media
+from logto_dynamic._exceptions import RequestValidationError, ResponseValidationError
+from logto_dynamic._media import is_json_media
+from logto_dynamic._operations import Operation, fill_template
 from logto_dynamic._params import encode_path, encode_query, header_value
-from logto_dynamic._response import decode_body
-from logto_dynamic._results import Result
+from logto_dynamic._response import check_response, decode_body
+from logto_dynamic._results import Result, api_error_for
 from logto_dynamic._spec import Spec
-from logto_dynamic._validation import UNSET
+from logto_dynamic._validation import UNSET, missing_parameter
 from logto_dynamic._violations import Violation
 
 __all__ = ["CallOptions", "ClientCore", "PreparedCall"]
 
 logger = logging.getLogger("logto_dynamic")
-
-_TEMPLATE = re.compile(r"\{([^{}]+)\}")
 
 
 class CallOptions(TypedDict, total=False):
@@ -141,17 +135,15 @@ class ClientCore:
     def finish(self, prepared: PreparedCall, response: httpx.Response) -> Result:
         """Decode and validate an answer; raise ApiError / ResponseValidationError as due."""
         op = prepared.operation
-        content = response.content
         content_type = response.headers.get("content-type")
-        data, problem = decode_body(content_type, content)
         found: list[Violation] = []
-        if prepared.policy.response is not Mode.OFF:
-            if problem is not None:
-                found = [problem]
-            else:
-                found = self.spec.validators.check_response(
-                    op, response.status_code, content_type, data, has_body=bool(content)
-                )
+        if prepared.policy.response is Mode.OFF:
+            data, _ = decode_body(content_type, response.content)
+        else:
+            checked = check_response(
+                self.spec.validators, op, response.status_code, content_type, response.content
+            )
+            data, found = checked.data, list(checked.violations)
         logger.debug("%s %s -> %s (%s)", op.method, op.path, response.status_code, op.operation_id)
         result = Result(
             status_code=response.status_code,
@@ -176,14 +168,9 @@ class ClientCore:
             return self.base_url + op.path
         params = {p.name: p for p in op.parameters if p.location == "path"}
 
-        def fill(m: re.Match[str]) -> str:
-            name = m.group(1)
+        def fill(name: str) -> str:
             if name not in values or values[name] is None:
-                raise RequestValidationError(
-                    op.operation_id,
-                    [Violation("path", (), "required",
-                               f"required path parameter {name!r} is missing", name)],
-                )
+                raise RequestValidationError(op.operation_id, [missing_parameter("path", name)])
             param = params.get(name)
             if param is None:
                 from urllib.parse import quote
@@ -191,7 +178,7 @@ class ClientCore:
                 return quote(str(values[name]), safe="")
             return encode_path(param, values[name])
 
-        return self.base_url + _TEMPLATE.sub(fill, op.path)
+        return self.base_url + fill_template(op.path, fill)
 
     @staticmethod
     def _query(op: Operation, values: Mapping[str, Any] | None) -> list[tuple[str, str]]:

@@ -42,7 +42,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from logto_dynamic._operations import HTTP_METHODS
+from logto_dynamic._naming import HTTP_METHODS
+from logto_dynamic._refs import escape_pointer
 
 __all__ = [
     "ERROR_SCHEMA",
@@ -150,9 +151,6 @@ def _copy(node: Any) -> Any:
     return node
 
 
-def _esc(token: str) -> str:
-    return token.replace("~", "~0").replace("/", "~1")
-
 
 def normalize(document: Mapping[str, Any]) -> tuple[dict[str, Any], NormalizationReport]:
     """Return a normalised copy of ``document`` and the report of every rewrite.
@@ -193,7 +191,7 @@ def _walk_schemas(
             continue
         if not names and key in ("example", "examples", "default", "enum", "const"):
             continue
-        _walk_schemas(value, f"{pointer}/{_esc(str(key))}", report,
+        _walk_schemas(value, f"{pointer}/{escape_pointer(str(key))}", report,
                       names=not names and key in ("properties", "patternProperties"))
 
 
@@ -351,11 +349,11 @@ def _responses(doc: dict[str, Any], report: NormalizationReport) -> None:
             op = item.get(method)
             if not isinstance(op, dict) or not isinstance(op.get("responses"), dict):
                 continue
-            base = f"#/paths/{_esc(str(path))}/{method}/responses"
+            base = f"#/paths/{escape_pointer(str(path))}/{method}/responses"
             for status, resp in op["responses"].items():
                 if not isinstance(resp, dict) or "$ref" in resp:
                     continue
-                where = f"{base}/{_esc(str(status))}"
+                where = f"{base}/{escape_pointer(str(status))}"
                 code = str(status)
                 if code.startswith("2"):
                     _schemaless_json(resp, where, report)

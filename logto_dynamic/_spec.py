@@ -24,7 +24,9 @@ from logto_dynamic._loader import (
     is_url,
     read_document,
 )
-from logto_dynamic._operations import HTTP_METHODS, Operation, OperationIndex, build_operation
+from logto_dynamic._naming import duplicates, iter_operations, normalize_name
+from logto_dynamic._operations import Operation, OperationIndex, build_operation
+from logto_dynamic._response import check_response
 from logto_dynamic._validation import UNSET, Validators
 from logto_dynamic._violations import Violation
 
@@ -66,35 +68,21 @@ class Spec:
         self._lint_report: LintReport | None = None
         broken = operation_problems(document)
         operations: list[Operation] = []
-        seen: dict[str, list[Operation]] = {}
-        for path, item in (document.get("paths") or {}).items():
-            if not isinstance(item, Mapping):
+        for entry in iter_operations(document):
+            if entry.name in broken:
+                self.quarantined.setdefault(entry.name, []).extend(broken[entry.name])
                 continue
-            for method in HTTP_METHODS:
-                if method not in item:
-                    continue
-                raw = item.get(method)
-                name = raw.get("operationId") if isinstance(raw, Mapping) else None
-                key = str(name or f"{method.upper()} {path}")
-                if key in broken:
-                    self.quarantined.setdefault(key, []).extend(broken[key])
-                    continue
-                try:
-                    op = build_operation(document, str(path), method, item)
-                except (KeyError, TypeError, AttributeError, ValueError, SpecError) as exc:
-                    self.quarantined.setdefault(key, []).append(f"cannot be read: {exc!r}")
-                    continue
-                seen.setdefault(op.operation_id, []).append(op)
-                operations.append(op)
-        for op_id, ops in seen.items():
-            if len(ops) > 1 and not tolerant:
-                locations = [f"{o.method} {o.path}" for o in ops]
-                raise DuplicateOperationError(op_id, locations)
-            if len(ops) > 1:
-                where = ", ".join(f"{o.method} {o.path}" for o in ops)
-                self.quarantined.setdefault(op_id, []).append(
-                    f"operationId {op_id!r} is used by several operations: {where}"
-                )
+            try:
+                operations.append(build_operation(document, entry.path, entry.method, entry.item))
+            except (KeyError, TypeError, AttributeError, ValueError, SpecError) as exc:
+                self.quarantined.setdefault(entry.name, []).append(f"cannot be read: {exc!r}")
+        clashes = duplicates((op.operation_id, f"{op.method} {op.path}") for op in operations)
+        for op_id, places in clashes.items():
+            if not tolerant:
+                raise DuplicateOperationError(op_id, places)
+            self.quarantined.setdefault(op_id, []).append(
+                f"operationId {op_id!r} is used by several operations: {', '.join(places)}"
+            )
         if self.quarantined:
             operations = [op for op in operations if op.operation_id not in self.quarantined]
         self.index = OperationIndex(operations)
@@ -167,8 +155,6 @@ class Spec:
             raise QuarantinedOperationError(name, self.quarantined[name])
         op = self.index.find(name)
         if op is None:
-            from logto_dynamic._naming import normalize_name
-
             key = normalize_name(name)
             for q in self.quarantined:
                 if normalize_name(q) == key:
@@ -226,15 +212,12 @@ class Spec:
     def check_response(
         self, op: Operation, status: int, content_type: str | None, body: bytes | None
     ) -> list[Violation]:
-        """Every violation of a raw response (status, content type, body)."""
-        from logto_dynamic._response import decode_body
+        """Every violation of a raw response (status, content type, body bytes).
 
-        data, problem = decode_body(content_type, body or b"")
-        if problem is not None:
-            return [problem]
-        return self.validators.check_response(
-            op, status, content_type, data, has_body=bool(body)
-        )
+        The same checker the clients, the proxy and HAR validation use.
+        """
+        checked = check_response(self.validators, op, status, content_type, body or b"")
+        return list(checked.violations)
 
 
 SpecSource = Spec | Mapping[str, Any] | str | os.PathLike[str] | None

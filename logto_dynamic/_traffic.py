@@ -14,13 +14,13 @@ come from the engine, which never repeats the value of a secret field.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from logto_dynamic._operations import Operation, is_json_media
+from logto_dynamic._media import is_json_media, media_matches, media_type_of
+from logto_dynamic._operations import Operation
 from logto_dynamic._params import (
     decode_cookies,
     decode_headers,
@@ -28,9 +28,9 @@ from logto_dynamic._params import (
     decode_query,
     parse_cookie_header,
 )
-from logto_dynamic._response import decode_body, media_type_of
+from logto_dynamic._response import check_response, parse_json
 from logto_dynamic._spec import Spec, SpecSource, load_spec
-from logto_dynamic._validation import UNSET, media_matches, select_response
+from logto_dynamic._validation import UNSET
 from logto_dynamic._violations import Violation
 
 __all__ = ["DEFAULT_VALIDATE_LIMIT", "HeaderInput", "TrafficReport", "TrafficValidator"]
@@ -112,14 +112,6 @@ def _header(headers: list[tuple[str, str]], name: str) -> str | None:
 
 def _short(path: str) -> str:
     return path if len(path) <= _MAX_PATH_SHOWN else path[: _MAX_PATH_SHOWN - 3] + "..."
-
-
-def _json_problem(media: str, exc: Exception) -> Violation:
-    if isinstance(exc, json.JSONDecodeError):
-        detail = f"{exc.msg} at line {exc.lineno} column {exc.colno}"
-    else:
-        detail = "the bytes are not valid UTF-8"
-    return Violation("body", (), "json", f"the {media} body is not valid JSON: {detail}")
 
 
 class TrafficValidator:
@@ -228,10 +220,10 @@ class TrafficValidator:
             return _NOT_DECODED, documented, []  # form and multipart bodies: not decoded
         if len(body) > self.validate_limit:
             return _SKIPPED, documented, []
-        try:
-            return json.loads(body), documented, []
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            return _SKIPPED, documented, [_json_problem(media, exc)]
+        data, problem = parse_json(media, body)
+        if problem is not None:
+            return _SKIPPED, documented, [problem]
+        return data, documented, []
 
     # -- responses ------------------------------------------------------------------------
 
@@ -240,9 +232,17 @@ class TrafficValidator:
         request: TrafficReport | tuple[str, str] | Mapping[str, str],
         status: int,
         headers: HeaderInput | None = None,
-        body: bytes = b"",
+        body: bytes | None = b"",
+        *,
+        unchecked: str | None = None,
     ) -> TrafficReport:
-        """Check one raw response to a request (its report, ``(method, url)`` or a dict)."""
+        """Check one raw response to a request (its report, ``(method, url)`` or a dict).
+
+        JSON bodies over ``validate_limit`` bytes are not schema-checked (a note says so).
+        ``body=None`` means a body was sent but is not at hand (a proxy streaming it on): the
+        status and content type are checked, not the body, and the note gives ``unchecked``
+        as the reason.
+        """
         if not isinstance(request, TrafficReport):
             if isinstance(request, Mapping):
                 method, url = request["method"], request["url"]
@@ -257,32 +257,14 @@ class TrafficValidator:
         if op is None:
             report.notes.append("response not validated: the request matched no operation")
             return report
-        pairs = normalize_headers(headers)
-        content_type = _header(pairs, "content-type")
-        media = media_type_of(content_type)
-        if body and is_json_media(media) and len(body) > self.validate_limit:
-            report.notes.append(
-                f"response body of {len(body)} bytes not validated "
-                f"(over the {self.validate_limit}-byte validation limit)"
-            )
-            spec = select_response(op, status)
-            if spec is None or media_matches(spec.content, media) is None:
-                report.violations += self.spec.validators.check_response(
-                    op, status, content_type, None, has_body=True
-                )
-            return report
-        data, problem = decode_body(content_type, body)
-        if problem is not None:
-            report.violations.append(problem)
-            spec = select_response(op, status)
-            if spec is None:
-                report.violations += self.spec.validators.check_response(
-                    op, status, content_type, None, has_body=True
-                )
-            return report
-        report.violations += self.spec.validators.check_response(
-            op, status, content_type, data, has_body=bool(body)
+        content_type = _header(normalize_headers(headers), "content-type")
+        checked = check_response(
+            self.spec.validators, op, status, content_type, body, limit=self.validate_limit
         )
+        report.violations += checked.violations
+        report.notes += checked.notes
+        if body is None:
+            report.notes.append(f"response body not validated ({unchecked or 'not at hand'})")
         return report
 
 

@@ -60,6 +60,33 @@ def test_broken_operations_are_quarantined_on_load() -> None:
     assert spec.operation("BadMinimum").path == "/bad-min"
 
 
+def test_operations_without_operation_id_have_one_name_everywhere() -> None:
+    ok = {"responses": {"204": {"description": "ok"}}}
+    dangling = {"requestBody": {"content": {"application/json": {
+        "schema": {"$ref": "#/components/schemas/Nope"}}}}, **ok}
+    doc = {"openapi": "3.0.1", "info": {"title": "t", "version": "1"}, "paths": {
+        "/x": {"post": ok},
+        "/users/{userId}/broken": {"put": dangling},
+    }}
+    sent: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(f"{request.method} {request.url.path}")
+        return httpx.Response(204)
+
+    spec = load_spec(doc)
+    assert list(spec.quarantined) == ["put_users_userId_broken"]
+    assert spec.operation("post_x").path == "/x"
+    with pytest.raises(QuarantinedOperationError, match="put_users_userId_broken.*Nope"):
+        spec.operation("put_users_userId_broken")
+    with pytest.raises(QuarantinedOperationError):
+        spec.operation("PutUsersUserIdBroken")
+    assert list(lint(doc, validator=False).by_operation()) == ["put_users_userId_broken"]
+    with Client("http://t", spec=doc, transport=httpx.MockTransport(handler)) as c:
+        assert c.ops.post_x().status_code == 204
+    assert sent == ["POST /x"]
+
+
 def test_calling_a_quarantined_operation_raises_and_others_work() -> None:
     sent: list[str] = []
 
