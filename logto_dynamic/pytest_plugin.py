@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
+    from logto_dynamic._tokens import Tokens
     from logto_dynamic.testing import LogtoTestServer
 
-__all__ = ["logto_server", "logto_user"]
+__all__ = ["logto_server", "logto_tokens", "logto_user"]
 
 TEST_USERNAME = "test_user"
 TEST_PASSWORD = "Tq8#harbor-Lumen"  # only ever sent to the embedded server
@@ -40,3 +41,15 @@ def logto_user(logto_server: LogtoTestServer) -> tuple[str, str]:
     """``(username, password)`` of a user created on :func:`logto_server`."""
     logto_server.add_user(TEST_USERNAME, TEST_PASSWORD)
     return TEST_USERNAME, TEST_PASSWORD
+
+
+@pytest.fixture
+def logto_tokens(logto_server: LogtoTestServer, logto_user: tuple[str, str]) -> Tokens:
+    """Verified ``Tokens`` of :func:`logto_user`, signed in through the Experience API.
+
+    Scopes ``openid profile offline_access`` with ``prompt=consent`` (so the first-party
+    consent hop is taken and a refresh token comes too); ``claims`` are the verified ID
+    token's, ``claims["iss"] == logto_server.issuer``.
+    """
+    username, password = logto_user
+    return logto_server.sign_in(username, password)

@@ -55,6 +55,25 @@ def test_each_test_gets_a_fresh_server(logto_server):
     assert len(logto_server.server.users.by_id) == 0
 
 
+def test_tokens(logto_server, logto_user, logto_tokens):
+    assert logto_tokens.claims["username"] == logto_user[0]
+    assert logto_tokens.claims["iss"] == logto_server.issuer
+    assert logto_tokens.claims["aud"] == "demo-app"
+    assert logto_tokens.refresh_token and "<redacted>" in repr(logto_tokens)
+    me = httpx.get(logto_server.issuer + "/me",
+                   headers={"authorization": "Bearer " + logto_tokens.access_token})
+    assert me.json()["sub"] == logto_tokens.subject
+
+
+def test_sign_in_with_totp(logto_server):
+    from logto_dynamic import Totp
+
+    user = logto_server.add_user("carol", "Hn3&pepper-Vault", totp=True)
+    logto_server.set_mfa("UserControlled", ["Totp"])
+    tokens = logto_server.sign_in("carol", "Hn3&pepper-Vault", mfa=Totp(user.totp_secret))
+    assert tokens.subject == user.id
+
+
 def test_outbox(logto_server):
     with httpx.Client(base_url=logto_server.base_url) as http:
         query = {"client_id": "demo-app", "redirect_uri": logto_server.redirect_uri,
@@ -94,4 +113,4 @@ def test_fixtures_in_a_user_test_file(pytester: pytest.Pytester) -> None:
         pytest.skip("logto-dynamic is not installed, so pytest cannot find its plugin")
     pytester.makepyfile(test_user_app=USER_TESTS)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q")
-    result.assert_outcomes(passed=5)
+    result.assert_outcomes(passed=7)

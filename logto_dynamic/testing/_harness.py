@@ -5,13 +5,18 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._server import ExperienceServer
 from ._state import Outbox, SignInExperience, User
 from ._totp import new_totp_secret
 
+if TYPE_CHECKING:
+    from logto_dynamic._tokens import Tokens
+
 __all__ = ["LogtoTestServer", "running_server"]
+
+OFFLINE_SCOPES = ("openid", "profile", "offline_access")
 
 
 class LogtoTestServer:
@@ -79,6 +84,28 @@ class LogtoTestServer:
     def configure(self, **settings: Any) -> None:
         """Change any :class:`SignInExperience` field (``sign_in_mode=...`` and so on)."""
         self.server.settings = dataclasses.replace(self.server.settings, **settings)
+
+    def sign_in(
+        self,
+        username: str,
+        password: str,
+        *,
+        mfa: Any = None,
+        scopes: Iterable[str] = OFFLINE_SCOPES,
+        prompt: str = "consent",
+    ) -> Tokens:
+        """Sign ``username`` in through the Experience API; verified ``Tokens``.
+
+        By default with ``offline_access`` and ``prompt=consent``, so a refresh token comes
+        too. ``mfa`` is passed on to ``Interaction.sign_in`` (a ``Totp``, a backup code, ...).
+        """
+        from logto_dynamic import Client
+
+        with Client(self.base_url) as client:
+            interaction = client.interaction(
+                self.app_id, self.redirect_uri, scopes=tuple(scopes), prompt=prompt
+            )
+            return interaction.sign_in(username, password, mfa)
 
     def add_app(self, app_id: str, redirect_uri: str, *, third_party: bool = False) -> None:
         """Register another application (``redirect_uri`` may be ``/relative``)."""
