@@ -16,6 +16,9 @@ if _ROOT not in sys.path:
 
 from logto_dynamic.testing import ExperienceServer, SignInExperience  # noqa: E402
 
+# `pytester` runs test files through pytest (tests/test_plugin.py checks the pytest plugin).
+pytest_plugins = ["pytester"]
+
 SEED_USER = ("alice", "Ap9!rainbow-Quartz")
 # PKCE pair of RFC 7636 appendix B; the redirect URI is the default demo-app's on http://testserver.
 CODE_VERIFIER = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"

@@ -9,7 +9,9 @@ WebAuthn and the social/SSO connectors are mocks that never verify.
 
 from __future__ import annotations
 
+from ._apps import OidcApp
 from ._errors import LogtoError
+from ._harness import LogtoTestServer, running_server
 from ._policy import password_issues
 from ._server import ExperienceServer, create_app
 from ._state import Delivery, Outbox, SignInExperience, User
@@ -20,6 +22,8 @@ __all__ = [
     "Delivery",
     "ExperienceServer",
     "LogtoError",
+    "LogtoTestServer",
+    "OidcApp",
     "Outbox",
     "SignInExperience",
     "User",
@@ -27,6 +31,7 @@ __all__ = [
     "hotp",
     "new_totp_secret",
     "password_issues",
+    "running_server",
     "serve_app",
     "totp",
     "verify_totp",
