@@ -43,9 +43,6 @@ from logto_dynamic._exceptions import (
     UnprocessableEntityError,
     ValidationError,
 )
-from logto_dynamic._interaction import AsyncInteraction, Interaction
-from logto_dynamic._interaction_helpers import Registration
-from logto_dynamic._interaction_steps import BackupCodes, TotpSecret
 from logto_dynamic._lint import LintReport
 from logto_dynamic._oidc_errors import (
     AuthorizationError,
@@ -64,11 +61,19 @@ from logto_dynamic._violations import Violation
 
 if _typing.TYPE_CHECKING:
     from logto_dynamic._diff import Change, SpecDiff, diff_specs
+    from logto_dynamic._interaction import AsyncInteraction, Interaction
+    from logto_dynamic._interaction_helpers import Registration
+    from logto_dynamic._interaction_steps import BackupCodes, TotpSecret
     from logto_dynamic._proxy import ValidatingProxy
     from logto_dynamic._traffic import TrafficReport, TrafficValidator
 
 # Loaded on first use, so that `import logto_dynamic` stays light (the proxy pulls in asyncio).
 _LAZY = {
+    "AsyncInteraction": "logto_dynamic._interaction",
+    "Interaction": "logto_dynamic._interaction",
+    "Registration": "logto_dynamic._interaction_helpers",
+    "BackupCodes": "logto_dynamic._interaction_steps",
+    "TotpSecret": "logto_dynamic._interaction_steps",
     "Change": "logto_dynamic._diff",
     "SpecDiff": "logto_dynamic._diff",
     "diff_specs": "logto_dynamic._diff",
