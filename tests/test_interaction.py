@@ -301,3 +301,27 @@ async def test_totp_binding_steps(mode: str, live: Live) -> None:
     assert tokens.claims["username"] == "alice"
     user = live.server.users.find("username", "alice")
     assert user is not None and user.totp_secret == created.secret
+
+
+async def test_nothing_secret_reaches_our_logs(
+    mode: str, live: Live, caplog: pytest.LogCaptureFixture
+) -> None:
+    user = live.user(mfa=True)
+    assert user.totp_secret is not None
+    caplog.set_level("DEBUG", logger="logto_dynamic")
+    async with client_for(mode, live.base) as client:
+        interaction = await aw(
+            client.interaction("demo-app", live.redirect,
+                               scopes=("openid", "offline_access"), prompt="consent")
+        )
+        tokens = await aw(interaction.sign_in("alice", PASSWORD, mfa=Totp(user.totp_secret)))
+        fresh = await aw(client.refresh_tokens("demo-app", tokens.refresh_token))
+        ours = "\n".join(
+            r.getMessage() for r in caplog.records if r.name.startswith("logto_dynamic")
+        )
+        cookie_values = [c.value for c in client.cookies.jar]
+    secrets = [PASSWORD, user.totp_secret, tokens.id_token, tokens.access_token,
+               tokens.refresh_token, fresh.refresh_token, fresh.access_token, *cookie_values]
+    assert "SubmitInteraction" in ours  # the calls were logged, their secrets were not
+    assert all(s and s not in ours for s in secrets)
+    assert all(s not in repr(interaction) for s in secrets if s)

@@ -163,3 +163,45 @@ def test_register_binds_totp_into_the_output_file(
     out = capsys.readouterr().out
     assert "registered:" in out and user.totp_secret not in out
     assert _run(argv[:-4] + ["--bind-mfa", "Totp"], PASSWORD, monkeypatch) == 2
+
+
+def test_login_prompts_for_the_password_and_an_mfa_code_on_a_terminal(
+    live: Live, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    user = live.user(mfa=True)
+    asked: list[str] = []
+
+    def fake_getpass(prompt: str) -> str:
+        asked.append(prompt)
+        return PASSWORD if prompt.startswith("password") else user.backup_codes[0]
+
+    monkeypatch.setattr("getpass.getpass", fake_getpass)
+    parser = argparse.ArgumentParser(prog="logto-dynamic")
+    add_parsers(parser.add_subparsers())
+    args = parser.parse_args(_args(live, "--identifier", "alice"))
+    tty = io.StringIO()
+    tty.isatty = lambda: True  # type: ignore[method-assign]
+    monkeypatch.setattr(sys, "stdin", tty)
+    assert args.func(args) == 0
+    assert asked == ["password: ", "MFA code (Totp or BackupCode): "]
+    out = capsys.readouterr().out
+    assert user.id in out and user.backup_codes == ["f6a7b8c9d0"]
+
+
+def test_register_prompts_for_the_email_code(
+    live: Live, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(
+        "builtins.input", lambda prompt: live.server.outbox.last_code("new@example.com")
+    )
+    parser = argparse.ArgumentParser(prog="logto-dynamic")
+    add_parsers(parser.add_subparsers())
+    args = parser.parse_args(_args(live, "--username", "mailed", "--email", "new@example.com",
+                                   "--password-stdin", command="register"))
+    stdin = io.StringIO(PASSWORD + "\n")
+    stdin.isatty = lambda: True  # type: ignore[method-assign]
+    monkeypatch.setattr(sys, "stdin", stdin)
+    assert args.func(args) == 0
+    user = live.server.users.find("email", "new@example.com")
+    assert user is not None and user.username == "mailed"
+    assert "registered:" in capsys.readouterr().out
