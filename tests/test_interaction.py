@@ -325,3 +325,14 @@ async def test_nothing_secret_reaches_our_logs(
     assert "SubmitInteraction" in ours  # the calls were logged, their secrets were not
     assert all(s and s not in ours for s in secrets)
     assert all(s not in repr(interaction) for s in secrets if s)
+
+
+async def test_an_mfa_error_leaves_the_interaction_usable(mode: str, live: Live) -> None:
+    user = live.user(mfa=True)
+    async with client_for(mode, live.base) as client:
+        interaction = await aw(client.interaction("demo-app", live.redirect))
+        with pytest.raises(MfaRequired):
+            await aw(interaction.sign_in("alice", PASSWORD))
+        await aw(interaction.verify_backup_code(BACKUP_CODES[0]))
+        tokens = await aw(interaction.finish())
+    assert tokens.subject == user.id
