@@ -397,3 +397,18 @@ def test_over_loopback_the_ephemeral_port_is_the_endpoint() -> None:
             "client_id": "demo-app", "redirect_uri": redirect, "code_verifier": verifier,
         }).json()
         assert tokens["token_type"] == "Bearer" and tokens["id_token"].count(".") == 2
+
+
+def test_apps_from_serve_options() -> None:
+    from logto_dynamic.testing._apps import build_apps, parse_app
+
+    apps = {app.id: app for app in build_apps(
+        ["spa=http://localhost:5173/cb", "spa=/cb2"], ["partner=https://partner.test/cb"]
+    )}
+    assert apps["demo-app"].redirect_uris == ("/demo-app",)  # the default stays
+    assert apps["spa"].redirect_uris == ("http://localhost:5173/cb", "/cb2")
+    assert apps["spa"].allows("http://h:1/cb2", endpoint="http://h:1")
+    assert apps["partner"].third_party and not apps["spa"].third_party
+    for bad in ("no-equals", "=http://x/cb", "id="):
+        with pytest.raises(ValueError, match="ID=REDIRECT_URI"):
+            parse_app(bad)
