@@ -15,7 +15,7 @@ from logto_dynamic.__version__ import __version__
 from logto_dynamic._client import AsyncClient, Client, Operations
 from logto_dynamic._config import DEFAULT_TIMEOUT, USE_CLIENT_DEFAULT, Mode, ValidationPolicy
 from logto_dynamic._core import CallOptions
-from logto_dynamic._dialect import NormalizationReport
+from logto_dynamic._dialect_report import NormalizationReport
 from logto_dynamic._exceptions import (
     AmbiguousOperationError,
     ApiError,

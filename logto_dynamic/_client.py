@@ -14,7 +14,13 @@ from logto_dynamic._core import CallOptions, ClientCore
 from logto_dynamic._exceptions import ConnectError, RequestTimeoutError, TransportError
 from logto_dynamic._operations import Operation
 from logto_dynamic._results import Result
-from logto_dynamic._spec import Spec, SpecSource, load_spec, spec_url_for_server
+from logto_dynamic._spec import (
+    Spec,
+    SpecSource,
+    load_spec,
+    load_spec_url_async,
+    spec_url_for_server,
+)
 
 __all__ = ["AsyncClient", "Client", "Operations"]
 
@@ -121,12 +127,6 @@ class _BaseClient(Generic[HttpT]):
         )
         self.ops = Operations(self)
 
-    @classmethod
-    def from_server(cls, base_url: str, **kwargs: Any) -> Any:
-        """A client for the document a live server publishes at
-        ``{base_url}/api/.well-known/experience.openapi.json`` (fetched once, cached)."""
-        return cls(base_url, spec=load_spec(spec_url_for_server(base_url)), **kwargs)
-
     @property
     def spec(self) -> Spec:
         """The loaded document (shared with every other client that loaded it)."""
@@ -168,6 +168,15 @@ class Client(_BaseClient[httpx.Client]):
     """
 
     _http_class = httpx.Client
+
+    @classmethod
+    def from_server(cls, base_url: str, **kwargs: Any) -> Client:
+        """A client for the document a live server publishes at
+        ``{base_url}/api/.well-known/experience.openapi.json`` (fetched once, cached).
+
+        Other keyword arguments are the constructor's.
+        """
+        return cls(base_url, spec=load_spec(spec_url_for_server(base_url)), **kwargs)
 
     def call(
         self, operation: str | Operation, body: Any = None, **options: Unpack[CallOptions]
@@ -247,6 +256,17 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
     """
 
     _http_class = httpx.AsyncClient
+
+    @classmethod
+    async def from_server(cls, base_url: str, **kwargs: Any) -> AsyncClient:
+        """An awaitable constructor: ``client = await AsyncClient.from_server(url)``.
+
+        Fetches the document the server publishes (as :meth:`Client.from_server` does, same
+        cache) without blocking the event loop, with ``http=`` when one is given.
+        """
+        url = spec_url_for_server(base_url)
+        spec = await load_spec_url_async(url, http=kwargs.get("http"))
+        return cls(base_url, spec=spec, **kwargs)
 
     async def call(
         self, operation: str | Operation, body: Any = None, **options: Unpack[CallOptions]

@@ -114,12 +114,12 @@ class ClientCore:
             "url": url,
             "timeout": httpx.USE_CLIENT_DEFAULT if timeout is USE_CLIENT_DEFAULT else timeout,
         }
-        params = self._query(op, query)
+        params = _query_pairs(op, query)
         if params:
             kwargs["params"] = params
-        out_headers = self._headers(op, headers)
+        out_headers = _header_values(op, headers)
         if body_value is not UNSET:
-            self._body(op, body_value, kwargs, out_headers)
+            _encode_body(op, body_value, kwargs, out_headers)
         if out_headers:
             kwargs["headers"] = out_headers
         return PreparedCall(
@@ -161,8 +161,6 @@ class ClientCore:
             raise ResponseValidationError(op.operation_id, found, result)
         return result
 
-    # -- request pieces ---------------------------------------------------------------------
-
     def _url(self, op: Operation, values: Mapping[str, Any]) -> str:
         if "{" not in op.path:
             return self.base_url + op.path
@@ -180,66 +178,67 @@ class ClientCore:
 
         return self.base_url + fill_template(op.path, fill)
 
-    @staticmethod
-    def _query(op: Operation, values: Mapping[str, Any] | None) -> list[tuple[str, str]]:
-        if not values:
-            return []
-        declared = {p.name: p for p in op.parameters if p.location == "query"}
-        pairs: list[tuple[str, str]] = []
-        for name, value in values.items():
-            if value is None:
-                continue
-            param = declared.get(name)
-            if param is None:  # not documented: passed through as given
-                items = value if isinstance(value, list | tuple) else [value]
-                pairs += [(name, str(v)) for v in items]
-            else:
-                pairs += encode_query(param, value)
-        return pairs
 
-    @staticmethod
-    def _headers(op: Operation, values: Mapping[str, Any] | None) -> dict[str, str]:
-        if not values:
-            return {}
-        declared = {p.name.lower(): p for p in op.parameters if p.location == "header"}
-        out: dict[str, str] = {}
-        for name, value in values.items():
-            if value is None:
-                continue
-            param = declared.get(name.lower())
-            out[name] = header_value(param, value) if param is not None else str(value)
-        return out
+# -- request pieces -------------------------------------------------------------------------
 
-    @staticmethod
-    def _body(op: Operation, body: Any, kwargs: dict[str, Any], headers: dict[str, str]) -> None:
-        media = op.request_media_type or "application/json"
-        if is_json_media(media):
-            try:
-                kwargs["content"] = json.dumps(
-                    body, ensure_ascii=False, allow_nan=False, separators=(",", ":")
-                ).encode("utf-8")
-            except (TypeError, ValueError, RecursionError) as exc:
-                raise RequestValidationError(
-                    op.operation_id,
-                    [Violation("body", (), "json", f"the body cannot be sent as JSON: "
-                               f"{type(exc).__name__}: {str(exc)[:120]}")],
-                ) from None
-            headers.setdefault("Content-Type", media)
-        elif media == "multipart/form-data" and isinstance(body, Mapping):
-            files: dict[str, Any] = {}
-            data: dict[str, Any] = {}
-            for key, value in body.items():
-                if isinstance(value, bytes | bytearray | tuple) or hasattr(value, "read"):
-                    files[key] = value
-                else:
-                    data[key] = value
-            kwargs["files"] = files or None
-            kwargs["data"] = data or None
-        elif media == "application/x-www-form-urlencoded" and isinstance(body, Mapping):
-            kwargs["data"] = body
+
+def _query_pairs(op: Operation, values: Mapping[str, Any] | None) -> list[tuple[str, str]]:
+    if not values:
+        return []
+    declared = {p.name: p for p in op.parameters if p.location == "query"}
+    pairs: list[tuple[str, str]] = []
+    for name, value in values.items():
+        if value is None:
+            continue
+        param = declared.get(name)
+        if param is None:  # not documented: passed through as given
+            items = value if isinstance(value, list | tuple) else [value]
+            pairs += [(name, str(v)) for v in items]
         else:
-            kwargs["content"] = body if isinstance(body, bytes | str) else str(body)
-            headers.setdefault("Content-Type", media)
+            pairs += encode_query(param, value)
+    return pairs
+
+def _header_values(op: Operation, values: Mapping[str, Any] | None) -> dict[str, str]:
+    if not values:
+        return {}
+    declared = {p.name.lower(): p for p in op.parameters if p.location == "header"}
+    out: dict[str, str] = {}
+    for name, value in values.items():
+        if value is None:
+            continue
+        param = declared.get(name.lower())
+        out[name] = header_value(param, value) if param is not None else str(value)
+    return out
+
+def _encode_body(op: Operation, body: Any, kwargs: dict[str, Any], headers: dict[str, str]) -> None:
+    media = op.request_media_type or "application/json"
+    if is_json_media(media):
+        try:
+            kwargs["content"] = json.dumps(
+                body, ensure_ascii=False, allow_nan=False, separators=(",", ":")
+            ).encode("utf-8")
+        except (TypeError, ValueError, RecursionError) as exc:
+            raise RequestValidationError(
+                op.operation_id,
+                [Violation("body", (), "json", f"the body cannot be sent as JSON: "
+                           f"{type(exc).__name__}: {str(exc)[:120]}")],
+            ) from None
+        headers.setdefault("Content-Type", media)
+    elif media == "multipart/form-data" and isinstance(body, Mapping):
+        files: dict[str, Any] = {}
+        data: dict[str, Any] = {}
+        for key, value in body.items():
+            if isinstance(value, bytes | bytearray | tuple) or hasattr(value, "read"):
+                files[key] = value
+            else:
+                data[key] = value
+        kwargs["files"] = files or None
+        kwargs["data"] = data or None
+    elif media == "application/x-www-form-urlencoded" and isinstance(body, Mapping):
+        kwargs["data"] = body
+    else:
+        kwargs["content"] = body if isinstance(body, bytes | str) else str(body)
+        headers.setdefault("Content-Type", media)
 
 
 def _warn(op: Operation, direction: str, violations: list[Violation]) -> None:

@@ -6,7 +6,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from logto_dynamic import _interaction_steps as steps
-from logto_dynamic._exceptions import MfaBindingRequired, MfaRequired, MfaSuggested
+from logto_dynamic._exceptions import (
+    MfaBindingRequired,
+    MfaRequired,
+    MfaSuggested,
+    UnprocessableEntityError,
+)
 from logto_dynamic._interaction_steps import Flow, Identifier, InteractionState, to_identifier
 from logto_dynamic._tokens import Tokens
 from logto_dynamic._totp import Totp
@@ -124,7 +129,12 @@ def register(
     code: CodeSource | None = None,
     bind_mfa: str | Sequence[str] | None = None,
 ) -> Flow:
-    """Register a username and password (plus a verified email/phone), bind MFA, tokens."""
+    """Register a username and password (plus a verified email/phone), bind MFA, tokens.
+
+    ``bind_mfa`` names factors to bind (``"Totp"``, ``"BackupCode"``); when the server
+    also demands backup codes (``session.mfa.backup_code_required``) they are generated
+    and bound too. An MFA suggestion is skipped when nothing is to be bound.
+    """
     yield from steps.init(state, "Register")
     for kind, value in (("email", email), ("phone", phone)):
         if value is not None:
@@ -135,7 +145,14 @@ def register(
     yield from steps.identify(state, created)
     factors = (bind_mfa,) if isinstance(bind_mfa, str) else tuple(bind_mfa or ())
     secret, codes = yield from _bind(state, factors)
-    tokens = yield from _submit_skipping_suggestion(state)
+    try:
+        tokens = yield from _submit_skipping_suggestion(state)
+    except UnprocessableEntityError as err:
+        # Backup codes enabled: Logto wants them bound beside another factor.
+        if err.code != "session.mfa.backup_code_required" or not factors or codes:
+            raise
+        _, codes = yield from _bind(state, ("BackupCode",))
+        tokens = yield from _submit_skipping_suggestion(state)
     return Registration(tokens, secret, codes)
 
 

@@ -152,7 +152,7 @@ class TrafficValidator:
         report = TrafficReport("request", method, path, None)
         matched = self.spec.match(method, path)
         if matched is None:
-            report.violations.append(self._undocumented(method, path))
+            report.violations.append(_undocumented(self.spec, method, path))
             return report
         op, raw_params = matched
         report.operation, report.path_params = op, raw_params
@@ -180,20 +180,6 @@ class TrafficValidator:
             found = [v for v in found if not (v.location == "body" and v.keyword == "required")]
         report.violations += found
         return report
-
-    def _undocumented(self, method: str, path: str) -> Violation:
-        base = self.spec.base_path
-        methods: list[str] = []
-        if not base:
-            methods = self.spec.index.methods_for(path)
-        elif path == base or path.startswith(base + "/"):
-            methods = self.spec.index.methods_for(path[len(base) :] or "/")
-        if methods:
-            message = (f"method {method} is not allowed for {_short(path)} "
-                       f"(documented: {', '.join(methods)})")
-        else:
-            message = f"no documented operation for {method} {_short(path)}"
-        return Violation("operation", (), "undocumented", message)
 
     def _request_body(
         self, op: Operation, content_type: str | None, body: bytes
@@ -266,6 +252,22 @@ class TrafficValidator:
         if body is None:
             report.notes.append(f"response body not validated ({unchecked or 'not at hand'})")
         return report
+
+
+def _undocumented(spec: Spec, method: str, path: str) -> Violation:
+    """Why nothing matched: a method the path does not document, or an unknown path."""
+    base = spec.base_path
+    methods: list[str] = []
+    if not base:
+        methods = spec.index.methods_for(path)
+    elif path == base or path.startswith(base + "/"):
+        methods = spec.index.methods_for(path[len(base) :] or "/")
+    if methods:
+        message = (f"method {method} is not allowed for {_short(path)} "
+                   f"(documented: {', '.join(methods)})")
+    else:
+        message = f"no documented operation for {method} {_short(path)}"
+    return Violation("operation", (), "undocumented", message)
 
 
 class _Skipped:

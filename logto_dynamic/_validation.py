@@ -1,7 +1,9 @@
-"""Check requests and responses against an operation; report every violation.
+"""Check requests against an operation, and compile the validators of both directions.
 
 Validators are compiled once per operation part, on first use, and kept by
 :class:`Validators`; what they find is reported as :class:`~logto_dynamic.Violation`.
+Responses are checked by :func:`logto_dynamic._response.check_response`, with these
+validators.
 """
 
 from __future__ import annotations

@@ -1,0 +1,165 @@
+"""``logto-dynamic login`` / ``register`` against the embedded server over loopback."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import re
+import stat
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from _live import PASSWORD, Live, live_server
+from joserfc import jwk, jwt
+
+from logto_dynamic._cli_login import add_parsers
+
+JWT_LIKE = re.compile(r"eyJ[\w-]+\.[\w-]+")
+RUNNER = (
+    "import argparse, sys\n"
+    "from logto_dynamic._cli_login import add_parsers\n"
+    "parser = argparse.ArgumentParser(prog='logto-dynamic')\n"
+    "add_parsers(parser.add_subparsers())\n"
+    "args = parser.parse_args(sys.argv[1:])\n"
+    "sys.exit(args.func(args))\n"
+)
+
+
+@pytest.fixture
+def live() -> Iterator[Live]:
+    with live_server(mfa_factors=("Totp", "BackupCode")) as started:
+        yield started
+
+
+def _args(live: Live, *extra: str, command: str = "login") -> list[str]:
+    who = ["--username", "alice"] if command == "login" and "--identifier" not in extra else []
+    return [command, "--base-url", live.base, "--app-id", "demo-app",
+            "--redirect-uri", live.redirect, *who, *extra]
+
+
+def _run(argv: list[str], stdin: str, monkeypatch: pytest.MonkeyPatch) -> int:
+    parser = argparse.ArgumentParser(prog="logto-dynamic")
+    add_parsers(parser.add_subparsers())
+    args = parser.parse_args(argv)
+    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    return int(args.func(args))
+
+
+def test_login_end_to_end_with_the_password_on_stdin(live: Live) -> None:
+    user = live.user(mfa_skipped=True)
+    done = subprocess.run(
+        [sys.executable, "-c", RUNNER, *_args(live, "--password-stdin")],
+        input=PASSWORD + "\n", capture_output=True, text=True, timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"signed in: subject {user.id}, username alice, expires ")
+    assert not JWT_LIKE.search(done.stdout + done.stderr)
+    assert PASSWORD not in done.stdout + done.stderr
+
+
+def test_login_json_prints_the_verified_token_set(
+    live: Live, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    user = live.user(mfa_skipped=True)
+    assert _run(_args(live, "--password-stdin", "--json"), PASSWORD, monkeypatch) == 0
+    tokens = json.loads(capsys.readouterr().out)
+    assert {"id_token", "access_token", "refresh_token", "expires_at", "claims"} <= set(tokens)
+    assert tokens["claims"]["sub"] == user.id
+    keys = jwk.KeySet.import_key_set(live.server.key.jwks())  # type: ignore[arg-type]
+    assert jwt.decode(tokens["id_token"], keys, algorithms=["ES384"]).claims["sub"] == user.id
+
+
+def test_login_output_file_is_private(
+    live: Live, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    live.user(mfa_skipped=True)
+    target = tmp_path / "tokens.json"
+    target.write_text("old")
+    os.chmod(target, 0o644)
+    assert _run(_args(live, "--password-stdin", "--output", str(target)), PASSWORD,
+                monkeypatch) == 0
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert json.loads(target.read_text())["access_token"]
+    out = capsys.readouterr().out
+    assert out.startswith("signed in:") and not JWT_LIKE.search(out)
+
+
+def test_login_with_totp_from_the_environment(
+    live: Live, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    user = live.user(mfa=True)
+    monkeypatch.setenv("ALICE_TOTP", user.totp_secret or "")
+    argv = _args(live, "--password-stdin", "--totp-secret-env", "ALICE_TOTP")
+    assert _run(argv, PASSWORD, monkeypatch) == 0
+    assert user.id in capsys.readouterr().out
+
+
+def test_login_failure_is_one_typed_line(
+    live: Live, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    live.user()
+    assert _run(_args(live, "--password-stdin"), "Wrong-Passw0rd!", monkeypatch) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err and "Wrong-Passw0rd" not in err
+    assert "UnprocessableEntityError" in err and "session.invalid_credentials" in err
+
+
+def test_login_mfa_without_a_way_to_answer(
+    live: Live, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    live.user(mfa=True)
+    assert _run(_args(live, "--password-stdin"), PASSWORD, monkeypatch) == 2
+    assert "no terminal" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("extra", "stdin", "message"),
+    [((), PASSWORD, "use --password-stdin"), (("--password-stdin",), "", "no password")],
+)
+def test_login_usage_errors(
+    live: Live, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    extra: tuple[str, ...], stdin: str, message: str,
+) -> None:
+    assert _run(_args(live, *extra), stdin, monkeypatch) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_login_missing_arguments_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    parser = argparse.ArgumentParser(prog="logto-dynamic")
+    add_parsers(parser.add_subparsers())
+    with pytest.raises(SystemExit) as caught:
+        parser.parse_args(["login", "--app-id", "x", "--redirect-uri", "y", "--username", "a"])
+    assert caught.value.code == 2
+
+
+def test_login_unreachable_server_fails_with_1(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["login", "--base-url", "http://127.0.0.1:9", "--app-id", "demo-app",
+            "--redirect-uri", "http://127.0.0.1:9/demo-app", "--identifier", "alice",
+            "--password-stdin"]
+    assert _run(argv, PASSWORD, monkeypatch) == 1
+    assert "ConnectError" in capsys.readouterr().err
+
+
+def test_register_binds_totp_into_the_output_file(
+    live: Live, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    target = tmp_path / "new.json"
+    argv = _args(live, "--username", "newbie", "--password-stdin", "--bind-mfa", "Totp",
+                 "--output", str(target), command="register")
+    assert _run(argv, PASSWORD, monkeypatch) == 0
+    saved = json.loads(target.read_text())
+    user = live.server.users.find("username", "newbie")
+    assert user is not None and saved["totp_secret"] == user.totp_secret
+    assert saved["backup_codes"] == user.backup_codes and len(user.backup_codes) > 2
+    out = capsys.readouterr().out
+    assert "registered:" in out and user.totp_secret not in out
+    assert _run(argv[:-4] + ["--bind-mfa", "Totp"], PASSWORD, monkeypatch) == 2
