@@ -121,3 +121,11 @@ def test_cli_registers_serve_and_demo() -> None:
     assert callable(parser.parse_args(["demo"]).func)
     with pytest.raises(SystemExit):
         parser.parse_args(["serve", "--seed-user", "no-colon"])
+    apps: Any = parser.parse_args([
+        "serve", "--app", "spa=http://localhost:5173/cb", "--third-party-app", "p=/p",
+        "--endpoint", "https://auth.example.test", "--mfa-policy", "NoPrompt",
+    ])
+    assert (apps.app, apps.third_party_app) == (["spa=http://localhost:5173/cb"], ["p=/p"])
+    assert apps.endpoint == "https://auth.example.test" and apps.mfa_policy == "NoPrompt"
+    with pytest.raises(SystemExit):
+        parser.parse_args(["serve", "--app", "no-redirect-uri"])
