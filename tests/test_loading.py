@@ -273,8 +273,9 @@ async def test_async_client_from_server_is_awaited_and_does_not_block_the_loop(
         assert ticks >= 10, f"the event loop ran only {ticks} times during the fetch"
         async with client:
             assert client.spec.title == "published, fetched asynchronously"
-            query = {**AUTH_QUERY, "redirect_uri": f"{base_url}/demo-app"}  # registered URI
-            assert (await client.http.get(f"{base_url}/oidc/auth", params=query)).status_code == 303
+            query = {**AUTH_QUERY, "redirect_uri": f"{base_url}/demo-app"}  # registered one
+            assert (await client.http.get(f"{base_url}/oidc/auth", params=query)
+                    ).status_code == 303
             result = await client.call("InitInteraction", {"interactionEvent": "SignIn"})
             assert result.status_code == 204
         again = await AsyncClient.from_server(base_url)  # cached: the same Spec

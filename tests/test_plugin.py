@@ -69,7 +69,7 @@ def test_sign_in_with_totp(logto_server):
     from logto_dynamic import Totp
 
     user = logto_server.add_user("carol", "Hn3&pepper-Vault", totp=True)
-    logto_server.set_mfa("UserControlled", ["Totp"])
+    logto_server.set_mfa("Mandatory", ["Totp"])
     tokens = logto_server.sign_in("carol", "Hn3&pepper-Vault", mfa=Totp(user.totp_secret))
     assert tokens.subject == user.id
 

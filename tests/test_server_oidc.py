@@ -397,3 +397,49 @@ def test_over_loopback_the_ephemeral_port_is_the_endpoint() -> None:
             "client_id": "demo-app", "redirect_uri": redirect, "code_verifier": verifier,
         }).json()
         assert tokens["token_type"] == "Bearer" and tokens["id_token"].count(".") == 2
+
+
+def test_apps_from_serve_options() -> None:
+    from logto_dynamic.testing._apps import build_apps, parse_app
+
+    apps = {app.id: app for app in build_apps(
+        ["spa=http://localhost:5173/cb", "spa=/cb2"], ["partner=https://partner.test/cb"]
+    )}
+    assert apps["demo-app"].redirect_uris == ("/demo-app",)  # the default stays
+    assert apps["spa"].redirect_uris == ("http://localhost:5173/cb", "/cb2")
+    assert apps["spa"].allows("http://h:1/cb2", endpoint="http://h:1")
+    assert apps["partner"].third_party and not apps["spa"].third_party
+    for bad in ("no-equals", "=http://x/cb", "id="):
+        with pytest.raises(ValueError, match="ID=REDIRECT_URI"):
+            parse_app(bad)
+
+
+async def test_a_resource_gets_a_jwt_access_token_through_refresh(
+    http: httpx.AsyncClient,
+) -> None:
+    """Like Logto's SDKs: the code gives an opaque token; refresh with ``resource`` a JWT."""
+    from joserfc import jwt
+    from joserfc.jwk import KeySet
+
+    verifier, challenge = _pkce()
+    location = await _submit(http, challenge, prompt="consent", resource="https://api.test",
+                             scope="openid offline_access read:things")
+    while not location.startswith(REDIRECT):
+        location = (await http.get(location)).headers["location"]
+    first = (await _exchange(http, dict(_params(location))["code"], verifier)).json()
+    assert first["access_token"].count(".") == 0  # opaque, good for /oidc/me
+    form = {"grant_type": "refresh_token", "client_id": "demo-app",
+            "refresh_token": first["refresh_token"], "resource": "https://api.test"}
+    answer = (await http.post("/oidc/token", data=form)).json()
+    keys = KeySet.import_key_set((await http.get("/oidc/jwks")).json())
+    token = jwt.decode(answer["access_token"], keys, algorithms=["ES384"])
+    assert token.header["typ"] == "at+jwt"
+    assert token.claims["aud"] == "https://api.test"
+    assert token.claims["scope"] == "read:things" and token.claims["iss"] == f"{BASE}/oidc"
+    me = await http.get("/oidc/me", headers={"authorization": f"Bearer {answer['access_token']}"})
+    assert me.status_code == 401
+    form.update(refresh_token=answer["refresh_token"], resource="https://other.test")
+    other = await http.post("/oidc/token", data=form)
+    assert (other.status_code, other.json()["error"]) == (400, "invalid_target")
+    form.update(resource="https://api.test")  # the refused request did not use it up
+    assert (await http.post("/oidc/token", data=form)).status_code == 200

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["DEFAULT_APPS", "OidcApp", "parse_app"]
+__all__ = ["DEFAULT_APPS", "OidcApp", "build_apps", "parse_app"]
 
 
 @dataclass(frozen=True)
@@ -49,3 +50,24 @@ def parse_app(text: str, *, third_party: bool = False) -> OidcApp:
     if not (redirect_uri.startswith(("http://", "https://", "/")) or ":" in redirect_uri):
         raise ValueError(f"redirect URI {redirect_uri!r} is neither absolute nor /relative")
     return OidcApp(app_id, (redirect_uri,), third_party=third_party)
+
+
+def build_apps(
+    first_party: Sequence[str], third_party: Sequence[str] = ()
+) -> tuple[OidcApp, ...]:
+    """Apps from ``ID=REDIRECT_URI`` texts (``serve --app`` / ``--third-party-app``).
+
+    The default ``demo-app`` stays unless an option names it; repeating an id adds
+    redirect URIs to that app. Raises ``ValueError`` on a malformed text.
+    """
+    apps: dict[str, OidcApp] = {app.id: app for app in DEFAULT_APPS}
+    named: set[str] = set()
+    for texts, third in ((first_party, False), (third_party, True)):
+        for text in texts:
+            app = parse_app(text, third_party=third)
+            if app.id in named:
+                known = apps[app.id]
+                app = OidcApp(app.id, known.redirect_uris + app.redirect_uris, third)
+            named.add(app.id)
+            apps[app.id] = app
+    return tuple(apps.values())

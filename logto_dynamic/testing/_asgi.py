@@ -36,6 +36,7 @@ class Request:
     cookies: dict[str, str]
     body: bytes
     base_url: str
+    query_items: list[tuple[str, str]] = field(default_factory=list)  # repeated names kept
 
     @property
     def content_type(self) -> str:
@@ -123,10 +124,12 @@ async def read_request(scope: Scope, receive: Receive) -> Request | None:
         if not message.get("more_body", False):
             break
     query_string = scope.get("query_string", b"").decode("latin-1")
+    items = parse_qsl(query_string, keep_blank_values=True)
     return Request(
         method=scope["method"].upper(),
         path=scope["path"],
-        query=dict(parse_qsl(query_string, keep_blank_values=True)),
+        query=dict(items),
+        query_items=items,
         headers=headers,
         cookies=_parse_cookies(headers.get("cookie", "")),
         body=b"".join(chunks),

@@ -20,6 +20,7 @@ MESSAGES: dict[str, str] = {
         "`redirect_uri` did not match any of the client's registered `redirect_uris`."
     ),
     "oidc.invalid_request": "Request is invalid.",
+    "oidc.invalid_target": "Invalid target.",
     "oidc.invalid_token": "Invalid token provided.",
     "oidc.unsupported_grant_type": "Unsupported `grant_type` requested.",
     "password.rejected": "Password rejected. Please check if your password meets the requirements.",

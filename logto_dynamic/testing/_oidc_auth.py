@@ -75,6 +75,7 @@ class Authorization:
             )
         try:
             auth = self._auth_request(app, redirect_uri, query)
+            auth.resources = tuple(v for k, v in request.query_items if k == "resource" and v)
         except _RedirectError as exc:
             location = _with_query(redirect_uri, {
                 "error": exc.error, "error_description": exc.description,
@@ -114,7 +115,6 @@ class Authorization:
             code_challenge=challenge,
             state=query.get("state"),
             nonce=query.get("nonce"),
-            resource=query.get("resource") or None,
         )
 
     def _interaction_cookies(self, uid: str) -> list[tuple[str, str]]:
@@ -148,7 +148,7 @@ class Authorization:
             return self._to_consent(interaction)
         grant = Grant(
             id=new_id(), user_id=interaction.user_id, app_id=auth.app_id, scopes=auth.scopes,
-            nonce=auth.nonce, resource=auth.resource, offline=auth.offline,
+            nonce=auth.nonce, resources=auth.resources, offline=auth.offline,
         )
         code = self.tokens.issue_code(grant, auth.redirect_uri, auth.code_challenge)
         location = _with_query(auth.redirect_uri, {

@@ -33,7 +33,7 @@ class AuthRequest:
     code_challenge: str
     state: str | None = None
     nonce: str | None = None
-    resource: str | None = None
+    resources: tuple[str, ...] = ()
     consented: bool = False
 
     @property
@@ -56,7 +56,7 @@ class Grant:
     app_id: str
     scopes: tuple[str, ...]
     nonce: str | None
-    resource: str | None
+    resources: tuple[str, ...]
     offline: bool
     revoked: bool = False
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import secrets
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -27,6 +28,7 @@ _SCOPES = ["openid", "offline_access", "profile", "email", "phone", "address", "
 _CLAIMS = ["sub", "name", "picture", "username", "created_at", "updated_at", "email",
            "email_verified", "phone_number", "phone_number_verified", "iss", "aud", "exp", "iat",
            "nonce", "auth_time", "at_hash"]
+_OIDC_SCOPES = frozenset({"openid", "offline_access", "profile", "email", "phone", "address"})
 _NO_STORE = [("cache-control", "no-store"), ("pragma", "no-cache")]
 
 
@@ -83,6 +85,11 @@ def user_claims(user: User, scopes: tuple[str, ...]) -> dict[str, Any]:
     return claims
 
 
+def _check_resource(grant: Grant, resource: str | None) -> None:
+    if resource is not None and resource not in grant.resources:
+        raise oidc_error(400, "invalid_target", "resource indicator is missing, or unknown")
+
+
 class TokenEndpoint:
     """``POST /oidc/token`` (authorization code with PKCE, refresh token with rotation)."""
 
@@ -104,11 +111,14 @@ class TokenEndpoint:
             raise oidc_error(400, "unsupported_grant_type", "unsupported grant_type requested")
         if form.get("client_id", "") not in self.apps:
             raise oidc_error(401, "invalid_client", "client authentication failed")
+        resource = form.get("resource") or None
         if grant_type == "authorization_code":
             grant = self._code_grant(form)
         else:
-            grant = self._refresh_grant(form)
-        return Response.json(200, self._token_set(request, grant), headers=_NO_STORE)
+            grant = self._refresh_grant(form, resource)
+        _check_resource(grant, resource)
+        body = self._token_set(request, grant, resource)
+        return Response.json(200, body, headers=_NO_STORE)
 
     def _code_grant(self, form: dict[str, str]) -> Grant:
         for name in ("code", "redirect_uri"):
@@ -124,15 +134,29 @@ class TokenEndpoint:
             raise oidc_error(400, "invalid_grant", "PKCE verification failed")
         return record.grant
 
-    def _refresh_grant(self, form: dict[str, str]) -> Grant:
+    def _refresh_grant(self, form: dict[str, str], resource: str | None) -> Grant:
         if not form.get("refresh_token"):
             raise oidc_error(400, "invalid_request", "missing required parameter 'refresh_token'")
+        known = self.tokens.refresh.get(form["refresh_token"])
+        if known is not None:  # a wrong resource must not burn the refresh token
+            _check_resource(known.grant, resource)
         grant = self.tokens.rotate_refresh(form["refresh_token"])
         if grant is None or grant.app_id != form["client_id"]:
             raise oidc_error(400, "invalid_grant", "grant request is invalid")
         return grant
 
-    def _token_set(self, request: Request, grant: Grant) -> dict[str, Any]:
+    def _access_token(self, request: Request, grant: Grant, resource: str | None) -> str:
+        """Opaque (for ``/oidc/me``) without ``resource``; an ES384 JWT for that API with it."""
+        if resource is None:
+            return self.tokens.issue_access(grant)
+        now = int(self.tokens.clock())
+        scope = " ".join(s for s in grant.scopes if s not in _OIDC_SCOPES)
+        claims = {"jti": secrets.token_urlsafe(16), "sub": grant.user_id, "iat": now,
+                  "exp": now + ACCESS_TOKEN_TTL, "scope": scope, "client_id": grant.app_id,
+                  "iss": f"{request.base_url}/oidc", "aud": resource}
+        return self.key.sign(claims, typ="at+jwt")
+
+    def _token_set(self, request: Request, grant: Grant, resource: str | None) -> dict[str, Any]:
         user = self.users.by_id.get(grant.user_id)
         if user is None:
             raise oidc_error(400, "invalid_grant", "grant request is invalid")
@@ -143,7 +167,7 @@ class TokenEndpoint:
         claims.update({"aud": grant.app_id, "exp": now + 3600, "iat": now,
                        "iss": f"{request.base_url}/oidc"})
         body: dict[str, Any] = {
-            "access_token": self.tokens.issue_access(grant),
+            "access_token": self._access_token(request, grant, resource),
             "expires_in": ACCESS_TOKEN_TTL,
             "id_token": self.key.sign(claims),
         }
