@@ -126,9 +126,9 @@ def authorize(state: InteractionState) -> Flow:
         raise AuthorizationError(
             f"the authorization request answered HTTP {answer.status_code}, expected 303"
         )
+    query = {k: v[0] for k, v in parse_qs(urlsplit(target).query).items()}
+    raise_for_error(query, where="the authorization request's redirect")
     if state.auth.is_redirect_uri(target):
-        query = {k: v[0] for k, v in parse_qs(urlsplit(target).query).items()}
-        raise_for_error(query, where="the authorization request's redirect")
         raise AuthorizationError("the authorization request went back to the app at once")
     if "_interaction" not in answer.cookies:
         raise OidcError("the authorization request set no _interaction cookie")

@@ -249,3 +249,14 @@ def test_logto_122_missing_mfa_error_fields() -> None:
         client.interaction("demo-app", REDIRECT).register("bob", "pw-12345678")
     assert caught.value.factors == ("Totp", "WebAuthn") and not caught.value.skippable
     assert urlsplit(fake.seen[-1]).path.endswith("submit")
+
+
+def test_an_error_page_redirect_is_an_authorization_error() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        query = urlencode({"error": "invalid_client", "error_description": "client is invalid"})
+        return httpx.Response(303, headers={"location": f"/unknown-session?{query}"})
+
+    with Client(BASE, transport=httpx.MockTransport(handler)) as client:
+        with pytest.raises(AuthorizationError) as caught:
+            client.interaction("nobody", REDIRECT)
+    assert caught.value.error == "invalid_client"
