@@ -15,6 +15,7 @@ Every exception the library raises on purpose derives from :class:`LogtoDynamicE
     ├── TransportError                 the request did not complete (wraps httpx errors)
     │   ├── ConnectError
     │   └── RequestTimeoutError
+    ├── OidcError                      a sign-in's OIDC round failed (tree in ``_oidc_errors``)
     └── ApiError                       the server answered 4xx/5xx
         ├── BadRequestError            400
         ├── UnauthorizedError          401
