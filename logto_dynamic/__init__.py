@@ -61,7 +61,8 @@ from logto_dynamic._violations import Violation
 
 if _typing.TYPE_CHECKING:
     from logto_dynamic._diff import Change, SpecDiff, diff_specs
-    from logto_dynamic._interaction import AsyncInteraction, Interaction
+    from logto_dynamic._interaction import Interaction
+    from logto_dynamic._interaction_async import AsyncInteraction
     from logto_dynamic._interaction_helpers import Registration
     from logto_dynamic._interaction_steps import BackupCodes, TotpSecret
     from logto_dynamic._proxy import ValidatingProxy
@@ -69,7 +70,7 @@ if _typing.TYPE_CHECKING:
 
 # Loaded on first use, so that `import logto_dynamic` stays light (the proxy pulls in asyncio).
 _LAZY = {
-    "AsyncInteraction": "logto_dynamic._interaction",
+    "AsyncInteraction": "logto_dynamic._interaction_async",
     "Interaction": "logto_dynamic._interaction",
     "Registration": "logto_dynamic._interaction_helpers",
     "BackupCodes": "logto_dynamic._interaction_steps",

@@ -25,7 +25,8 @@ from logto_dynamic._spec import (
 __all__ = ["AsyncClient", "Client", "Operations"]
 
 if TYPE_CHECKING:
-    from logto_dynamic._interaction import AsyncInteraction, Interaction
+    from logto_dynamic._interaction import Interaction
+    from logto_dynamic._interaction_async import AsyncInteraction
     from logto_dynamic._oidc import HttpRequest
     from logto_dynamic._tokens import Tokens
 
@@ -289,7 +290,7 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
         extra_params: Mapping[str, str] | None = None,
     ) -> AsyncInteraction:
         """The awaitable :meth:`Client.interaction`; its steps are awaitable too."""
-        from logto_dynamic._interaction import abegin
+        from logto_dynamic._interaction_async import abegin
 
         return await abegin(
             self, app_id, redirect_uri, scopes=scopes, resources=resources, prompt=prompt,
@@ -300,7 +301,7 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
         self, app_id: str, refresh_token: str, *, resource: str | None = None
     ) -> Tokens:
         """The awaitable :meth:`Client.refresh_tokens`."""
-        from logto_dynamic._interaction import adrive
+        from logto_dynamic._interaction_async import adrive
         from logto_dynamic._oidc_flow import refresh
 
         flow = refresh(self.base_url, app_id, refresh_token, resource)

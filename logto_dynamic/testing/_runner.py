@@ -13,8 +13,7 @@ from typing import TYPE_CHECKING, Any
 from ._flows import Bootstrap, Call, Finish, Flow, Outcome, Step
 
 if TYPE_CHECKING:
-    from logto_dynamic import AsyncClient, Client, Result
-    from logto_dynamic._interaction import AsyncInteraction, Interaction
+    from logto_dynamic import AsyncClient, AsyncInteraction, Client, Interaction, Result
     from logto_dynamic._tokens import Tokens
 
 __all__ = ["Report", "arun_flow", "describe", "run_flow"]
