@@ -88,6 +88,12 @@ def begin(port: SyncPort, app_id: str, redirect_uri: str, **options: Any) -> Int
 
 
 class InteractionBase:
+    """What both interaction shells share: the client and the :class:`InteractionState`.
+
+    ``state`` holds the authorization request (its ``state``, ``nonce`` and PKCE verifier),
+    the interaction event, the last verification ID and, once completed, the tokens.
+    """
+
     def __init__(self, client: Any, state: InteractionState) -> None:
         self._client = client
         self.state = state
