@@ -48,7 +48,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
                         help="an API resource indicator (repeatable)")
     parser.add_argument("--prompt", default="login", help="OIDC prompt (default: login)")
     parser.add_argument("--spec", default=None, metavar="SPEC",
-                        help="the OpenAPI document (default: the bundled one)")
+                        help="the OpenAPI document: 'bundled' (default), a path or a URL")
     parser.add_argument("--json", action="store_true",
                         help="print the token set as JSON on stdout (it holds secrets)")
     parser.add_argument("--output", metavar="FILE",
@@ -148,7 +148,8 @@ def _run(command: str, args: argparse.Namespace, flow: Callable[[Interaction], O
     from logto_dynamic._exceptions import LogtoDynamicError, SpecError
 
     try:
-        with Client(args.base_url, spec=args.spec) as client:
+        spec = None if args.spec in (None, "", "bundled") else args.spec
+        with Client(args.base_url, spec=spec) as client:
             interaction = client.interaction(
                 args.app_id, args.redirect_uri, scopes=tuple(args.scope or ("openid", "profile")),
                 resources=tuple(args.resource), prompt=args.prompt,

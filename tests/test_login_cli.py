@@ -205,3 +205,14 @@ def test_register_prompts_for_the_email_code(
     user = live.server.users.find("email", "new@example.com")
     assert user is not None and user.username == "mailed"
     assert "registered:" in capsys.readouterr().out
+
+
+def test_login_with_a_bad_spec_is_a_usage_error(
+    live: Live, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    argv = _args(live, "--password-stdin", "--spec", str(tmp_path / "missing.yaml"))
+    assert _run(argv, PASSWORD, monkeypatch) == 2
+    assert "missing.yaml" in capsys.readouterr().err
+    live.user(mfa_skipped=True)
+    assert _run(_args(live, "--password-stdin", "--spec", "bundled"), PASSWORD, monkeypatch) == 0
