@@ -33,15 +33,18 @@ _NO_STORE = [("cache-control", "no-store"), ("pragma", "no-cache")]
 
 
 def discovery(endpoint: str) -> dict[str, Any]:
-    """The OpenID provider metadata, every URL under ``{endpoint}/oidc``."""
+    """The OpenID provider metadata, every URL under ``{endpoint}/oidc``.
+
+    Only endpoints this server serves are named (no device, PAR or end-session endpoint);
+    the grant types are listed as Logto lists them, though only ``authorization_code`` and
+    ``refresh_token`` are served (the others answer ``unsupported_grant_type``).
+    """
     issuer = f"{endpoint}/oidc"
     return {
         "authorization_endpoint": f"{issuer}/auth",
-        "device_authorization_endpoint": f"{issuer}/device/auth",
         "claims_parameter_supported": False,
         "claims_supported": _CLAIMS,
         "code_challenge_methods_supported": ["S256"],
-        "end_session_endpoint": f"{issuer}/session/end",
         "grant_types_supported": _GRANT_TYPES,
         "issuer": issuer,
         "jwks_uri": f"{issuer}/jwks",
@@ -56,7 +59,6 @@ def discovery(endpoint: str) -> dict[str, Any]:
         ],
         "token_endpoint": f"{issuer}/token",
         "id_token_signing_alg_values_supported": [ALG],
-        "pushed_authorization_request_endpoint": f"{issuer}/request",
         "request_parameter_supported": False,
         "request_uri_parameter_supported": False,
         "userinfo_endpoint": f"{issuer}/me",
