@@ -336,3 +336,11 @@ async def test_an_mfa_error_leaves_the_interaction_usable(mode: str, live: Live)
         await aw(interaction.verify_backup_code(BACKUP_CODES[0]))
         tokens = await aw(interaction.finish())
     assert tokens.subject == user.id
+
+
+async def test_sign_in_by_email_and_by_phone(mode: str, live: Live) -> None:
+    user = live.user(primary_email="alice@example.com", primary_phone="15550100999",
+                     mfa_skipped=True)
+    for identifier in ("alice@example.com", "+1 555 010 0999"):
+        tokens = await _sign_in(mode, live, identifier, password=PASSWORD)
+        assert tokens.subject == user.id

@@ -260,3 +260,20 @@ def test_an_error_page_redirect_is_an_authorization_error() -> None:
         with pytest.raises(AuthorizationError) as caught:
             client.interaction("nobody", REDIRECT)
     assert caught.value.error == "invalid_client"
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("alice", {"type": "username", "value": "alice"}),
+        ("alice@example.com", {"type": "email", "value": "alice@example.com"}),
+        ("+1 (555) 010-0999", {"type": "phone", "value": "15550100999"}),
+        ("15550100999", {"type": "phone", "value": "15550100999"}),
+        ("user_123", {"type": "username", "value": "user_123"}),
+        ({"type": "email", "value": "x@y.z"}, {"type": "email", "value": "x@y.z"}),
+    ],
+)
+def test_identifiers_are_told_apart_by_shape(given: Any, expected: dict[str, str]) -> None:
+    from logto_dynamic._interaction_steps import to_identifier
+
+    assert to_identifier(given) == expected
