@@ -35,7 +35,9 @@ __all__ = ["Interaction", "InteractionBase", "SyncPort", "begin", "drive", "new_
 class SyncPort(Protocol):
     """What the sync driver needs from a client."""
 
-    def call(self, operation: str, body: Any = None) -> Any: ...
+    def call(
+        self, operation: str, body: Any = None, *, raise_for_status: bool | None = None
+    ) -> Any: ...
 
     def _send_http(self, request: HttpRequest) -> httpx.Response: ...
 
@@ -55,7 +57,7 @@ def drive(port: SyncPort, flow: Flow) -> Any:
         outcome, error = None, None
         try:
             if isinstance(effect, OperationCall):
-                outcome = port.call(effect.operation, effect.body)
+                outcome = port.call(effect.operation, effect.body, raise_for_status=True)
             else:
                 outcome = port._send_http(effect)
         except LogtoDynamicError as exc:

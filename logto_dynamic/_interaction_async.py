@@ -28,7 +28,9 @@ __all__ = ["AsyncInteraction", "AsyncPort", "abegin", "adrive"]
 class AsyncPort(Protocol):
     """What the async driver needs from a client."""
 
-    async def call(self, operation: str, body: Any = None) -> Any: ...
+    async def call(
+        self, operation: str, body: Any = None, *, raise_for_status: bool | None = None
+    ) -> Any: ...
 
     async def _send_http(self, request: HttpRequest) -> httpx.Response: ...
 
@@ -48,7 +50,7 @@ async def adrive(port: AsyncPort, flow: Flow) -> Any:
         outcome, error = None, None
         try:
             if isinstance(effect, OperationCall):
-                outcome = await port.call(effect.operation, effect.body)
+                outcome = await port.call(effect.operation, effect.body, raise_for_status=True)
             else:
                 outcome = await port._send_http(effect)
         except LogtoDynamicError as exc:

@@ -22,6 +22,7 @@ from logto_dynamic import (
     AuthorizationError,
     Client,
     MfaBindingRequired,
+    MfaRequired,
     OidcError,
     StateMismatchError,
     TokenVerificationError,
@@ -277,3 +278,16 @@ def test_identifiers_are_told_apart_by_shape(given: Any, expected: dict[str, str
     from logto_dynamic._interaction_steps import to_identifier
 
     assert to_identifier(given) == expected
+
+
+def test_steps_raise_even_on_a_client_that_does_not() -> None:
+    fake = FakeLogto(submit_answers=[(403, {
+        "code": "session.mfa.require_mfa_verification", "message": "...",
+        "data": {"availableFactors": ["Totp"], "maskedIdentifiers": {}},
+    })])
+    with Client(BASE, transport=httpx.MockTransport(fake), raise_for_status=False) as client:
+        interaction = client.interaction("demo-app", REDIRECT)
+        with pytest.raises(MfaRequired) as caught:
+            interaction.sign_in("alice", password="pw-12345678")
+        assert caught.value.factors == ("Totp",)
+        assert client.call("SubmitInteraction").status_code == 200  # call() keeps its setting
