@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import TracebackType
-from typing import Any, Generic, TypeVar, Unpack
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, Unpack
 
 import httpx
 
@@ -23,6 +23,12 @@ from logto_dynamic._spec import (
 )
 
 __all__ = ["AsyncClient", "Client", "Operations"]
+
+if TYPE_CHECKING:
+    from logto_dynamic._interaction import Interaction
+    from logto_dynamic._interaction_async import AsyncInteraction
+    from logto_dynamic._oidc import HttpRequest
+    from logto_dynamic._tokens import Tokens
 
 HttpT = TypeVar("HttpT", httpx.Client, httpx.AsyncClient)
 
@@ -189,6 +195,43 @@ class Client(_BaseClient[httpx.Client]):
             response = self._http.send(request)
         return self._core.finish(prepared, response)
 
+    def interaction(
+        self,
+        app_id: str,
+        redirect_uri: str,
+        *,
+        scopes: Sequence[str] = ("openid", "profile"),
+        resources: Sequence[str] = (),
+        prompt: str = "login",
+        extra_params: Mapping[str, str] | None = None,
+    ) -> Interaction:
+        """Start a sign-in: the OIDC authorization request (PKCE S256, state, nonce) on this
+        client's cookie jar. Returns an :class:`Interaction` whose steps and flows end in
+        verified :class:`Tokens`. OIDC errors raise :class:`AuthorizationError`."""
+        from logto_dynamic._interaction import begin
+
+        return begin(
+            self, app_id, redirect_uri, scopes=scopes, resources=resources, prompt=prompt,
+            extra_params=extra_params,
+        )
+
+    def refresh_tokens(
+        self, app_id: str, refresh_token: str, *, resource: str | None = None
+    ) -> Tokens:
+        """Trade a refresh token for new :class:`Tokens`, verified like the first ones."""
+        from logto_dynamic._interaction import drive
+        from logto_dynamic._oidc_flow import refresh
+
+        tokens: Tokens = drive(self, refresh(self.base_url, app_id, refresh_token, resource))
+        return tokens
+
+    def _send_http(self, request: HttpRequest) -> httpx.Response:
+        with map_transport_errors("OIDC"):
+            return self._http.request(
+                request.method, request.url, params=request.params, data=request.data,
+                headers=request.headers, follow_redirects=False,
+            )
+
     def close(self) -> None:
         """Close the httpx client if this client created it."""
         if self._owns_http:
@@ -235,6 +278,42 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
         with map_transport_errors(prepared.operation.operation_id):
             response = await self._http.send(request)
         return self._core.finish(prepared, response)
+
+    async def interaction(
+        self,
+        app_id: str,
+        redirect_uri: str,
+        *,
+        scopes: Sequence[str] = ("openid", "profile"),
+        resources: Sequence[str] = (),
+        prompt: str = "login",
+        extra_params: Mapping[str, str] | None = None,
+    ) -> AsyncInteraction:
+        """The awaitable :meth:`Client.interaction`; its steps are awaitable too."""
+        from logto_dynamic._interaction_async import abegin
+
+        return await abegin(
+            self, app_id, redirect_uri, scopes=scopes, resources=resources, prompt=prompt,
+            extra_params=extra_params,
+        )
+
+    async def refresh_tokens(
+        self, app_id: str, refresh_token: str, *, resource: str | None = None
+    ) -> Tokens:
+        """The awaitable :meth:`Client.refresh_tokens`."""
+        from logto_dynamic._interaction_async import adrive
+        from logto_dynamic._oidc_flow import refresh
+
+        flow = refresh(self.base_url, app_id, refresh_token, resource)
+        tokens: Tokens = await adrive(self, flow)
+        return tokens
+
+    async def _send_http(self, request: HttpRequest) -> httpx.Response:
+        with map_transport_errors("OIDC"):
+            return await self._http.request(
+                request.method, request.url, params=request.params, data=request.data,
+                headers=request.headers, follow_redirects=False,
+            )
 
     async def aclose(self) -> None:
         """Close the httpx client if this client created it."""

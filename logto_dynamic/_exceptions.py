@@ -15,13 +15,17 @@ Every exception the library raises on purpose derives from :class:`LogtoDynamicE
     ├── TransportError                 the request did not complete (wraps httpx errors)
     │   ├── ConnectError
     │   └── RequestTimeoutError
+    ├── OidcError                      a sign-in's OIDC round failed (tree in ``_oidc_errors``)
     └── ApiError                       the server answered 4xx/5xx
         ├── BadRequestError            400
         ├── UnauthorizedError          401
         ├── ForbiddenError             403
+        │   └── MfaRequired            session.mfa.require_mfa_verification (``.factors``)
         ├── NotFoundError              404
         ├── ConflictError              409
         ├── UnprocessableEntityError   422
+        │   ├── MfaSuggested           user.suggest_mfa: binding MFA is offered, skippable
+        │   └── MfaBindingRequired     user.missing_mfa (``.factors``, ``.skippable``)
         ├── RateLimitError             429
         └── ServerError                5xx
 
@@ -45,6 +49,9 @@ __all__ = [
     "DuplicateOperationError",
     "ForbiddenError",
     "LogtoDynamicError",
+    "MfaBindingRequired",
+    "MfaRequired",
+    "MfaSuggested",
     "NotFoundError",
     "QuarantinedOperationError",
     "RateLimitError",
@@ -233,6 +240,45 @@ class ConflictError(ApiError):
 
 class UnprocessableEntityError(ApiError):
     """HTTP 422."""
+
+
+def _factors(data: Any) -> tuple[str, ...]:
+    factors = data.get("availableFactors") if isinstance(data, dict) else None
+    return tuple(str(f) for f in factors) if isinstance(factors, list) else ()
+
+
+class MfaRequired(ForbiddenError):
+    """403 ``session.mfa.require_mfa_verification``: verify one of ``factors`` first.
+
+    ``factors`` come from the answer's ``data.availableFactors`` (``("Totp", "BackupCode")``).
+    """
+
+    def __init__(self, message: str | None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.factors = _factors(self.data)
+
+
+class MfaSuggested(UnprocessableEntityError):
+    """422 ``user.suggest_mfa`` (Logto 1.42): binding MFA is offered; skipping is allowed."""
+
+    skippable = True
+
+    def __init__(self, message: str | None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.factors = _factors(self.data)
+
+
+class MfaBindingRequired(UnprocessableEntityError):
+    """422 ``user.missing_mfa``: bind one of ``factors`` before submitting.
+
+    Logto 1.22 also answers a mere suggestion this way, with ``data.skippable: true``;
+    ``skippable`` tells the two apart (1.42 answers suggestions with :class:`MfaSuggested`).
+    """
+
+    def __init__(self, message: str | None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.factors = _factors(self.data)
+        self.skippable = isinstance(self.data, dict) and self.data.get("skippable") is True
 
 
 class RateLimitError(ApiError):

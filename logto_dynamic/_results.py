@@ -12,6 +12,9 @@ from logto_dynamic._exceptions import (
     BadRequestError,
     ConflictError,
     ForbiddenError,
+    MfaBindingRequired,
+    MfaRequired,
+    MfaSuggested,
     NotFoundError,
     RateLimitError,
     ServerError,
@@ -53,7 +56,11 @@ class Result:
 #: Logto error code -> the ApiError subclass raised for it (checked before the status).
 #: Other modules may add entries; the class is built with the keywords of ``ApiError``,
 #: ``data`` included, so a subclass can read what it needs from it.
-ERRORS_BY_CODE: dict[str, type[ApiError]] = {}
+ERRORS_BY_CODE: dict[str, type[ApiError]] = {
+    "session.mfa.require_mfa_verification": MfaRequired,
+    "user.suggest_mfa": MfaSuggested,
+    "user.missing_mfa": MfaBindingRequired,
+}
 
 #: HTTP status -> the ApiError subclass raised for it (5xx: ServerError; else ApiError).
 ERRORS_BY_STATUS: dict[int, type[ApiError]] = {

@@ -24,6 +24,9 @@ if _ROOT not in sys.path:
 
 from logto_dynamic.testing import ExperienceServer, SignInExperience  # noqa: E402
 
+# `pytester` runs test files through pytest (tests/test_plugin.py checks the pytest plugin).
+pytest_plugins = ["pytester"]
+
 SEED_USER = ("alice", "Ap9!rainbow-Quartz")
 
 #: The sibling ``shared`` folder (``LOGTO_SHARED_DIR`` overrides it).
@@ -68,12 +71,17 @@ def pytest_runtest_makereport(item: pytest.Item, call: Any) -> Generator[None, A
         report.outcome = "failed"
         report.longrepr = (f"LOGTO_REQUIRE_SHARED=1 but this test skipped: {reason}; "
                            f"the reference folder must be complete where it exists")
+
+# PKCE pair of RFC 7636 appendix B; the redirect URI is the default demo-app's on http://testserver.
+CODE_VERIFIER = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
 AUTH_QUERY = {
     "client_id": "demo-app",
-    "redirect_uri": "http://127.0.0.1:3000/callback",
+    "redirect_uri": "http://testserver/demo-app",
     "response_type": "code",
     "scope": "openid",
     "state": "st4te",
+    "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGyTtHTusM",
+    "code_challenge_method": "S256",
 }
 
 

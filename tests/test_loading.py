@@ -273,7 +273,8 @@ async def test_async_client_from_server_is_awaited_and_does_not_block_the_loop(
         assert ticks >= 10, f"the event loop ran only {ticks} times during the fetch"
         async with client:
             assert client.spec.title == "published, fetched asynchronously"
-            assert (await client.http.get(f"{base_url}/oidc/auth", params=AUTH_QUERY)
+            query = {**AUTH_QUERY, "redirect_uri": f"{base_url}/demo-app"}  # registered one
+            assert (await client.http.get(f"{base_url}/oidc/auth", params=query)
                     ).status_code == 303
             result = await client.call("InitInteraction", {"interactionEvent": "SignIn"})
             assert result.status_code == 204

@@ -12,17 +12,18 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from logto_dynamic._cli._common import (
+    BASE_URL_ENV,
     EXIT_FAILED,
     EXIT_OK,
     UsageError,
+    add_base_url,
     add_spec_option,
     add_verbosity,
+    base_url_of,
     configure_logging,
     error,
     load_spec_source,
@@ -36,7 +37,6 @@ if TYPE_CHECKING:
 
 __all__ = ["BASE_URL_ENV", "read_body", "register", "run_call"]
 
-BASE_URL_ENV = "LOGTO_DYNAMIC_BASE_URL"
 
 
 def _pair(text: str) -> tuple[str, str]:
@@ -57,8 +57,7 @@ def register(subparsers: Any) -> None:
     call.add_argument("operation", metavar="OPERATION")
     call.add_argument("body", metavar="BODY", nargs="?", default=None,
                       help="the JSON body: JSON text, @FILE, or - for stdin")
-    call.add_argument("--base-url", default=None, metavar="URL",
-                      help=f"the Logto server (default: ${BASE_URL_ENV})")
+    add_base_url(call)
     call.add_argument("--cookie-jar", default=None, metavar="FILE",
                       help="cookies.txt read before the call and written after it (mode 0600)")
     for option, where in (("--path", "path"), ("--query", "query"), ("--header", "header")):
@@ -135,12 +134,7 @@ def run_call(args: argparse.Namespace) -> int:
             known = ", ".join(sorted(declared)) or "none"
             raise UsageError(f"--path {name}: {op.operation_id} has no such path parameter "
                              f"(it has: {known})")
-    base_url = args.base_url or os.environ.get(BASE_URL_ENV)
-    if not base_url:
-        raise UsageError(f"no server: pass --base-url URL or set {BASE_URL_ENV}")
-    parts = urlsplit(base_url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(f"the base URL must be an http(s) URL, not {base_url!r}")
+    base_url = base_url_of(args)
     scrub = Scrubber(secret_strings(spec.document, op.request_schema, body))
     log.addFilter(scrub)
     jar = load_jar(args.cookie_jar)

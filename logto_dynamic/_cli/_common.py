@@ -10,10 +10,12 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import os
 import socket
 import sys
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
     from logto_dynamic._spec import Spec
@@ -61,6 +63,26 @@ def error(command: str | None, message: str) -> None:
     where = f"{PROG} {command}" if command else PROG
     text = " ".join(str(message).split())  # one line, whatever the message held
     print(f"{where}: error: {text}", file=sys.stderr)
+
+
+BASE_URL_ENV = "LOGTO_DYNAMIC_BASE_URL"
+
+
+def add_base_url(parser: argparse.ArgumentParser) -> None:
+    """``--base-url URL`` (default: ``$LOGTO_DYNAMIC_BASE_URL``)."""
+    parser.add_argument("--base-url", default=None, metavar="URL",
+                        help=f"the Logto server (default: ${BASE_URL_ENV})")
+
+
+def base_url_of(args: argparse.Namespace) -> str:
+    """The ``--base-url`` given or from the environment; a missing or bad one is a usage error."""
+    base_url: str | None = args.base_url or os.environ.get(BASE_URL_ENV)
+    if not base_url:
+        raise UsageError(f"no server: pass --base-url URL or set {BASE_URL_ENV}")
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"the base URL must be an http(s) URL, not {base_url!r}")
+    return base_url
 
 
 def add_spec_option(parser: argparse.ArgumentParser) -> None:

@@ -29,6 +29,16 @@ def _seed_user(text: str) -> tuple[str, str]:
     return username, password
 
 
+def _app(text: str) -> str:
+    from logto_dynamic.testing._apps import parse_app
+
+    try:
+        parse_app(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
 def register(subparsers: Any) -> None:
     """Add ``serve`` and ``demo``."""
     serve = subparsers.add_parser(
@@ -47,8 +57,25 @@ def register(subparsers: Any) -> None:
         "--mfa-factor", action="append", default=[], choices=["Totp", "BackupCode", "WebAuthn"],
         help="enable an MFA factor (repeatable)",
     )
-    serve.add_argument("--mfa-policy", choices=["UserControlled", "Mandatory"],
-                       default="UserControlled")
+    serve.add_argument(
+        "--mfa-policy", default="UserControlled",
+        choices=["UserControlled", "PromptAtSignInAndSignUp", "PromptOnlyAtSignIn", "Mandatory",
+                 "NoPrompt"],
+    )
+    serve.add_argument(
+        "--app", action="append", default=[], type=_app, metavar="ID=REDIRECT_URI",
+        help="register a first-party application and redirect URI (repeatable; a /path is "
+        "under the endpoint; default: demo-app=/demo-app)",
+    )
+    serve.add_argument(
+        "--third-party-app", action="append", default=[], type=_app, metavar="ID=REDIRECT_URI",
+        help="register a third-party application (it gets a consent page; repeatable)",
+    )
+    serve.add_argument(
+        "--endpoint", metavar="URL",
+        help="public URL used in every absolute URL the server emits (default: the URL each "
+        "request came in on)",
+    )
     serve.add_argument("--sign-in-mode", choices=["SignInAndRegister", "SignIn", "Register"],
                        default="SignInAndRegister")
     add_verbosity(serve)
@@ -59,7 +86,8 @@ def register(subparsers: Any) -> None:
         help="run the demo flows against the embedded server",
         description="Start the embedded server on a loopback port and drive Register, SignIn, "
         "a wrong password, TOTP binding and ForgotPassword through the dynamic client, printing "
-        "one line per call. Exits 0 only if every step behaved as expected.",
+        "one line per call; each sign-in ends with verified tokens (subject and expiry are "
+        "printed, never a token). Exits 0 only if every step behaved as expected.",
     )
     add_verbosity(demo)
     demo.set_defaults(func=run_demo)
@@ -68,6 +96,7 @@ def register(subparsers: Any) -> None:
 def run_serve(args: argparse.Namespace) -> int:
     """Serve the embedded server until SIGINT/SIGTERM."""
     from logto_dynamic.testing import ExperienceServer, SignInExperience
+    from logto_dynamic.testing._apps import build_apps
 
     level = configure_logging(args, logging.INFO).level
     settings = SignInExperience(
@@ -76,12 +105,13 @@ def run_serve(args: argparse.Namespace) -> int:
         mfa_policy=args.mfa_policy,
         seed_users=tuple(args.seed_user),
     )
+    apps = build_apps(args.app, args.third_party_app)
     sock = bind_address(args.host, args.port)
     print(f"embedded Logto experience server on {url_of(sock)} "
           f"({len(settings.seed_users)} seeded user(s)); Ctrl+C stops it",
           file=sys.stderr, flush=True)
-    serve_forever(ExperienceServer(settings), sock, lifespan="off", log_level=level,
-                  access_log=level <= logging.INFO)
+    app = ExperienceServer(settings, apps=apps, endpoint=args.endpoint)
+    serve_forever(app, sock, lifespan="off", log_level=level, access_log=level <= logging.INFO)
     return 0
 
 
