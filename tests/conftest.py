@@ -85,6 +85,11 @@ AUTH_QUERY = {
 }
 
 
+def auth_query(base_url: str) -> dict[str, str]:
+    """``AUTH_QUERY`` for a server at ``base_url`` (its registered ``{base}/demo-app``)."""
+    return {**AUTH_QUERY, "redirect_uri": f"{base_url}/demo-app"}
+
+
 @pytest.fixture
 def anyio_backend() -> str:
     """Async tests run on asyncio."""

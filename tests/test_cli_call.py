@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import AUTH_QUERY, SEED_USER
+from conftest import SEED_USER, auth_query
 
 from logto_dynamic._cli import main
 from logto_dynamic.testing import ExperienceServer, SignInExperience, serve_app
@@ -34,7 +34,7 @@ def seed_jar(base_url: str, path: Path) -> int:
     would) and save its cookies in Mozilla format: ``call --cookie-jar`` takes it from there."""
     jar = http.cookiejar.MozillaCookieJar(str(path))
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), _NoRedirect)
-    query = urllib.parse.urlencode(AUTH_QUERY)
+    query = urllib.parse.urlencode(auth_query(base_url))
     with pytest.raises(urllib.error.HTTPError) as answer:  # the 303 is not followed
         opener.open(f"{base_url}/oidc/auth?{query}")
     assert answer.value.code == 303

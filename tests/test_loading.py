@@ -249,7 +249,7 @@ async def test_async_client_from_server_is_awaited_and_does_not_block_the_loop(
 ) -> None:
     import asyncio
 
-    from conftest import AUTH_QUERY
+    from conftest import auth_query
 
     from logto_dynamic import AsyncClient
     from logto_dynamic._loader import read_document
@@ -273,7 +273,7 @@ async def test_async_client_from_server_is_awaited_and_does_not_block_the_loop(
         assert ticks >= 10, f"the event loop ran only {ticks} times during the fetch"
         async with client:
             assert client.spec.title == "published, fetched asynchronously"
-            query = {**AUTH_QUERY, "redirect_uri": f"{base_url}/demo-app"}  # registered one
+            query = auth_query(base_url)
             assert (await client.http.get(f"{base_url}/oidc/auth", params=query)
                     ).status_code == 303
             result = await client.call("InitInteraction", {"interactionEvent": "SignIn"})

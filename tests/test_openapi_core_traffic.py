@@ -24,7 +24,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import AUTH_QUERY, SEED_USER
+from conftest import SEED_USER, auth_query
 
 from logto_dynamic import TrafficValidator, load_spec
 from logto_dynamic.testing import ExperienceServer, SignInExperience, serve_app, totp
@@ -80,7 +80,7 @@ class _Recorder:
 def _session(base_url: str, recorder: _Recorder) -> Iterator[httpx.Client]:
     """A fresh OIDC interaction (its cookies) on a recording client."""
     with httpx.Client(base_url=base_url, event_hooks={"response": [recorder]}) as http:
-        assert http.get("/oidc/auth", params=AUTH_QUERY).status_code == 303
+        assert http.get("/oidc/auth", params=auth_query(base_url)).status_code == 303
         yield http
 
 
@@ -155,7 +155,7 @@ def _flows(base_url: str, server: ExperienceServer, recorder: _Recorder) -> None
 def _totp_flow(base_url: str, recorder: _Recorder) -> None:
     with _session(base_url, recorder) as http:
         _password_sign_in(http, *SEED_USER)
-        assert _api(http, "POST", "/submit").json()["code"] == "user.missing_mfa"
+        assert _api(http, "POST", "/submit").json()["code"] == "user.suggest_mfa"
         created = _api(http, "POST", "/verification/totp/secret").json()
         verification_id = created["verificationId"]
         assert _api(http, "POST", "/verification/totp/verify",
