@@ -15,7 +15,7 @@ from logto_dynamic.__version__ import __version__
 from logto_dynamic._client import AsyncClient, Client, Operations
 from logto_dynamic._config import DEFAULT_TIMEOUT, USE_CLIENT_DEFAULT, Mode, ValidationPolicy
 from logto_dynamic._core import CallOptions
-from logto_dynamic._dialect import NormalizationReport
+from logto_dynamic._dialect_report import NormalizationReport
 from logto_dynamic._exceptions import (
     AmbiguousOperationError,
     ApiError,
@@ -25,6 +25,9 @@ from logto_dynamic._exceptions import (
     DuplicateOperationError,
     ForbiddenError,
     LogtoDynamicError,
+    MfaBindingRequired,
+    MfaRequired,
+    MfaSuggested,
     NotFoundError,
     QuarantinedOperationError,
     RateLimitError,
@@ -41,18 +44,37 @@ from logto_dynamic._exceptions import (
     ValidationError,
 )
 from logto_dynamic._lint import LintReport
+from logto_dynamic._oidc_errors import (
+    AuthorizationError,
+    ConsentRequiredError,
+    OidcError,
+    StateMismatchError,
+    TokenRequestError,
+    TokenVerificationError,
+)
 from logto_dynamic._operations import Operation, Parameter, ResponseSpec
 from logto_dynamic._results import Result
 from logto_dynamic._spec import Spec, load_spec
+from logto_dynamic._tokens import Tokens
+from logto_dynamic._totp import Totp
 from logto_dynamic._violations import Violation
 
 if _typing.TYPE_CHECKING:
     from logto_dynamic._diff import Change, SpecDiff, diff_specs
+    from logto_dynamic._interaction import Interaction
+    from logto_dynamic._interaction_async import AsyncInteraction
+    from logto_dynamic._interaction_helpers import Registration
+    from logto_dynamic._interaction_steps import BackupCodes, TotpSecret
     from logto_dynamic._proxy import ValidatingProxy
     from logto_dynamic._traffic import TrafficReport, TrafficValidator
 
 # Loaded on first use, so that `import logto_dynamic` stays light (the proxy pulls in asyncio).
 _LAZY = {
+    "AsyncInteraction": "logto_dynamic._interaction_async",
+    "Interaction": "logto_dynamic._interaction",
+    "Registration": "logto_dynamic._interaction_helpers",
+    "BackupCodes": "logto_dynamic._interaction_steps",
+    "TotpSecret": "logto_dynamic._interaction_steps",
     "Change": "logto_dynamic._diff",
     "SpecDiff": "logto_dynamic._diff",
     "diff_specs": "logto_dynamic._diff",
@@ -84,24 +106,34 @@ __all__ = [
     "AmbiguousOperationError",
     "ApiError",
     "AsyncClient",
+    "AsyncInteraction",
+    "AuthorizationError",
+    "BackupCodes",
     "BadRequestError",
     "CallOptions",
     "Change",
     "Client",
     "ConflictError",
     "ConnectError",
+    "ConsentRequiredError",
     "DuplicateOperationError",
     "ForbiddenError",
+    "Interaction",
     "LintReport",
     "LogtoDynamicError",
+    "MfaBindingRequired",
+    "MfaRequired",
+    "MfaSuggested",
     "Mode",
     "NormalizationReport",
     "NotFoundError",
+    "OidcError",
     "Operation",
     "Operations",
     "Parameter",
     "QuarantinedOperationError",
     "RateLimitError",
+    "Registration",
     "RequestTimeoutError",
     "RequestValidationError",
     "ResponseSpec",
@@ -112,6 +144,12 @@ __all__ = [
     "SpecDiff",
     "SpecError",
     "SpecLoadError",
+    "StateMismatchError",
+    "TokenRequestError",
+    "TokenVerificationError",
+    "Tokens",
+    "Totp",
+    "TotpSecret",
     "TrafficReport",
     "TrafficValidator",
     "TransportError",

@@ -2,22 +2,54 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import contextlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import TracebackType
-from typing import Any, Generic, TypeVar, Unpack
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, Unpack
 
 import httpx
 
 from logto_dynamic._config import DEFAULT_TIMEOUT, ValidateTypes, to_policy
 from logto_dynamic._core import CallOptions, ClientCore
-from logto_dynamic._exceptions import map_transport_errors
+from logto_dynamic._exceptions import ConnectError, RequestTimeoutError, TransportError
 from logto_dynamic._operations import Operation
 from logto_dynamic._results import Result
-from logto_dynamic._spec import Spec, SpecSource, load_spec, spec_url_for_server
+from logto_dynamic._spec import (
+    Spec,
+    SpecSource,
+    load_spec,
+    load_spec_url_async,
+    spec_url_for_server,
+)
 
 __all__ = ["AsyncClient", "Client", "Operations"]
 
+if TYPE_CHECKING:
+    from logto_dynamic._interaction import Interaction
+    from logto_dynamic._interaction_async import AsyncInteraction
+    from logto_dynamic._oidc import HttpRequest
+    from logto_dynamic._tokens import Tokens
+
 HttpT = TypeVar("HttpT", httpx.Client, httpx.AsyncClient)
+
+
+@contextlib.contextmanager
+def map_transport_errors(operation_id: str) -> Iterator[None]:
+    """The transport seam: httpx errors raised inside the block become our own."""
+    try:
+        yield
+    except httpx.TimeoutException as exc:
+        raise RequestTimeoutError(
+            f"{operation_id}: timed out ({type(exc).__name__})", operation_id=operation_id
+        ) from exc
+    except httpx.ConnectError as exc:
+        raise ConnectError(
+            f"{operation_id}: could not connect ({exc})", operation_id=operation_id
+        ) from exc
+    except httpx.TransportError as exc:
+        raise TransportError(
+            f"{operation_id}: {type(exc).__name__}: {exc}", operation_id=operation_id
+        ) from exc
 
 
 class Operations:
@@ -96,12 +128,6 @@ class _BaseClient(Generic[HttpT]):
         )
         self.ops = Operations(self)
 
-    @classmethod
-    def from_server(cls, base_url: str, **kwargs: Any) -> Any:
-        """A client for the document a live server publishes at
-        ``{base_url}/api/.well-known/experience.openapi.json`` (fetched once, cached)."""
-        return cls(base_url, spec=load_spec(spec_url_for_server(base_url)), **kwargs)
-
     @property
     def spec(self) -> Spec:
         """The loaded document (shared with every other client that loaded it)."""
@@ -144,6 +170,15 @@ class Client(_BaseClient[httpx.Client]):
 
     _http_class = httpx.Client
 
+    @classmethod
+    def from_server(cls, base_url: str, **kwargs: Any) -> Client:
+        """A client for the document a live server publishes at
+        ``{base_url}/api/.well-known/experience.openapi.json`` (fetched once, cached).
+
+        Other keyword arguments are the constructor's.
+        """
+        return cls(base_url, spec=load_spec(spec_url_for_server(base_url)), **kwargs)
+
     def call(
         self, operation: str | Operation, body: Any = None, **options: Unpack[CallOptions]
     ) -> Result:
@@ -159,6 +194,43 @@ class Client(_BaseClient[httpx.Client]):
         with map_transport_errors(prepared.operation.operation_id):
             response = self._http.send(request)
         return self._core.finish(prepared, response)
+
+    def interaction(
+        self,
+        app_id: str,
+        redirect_uri: str,
+        *,
+        scopes: Sequence[str] = ("openid", "profile"),
+        resources: Sequence[str] = (),
+        prompt: str = "login",
+        extra_params: Mapping[str, str] | None = None,
+    ) -> Interaction:
+        """Start a sign-in: the OIDC authorization request (PKCE S256, state, nonce) on this
+        client's cookie jar. Returns an :class:`Interaction` whose steps and flows end in
+        verified :class:`Tokens`. OIDC errors raise :class:`AuthorizationError`."""
+        from logto_dynamic._interaction import begin
+
+        return begin(
+            self, app_id, redirect_uri, scopes=scopes, resources=resources, prompt=prompt,
+            extra_params=extra_params,
+        )
+
+    def refresh_tokens(
+        self, app_id: str, refresh_token: str, *, resource: str | None = None
+    ) -> Tokens:
+        """Trade a refresh token for new :class:`Tokens`, verified like the first ones."""
+        from logto_dynamic._interaction import drive
+        from logto_dynamic._oidc_flow import refresh
+
+        tokens: Tokens = drive(self, refresh(self.base_url, app_id, refresh_token, resource))
+        return tokens
+
+    def _send_http(self, request: HttpRequest) -> httpx.Response:
+        with map_transport_errors("OIDC"):
+            return self._http.request(
+                request.method, request.url, params=request.params, data=request.data,
+                headers=request.headers, follow_redirects=False,
+            )
 
     def close(self) -> None:
         """Close the httpx client if this client created it."""
@@ -186,6 +258,17 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
 
     _http_class = httpx.AsyncClient
 
+    @classmethod
+    async def from_server(cls, base_url: str, **kwargs: Any) -> AsyncClient:
+        """An awaitable constructor: ``client = await AsyncClient.from_server(url)``.
+
+        Fetches the document the server publishes (as :meth:`Client.from_server` does, same
+        cache) without blocking the event loop, with ``http=`` when one is given.
+        """
+        url = spec_url_for_server(base_url)
+        spec = await load_spec_url_async(url, http=kwargs.get("http"))
+        return cls(base_url, spec=spec, **kwargs)
+
     async def call(
         self, operation: str | Operation, body: Any = None, **options: Unpack[CallOptions]
     ) -> Result:
@@ -195,6 +278,42 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
         with map_transport_errors(prepared.operation.operation_id):
             response = await self._http.send(request)
         return self._core.finish(prepared, response)
+
+    async def interaction(
+        self,
+        app_id: str,
+        redirect_uri: str,
+        *,
+        scopes: Sequence[str] = ("openid", "profile"),
+        resources: Sequence[str] = (),
+        prompt: str = "login",
+        extra_params: Mapping[str, str] | None = None,
+    ) -> AsyncInteraction:
+        """The awaitable :meth:`Client.interaction`; its steps are awaitable too."""
+        from logto_dynamic._interaction_async import abegin
+
+        return await abegin(
+            self, app_id, redirect_uri, scopes=scopes, resources=resources, prompt=prompt,
+            extra_params=extra_params,
+        )
+
+    async def refresh_tokens(
+        self, app_id: str, refresh_token: str, *, resource: str | None = None
+    ) -> Tokens:
+        """The awaitable :meth:`Client.refresh_tokens`."""
+        from logto_dynamic._interaction_async import adrive
+        from logto_dynamic._oidc_flow import refresh
+
+        flow = refresh(self.base_url, app_id, refresh_token, resource)
+        tokens: Tokens = await adrive(self, flow)
+        return tokens
+
+    async def _send_http(self, request: HttpRequest) -> httpx.Response:
+        with map_transport_errors("OIDC"):
+            return await self._http.request(
+                request.method, request.url, params=request.params, data=request.data,
+                headers=request.headers, follow_redirects=False,
+            )
 
     async def aclose(self) -> None:
         """Close the httpx client if this client created it."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, TypedDict, Unpack
@@ -23,24 +22,19 @@ from logto_dynamic._config import (
     ValidationPolicy,
     to_policy,
 )
-from logto_dynamic._exceptions import (
-    RequestValidationError,
-    ResponseValidationError,
-    api_error_for,
-)
-from logto_dynamic._operations import Operation, is_json_media
+from logto_dynamic._exceptions import RequestValidationError, ResponseValidationError
+from logto_dynamic._media import is_json_media
+from logto_dynamic._operations import Operation, fill_template
 from logto_dynamic._params import encode_path, encode_query, header_value
-from logto_dynamic._response import decode_body
-from logto_dynamic._results import Result
+from logto_dynamic._response import check_response, decode_body
+from logto_dynamic._results import Result, api_error_for
 from logto_dynamic._spec import Spec
-from logto_dynamic._validation import UNSET
+from logto_dynamic._validation import UNSET, missing_parameter
 from logto_dynamic._violations import Violation
 
 __all__ = ["CallOptions", "ClientCore", "PreparedCall"]
 
 logger = logging.getLogger("logto_dynamic")
-
-_TEMPLATE = re.compile(r"\{([^{}]+)\}")
 
 
 class CallOptions(TypedDict, total=False):
@@ -120,12 +114,12 @@ class ClientCore:
             "url": url,
             "timeout": httpx.USE_CLIENT_DEFAULT if timeout is USE_CLIENT_DEFAULT else timeout,
         }
-        params = self._query(op, query)
+        params = _query_pairs(op, query)
         if params:
             kwargs["params"] = params
-        out_headers = self._headers(op, headers)
+        out_headers = _header_values(op, headers)
         if body_value is not UNSET:
-            self._body(op, body_value, kwargs, out_headers)
+            _encode_body(op, body_value, kwargs, out_headers)
         if out_headers:
             kwargs["headers"] = out_headers
         return PreparedCall(
@@ -141,17 +135,15 @@ class ClientCore:
     def finish(self, prepared: PreparedCall, response: httpx.Response) -> Result:
         """Decode and validate an answer; raise ApiError / ResponseValidationError as due."""
         op = prepared.operation
-        content = response.content
         content_type = response.headers.get("content-type")
-        data, problem = decode_body(content_type, content)
         found: list[Violation] = []
-        if prepared.policy.response is not Mode.OFF:
-            if problem is not None:
-                found = [problem]
-            else:
-                found = self.spec.validators.check_response(
-                    op, response.status_code, content_type, data, has_body=bool(content)
-                )
+        if prepared.policy.response is Mode.OFF:
+            data, _ = decode_body(content_type, response.content)
+        else:
+            checked = check_response(
+                self.spec.validators, op, response.status_code, content_type, response.content
+            )
+            data, found = checked.data, list(checked.violations)
         logger.debug("%s %s -> %s (%s)", op.method, op.path, response.status_code, op.operation_id)
         result = Result(
             status_code=response.status_code,
@@ -169,21 +161,14 @@ class ClientCore:
             raise ResponseValidationError(op.operation_id, found, result)
         return result
 
-    # -- request pieces ---------------------------------------------------------------------
-
     def _url(self, op: Operation, values: Mapping[str, Any]) -> str:
         if "{" not in op.path:
             return self.base_url + op.path
         params = {p.name: p for p in op.parameters if p.location == "path"}
 
-        def fill(m: re.Match[str]) -> str:
-            name = m.group(1)
+        def fill(name: str) -> str:
             if name not in values or values[name] is None:
-                raise RequestValidationError(
-                    op.operation_id,
-                    [Violation("path", (), "required",
-                               f"required path parameter {name!r} is missing", name)],
-                )
+                raise RequestValidationError(op.operation_id, [missing_parameter("path", name)])
             param = params.get(name)
             if param is None:
                 from urllib.parse import quote
@@ -191,68 +176,69 @@ class ClientCore:
                 return quote(str(values[name]), safe="")
             return encode_path(param, values[name])
 
-        return self.base_url + _TEMPLATE.sub(fill, op.path)
+        return self.base_url + fill_template(op.path, fill)
 
-    @staticmethod
-    def _query(op: Operation, values: Mapping[str, Any] | None) -> list[tuple[str, str]]:
-        if not values:
-            return []
-        declared = {p.name: p for p in op.parameters if p.location == "query"}
-        pairs: list[tuple[str, str]] = []
-        for name, value in values.items():
-            if value is None:
-                continue
-            param = declared.get(name)
-            if param is None:  # not documented: passed through as given
-                items = value if isinstance(value, list | tuple) else [value]
-                pairs += [(name, str(v)) for v in items]
-            else:
-                pairs += encode_query(param, value)
-        return pairs
 
-    @staticmethod
-    def _headers(op: Operation, values: Mapping[str, Any] | None) -> dict[str, str]:
-        if not values:
-            return {}
-        declared = {p.name.lower(): p for p in op.parameters if p.location == "header"}
-        out: dict[str, str] = {}
-        for name, value in values.items():
-            if value is None:
-                continue
-            param = declared.get(name.lower())
-            out[name] = header_value(param, value) if param is not None else str(value)
-        return out
+# -- request pieces -------------------------------------------------------------------------
 
-    @staticmethod
-    def _body(op: Operation, body: Any, kwargs: dict[str, Any], headers: dict[str, str]) -> None:
-        media = op.request_media_type or "application/json"
-        if is_json_media(media):
-            try:
-                kwargs["content"] = json.dumps(
-                    body, ensure_ascii=False, allow_nan=False, separators=(",", ":")
-                ).encode("utf-8")
-            except (TypeError, ValueError, RecursionError) as exc:
-                raise RequestValidationError(
-                    op.operation_id,
-                    [Violation("body", (), "json", f"the body cannot be sent as JSON: "
-                               f"{type(exc).__name__}: {str(exc)[:120]}")],
-                ) from None
-            headers.setdefault("Content-Type", media)
-        elif media == "multipart/form-data" and isinstance(body, Mapping):
-            files: dict[str, Any] = {}
-            data: dict[str, Any] = {}
-            for key, value in body.items():
-                if isinstance(value, bytes | bytearray | tuple) or hasattr(value, "read"):
-                    files[key] = value
-                else:
-                    data[key] = value
-            kwargs["files"] = files or None
-            kwargs["data"] = data or None
-        elif media == "application/x-www-form-urlencoded" and isinstance(body, Mapping):
-            kwargs["data"] = body
+
+def _query_pairs(op: Operation, values: Mapping[str, Any] | None) -> list[tuple[str, str]]:
+    if not values:
+        return []
+    declared = {p.name: p for p in op.parameters if p.location == "query"}
+    pairs: list[tuple[str, str]] = []
+    for name, value in values.items():
+        if value is None:
+            continue
+        param = declared.get(name)
+        if param is None:  # not documented: passed through as given
+            items = value if isinstance(value, list | tuple) else [value]
+            pairs += [(name, str(v)) for v in items]
         else:
-            kwargs["content"] = body if isinstance(body, bytes | str) else str(body)
-            headers.setdefault("Content-Type", media)
+            pairs += encode_query(param, value)
+    return pairs
+
+def _header_values(op: Operation, values: Mapping[str, Any] | None) -> dict[str, str]:
+    if not values:
+        return {}
+    declared = {p.name.lower(): p for p in op.parameters if p.location == "header"}
+    out: dict[str, str] = {}
+    for name, value in values.items():
+        if value is None:
+            continue
+        param = declared.get(name.lower())
+        out[name] = header_value(param, value) if param is not None else str(value)
+    return out
+
+def _encode_body(op: Operation, body: Any, kwargs: dict[str, Any], headers: dict[str, str]) -> None:
+    media = op.request_media_type or "application/json"
+    if is_json_media(media):
+        try:
+            kwargs["content"] = json.dumps(
+                body, ensure_ascii=False, allow_nan=False, separators=(",", ":")
+            ).encode("utf-8")
+        except (TypeError, ValueError, RecursionError) as exc:
+            raise RequestValidationError(
+                op.operation_id,
+                [Violation("body", (), "json", f"the body cannot be sent as JSON: "
+                           f"{type(exc).__name__}: {str(exc)[:120]}")],
+            ) from None
+        headers.setdefault("Content-Type", media)
+    elif media == "multipart/form-data" and isinstance(body, Mapping):
+        files: dict[str, Any] = {}
+        data: dict[str, Any] = {}
+        for key, value in body.items():
+            if isinstance(value, bytes | bytearray | tuple) or hasattr(value, "read"):
+                files[key] = value
+            else:
+                data[key] = value
+        kwargs["files"] = files or None
+        kwargs["data"] = data or None
+    elif media == "application/x-www-form-urlencoded" and isinstance(body, Mapping):
+        kwargs["data"] = body
+    else:
+        kwargs["content"] = body if isinstance(body, bytes | str) else str(body)
+        headers.setdefault("Content-Type", media)
 
 
 def _warn(op: Operation, direction: str, violations: list[Violation]) -> None:

@@ -1,9 +1,10 @@
 """The Logto dialect: rewrite what Logto's spec generator emits into plain OpenAPI.
 
-Logto builds its published documents from zod guards (experience-facts.md §1). Some of
-what it writes means nothing, or something else, to a standard validator. :func:`normalize`
-returns a normalised *copy* of a document and a :class:`NormalizationReport` naming every
-rewrite (rule, JSON pointer, before → after), so nothing changes silently:
+Logto builds its published documents from its zod guards. Some of what it writes means
+nothing, or something else, to a standard validator. :func:`normalize` returns a normalised
+*copy* of a document and a :class:`NormalizationReport` naming every rewrite (rule, JSON
+pointer, before → after), so nothing changes silently. The schema rules live in
+``_dialect_schemas``, the response rules here:
 
 ``literal-format``
     ``{type: string, format: '"username"'}`` (a ``z.literal``) → ``enum: [username]``.
@@ -37,12 +38,13 @@ rewrite (rule, JSON pointer, before → after), so nothing changes silently:
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any
 
-from logto_dynamic._operations import HTTP_METHODS
+from logto_dynamic._dialect_report import NormalizationReport, Rewrite
+from logto_dynamic._dialect_schemas import normalize_schemas, strip_js_regex
+from logto_dynamic._naming import HTTP_METHODS
+from logto_dynamic._refs import escape_pointer
 
 __all__ = [
     "ERROR_SCHEMA",
@@ -52,9 +54,6 @@ __all__ = [
     "strip_js_regex",
 ]
 
-_LITERAL = re.compile(r'^"(.*)"$', re.DOTALL)
-_JS_REGEX = re.compile(r"^/(.+)/([a-z]*)$", re.DOTALL)
-_ANNOTATIONS = {"description", "title", "example", "examples", "deprecated"}
 ERROR_COMPONENT = "LogtoError"
 SERVER_ERROR_COMPONENT = "LogtoServerError"
 _ERROR_PROPERTIES: dict[str, Any] = {
@@ -65,7 +64,8 @@ _ERROR_PROPERTIES: dict[str, Any] = {
     "error": {"type": "string"},
     "error_description": {"type": "string"},
 }
-#: The body Logto's error middleware sends (observed-traffic.md, "Error responses").
+#: The body Logto's error middleware sends: ``code`` and ``message`` always, the rest at
+#: times; a 5xx answer (an unexpected failure) carries only ``message``.
 ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",
     "description": "Logto's error body (added by logto_dynamic's dialect normalisation).",
@@ -75,71 +75,16 @@ ERROR_SCHEMA: dict[str, Any] = {
 _SERVER_ERROR_SCHEMA: dict[str, Any] = {**ERROR_SCHEMA, "required": ["message"]}
 
 
-@dataclass(frozen=True, slots=True)
-class Rewrite:
-    """One change made by :func:`normalize`."""
+def normalize(document: Mapping[str, Any]) -> tuple[dict[str, Any], NormalizationReport]:
+    """Return a normalised copy of ``document`` and the report of every rewrite.
 
-    rule: str
-    pointer: str
-    before: str
-    after: str
-
-    def __str__(self) -> str:
-        return f"{self.rule} at {self.pointer}: {self.before} -> {self.after}"
-
-    def to_dict(self) -> dict[str, str]:
-        """A JSON-ready form."""
-        return {"rule": self.rule, "pointer": self.pointer, "before": self.before,
-                "after": self.after}
-
-
-@dataclass
-class NormalizationReport:
-    """Every rewrite :func:`normalize` made, in document order.
-
-    >>> NormalizationReport().counts()
-    {}
+    The input is never modified. Applying it twice changes nothing the second time.
     """
-
-    rewrites: list[Rewrite] = field(default_factory=list)
-
-    def __len__(self) -> int:
-        return len(self.rewrites)
-
-    def __iter__(self) -> Iterator[Rewrite]:
-        return iter(self.rewrites)
-
-    def __bool__(self) -> bool:
-        return bool(self.rewrites)
-
-    def add(self, rule: str, pointer: str, before: Any, after: Any) -> None:
-        """Record one rewrite (values are summarised)."""
-        self.rewrites.append(Rewrite(rule, pointer, _summary(before), _summary(after)))
-
-    def counts(self) -> dict[str, int]:
-        """Number of rewrites per rule."""
-        out: dict[str, int] = {}
-        for r in self.rewrites:
-            out[r.rule] = out.get(r.rule, 0) + 1
-        return out
-
-    def by_rule(self, rule: str) -> list[Rewrite]:
-        """The rewrites of one rule."""
-        return [r for r in self.rewrites if r.rule == rule]
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready form."""
-        return {"counts": self.counts(), "rewrites": [r.to_dict() for r in self.rewrites]}
-
-    def __str__(self) -> str:
-        if not self.rewrites:
-            return "no rewrites"
-        return "\n".join(str(r) for r in self.rewrites)
-
-
-def _summary(value: Any) -> str:
-    text = value if isinstance(value, str) else repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
+    doc: dict[str, Any] = _copy(dict(document))
+    report = NormalizationReport()
+    normalize_schemas(doc, report)
+    _responses(doc, report)
+    return doc, report
 
 
 def _copy(node: Any) -> Any:
@@ -148,192 +93,6 @@ def _copy(node: Any) -> Any:
     if isinstance(node, list):
         return [_copy(v) for v in node]
     return node
-
-
-def _esc(token: str) -> str:
-    return token.replace("~", "~0").replace("/", "~1")
-
-
-def normalize(document: Mapping[str, Any]) -> tuple[dict[str, Any], NormalizationReport]:
-    """Return a normalised copy of ``document`` and the report of every rewrite.
-
-    The input is never modified. Applying it twice changes nothing the second time.
-    """
-    doc: dict[str, Any] = _copy(dict(document))
-    report = NormalizationReport()
-    _walk_schemas(doc, "#", report)
-    _responses(doc, report)
-    return doc, report
-
-
-# -- schema rules -----------------------------------------------------------------------------
-
-
-def _walk_schemas(
-    node: Any, pointer: str, report: NormalizationReport, *, names: bool = False
-) -> None:
-    """Apply the schema rules to every mapping of the document (they only fire on schemas).
-
-    ``names`` is True for maps whose keys are names (``properties``): a property called
-    ``example`` is a schema there, not an example value.
-    """
-    if isinstance(node, list):
-        for i, v in enumerate(node):
-            _walk_schemas(v, f"{pointer}/{i}", report)
-        return
-    if not isinstance(node, dict):
-        return
-    if not names and _is_schema_like(node):
-        _literal_format(node, pointer, report)
-        _js_regex(node, pointer, report)
-        _case_enum(node, pointer, report)
-        _oneof_properties(node, pointer, report)
-    for key, value in node.items():
-        if not isinstance(value, dict | list):
-            continue
-        if not names and key in ("example", "examples", "default", "enum", "const"):
-            continue
-        _walk_schemas(value, f"{pointer}/{_esc(str(key))}", report,
-                      names=not names and key in ("properties", "patternProperties"))
-
-
-def _is_schema_like(node: Mapping[str, Any]) -> bool:
-    # A property *named* "format" or "pattern" lives in a properties map, whose values are dicts.
-    return not isinstance(node.get("format", ""), dict) and not isinstance(
-        node.get("pattern", ""), dict
-    )
-
-
-def _literal_format(node: dict[str, Any], pointer: str, report: NormalizationReport) -> None:
-    fmt = node.get("format")
-    if not isinstance(fmt, str):
-        return
-    m = _LITERAL.match(fmt)
-    if m is None or node.get("type", "string") != "string" or "enum" in node:
-        return
-    value = m.group(1)
-    del node["format"]
-    node["enum"] = [value]
-    report.add("literal-format", pointer, f"format: {fmt}", f"enum: [{value!r}]")
-
-
-def strip_js_regex(pattern: str) -> tuple[str, str] | None:
-    """``"/^a$/i"`` → ``("^a$", "i")``; None when ``pattern`` is not a JS regex literal."""
-    m = _JS_REGEX.match(pattern)
-    if m is None:
-        return None
-    return m.group(1), m.group(2)
-
-
-def _js_regex(node: dict[str, Any], pointer: str, report: NormalizationReport) -> None:
-    pattern = node.get("pattern")
-    if not isinstance(pattern, str):
-        return
-    stripped = strip_js_regex(pattern)
-    if stripped is not None:
-        body, flags = stripped
-        new = _fold_case(body) if "i" in flags else body
-        node["pattern"] = new
-        report.add("js-regex", f"{pointer}/pattern", pattern, new)
-        dropped = sorted(set(flags) - {"i"})
-        if dropped:
-            report.add("js-regex-flags-dropped", f"{pointer}/pattern", "/" + "".join(dropped),
-                       "no equivalent in a JSON Schema pattern (ignored)")
-    if node.get("format") == "regex":
-        del node["format"]
-        report.add("regex-marker", f"{pointer}/format", "format: regex", "(removed)")
-
-
-def _fold_case(pattern: str) -> str:
-    """Rewrite a pattern so it matches case-insensitively without flags (``a`` → ``[aA]``)."""
-    out: list[str] = []
-    i = 0
-    in_class = False
-    extra: list[str] = []
-    while i < len(pattern):
-        ch = pattern[i]
-        if ch == "\\" and i + 1 < len(pattern):
-            out.append(pattern[i : i + 2])
-            i += 2
-            continue
-        if in_class:
-            if ch == "]":
-                out.extend(extra)
-                extra = []
-                in_class = False
-                out.append(ch)
-            elif (
-                ch.isascii() and ch.isalpha() and i + 2 < len(pattern)
-                and pattern[i + 1] == "-" and pattern[i + 2].isascii() and pattern[i + 2].isalpha()
-            ):
-                lo, hi = ch, pattern[i + 2]
-                out.append(pattern[i : i + 3])
-                extra.append(f"{lo.swapcase()}-{hi.swapcase()}")
-                i += 3
-                continue
-            else:
-                out.append(ch)
-                if ch.isascii() and ch.isalpha():
-                    extra.append(ch.swapcase())
-            i += 1
-            continue
-        if ch == "[":
-            in_class = True
-            out.append(ch)
-            if pattern[i + 1 : i + 2] == "^":
-                out.append("^")
-                i += 1
-        elif ch == "{":  # a quantifier: copy verbatim
-            end = pattern.find("}", i)
-            end = len(pattern) - 1 if end < 0 else end
-            out.append(pattern[i : end + 1])
-            i = end
-        elif ch.isascii() and ch.isalpha():
-            out.append(f"[{ch}{ch.swapcase()}]")
-        else:
-            out.append(ch)
-        i += 1
-    return "".join(out)
-
-
-def _case_enum(node: dict[str, Any], pointer: str, report: NormalizationReport) -> None:
-    values = node.get("enum")
-    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-        return
-    seen: set[str] = set()
-    kept: list[str] = []
-    for v in values:
-        key = v.casefold()
-        if key not in seen:
-            seen.add(key)
-            kept.append(v)
-    if len(kept) != len(values):
-        node["enum"] = kept
-        report.add("case-duplicate-enum", f"{pointer}/enum", values, kept)
-
-
-def _oneof_properties(node: dict[str, Any], pointer: str, report: NormalizationReport) -> None:
-    props = node.get("properties")
-    variants = node.get("oneOf", node.get("anyOf"))
-    if not isinstance(props, dict) or not isinstance(variants, list) or not props:
-        return
-    if not all(
-        isinstance(sub, dict) and all(k in _ANNOTATIONS or k.startswith("x-") for k in sub)
-        for sub in props.values()
-    ):
-        return
-    for variant in variants:
-        vprops = variant.get("properties") if isinstance(variant, dict) else None
-        if not isinstance(vprops, dict):
-            continue
-        for name, sub in props.items():
-            target = vprops.get(name)
-            if isinstance(target, dict) and "$ref" not in target:
-                for key, value in sub.items():
-                    target.setdefault(key, value)
-    del node["properties"]
-    report.add("oneof-sibling-properties", f"{pointer}/properties", sorted(props),
-               "folded into the variants' properties and removed")
 
 
 # -- response rules ---------------------------------------------------------------------------
@@ -351,11 +110,11 @@ def _responses(doc: dict[str, Any], report: NormalizationReport) -> None:
             op = item.get(method)
             if not isinstance(op, dict) or not isinstance(op.get("responses"), dict):
                 continue
-            base = f"#/paths/{_esc(str(path))}/{method}/responses"
+            base = f"#/paths/{escape_pointer(str(path))}/{method}/responses"
             for status, resp in op["responses"].items():
                 if not isinstance(resp, dict) or "$ref" in resp:
                     continue
-                where = f"{base}/{_esc(str(status))}"
+                where = f"{base}/{escape_pointer(str(status))}"
                 code = str(status)
                 if code.startswith("2"):
                     _schemaless_json(resp, where, report)

@@ -15,32 +15,30 @@ Every exception the library raises on purpose derives from :class:`LogtoDynamicE
     ├── TransportError                 the request did not complete (wraps httpx errors)
     │   ├── ConnectError
     │   └── RequestTimeoutError
+    ├── OidcError                      a sign-in's OIDC round failed (tree in ``_oidc_errors``)
     └── ApiError                       the server answered 4xx/5xx
         ├── BadRequestError            400
         ├── UnauthorizedError          401
         ├── ForbiddenError             403
+        │   └── MfaRequired            session.mfa.require_mfa_verification (``.factors``)
         ├── NotFoundError              404
         ├── ConflictError              409
         ├── UnprocessableEntityError   422
+        │   ├── MfaSuggested           user.suggest_mfa: binding MFA is offered, skippable
+        │   └── MfaBindingRequired     user.missing_mfa (``.factors``, ``.skippable``)
         ├── RateLimitError             429
         └── ServerError                5xx
 
 Context is carried as attributes (``.violations``, ``.operation_id``, ``.status_code``,
-``.code`` ...). Messages never contain the value of a secret field.
+``.code`` ...). The classes only keep what they are given: their raisers build them (an
+``ApiError`` from a result: ``_results.api_error_for``; httpx errors are mapped in the
+client shells, ``_client.py``). Messages never contain the value of a secret field.
 """
 
 from __future__ import annotations
 
-import contextlib
-import difflib
-from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any
-
-import httpx
-
-if TYPE_CHECKING:
-    from logto_dynamic._results import Result
-    from logto_dynamic._violations import Violation
+from collections.abc import Sequence
+from typing import Any
 
 __all__ = [
     "AmbiguousOperationError",
@@ -51,6 +49,9 @@ __all__ = [
     "DuplicateOperationError",
     "ForbiddenError",
     "LogtoDynamicError",
+    "MfaBindingRequired",
+    "MfaRequired",
+    "MfaSuggested",
     "NotFoundError",
     "QuarantinedOperationError",
     "RateLimitError",
@@ -104,9 +105,9 @@ class QuarantinedOperationError(SpecError):
 class UnknownOperationError(LogtoDynamicError, AttributeError):
     """No operation of the document answers to that name."""
 
-    def __init__(self, name: str, known: Sequence[str]) -> None:
+    def __init__(self, name: str, suggestions: Sequence[str] = ()) -> None:
         self.name = name
-        self.suggestions = tuple(_suggest(name, known))
+        self.suggestions = tuple(suggestions)
         hint = f"; did you mean {', '.join(self.suggestions)}?" if self.suggestions else ""
         super().__init__(f"unknown operation {name!r}{hint}")
 
@@ -126,12 +127,13 @@ class AmbiguousOperationError(LogtoDynamicError, LookupError):
 class ValidationError(LogtoDynamicError):
     """A message does not match the OpenAPI document.
 
-    ``violations`` lists every problem, most relevant first; ``str()`` leads with it.
+    ``violations`` lists every problem (:class:`~logto_dynamic.Violation`), most relevant
+    first; ``str()`` leads with it.
     """
 
     direction = "message"
 
-    def __init__(self, operation_id: str, violations: Sequence[Violation]) -> None:
+    def __init__(self, operation_id: str, violations: Sequence[Any]) -> None:
         self.operation_id = operation_id
         self.violations = tuple(violations)
         super().__init__(self._render())
@@ -159,7 +161,7 @@ class ResponseValidationError(ValidationError):
     direction = "response"
 
     def __init__(
-        self, operation_id: str, violations: Sequence[Violation], result: Result | None = None
+        self, operation_id: str, violations: Sequence[Any], result: Any = None
     ) -> None:
         self.result = result
         super().__init__(operation_id, violations)
@@ -185,22 +187,35 @@ class ApiError(LogtoDynamicError):
     """The server answered with a 4xx or 5xx status.
 
     ``code`` is Logto's error code (``session.invalid_credentials``), so callers can branch
-    on it; ``message``, ``data`` and ``details`` come from the error body when there is one.
+    on it; ``message``, ``data`` and ``details`` come from the error body when there is one;
+    ``result`` is the :class:`~logto_dynamic.Result` the error was built from (if any).
+    The client builds these from an answer; the class only keeps what it is given.
     """
 
-    def __init__(self, result: Result) -> None:
+    def __init__(
+        self,
+        message: str | None,
+        *,
+        status_code: int,
+        code: str | None = None,
+        data: Any = None,
+        details: str | None = None,
+        operation_id: str | None = None,
+        violations: Sequence[Any] = (),
+        result: Any = None,
+    ) -> None:
+        self.message = message
+        self.status_code = status_code
+        self.code = code
+        self.data = data
+        self.details = details
+        self.operation_id = operation_id
+        self.violations = tuple(violations)
         self.result = result
-        self.status_code = result.status_code
-        self.operation_id = result.operation.operation_id
-        body = result.data if isinstance(result.data, dict) else {}
-        self.code: str | None = _str_or_none(body.get("code"))
-        self.message: str | None = _str_or_none(body.get("message"))
-        self.data: Any = body.get("data")
-        self.details: str | None = _str_or_none(body.get("details"))
-        self.violations = result.violations
-        label = f" {self.code}" if self.code else ""
-        text = f": {self.message}" if self.message else ""
-        super().__init__(f"{self.operation_id} failed with HTTP {self.status_code}{label}{text}")
+        who = f"{operation_id} failed with HTTP" if operation_id else "HTTP"
+        label = f" {code}" if code else ""
+        text = f": {message}" if message else ""
+        super().__init__(f"{who} {status_code}{label}{text}")
 
 
 class BadRequestError(ApiError):
@@ -227,58 +242,48 @@ class UnprocessableEntityError(ApiError):
     """HTTP 422."""
 
 
+def _factors(data: Any) -> tuple[str, ...]:
+    factors = data.get("availableFactors") if isinstance(data, dict) else None
+    return tuple(str(f) for f in factors) if isinstance(factors, list) else ()
+
+
+class MfaRequired(ForbiddenError):
+    """403 ``session.mfa.require_mfa_verification``: verify one of ``factors`` first.
+
+    ``factors`` come from the answer's ``data.availableFactors`` (``("Totp", "BackupCode")``).
+    """
+
+    def __init__(self, message: str | None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.factors = _factors(self.data)
+
+
+class MfaSuggested(UnprocessableEntityError):
+    """422 ``user.suggest_mfa`` (Logto 1.42): binding MFA is offered; skipping is allowed."""
+
+    skippable = True
+
+    def __init__(self, message: str | None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.factors = _factors(self.data)
+
+
+class MfaBindingRequired(UnprocessableEntityError):
+    """422 ``user.missing_mfa``: bind one of ``factors`` before submitting.
+
+    Logto 1.22 also answers a mere suggestion this way, with ``data.skippable: true``;
+    ``skippable`` tells the two apart (1.42 answers suggestions with :class:`MfaSuggested`).
+    """
+
+    def __init__(self, message: str | None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.factors = _factors(self.data)
+        self.skippable = isinstance(self.data, dict) and self.data.get("skippable") is True
+
+
 class RateLimitError(ApiError):
     """HTTP 429."""
 
 
 class ServerError(ApiError):
     """HTTP 5xx."""
-
-
-_API_ERRORS: dict[int, type[ApiError]] = {
-    400: BadRequestError,
-    401: UnauthorizedError,
-    403: ForbiddenError,
-    404: NotFoundError,
-    409: ConflictError,
-    422: UnprocessableEntityError,
-    429: RateLimitError,
-}
-
-
-def api_error_for(result: Result) -> ApiError:
-    """Build the ApiError subclass that fits the result's status."""
-    status = result.status_code
-    cls = _API_ERRORS.get(status) or (ServerError if status >= 500 else ApiError)
-    return cls(result)
-
-
-@contextlib.contextmanager
-def map_transport_errors(operation_id: str) -> Iterator[None]:
-    """Turn httpx transport errors raised inside the block into our hierarchy."""
-    try:
-        yield
-    except httpx.TimeoutException as exc:
-        raise RequestTimeoutError(
-            f"{operation_id}: timed out ({type(exc).__name__})", operation_id=operation_id
-        ) from exc
-    except httpx.ConnectError as exc:
-        raise ConnectError(
-            f"{operation_id}: could not connect ({exc})", operation_id=operation_id
-        ) from exc
-    except httpx.TransportError as exc:
-        raise TransportError(
-            f"{operation_id}: {type(exc).__name__}: {exc}", operation_id=operation_id
-        ) from exc
-
-
-def _str_or_none(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
-
-
-def _suggest(name: str, known: Sequence[str]) -> list[str]:
-    from logto_dynamic._naming import normalize_name
-
-    by_key = {normalize_name(k): k for k in known}
-    keys = difflib.get_close_matches(normalize_name(name), list(by_key), n=3, cutoff=0.6)
-    return [by_key[k] for k in keys]

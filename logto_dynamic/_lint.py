@@ -21,11 +21,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from logto_dynamic._operations import HTTP_METHODS
-from logto_dynamic._refs import UnresolvableRefError, resolve_pointer
+from logto_dynamic._naming import HTTP_METHODS, duplicates, iter_operations
+from logto_dynamic._refs import UnresolvableRefError, escape_pointer, resolve_pointer
 
 __all__ = ["LintProblem", "LintReport", "lint", "operation_problems"]
-
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,11 +73,6 @@ class LintReport:
                 out.setdefault(op, []).append(f"{p.kind}: {p.message}")
         return out
 
-    @property
-    def document_level(self) -> list[LintProblem]:
-        """Problems not attributed to any operation."""
-        return [p for p in self.problems if not p.operations]
-
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready form."""
         return {"ok": self.ok, "operations": self.operation_count,
@@ -92,27 +86,6 @@ class LintReport:
                  f"{len(self.by_operation())} operation(s) affected"]
         lines += [f"  {p}" for p in self.problems]
         return "\n".join(lines)
-
-
-def _esc(token: str) -> str:
-    return token.replace("~", "~0").replace("/", "~1")
-
-
-def _iter_operations(document: Mapping[str, Any]) -> Iterator[tuple[str, str, str, Any]]:
-    """(operation name, pointer, method, raw operation) for every operation."""
-    paths = document.get("paths")
-    if not isinstance(paths, Mapping):
-        return
-    for path, item in paths.items():
-        if not isinstance(item, Mapping):
-            continue
-        for method in HTTP_METHODS:
-            if method not in item:
-                continue
-            raw = item[method]
-            name = raw.get("operationId") if isinstance(raw, Mapping) else None
-            yield (str(name or f"{method.upper()} {path}"),
-                   f"#/paths/{_esc(str(path))}/{method}", method, raw)
 
 
 def _refs_in(node: Any, out: list[str]) -> None:
@@ -164,17 +137,17 @@ def operation_problems(document: Mapping[str, Any], *, checker: Any = None) -> d
     ``checker`` may be shared across calls on the same document (a memo of resolved refs).
     """
     refs = checker if checker is not None else _RefChecker(document)
-    paths = document.get("paths")
     out: dict[str, list[str]] = {}
-    for name, pointer, _method, raw in _iter_operations(document):
-        if not isinstance(raw, Mapping):
-            out.setdefault(name, []).append(f"operation at {pointer} is not a mapping")
+    for entry in iter_operations(document):
+        if not isinstance(entry.raw, Mapping):
+            out.setdefault(entry.name, []).append(
+                f"operation at {entry.pointer} is not a mapping"
+            )
             continue
         # Path-level parameters belong to every operation of the path.
-        item = resolve_pointer({"paths": paths}, pointer.rsplit("/", 1)[0])
-        found = refs.problems(raw) + refs.problems(item.get("parameters") or [])
+        found = refs.problems(entry.raw) + refs.problems(entry.item.get("parameters") or [])
         if found:
-            out.setdefault(name, []).extend(found)
+            out.setdefault(entry.name, []).extend(found)
     return out
 
 
@@ -183,24 +156,21 @@ def lint(document: Mapping[str, Any], *, validator: bool = True) -> LintReport:
     from logto_dynamic._operations import build_operation
 
     report = LintReport()
+    entries = list(iter_operations(document))
+    report.operation_count = len(entries)
     seen: dict[str, list[str]] = {}
-    raw_paths = document.get("paths")
-    paths: Mapping[str, Any] = raw_paths if isinstance(raw_paths, Mapping) else {}
-    for name, pointer, method, _raw in _iter_operations(document):
-        report.operation_count += 1
-        seen.setdefault(name, []).append(pointer)
-        path = next(p for p in paths if f"#/paths/{_esc(str(p))}" == pointer.rsplit("/", 1)[0])
+    for entry in entries:
+        seen.setdefault(entry.name, []).append(entry.pointer)
         try:
-            build_operation(document, str(path), method, paths[path])
+            build_operation(document, entry.path, entry.method, entry.item)
         except Exception as exc:  # any failure to read it is what we report
-            report.problems.append(
-                LintProblem("unreadable", f"cannot be read: {exc!r}", pointer, (name,))
-            )
-    for name, pointers in seen.items():
-        if len(pointers) > 1:
             report.problems.append(LintProblem(
-                "duplicate-operation-id", f"operationId {name!r} is used {len(pointers)} times: "
-                + ", ".join(pointers), pointers[0], (name,)))
+                "unreadable", f"cannot be read: {exc!r}", entry.pointer, (entry.name,)
+            ))
+    for name, pointers in duplicates((e.name, e.pointer) for e in entries).items():
+        report.problems.append(LintProblem(
+            "duplicate-operation-id", f"operationId {name!r} is used {len(pointers)} times: "
+            + ", ".join(pointers), pointers[0], (name,)))
     for name, messages in operation_problems(document).items():
         pointer = seen.get(name, [""])[0]
         for message in messages:
@@ -223,7 +193,7 @@ def _without(document: Mapping[str, Any], pointers: set[str]) -> Mapping[str, An
     for path, item in list(paths.items()):
         if not isinstance(item, Mapping):
             continue
-        base = f"#/paths/{_esc(str(path))}"
+        base = f"#/paths/{escape_pointer(str(path))}"
         stubbed = {k: v for k, v in item.items()}
         for method in HTTP_METHODS:
             if f"{base}/{method}" in pointers:
@@ -248,7 +218,7 @@ def _validator_problems(document: Mapping[str, Any]) -> list[LintProblem]:
         pointer = ""
         path = list(getattr(err, "absolute_path", None) or [])
         if path:
-            pointer = "#/" + "/".join(_esc(str(p)) for p in path)
+            pointer = "#/" + "/".join(escape_pointer(str(p)) for p in path)
         else:
             pointer = locator.find(getattr(err, "schema", None), getattr(err, "instance", None))
         message = str(getattr(err, "message", err))
@@ -273,7 +243,7 @@ class _Locator:
                 node, pointer = stack.pop()
                 if isinstance(node, dict):
                     self._by_id.setdefault(id(node), pointer)
-                    stack += [(v, f"{pointer}/{_esc(str(k))}") for k, v in node.items()
+                    stack += [(v, f"{pointer}/{escape_pointer(str(k))}") for k, v in node.items()
                               if isinstance(v, dict | list)]
                 elif isinstance(node, list):
                     stack += [(v, f"{pointer}/{i}") for i, v in enumerate(node)
@@ -302,8 +272,8 @@ class _Locator:
         if not pointer:
             return ()
         owners = self._owner_map()
-        direct = [name for name, op_pointer, *_ in _iter_operations(self.document)
-                  if pointer == op_pointer or pointer.startswith(op_pointer + "/")]
+        direct = [e.name for e in iter_operations(self.document)
+                  if pointer == e.pointer or pointer.startswith(e.pointer + "/")]
         if direct:
             return tuple(direct)
         if pointer.startswith("#/components/"):
@@ -323,13 +293,14 @@ class _Locator:
                         for key, node in items.items():
                             refs: list[str] = []
                             _refs_in(node, refs)
-                            graph[f"#/components/{_esc(str(section))}/{_esc(str(key))}"] = {
+                            where = f"{escape_pointer(str(section))}/{escape_pointer(str(key))}"
+                            graph[f"#/components/{where}"] = {
                                 "/".join(r.split("/")[:4]) for r in refs if r.startswith("#/")
                             }
             owners: dict[str, set[str]] = {}
-            for name, _pointer, _m, raw in _iter_operations(self.document):
+            for entry in iter_operations(self.document):
                 refs = []
-                _refs_in(raw, refs)
+                _refs_in(entry.raw, refs)
                 todo = ["/".join(r.split("/")[:4]) for r in refs if r.startswith("#/")]
                 reached: set[str] = set()
                 while todo:
@@ -339,7 +310,7 @@ class _Locator:
                     reached.add(comp)
                     todo += graph.get(comp, ())
                 for comp in reached:
-                    owners.setdefault(comp, set()).add(name)
+                    owners.setdefault(comp, set()).add(entry.name)
             self._owners = owners
         return self._owners
 

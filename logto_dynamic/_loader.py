@@ -15,6 +15,7 @@ __all__ = [
     "bundle_external_refs",
     "bundled_spec_path",
     "fetch_document",
+    "fetch_document_async",
     "is_url",
     "parse_document",
     "read_document",
@@ -205,5 +206,27 @@ def fetch_document(url: str, *, timeout: float = 10.0, http: Any = None) -> dict
             response = httpx.get(url, timeout=timeout, follow_redirects=True)
         response.raise_for_status()
     except httpx.HTTPError as exc:
-        raise SpecLoadError(f"cannot fetch OpenAPI document from {url}: {exc}") from exc
+        raise _fetch_failed(url, exc) from exc
     return parse_document(response.content, url)
+
+
+async def fetch_document_async(
+    url: str, *, timeout: float = 10.0, http: Any = None
+) -> dict[str, Any]:
+    """:func:`fetch_document` without blocking the event loop (``http``: an AsyncClient)."""
+    import httpx
+
+    try:
+        if http is not None:
+            response = await http.get(url, timeout=timeout, follow_redirects=True)
+        else:
+            async with httpx.AsyncClient() as client:
+                response = await client.get(url, timeout=timeout, follow_redirects=True)
+        response.raise_for_status()
+    except httpx.HTTPError as exc:
+        raise _fetch_failed(url, exc) from exc
+    return parse_document(response.content, url)
+
+
+def _fetch_failed(url: str, exc: Exception) -> SpecLoadError:
+    return SpecLoadError(f"cannot fetch OpenAPI document from {url}: {exc}")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,13 +13,20 @@ from logto_dynamic._exceptions import (
     DuplicateOperationError,
     UnknownOperationError,
 )
-from logto_dynamic._naming import normalize_name
-from logto_dynamic._refs import deref
+from logto_dynamic._media import is_json_media
+from logto_dynamic._naming import duplicates, normalize_name, operation_name
+from logto_dynamic._refs import deref, escape_pointer, resolve_pointer
 
-__all__ = ["HTTP_METHODS", "Operation", "OperationIndex", "Parameter", "ResponseSpec"]
+__all__ = [
+    "Operation",
+    "OperationIndex",
+    "Parameter",
+    "ResponseSpec",
+    "TEMPLATE_VARIABLE",
+    "fill_template",
+    "suggest_names",
+]
 
-HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-JSON_MEDIA_SUFFIX = "+json"
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,12 +129,6 @@ class Operation:
         return "\n".join(lines)
 
 
-def is_json_media(media: str) -> bool:
-    """``application/json`` and ``application/*+json``."""
-    base = media.split(";", 1)[0].strip().lower()
-    return base == "application/json" or base.endswith(JSON_MEDIA_SUFFIX)
-
-
 def _plain(text: str) -> str:
     return re.sub(r"\s*<br\s*/?>\s*", "\n    ", text).strip()
 
@@ -134,7 +136,7 @@ def _plain(text: str) -> str:
 def _parameter(document: Mapping[str, Any], raw: Any, pointer: str) -> Parameter:
     while isinstance(raw, dict) and isinstance(raw.get("$ref"), str):
         pointer = raw["$ref"]
-        raw = _one_step(document, raw)
+        raw = resolve_pointer(document, raw["$ref"])
     node = raw
     location = node.get("in", "query")
     style = node.get("style") or ("simple" if location in ("path", "header") else "form")
@@ -144,7 +146,7 @@ def _parameter(document: Mapping[str, Any], raw: Any, pointer: str) -> Parameter
     if schema is None and isinstance(node.get("content"), dict) and node["content"]:
         media = next(iter(node["content"]))
         schema = node["content"][media].get("schema")
-        schema_pointer = f"{pointer}/content/{_esc(media)}/schema"
+        schema_pointer = f"{pointer}/content/{escape_pointer(media)}/schema"
     return Parameter(
         name=str(node["name"]),
         location=str(location),
@@ -157,22 +159,12 @@ def _parameter(document: Mapping[str, Any], raw: Any, pointer: str) -> Parameter
     )
 
 
-def _one_step(document: Mapping[str, Any], node: Mapping[str, Any]) -> Any:
-    from logto_dynamic._refs import resolve_pointer
-
-    return resolve_pointer(document, node["$ref"])
-
-
-def _esc(token: str) -> str:
-    return token.replace("~", "~0").replace("/", "~1")
-
-
 def build_operation(
     document: Mapping[str, Any], path: str, method: str, path_item: Mapping[str, Any]
 ) -> Operation:
     """Read one operation object (raises KeyError/TypeError on a malformed one)."""
     raw = path_item[method]
-    item_pointer = "#/paths/" + _esc(path)
+    item_pointer = "#/paths/" + escape_pointer(path)
     op_pointer = f"{item_pointer}/{method}"
     params: dict[tuple[str, str], Parameter] = {}
     for base, source in (
@@ -192,9 +184,8 @@ def build_operation(
             description=str(node.get("description", "")),
             content={str(k): (v or {}) for k, v in content.items()},
         )
-    op_id = raw.get("operationId") or synthetic_operation_id(method, path)
     return Operation(
-        operation_id=str(op_id),
+        operation_id=operation_name(method, path, raw),
         method=method.upper(),
         path=path,
         summary=str(raw.get("summary", "")),
@@ -210,19 +201,19 @@ def build_operation(
     )
 
 
-def synthetic_operation_id(method: str, path: str) -> str:
-    """A name for an operation without an operationId: ``post_api_users_userId``."""
-    words = re.sub(r"[{}]", "", path).strip("/").replace("-", "_").replace("/", "_")
-    return f"{method.lower()}_{words}" if words else method.lower()
+#: A path template variable: ``{userId}`` in ``/api/users/{userId}``.
+TEMPLATE_VARIABLE = re.compile(r"\{([^{}]+)\}")
 
 
-_TEMPLATE_PART = re.compile(r"\{([^{}]+)\}")
+def fill_template(path: str, fill: Callable[[str], str]) -> str:
+    """``path`` with each ``{name}`` replaced by ``fill(name)`` (already encoded)."""
+    return TEMPLATE_VARIABLE.sub(lambda m: fill(m.group(1)), path)
 
 
 def _compile_template(path: str) -> re.Pattern[str]:
     pattern = ""
     last = 0
-    for m in _TEMPLATE_PART.finditer(path):
+    for m in TEMPLATE_VARIABLE.finditer(path):
         pattern += re.escape(path[last : m.start()]) + "([^/]+)"
         last = m.end()
     pattern += re.escape(path[last:])
@@ -236,15 +227,12 @@ class OperationIndex:
     """
 
     def __init__(self, operations: list[Operation]) -> None:
+        clashes = duplicates((op.operation_id, f"{op.method} {op.path}") for op in operations)
+        for name, places in clashes.items():
+            raise DuplicateOperationError(name, places)
         self._by_id: dict[str, Operation] = {}
         by_key: dict[str, list[Operation]] = {}
         for op in operations:
-            if op.operation_id in self._by_id:
-                other = self._by_id[op.operation_id]
-                raise DuplicateOperationError(
-                    op.operation_id,
-                    [f"{other.method} {other.path}", f"{op.method} {op.path}"],
-                )
             self._by_id[op.operation_id] = op
             by_key.setdefault(normalize_name(op.operation_id), []).append(op)
         self._by_key = {k: v[0] for k, v in by_key.items() if len(v) == 1}
@@ -255,11 +243,11 @@ class OperationIndex:
         self._static: dict[tuple[str, str], Operation] = {}
         templated: list[tuple[int, int, str, re.Pattern[str], list[str], Operation]] = []
         for op in operations:
-            names = _TEMPLATE_PART.findall(op.path)
+            names = TEMPLATE_VARIABLE.findall(op.path)
             if not names:
                 self._static[(op.method, op.path)] = op
             else:
-                literal = len(_TEMPLATE_PART.sub("", op.path))
+                literal = len(TEMPLATE_VARIABLE.sub("", op.path))
                 templated.append(
                     (len(names), -literal, op.method, _compile_template(op.path), names, op)
                 )
@@ -295,7 +283,7 @@ class OperationIndex:
         """The operation for a name; raises :class:`UnknownOperationError` with suggestions."""
         op = self.find(name)
         if op is None:
-            raise UnknownOperationError(name, self.ids)
+            raise UnknownOperationError(name, suggest_names(name, self.ids))
         return op
 
     def match(self, method: str, path: str) -> tuple[Operation, dict[str, str]] | None:
@@ -322,3 +310,10 @@ class OperationIndex:
         found = {m for (m, p) in self._static if p == path}
         found |= {m for m, rx, _n, _o in self._templated if rx.match(path)}
         return sorted(found)
+
+
+def suggest_names(name: str, known: list[str], *, limit: int = 3) -> list[str]:
+    """The known names closest to ``name`` in any case or word style (for "did you mean")."""
+    by_key = {normalize_name(k): k for k in known}
+    keys = difflib.get_close_matches(normalize_name(name), list(by_key), n=limit, cutoff=0.6)
+    return [by_key[k] for k in keys]

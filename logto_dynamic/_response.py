@@ -1,19 +1,47 @@
-"""Decode a response body by its content type."""
+"""The response checker: one function from raw status, content type and body bytes.
+
+:func:`check_response` is what the client (``ClientCore.finish``), the traffic validator
+(proxy, HAR files) and :meth:`Spec.check_response` use, so every response problem has one
+wording wherever it is found.
+"""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
-from logto_dynamic._operations import is_json_media
-from logto_dynamic._violations import Violation
+from logto_dynamic._media import charset_of, is_json_media, media_matches, media_type_of
+from logto_dynamic._operations import Operation
+from logto_dynamic._validation import Validators, select_response
+from logto_dynamic._violations import Violation, to_violations
 
-__all__ = ["decode_body", "media_type_of"]
+__all__ = ["ResponseCheck", "check_response", "decode_body", "parse_json"]
 
 
-def media_type_of(content_type: str | None) -> str:
-    """``application/json; charset=utf-8`` → ``application/json``."""
-    return (content_type or "").split(";", 1)[0].strip().lower()
+@dataclass(frozen=True, slots=True)
+class ResponseCheck:
+    """What :func:`check_response` found: the decoded body, violations, and notes.
+
+    ``notes`` say what was not checked (a body over the validation limit).
+    """
+
+    data: Any
+    violations: tuple[Violation, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+def parse_json(media: str, content: bytes) -> tuple[Any, Violation | None]:
+    """Parse a JSON body (request or response); on failure the text and one violation."""
+    try:
+        return json.loads(content), None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        if isinstance(exc, json.JSONDecodeError):
+            detail = f"{exc.msg} at line {exc.lineno} column {exc.colno}"
+        else:
+            detail = "the bytes are not valid UTF-8"
+        problem = Violation("body", (), "json", f"the {media} body is not valid JSON: {detail}")
+        return content.decode("utf-8", "replace"), problem
 
 
 def decode_body(content_type: str | None, content: bytes) -> tuple[Any, Violation | None]:
@@ -22,24 +50,60 @@ def decode_body(content_type: str | None, content: bytes) -> tuple[Any, Violatio
         return None, None
     media = media_type_of(content_type)
     if is_json_media(media):
-        try:
-            return json.loads(content), None
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            text = content.decode("utf-8", "replace")
-            return text, Violation("body", (), "json", f"the {media} body is not valid JSON: {exc}")
+        return parse_json(media, content)
     if media.startswith("text/") or not media:
-        return content.decode(_charset(content_type), "replace"), None
+        return content.decode(charset_of(content_type), "replace"), None
     return content, None
 
 
-def _charset(content_type: str | None) -> str:
-    for part in (content_type or "").split(";")[1:]:
-        key, _, value = part.partition("=")
-        if key.strip().lower() == "charset" and value.strip():
-            name = value.strip().strip('"')
-            try:
-                "".encode(name)
-            except LookupError:
-                return "utf-8"
-            return name
-    return "utf-8"
+def check_response(
+    validators: Validators,
+    op: Operation,
+    status: int,
+    content_type: str | None,
+    body: bytes | None,
+    *,
+    limit: int | None = None,
+) -> ResponseCheck:
+    """Decode and check one raw response to ``op``.
+
+    ``body`` None means a body was sent but is not at hand (streamed on): the status and the
+    content type are checked, the body is not. JSON bodies over ``limit`` bytes are not
+    decoded or schema-checked either, and a note says so.
+    """
+    found: list[Violation] = []
+    spec = select_response(op, status)
+    has_body = body is None or bool(body)
+    documented: str | None = None
+    if spec is None:
+        listed = ", ".join(op.responses) or "none"
+        found.append(Violation("status", (), "status",
+                               f"status {status} is not documented (documented: {listed})"))
+    elif not spec.content:
+        if has_body:
+            found.append(Violation("body", (), "content",
+                                   f"status {spec.status} documents no body, but one was sent"))
+    elif not has_body:
+        if any("schema" in media for media in spec.content.values()):
+            found.append(Violation("body", (), "content", f"status {spec.status} expects a body"))
+    else:
+        documented = media_matches(spec.content, content_type or "")
+        if documented is None:
+            found.append(Violation(
+                "content-type", (), "content-type",
+                f"content type {content_type or 'none'!r} is not documented for "
+                f"{spec.status} (documented: {', '.join(spec.content)})",
+            ))
+    if not body:
+        return ResponseCheck(None, tuple(found))
+    if limit is not None and len(body) > limit and is_json_media(media_type_of(content_type)):
+        note = (f"response body of {len(body)} bytes not validated "
+                f"(over the {limit}-byte validation limit)")
+        return ResponseCheck(None, tuple(found), (note,))
+    data, problem = decode_body(content_type, body)
+    if problem is not None:
+        found.append(problem)
+    elif spec is not None and documented is not None and "schema" in spec.content[documented]:
+        compiled = validators.response_schema(op, spec.status, documented)
+        found += to_violations(compiled, data, "body")
+    return ResponseCheck(data, tuple(found))

@@ -35,10 +35,10 @@ SECRET_MARK = "x-logto-secret"
 DOCUMENT_URI = "urn:logto-dynamic:document"
 
 # zod 3's email check (what Logto's `z.string().email()` runs), so the client refuses exactly
-# the addresses the server refuses.
+# the addresses the server refuses (`\Z`: JavaScript's `$` does not match before a final "\n").
 _ZOD_EMAIL = re.compile(
-    r"^(?!\.)(?!.*\.\.)([A-Z0-9_'+\-\.]*)[A-Z0-9_+-]@([A-Z0-9][A-Z0-9\-]*\.)+[A-Z]{2,}$",
-    re.IGNORECASE,
+    r"^(?!\.)(?!.*\.\.)([A-Z0-9_'+\-\.]*)[A-Z0-9_+-]@([A-Z0-9][A-Z0-9\-]*\.)+[A-Z]{2,}\Z",
+    re.IGNORECASE | re.ASCII,  # JavaScript's `i` does not fold `ſ` to `s` or `K` (Kelvin) to `k`
 )
 
 

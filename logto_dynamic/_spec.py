@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from logto_dynamic._dialect import NormalizationReport
+from logto_dynamic._dialect_report import NormalizationReport
 from logto_dynamic._exceptions import (
     DuplicateOperationError,
     QuarantinedOperationError,
@@ -21,14 +21,17 @@ from logto_dynamic._loader import (
     WELL_KNOWN_PATH,
     bundled_spec_path,
     fetch_document,
+    fetch_document_async,
     is_url,
     read_document,
 )
-from logto_dynamic._operations import HTTP_METHODS, Operation, OperationIndex, build_operation
+from logto_dynamic._naming import duplicates, iter_operations, normalize_name
+from logto_dynamic._operations import Operation, OperationIndex, build_operation
+from logto_dynamic._response import check_response
 from logto_dynamic._validation import UNSET, Validators
 from logto_dynamic._violations import Violation
 
-__all__ = ["Spec", "SpecSource", "load_spec"]
+__all__ = ["Spec", "SpecSource", "load_spec", "load_spec_url_async"]
 
 
 class Spec:
@@ -50,53 +53,16 @@ class Spec:
         normalization: NormalizationReport | None = None,
         tolerant: bool = False,
     ) -> None:
-        version = str(document.get("openapi", ""))
-        if not version.startswith(("3.0", "3.1")):
-            raise SpecError(f"{origin}: only OpenAPI 3.0 and 3.1 documents are supported "
-                            f"(openapi: {version or 'missing'!r})")
+        version = _openapi_version(document, origin)
         self.document: Mapping[str, Any] = document
         self.origin = origin
         self.version = version
         #: What the Logto dialect normalisation rewrote (empty when it was not applied).
-        self.normalization = normalization if normalization is not None else (
-            NormalizationReport()
-        )
+        self.normalization = normalization or NormalizationReport()
         #: operationId -> problems, for operations set aside because they are broken.
         self.quarantined: dict[str, list[str]] = {}
         self._lint_report: LintReport | None = None
-        broken = operation_problems(document)
-        operations: list[Operation] = []
-        seen: dict[str, list[Operation]] = {}
-        for path, item in (document.get("paths") or {}).items():
-            if not isinstance(item, Mapping):
-                continue
-            for method in HTTP_METHODS:
-                if method not in item:
-                    continue
-                raw = item.get(method)
-                name = raw.get("operationId") if isinstance(raw, Mapping) else None
-                key = str(name or f"{method.upper()} {path}")
-                if key in broken:
-                    self.quarantined.setdefault(key, []).extend(broken[key])
-                    continue
-                try:
-                    op = build_operation(document, str(path), method, item)
-                except (KeyError, TypeError, AttributeError, ValueError, SpecError) as exc:
-                    self.quarantined.setdefault(key, []).append(f"cannot be read: {exc!r}")
-                    continue
-                seen.setdefault(op.operation_id, []).append(op)
-                operations.append(op)
-        for op_id, ops in seen.items():
-            if len(ops) > 1 and not tolerant:
-                locations = [f"{o.method} {o.path}" for o in ops]
-                raise DuplicateOperationError(op_id, locations)
-            if len(ops) > 1:
-                where = ", ".join(f"{o.method} {o.path}" for o in ops)
-                self.quarantined.setdefault(op_id, []).append(
-                    f"operationId {op_id!r} is used by several operations: {where}"
-                )
-        if self.quarantined:
-            operations = [op for op in operations if op.operation_id not in self.quarantined]
+        operations = _read_operations(document, self.quarantined, tolerant=tolerant)
         self.index = OperationIndex(operations)
         self.validators = Validators(document, version)
 
@@ -121,16 +87,18 @@ class Spec:
         """The report of the last :meth:`lint`, or None if the document was not linted."""
         return self._lint_report
 
+    def to_openapi_core(self) -> Any:
+        """This document as an ``openapi_core.OpenAPI`` that reads it the way Logto does."""
+        from logto_dynamic._openapi_core import to_openapi_core
+
+        return to_openapi_core(self.document)
+
     def __repr__(self) -> str:
         return f"<Spec {self.title!r} {self.api_version} ({len(self.index)} operations)>"
 
     @classmethod
     def from_dict(
-        cls,
-        document: Mapping[str, Any],
-        *,
-        origin: str = "<dict>",
-        normalize: bool = False,
+        cls, document: Mapping[str, Any], *, origin: str = "<dict>", normalize: bool = False,
         tolerant: bool = False,
     ) -> Spec:
         """Build a Spec from an already parsed document (optionally normalised first).
@@ -163,29 +131,21 @@ class Spec:
 
         A quarantined operation (broken in the document) raises QuarantinedOperationError.
         """
-        if name in self.quarantined:
-            raise QuarantinedOperationError(name, self.quarantined[name])
-        op = self.index.find(name)
-        if op is None:
-            from logto_dynamic._naming import normalize_name
-
-            key = normalize_name(name)
-            for q in self.quarantined:
-                if normalize_name(q) == key:
-                    raise QuarantinedOperationError(q, self.quarantined[q])
-            return self.index.get(name)
-        if op.operation_id in self.quarantined:  # quarantined by a later lint()
-            raise QuarantinedOperationError(op.operation_id, self.quarantined[op.operation_id])
-        return op
+        op = None if name in self.quarantined else self.index.find(name)
+        if op is not None and op.operation_id not in self.quarantined:  # (a later lint())
+            return op
+        found = op.operation_id if op is not None else _quarantined_as(self.quarantined, name)
+        if found is not None:
+            raise QuarantinedOperationError(found, self.quarantined[found])
+        return self.index.get(name)
 
     def server_url(self, variables: Mapping[str, str] | None = None) -> str:
         """The first server URL with its variables filled in (defaults unless given)."""
-        servers = self.document.get("servers") or [{"url": "/"}]
-        server = servers[0]
+        server = (self.document.get("servers") or [{"url": "/"}])[0]
         url = str(server.get("url", "/"))
+        given = variables or {}
         for name, var in (server.get("variables") or {}).items():
-            value = (variables or {}).get(name, var.get("default", ""))
-            url = url.replace("{" + name + "}", str(value))
+            url = url.replace("{" + name + "}", str(given.get(name, var.get("default", ""))))
         return url
 
     @property
@@ -226,15 +186,52 @@ class Spec:
     def check_response(
         self, op: Operation, status: int, content_type: str | None, body: bytes | None
     ) -> list[Violation]:
-        """Every violation of a raw response (status, content type, body)."""
-        from logto_dynamic._response import decode_body
+        """Every violation of a raw response (the clients', proxy's and HAR's checker)."""
+        checked = check_response(self.validators, op, status, content_type, body or b"")
+        return list(checked.violations)
 
-        data, problem = decode_body(content_type, body or b"")
-        if problem is not None:
-            return [problem]
-        return self.validators.check_response(
-            op, status, content_type, data, has_body=bool(body)
+
+def _openapi_version(document: Mapping[str, Any], origin: str) -> str:
+    version = str(document.get("openapi", ""))
+    if not version.startswith(("3.0", "3.1")):
+        raise SpecError(f"{origin}: only OpenAPI 3.0 and 3.1 documents are supported "
+                        f"(openapi: {version or 'missing'!r})")
+    return version
+
+
+def _quarantined_as(quarantined: Mapping[str, Any], name: str) -> str | None:
+    """The quarantined operation a name means (exact, then any case or word style)."""
+    if name in quarantined:
+        return name
+    key = normalize_name(name)
+    return next((q for q in quarantined if normalize_name(q) == key), None)
+
+
+def _read_operations(
+    document: Mapping[str, Any], quarantined: dict[str, list[str]], *, tolerant: bool
+) -> list[Operation]:
+    """Every healthy operation; the broken ones go to ``quarantined`` with their problems.
+
+    Operations sharing a name are quarantined when ``tolerant``, else DuplicateOperationError.
+    """
+    broken = operation_problems(document)
+    operations: list[Operation] = []
+    for entry in iter_operations(document):
+        if entry.name in broken:
+            quarantined.setdefault(entry.name, []).extend(broken[entry.name])
+            continue
+        try:
+            operations.append(build_operation(document, entry.path, entry.method, entry.item))
+        except (KeyError, TypeError, AttributeError, ValueError, SpecError) as exc:
+            quarantined.setdefault(entry.name, []).append(f"cannot be read: {exc!r}")
+    clashes = duplicates((op.operation_id, f"{op.method} {op.path}") for op in operations)
+    for op_id, places in clashes.items():
+        if not tolerant:
+            raise DuplicateOperationError(op_id, places)
+        quarantined.setdefault(op_id, []).append(
+            f"operationId {op_id!r} is used by several operations: {', '.join(places)}"
         )
+    return [op for op in operations if op.operation_id not in quarantined]
 
 
 SpecSource = Spec | Mapping[str, Any] | str | os.PathLike[str] | None
@@ -288,15 +285,36 @@ def load_spec(
             return cached
     with _CACHE_LOCK:
         document = fetch_document(url) if url is not None else read_document(path or "")
-        if normalize:
-            prepared, report = _prepare(document)
-            spec = Spec(prepared, origin=key[1], normalization=report, tolerant=True)
-        else:
-            spec = Spec(document, origin=key[1], tolerant=True)
-        _CACHE[key] = spec
+        spec = _CACHE[key] = _build(document, key[1], normalize)
     if lint:
         spec.lint()
     return spec
+
+
+async def load_spec_url_async(
+    url: str, *, http: Any = None, refresh: bool = False, normalize: bool = True
+) -> Spec:
+    """:func:`load_spec` for a URL, fetched without blocking the event loop (same cache).
+
+    ``http`` may be an ``httpx.AsyncClient`` to fetch with.
+    """
+    key = ("url", url, 0.0, normalize)
+    cached = None if refresh else _CACHE.get(key)
+    if cached is not None:
+        return cached
+    document = await fetch_document_async(url, http=http)
+    spec = _build(document, url, normalize)
+    with _CACHE_LOCK:
+        if refresh:
+            _CACHE[key] = spec
+        return _CACHE.setdefault(key, spec)
+
+
+def _build(document: Mapping[str, Any], origin: str, normalize: bool) -> Spec:
+    if normalize:
+        prepared, report = _prepare(document)
+        return Spec(prepared, origin=origin, normalization=report, tolerant=True)
+    return Spec(document, origin=origin, tolerant=True)
 
 
 def _prepare(document: Mapping[str, Any]) -> tuple[dict[str, Any], NormalizationReport]:

@@ -14,13 +14,13 @@ come from the engine, which never repeats the value of a secret field.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from logto_dynamic._operations import Operation, is_json_media
+from logto_dynamic._media import is_json_media, media_matches, media_type_of
+from logto_dynamic._operations import Operation
 from logto_dynamic._params import (
     decode_cookies,
     decode_headers,
@@ -28,9 +28,9 @@ from logto_dynamic._params import (
     decode_query,
     parse_cookie_header,
 )
-from logto_dynamic._response import decode_body, media_type_of
+from logto_dynamic._response import check_response, parse_json
 from logto_dynamic._spec import Spec, SpecSource, load_spec
-from logto_dynamic._validation import UNSET, media_matches, select_response
+from logto_dynamic._validation import UNSET
 from logto_dynamic._violations import Violation
 
 __all__ = ["DEFAULT_VALIDATE_LIMIT", "HeaderInput", "TrafficReport", "TrafficValidator"]
@@ -114,14 +114,6 @@ def _short(path: str) -> str:
     return path if len(path) <= _MAX_PATH_SHOWN else path[: _MAX_PATH_SHOWN - 3] + "..."
 
 
-def _json_problem(media: str, exc: Exception) -> Violation:
-    if isinstance(exc, json.JSONDecodeError):
-        detail = f"{exc.msg} at line {exc.lineno} column {exc.colno}"
-    else:
-        detail = "the bytes are not valid UTF-8"
-    return Violation("body", (), "json", f"the {media} body is not valid JSON: {detail}")
-
-
 class TrafficValidator:
     """Check raw requests and responses against a document.
 
@@ -160,7 +152,7 @@ class TrafficValidator:
         report = TrafficReport("request", method, path, None)
         matched = self.spec.match(method, path)
         if matched is None:
-            report.violations.append(self._undocumented(method, path))
+            report.violations.append(_undocumented(self.spec, method, path))
             return report
         op, raw_params = matched
         report.operation, report.path_params = op, raw_params
@@ -189,20 +181,6 @@ class TrafficValidator:
         report.violations += found
         return report
 
-    def _undocumented(self, method: str, path: str) -> Violation:
-        base = self.spec.base_path
-        methods: list[str] = []
-        if not base:
-            methods = self.spec.index.methods_for(path)
-        elif path == base or path.startswith(base + "/"):
-            methods = self.spec.index.methods_for(path[len(base) :] or "/")
-        if methods:
-            message = (f"method {method} is not allowed for {_short(path)} "
-                       f"(documented: {', '.join(methods)})")
-        else:
-            message = f"no documented operation for {method} {_short(path)}"
-        return Violation("operation", (), "undocumented", message)
-
     def _request_body(
         self, op: Operation, content_type: str | None, body: bytes
     ) -> tuple[Any, str | None, list[Violation]]:
@@ -228,10 +206,10 @@ class TrafficValidator:
             return _NOT_DECODED, documented, []  # form and multipart bodies: not decoded
         if len(body) > self.validate_limit:
             return _SKIPPED, documented, []
-        try:
-            return json.loads(body), documented, []
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            return _SKIPPED, documented, [_json_problem(media, exc)]
+        data, problem = parse_json(media, body)
+        if problem is not None:
+            return _SKIPPED, documented, [problem]
+        return data, documented, []
 
     # -- responses ------------------------------------------------------------------------
 
@@ -240,9 +218,17 @@ class TrafficValidator:
         request: TrafficReport | tuple[str, str] | Mapping[str, str],
         status: int,
         headers: HeaderInput | None = None,
-        body: bytes = b"",
+        body: bytes | None = b"",
+        *,
+        unchecked: str | None = None,
     ) -> TrafficReport:
-        """Check one raw response to a request (its report, ``(method, url)`` or a dict)."""
+        """Check one raw response to a request (its report, ``(method, url)`` or a dict).
+
+        JSON bodies over ``validate_limit`` bytes are not schema-checked (a note says so).
+        ``body=None`` means a body was sent but is not at hand (a proxy streaming it on): the
+        status and content type are checked, not the body, and the note gives ``unchecked``
+        as the reason.
+        """
         if not isinstance(request, TrafficReport):
             if isinstance(request, Mapping):
                 method, url = request["method"], request["url"]
@@ -257,33 +243,31 @@ class TrafficValidator:
         if op is None:
             report.notes.append("response not validated: the request matched no operation")
             return report
-        pairs = normalize_headers(headers)
-        content_type = _header(pairs, "content-type")
-        media = media_type_of(content_type)
-        if body and is_json_media(media) and len(body) > self.validate_limit:
-            report.notes.append(
-                f"response body of {len(body)} bytes not validated "
-                f"(over the {self.validate_limit}-byte validation limit)"
-            )
-            spec = select_response(op, status)
-            if spec is None or media_matches(spec.content, media) is None:
-                report.violations += self.spec.validators.check_response(
-                    op, status, content_type, None, has_body=True
-                )
-            return report
-        data, problem = decode_body(content_type, body)
-        if problem is not None:
-            report.violations.append(problem)
-            spec = select_response(op, status)
-            if spec is None:
-                report.violations += self.spec.validators.check_response(
-                    op, status, content_type, None, has_body=True
-                )
-            return report
-        report.violations += self.spec.validators.check_response(
-            op, status, content_type, data, has_body=bool(body)
+        content_type = _header(normalize_headers(headers), "content-type")
+        checked = check_response(
+            self.spec.validators, op, status, content_type, body, limit=self.validate_limit
         )
+        report.violations += checked.violations
+        report.notes += checked.notes
+        if body is None:
+            report.notes.append(f"response body not validated ({unchecked or 'not at hand'})")
         return report
+
+
+def _undocumented(spec: Spec, method: str, path: str) -> Violation:
+    """Why nothing matched: a method the path does not document, or an unknown path."""
+    base = spec.base_path
+    methods: list[str] = []
+    if not base:
+        methods = spec.index.methods_for(path)
+    elif path == base or path.startswith(base + "/"):
+        methods = spec.index.methods_for(path[len(base) :] or "/")
+    if methods:
+        message = (f"method {method} is not allowed for {_short(path)} "
+                   f"(documented: {', '.join(methods)})")
+    else:
+        message = f"no documented operation for {method} {_short(path)}"
+    return Violation("operation", (), "undocumented", message)
 
 
 class _Skipped:

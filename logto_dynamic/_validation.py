@@ -1,20 +1,23 @@
-"""Check requests and responses against an operation; report every violation.
+"""Check requests against an operation, and compile the validators of both directions.
 
 Validators are compiled once per operation part, on first use, and kept by
 :class:`Validators`; what they find is reported as :class:`~logto_dynamic.Violation`.
+Responses are checked by :func:`logto_dynamic._response.check_response`, with these
+validators.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from logto_dynamic._operations import Operation, ResponseSpec
+from logto_dynamic._refs import escape_pointer
 from logto_dynamic._schema import CompiledSchema, compile_schema
 from logto_dynamic._violations import Violation, to_violations
 
-__all__ = ["UNSET", "Validators", "media_matches", "select_response"]
+__all__ = ["UNSET", "Validators", "missing_parameter", "select_response"]
 
 
 class _Unset:
@@ -39,14 +42,11 @@ def select_response(op: Operation, status: int) -> ResponseSpec | None:
     return found
 
 
-def media_matches(documented: Iterable[str], actual: str) -> str | None:
-    """The documented media type that covers ``actual`` (exact, ``type/*``, ``*/*``)."""
-    actual = actual.split(";", 1)[0].strip().lower()
-    candidates = {m.split(";", 1)[0].strip().lower(): m for m in documented}
-    if actual in candidates:
-        return candidates[actual]
-    major = actual.split("/", 1)[0]
-    return candidates.get(f"{major}/*") or candidates.get("*/*")
+def missing_parameter(location: str, name: str) -> Violation:
+    """The violation for a required parameter that was not given."""
+    return Violation(
+        location, (), "required", f"required {location} parameter {name!r} is missing", name
+    )
 
 
 class Validators:
@@ -94,9 +94,9 @@ class Validators:
             return []
         if media == "multipart/form-data" and isinstance(body, Mapping):
             body = {k: _file_placeholder(v) for k, v in body.items()}
-        pointer = f"{op.pointer}/requestBody/content/{_esc(media)}/schema"
+        pointer = f"{op.pointer}/requestBody/content/{escape_pointer(media)}/schema"
         if "$ref" in op.raw.get("requestBody", {}):
-            pointer = op.raw["requestBody"]["$ref"] + f"/content/{_esc(media)}/schema"
+            pointer = op.raw["requestBody"]["$ref"] + f"/content/{escape_pointer(media)}/schema"
         return to_violations(self.for_pointer(pointer, "request"), body, "body")
 
     def check_parameters(
@@ -116,13 +116,7 @@ class Validators:
             key = param.name.lower() if location == "header" else param.name
             if key not in lookup or lookup[key] is None:
                 if param.required:
-                    out.append(
-                        Violation(
-                            location, (), "required",
-                            f"required {location} parameter {param.name!r} is missing",
-                            param.name,
-                        )
-                    )
+                    out.append(missing_parameter(location, param.name))
                 continue
             if param.schema is None:
                 continue
@@ -130,60 +124,15 @@ class Validators:
             out += to_violations(validator, lookup[key], location, name=param.name)
         return out
 
-    # -- responses --------------------------------------------------------------------------
+    # -- responses (checked by ``_response.check_response``) ---------------------------------
 
-    def check_response(
-        self,
-        op: Operation,
-        status: int,
-        content_type: str | None,
-        data: Any,
-        *,
-        has_body: bool,
-    ) -> list[Violation]:
-        """Violations of a decoded response (``data`` is the parsed JSON or the text)."""
-        spec = select_response(op, status)
-        if spec is None:
-            documented = ", ".join(op.responses) or "none"
-            return [
-                Violation(
-                    "status", (), "status",
-                    f"status {status} is not documented (documented: {documented})",
-                )
-            ]
-        if not spec.content:
-            if has_body:
-                return [
-                    Violation(
-                        "body", (), "content",
-                        f"status {spec.status} documents no body, but one was sent",
-                    )
-                ]
-            return []
-        if not has_body:
-            if any("schema" in media for media in spec.content.values()):
-                return [Violation("body", (), "content", f"status {spec.status} expects a body")]
-            return []
-        media = media_matches(spec.content, content_type or "")
-        if media is None:
-            return [
-                Violation(
-                    "content-type", (), "content-type",
-                    f"content type {content_type or 'none'!r} is not documented for "
-                    f"{spec.status} (documented: {', '.join(spec.content)})",
-                )
-            ]
-        if "schema" not in spec.content[media]:
-            return []
-        pointer = self._response_pointer(op, spec.status, media)
-        return to_violations(self.for_pointer(pointer, "response"), data, "body")
-
-    def _response_pointer(self, op: Operation, status: str, media: str) -> str:
+    def response_schema(self, op: Operation, status: str, media: str) -> CompiledSchema:
+        """The validator of a documented response body (``status`` as documented: ``2XX``)."""
         raw = op.raw.get("responses", {}).get(status)
         base = raw["$ref"] if isinstance(raw, Mapping) and "$ref" in raw else (
-            f"{op.pointer}/responses/{_esc(status)}"
+            f"{op.pointer}/responses/{escape_pointer(status)}"
         )
-        return f"{base}/content/{_esc(media)}/schema"
+        return self.for_pointer(f"{base}/content/{escape_pointer(media)}/schema", "response")
 
 
 def _file_placeholder(value: Any) -> Any:
@@ -192,6 +141,3 @@ def _file_placeholder(value: Any) -> Any:
         return "<binary>"
     return value
 
-
-def _esc(token: str) -> str:
-    return token.replace("~", "~0").replace("/", "~1")

@@ -51,7 +51,7 @@ def proxy_process(upstream: str, *args: str) -> Iterator[tuple[str, subprocess.P
     """``logto-dynamic proxy --upstream UPSTREAM ARGS`` on a free port; stopped on exit."""
     port = free_port()
     command = [sys.executable, "-m", "logto_dynamic", "proxy", "--upstream", upstream,
-               "--listen", f"127.0.0.1:{port}", *args]
+               "--host", "127.0.0.1", "--port", str(port), *args]
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "PYTHONUNBUFFERED": "1"})
     try:

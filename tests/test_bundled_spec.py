@@ -20,6 +20,8 @@ from openapi_spec_validator import validate
 
 SPEC_PATH = Path(__file__).parents[1] / "spec" / "logto-experience.openapi.yaml"
 ERROR_REF = "#/components/schemas/Error"
+SERVER_ERROR_REF = "#/components/schemas/ServerError"
+SERVER_ERROR_RESPONSE = {"$ref": "#/components/responses/ServerError"}
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
 
@@ -348,7 +350,10 @@ def test_operations_match_the_reference_table(doc: dict[str, Any]) -> None:
     for method, path, op in _operations(doc):
         operation_id = op["operationId"]
         assert operation_id not in found, f"duplicate operationId {operation_id}"
-        found[operation_id] = (method, path, {int(code) for code in op["responses"]})
+        # every operation can answer a 5xx (Logto lists only some of them)
+        assert op["responses"]["5XX"] == SERVER_ERROR_RESPONSE, operation_id
+        codes = {int(code) for code in op["responses"] if code != "5XX"}
+        found[operation_id] = (method, path, codes)
     assert len(found) == 25
     assert found == OPERATIONS
 
@@ -372,6 +377,7 @@ def test_operations_are_tagged_described_and_anonymous(doc: dict[str, Any]) -> N
         assert op["summary"] and op["description"]
         assert op["security"] == []
         for code, response in op["responses"].items():
+            response = _inline(doc, response)
             assert response["description"].strip(), (op["operationId"], code)
 
 
@@ -405,7 +411,8 @@ def test_email_query_parameter(doc: dict[str, Any]) -> None:
     assert param["name"] == "email"
     assert param["in"] == "query"
     assert param["required"] is True
-    assert param["schema"] == {"type": "string", "format": "email"}
+    assert set(param["schema"]) == {"type", "format", "pattern"}
+    assert param["schema"]["format"] == "email"  # zod's regex beside it: test_standard_tools
 
 
 # --------------------------------------------------------------------------------------
@@ -417,12 +424,17 @@ def test_every_error_response_has_the_error_schema(doc: dict[str, Any]) -> None:
     count = 0
     for _, _, op in _operations(doc):
         for code, response in op["responses"].items():
+            if code == "5XX":
+                continue
             if int(code) >= 400:
                 count += 1
+                ref = ERROR_REF if int(code) < 500 else SERVER_ERROR_REF
                 assert response["content"] == {
-                    "application/json": {"schema": {"$ref": ERROR_REF}}
+                    "application/json": {"schema": {"$ref": ref}}
                 }, (op["operationId"], code)
     assert count == sum(len([c for c in codes if c >= 400]) for _, _, codes in OPERATIONS.values())
+    server_error = doc["components"]["responses"]["ServerError"]
+    assert server_error["content"] == {"application/json": {"schema": {"$ref": SERVER_ERROR_REF}}}
 
 
 def test_204_responses_have_no_content(doc: dict[str, Any]) -> None:
@@ -457,14 +469,18 @@ def test_submit_interaction_200_is_json_or_text_ok(doc: dict[str, Any]) -> None:
 
 
 def test_error_schema_shape(doc: dict[str, Any]) -> None:
-    error = doc["components"]["schemas"]["Error"]
-    assert error["type"] == "object"
-    assert error["required"] == ["code", "message"]
-    props = error["properties"]
+    schemas = doc["components"]["schemas"]
+    server_error = schemas["ServerError"]
+    assert server_error["type"] == "object"
+    assert server_error["required"] == ["message"]
+    props = server_error["properties"]
     assert set(props) == {"code", "message", "data", "details", "error", "error_description"}
     assert "type" not in props["data"]
     for name in ("code", "message", "details", "error", "error_description"):
         assert props[name]["type"] == "string"
+    error = schemas["Error"]  # a 4xx: a ServerError that always has its code
+    assert error["allOf"] == [{"$ref": SERVER_ERROR_REF}]
+    assert error["required"] == ["code", "message"]
 
 
 # Error bodies a real Logto server sent (observed-traffic.md).
@@ -507,6 +523,19 @@ def test_observed_error_bodies_match_the_error_schema(doc: dict[str, Any], body:
 )
 def test_malformed_error_bodies_fail(doc: dict[str, Any], body: Any) -> None:
     assert not _validator(_inline(doc, {"$ref": ERROR_REF})).is_valid(body)
+
+
+# A real Logto 500 (an unexpected error) carries its message only.
+REAL_500 = {"message": "Internal server error."}
+
+
+@pytest.mark.parametrize(
+    ("body", "valid"),
+    [(REAL_500, True), ({"code": "connector.general", "message": "m", "data": {}}, True),
+     ({"code": "x"}, False), ({"message": 5}, False), ("text", False)],
+)
+def test_server_error_schema(doc: dict[str, Any], body: Any, valid: bool) -> None:
+    assert _validator(_inline(doc, {"$ref": SERVER_ERROR_REF})).is_valid(body) is valid
 
 
 REGISTRATION_OPTIONS = {

@@ -281,13 +281,48 @@ async def test_error_statuses_raise_typed_errors(kind: str, status: int, cls: ty
     assert (err.status_code, err.code, err.message, err.data) == (
         status, "session.invalid_credentials", "Incorrect account or password.", {"n": 1})
     assert "session.invalid_credentials" in str(err)
-    # Undocumented statuses (405, 429, 5xx here) are response violations; warn keeps the result.
+    # Undocumented statuses (405, 429 here) are response violations; warn keeps the result.
+    # Every operation documents 5XX (a real Logto can always fail that way).
     result = await invoke(client, "IdentifyUser", {"verificationId": "v"},
                           raise_for_status=False, validate=ld.ValidationPolicy("strict", "warn"))
     assert result.status_code == status and result.data == body
-    assert [v.keyword for v in result.violations] == (
-        [] if str(status) in result.operation.responses else ["status"])
+    documented = {str(status), f"{status // 100}XX"} & set(result.operation.responses)
+    assert [v.keyword for v in result.violations] == ([] if documented else ["status"])
     await close(client)
+
+
+async def test_error_classes_are_chosen_by_logto_code_before_status(
+    kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from logto_dynamic import _results
+
+    class NeedsMore(ld.ForbiddenError):
+        @property
+        def factors(self) -> list[str]:
+            return list((self.data or {}).get("availableFactors", []))
+
+    monkeypatch.setitem(_results.ERRORS_BY_CODE, "session.needs_more", NeedsMore)
+    body = {"code": "session.needs_more", "message": "More.",
+            "data": {"availableFactors": ["Totp"]}}
+    client = make_client(kind, lambda request: httpx.Response(403, json=body))
+    with pytest.raises(NeedsMore) as info:
+        await invoke(client, "IdentifyUser", {"verificationId": "v"})
+    assert info.value.factors == ["Totp"] and info.value.status_code == 403
+    assert info.value.operation_id == "IdentifyUser" and info.value.result is not None
+    other = {"code": "session.other", "message": "No."}
+    client2 = make_client(kind, lambda request: httpx.Response(403, json=other))
+    with pytest.raises(ld.ForbiddenError) as plain:
+        await invoke(client2, "IdentifyUser", {"verificationId": "v"})
+    assert type(plain.value) is ld.ForbiddenError
+    await close(client)
+    await close(client2)
+
+
+def test_api_error_only_keeps_what_it_is_given() -> None:
+    err = ld.ApiError("Gone.", status_code=410, code="x.gone", data={"a": 1})
+    assert (err.message, err.status_code, err.code, err.data) == ("Gone.", 410, "x.gone", {"a": 1})
+    assert (err.operation_id, err.violations, err.result) == (None, (), None)
+    assert str(err) == "HTTP 410 x.gone: Gone."
 
 
 async def test_transport_errors_are_mapped_with_the_cause_chained(kind: str) -> None:

@@ -61,6 +61,8 @@ def test_every_flow_behaves_as_expected(flow_run: tuple[Account, Results]) -> No
     statuses = {(o.operation, o.status) for o in outcomes}
     assert ("IdentifyUser", 201) in statuses and ("IdentifyUser", 204) in statuses
     assert ("CreatePasswordVerification", 422) in statuses
+    # register, sign-in, TOTP binding and the sign-in after the reset end in verified tokens
+    assert [o.operation for o in outcomes].count("OIDC tokens") == 4
 
 
 def test_server_responses_match_the_bundled_spec(flow_run: tuple[Account, Results]) -> None:
@@ -102,12 +104,14 @@ def test_demo_command_runs_green_without_leaking_secrets() -> None:
     text = "\n".join(lines)
     assert "summary: " in text and PROXY_TITLE in text
     assert "UnprocessableEntityError" in text and "session.invalid_credentials" in text
+    assert text.count("ID token verified: sub=") == 5  # 4 flows + the proxied sign-in
+    assert "eyJ" not in text  # no JWT (ID token) is ever printed
     account = Account()
     assert account.password not in text and account.new_password not in text
 
 
 def test_cli_registers_serve_and_demo() -> None:
-    from logto_dynamic.testing._cli import register
+    from logto_dynamic._cli._server import register
 
     parser = argparse.ArgumentParser()
     register(parser.add_subparsers())
@@ -117,3 +121,11 @@ def test_cli_registers_serve_and_demo() -> None:
     assert callable(parser.parse_args(["demo"]).func)
     with pytest.raises(SystemExit):
         parser.parse_args(["serve", "--seed-user", "no-colon"])
+    apps: Any = parser.parse_args([
+        "serve", "--app", "spa=http://localhost:5173/cb", "--third-party-app", "p=/p",
+        "--endpoint", "https://auth.example.test", "--mfa-policy", "NoPrompt",
+    ])
+    assert (apps.app, apps.third_party_app) == (["spa=http://localhost:5173/cb"], ["p=/p"])
+    assert apps.endpoint == "https://auth.example.test" and apps.mfa_policy == "NoPrompt"
+    with pytest.raises(SystemExit):
+        parser.parse_args(["serve", "--app", "no-redirect-uri"])

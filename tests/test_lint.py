@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
 from typing import Any
@@ -14,9 +13,6 @@ import pytest
 from logto_dynamic import Client, QuarantinedOperationError, SpecError, load_spec
 from logto_dynamic._cli import main
 from logto_dynamic._lint import lint, operation_problems
-
-SHARED = Path(os.environ.get("LOGTO_SHARED_DIR", Path(__file__).parents[2] / "shared"))
-MANAGEMENT = SHARED / "reference" / "logto-1.42.0-management.openapi.json"
 
 
 def _op(op_id: str, schema: Any = None) -> dict[str, Any]:
@@ -58,6 +54,33 @@ def test_broken_operations_are_quarantined_on_load() -> None:
     # the rest work; cheap checks do not see the bad minimum (that is lint's job)
     assert spec.operation("Good").path == "/good"
     assert spec.operation("BadMinimum").path == "/bad-min"
+
+
+def test_operations_without_operation_id_have_one_name_everywhere() -> None:
+    ok = {"responses": {"204": {"description": "ok"}}}
+    dangling = {"requestBody": {"content": {"application/json": {
+        "schema": {"$ref": "#/components/schemas/Nope"}}}}, **ok}
+    doc = {"openapi": "3.0.1", "info": {"title": "t", "version": "1"}, "paths": {
+        "/x": {"post": ok},
+        "/users/{userId}/broken": {"put": dangling},
+    }}
+    sent: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(f"{request.method} {request.url.path}")
+        return httpx.Response(204)
+
+    spec = load_spec(doc)
+    assert list(spec.quarantined) == ["put_users_userId_broken"]
+    assert spec.operation("post_x").path == "/x"
+    with pytest.raises(QuarantinedOperationError, match="put_users_userId_broken.*Nope"):
+        spec.operation("put_users_userId_broken")
+    with pytest.raises(QuarantinedOperationError):
+        spec.operation("PutUsersUserIdBroken")
+    assert list(lint(doc, validator=False).by_operation()) == ["put_users_userId_broken"]
+    with Client("http://t", spec=doc, transport=httpx.MockTransport(handler)) as c:
+        assert c.ops.post_x().status_code == 204
+    assert sent == ["POST /x"]
 
 
 def test_calling_a_quarantined_operation_raises_and_others_work() -> None:
@@ -135,10 +158,9 @@ def test_cli_spec_lint(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     assert main(["spec", "lint", str(tmp_path / "missing.json")]) == 2
 
 
-@pytest.mark.skipif(not MANAGEMENT.is_file(), reason="shared reference documents are absent")
-def test_management_document_loads_and_indexes_fast() -> None:
+def test_management_document_loads_and_indexes_fast(management_142: Path) -> None:
     start = time.perf_counter()
-    spec = load_spec(MANAGEMENT, refresh=True)
+    spec = load_spec(management_142, refresh=True)
     elapsed = time.perf_counter() - start
     assert len(spec.index) == 284 and not spec.quarantined
     assert len(spec.validators) == 0  # nothing compiled before first use
@@ -146,9 +168,8 @@ def test_management_document_loads_and_indexes_fast() -> None:
           f"{len(spec.index)} operations, rewrites {spec.normalization.counts()}")
 
 
-@pytest.mark.skipif(not MANAGEMENT.is_file(), reason="shared reference documents are absent")
-def test_management_document_lint_attributes_validator_errors() -> None:
-    report = lint(json.loads(MANAGEMENT.read_text()))
+def test_management_document_lint_attributes_validator_errors(management_142: Path) -> None:
+    report = lint(json.loads(management_142.read_text()))
     assert any("'min' is a required property" in p.message for p in report)
     by_op = report.by_operation()
     assert by_op and all(p.operations for p in report if p.kind == "spec-validator")

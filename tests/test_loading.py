@@ -225,6 +225,64 @@ def test_client_from_server_loads_the_published_document() -> None:
     assert calls.count(f"GET {WELL_KNOWN_PATH}") == 1 and calls.count("POST /things") == 1
 
 
+def _published(server: Any, document: dict[str, Any], delay: float) -> Any:
+    """The embedded server, plus the document it publishes (answered after ``delay`` s)."""
+    import asyncio
+
+    body = json.dumps(document).encode()
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"] == WELL_KNOWN_PATH:
+            await asyncio.sleep(delay)
+            await send({"type": "http.response.start", "status": 200,
+                        "headers": [(b"content-type", b"application/json")]})
+            await send({"type": "http.response.body", "body": body})
+            return
+        await server(scope, receive, send)
+
+    return app
+
+
+@pytest.mark.anyio
+async def test_async_client_from_server_is_awaited_and_does_not_block_the_loop(
+    server: Any,
+) -> None:
+    import asyncio
+
+    from conftest import auth_query
+
+    from logto_dynamic import AsyncClient
+    from logto_dynamic._loader import read_document
+
+    document = read_document(bundled_spec_path())
+    document["info"]["title"] = "published, fetched asynchronously"
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    with serve_app(_published(server, document, delay=0.3)) as base_url:
+        task = asyncio.create_task(ticker())
+        try:
+            client = await AsyncClient.from_server(base_url)
+        finally:
+            task.cancel()
+        assert ticks >= 10, f"the event loop ran only {ticks} times during the fetch"
+        async with client:
+            assert client.spec.title == "published, fetched asynchronously"
+            query = auth_query(base_url)
+            assert (await client.http.get(f"{base_url}/oidc/auth", params=query)
+                    ).status_code == 303
+            result = await client.call("InitInteraction", {"interactionEvent": "SignIn"})
+            assert result.status_code == 204
+        again = await AsyncClient.from_server(base_url)  # cached: the same Spec
+        assert again.spec is client.spec
+        await again.aclose()
+
+
 def test_unreachable_server() -> None:
     with pytest.raises(SpecLoadError, match="cannot fetch"):
         load_spec("http://127.0.0.1:9/api/.well-known/experience.openapi.json", refresh=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
 from pathlib import Path
 from typing import Any
 
@@ -11,9 +10,6 @@ import httpx
 import pytest
 
 from logto_dynamic import Client, RequestValidationError, load_spec
-
-SHARED = Path(os.environ.get("LOGTO_SHARED_DIR", Path(__file__).parents[2] / "shared"))
-EXPERIENCE = SHARED / "reference" / "logto-1.42.0-experience.openapi.json"
 
 
 def _upload_doc(schema: dict[str, Any]) -> dict[str, Any]:
@@ -76,10 +72,9 @@ def test_multipart_required_fields_are_validated() -> None:
     assert b"raw-bytes" in request.content
 
 
-@pytest.mark.skipif(not EXPERIENCE.is_file(), reason="shared reference documents are absent")
-def test_upload_experience_avatar_with_the_published_document() -> None:
+def test_upload_experience_avatar_with_the_published_document(experience_142: Path) -> None:
     server = _Server()
-    spec = load_spec(EXPERIENCE)
+    spec = load_spec(experience_142)
     op = spec.operation("UploadExperienceAvatar")
     assert op.request_media_type == "multipart/form-data"
     with Client("http://t", spec=spec, transport=httpx.MockTransport(server)) as client:

@@ -1,13 +1,12 @@
 """The document a real Logto 1.42.0 server publishes, loaded and normalised at runtime.
 
 What the real server accepts must pass and what it rejects must fail (experience-facts.md,
-observed-traffic.md). Skipped when the shared reference documents are absent.
+observed-traffic.md). Each test skips, with a reason, when the shared reference file is absent.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
 from typing import Any
@@ -16,11 +15,6 @@ import httpx
 import pytest
 
 from logto_dynamic import Client, Mode, RequestValidationError, Spec, ValidationPolicy, load_spec
-
-SHARED = Path(os.environ.get("LOGTO_SHARED_DIR", Path(__file__).parents[2] / "shared"))
-EXPERIENCE = SHARED / "reference" / "logto-1.42.0-experience.openapi.json"
-if not EXPERIENCE.is_file():
-    pytest.skip("shared reference documents are absent", allow_module_level=True)
 
 NEW_SINCE_122 = (
     "GetInteraction", "CreateSignInPasskeyAuthentication",
@@ -122,9 +116,9 @@ MORE_VALID: dict[str, list[Any]] = {
 
 
 @pytest.fixture(scope="module")
-def spec() -> Spec:
+def spec(experience_142: Path) -> Spec:
     start = time.perf_counter()
-    loaded = load_spec(EXPERIENCE, refresh=True)
+    loaded = load_spec(experience_142, refresh=True)
     print(f"REPORT 1.42.0 experience document: load + normalise + index "
           f"{(time.perf_counter() - start) * 1000:.0f} ms, rewrites "
           f"{loaded.normalization.counts()}")

@@ -1,7 +1,8 @@
-"""openapi-core as an independent oracle: on the bundled document it agrees with our verdicts.
+"""openapi-core as an independent oracle: ``Spec.to_openapi_core()`` agrees with our verdicts.
 
 The library validates with compiled validators on the hot path (openapi-core costs about
-0.9 ms per request+response pair and 0.4 s to import); this test keeps the two in step.
+0.9 ms per request+response pair and 0.4 s to import); ``Spec.to_openapi_core()`` hands the
+same document to anyone who validates with openapi-core, and this test keeps the two in step.
 """
 
 from __future__ import annotations
@@ -25,7 +26,16 @@ HOST = "http://localhost:3001"
 def oracle() -> Any:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
-        return openapi_core.OpenAPI.from_dict(json.loads(json.dumps(ld.load_spec().document)))
+        built = ld.load_spec().to_openapi_core()
+    assert isinstance(built, openapi_core.OpenAPI)
+    return built
+
+
+def test_to_openapi_core_leaves_the_document_alone() -> None:
+    spec = ld.load_spec()
+    before = json.dumps(spec.document, sort_keys=True)
+    spec.to_openapi_core()
+    assert json.dumps(spec.document, sort_keys=True) == before
 
 
 def _request(op: ld.Operation, kwargs: dict[str, Any]) -> Any:
@@ -106,3 +116,19 @@ def test_response_verdicts_agree(
     _, _, kwargs = VALID_CALLS[op_id]
     response = MockResponse(raw, status_code=status, content_type=content_type)
     assert _oracle_accepts(oracle, _request(op, kwargs), response) is valid
+
+
+def test_openapi_core_document_rewrites() -> None:
+    from logto_dynamic._openapi_core import ZOD_EMAIL_PATTERN, openapi_core_document
+
+    doc = {"components": {"schemas": {
+        "Email": {"type": "string", "format": "email"},
+        "Own": {"type": "string", "format": "email", "pattern": "^a$"},
+        "Name": {"type": "string", "pattern": r"^\w+$", "example": {"pattern": "^keep$"}},
+    }}}
+    out = openapi_core_document(doc)["components"]["schemas"]
+    assert out["Email"]["pattern"] == "(?a)" + ZOD_EMAIL_PATTERN[:-1] + r"\Z"
+    assert out["Own"]["pattern"] == r"(?a)^a\Z"  # a document's own pattern is kept
+    assert out["Name"]["pattern"] == r"(?a)^\w+\Z"
+    assert out["Name"]["example"] == {"pattern": "^keep$"}  # data is not a schema
+    assert "pattern" not in doc["components"]["schemas"]["Email"]  # the input is untouched

@@ -73,7 +73,7 @@ async def _signed_in(
         SignInExperience(seed_users=(SEED_USER,), mfa_factors=factors, mfa_policy=policy)
     )
     transport = httpx.ASGITransport(app=server)
-    async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
         await _identify(http)
         yield server, http
 
@@ -130,17 +130,36 @@ async def _bind_totp(http: httpx.AsyncClient) -> str:
     return str(data["secret"])
 
 
+async def _bind_backup_codes(http: httpx.AsyncClient) -> list[str]:
+    generated = (await http.post("/api/experience/verification/backup-code/generate")).json()
+    bound = await http.post(
+        "/api/experience/profile/mfa",
+        json={"type": "BackupCode", "verificationId": generated["verificationId"]},
+    )
+    assert bound.status_code == 204
+    return list(generated["codes"])
+
+
 @pytest.mark.anyio
 async def test_totp_bind_then_require_on_next_sign_in(
     mfa: tuple[ExperienceServer, httpx.AsyncClient],
 ) -> None:
     server, http = mfa
-    assert _code(await http.post("/api/experience/submit")) == (422, "user.missing_mfa")
+    # Logto 1.42 suggests (not demands) MFA under UserControlled; no data, skippable.
+    suggested = await http.post("/api/experience/submit")
+    assert _code(suggested) == (422, "user.suggest_mfa") and "data" not in suggested.json()
     secret = await _bind_totp(http)
+    # Backup codes are enabled too, so they must be bound before submit goes through.
+    missing = await http.post("/api/experience/submit")
+    assert _code(missing) == (422, "session.mfa.backup_code_required")
+    await _bind_backup_codes(http)
     assert (await http.post("/api/experience/submit")).status_code == 200
     await _identify(http)
     forbidden = await http.post("/api/experience/submit")
     assert _code(forbidden) == (403, "session.mfa.require_mfa_verification")
+    assert forbidden.json()["data"] == {
+        "availableFactors": ["Totp", "BackupCode"], "maskedIdentifiers": {},
+    }
     profile = await http.post("/api/experience/profile", json={"type": "username", "value": "x"})
     assert _code(profile) == (403, "session.mfa.require_mfa_verification")
     skip = await http.post("/api/experience/profile/mfa/mfa-skipped")
@@ -196,7 +215,8 @@ async def test_mandatory_mfa_cannot_be_skipped() -> None:
         assert _code(skip) == (422, "session.mfa.mfa_policy_not_user_controlled")
         missing = await http.post("/api/experience/submit")
         assert _code(missing) == (422, "user.missing_mfa")
-        assert missing.json()["data"] == {"availableFactors": ["Totp"], "skippable": False}
+        assert missing.json()["data"] == {"availableFactors": ["Totp"]}
+        assert _code(await http.post("/api/experience/submit")) == (422, "user.missing_mfa")
 
 
 @pytest.mark.anyio
@@ -228,3 +248,78 @@ async def test_webauthn_is_routed_but_never_verifies() -> None:
         assert _code(verify) == (400, "session.mfa.webauthn_verification_failed")
         auth = await http.post("/api/experience/verification/web-authn/authentication")
         assert _code(auth) == (400, "session.mfa.webauthn_verification_not_found")
+
+
+# -- facts section 4: what SubmitInteraction answers under each MFA policy -------------------
+
+
+@contextlib.asynccontextmanager
+async def _registered(policy: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """A new user registering (identified, not submitted) under ``policy``."""
+    server = ExperienceServer(
+        SignInExperience(mfa_factors=("Totp", "BackupCode"), mfa_policy=policy)
+    )
+    transport = httpx.ASGITransport(app=server)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        await _start_registration(http)
+        yield http
+
+
+async def _start_registration(http: httpx.AsyncClient) -> None:
+    await http.get("/oidc/auth", params=AUTH_QUERY)
+    await http.put("/api/experience", json={"interactionEvent": "Register"})
+    new = await http.post(
+        "/api/experience/verification/new-password-identity",
+        json={"identifier": {"type": "username", "value": "newbie"}, "password": SEED_USER[1]},
+    )
+    identified = await http.post("/api/experience/identification", json=new.json())
+    assert identified.status_code == 201
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("policy", ["UserControlled", "PromptAtSignInAndSignUp"])
+async def test_optional_policies_suggest_mfa_and_can_be_skipped(policy: str) -> None:
+    async with _registered(policy) as http:
+        suggested = await http.post("/api/experience/submit")
+        assert _code(suggested) == (422, "user.suggest_mfa")
+        assert "data" not in suggested.json()
+        assert (await http.post("/api/experience/profile/mfa/mfa-skipped")).status_code == 204
+        assert (await http.post("/api/experience/submit")).status_code == 200
+
+
+@pytest.mark.anyio
+async def test_mandatory_policy_demands_a_factor() -> None:
+    async with _registered("Mandatory") as http:
+        missing = await http.post("/api/experience/submit")
+        assert _code(missing) == (422, "user.missing_mfa")
+        assert missing.json()["data"] == {"availableFactors": ["Totp"]}
+        skip = await http.post("/api/experience/profile/mfa/mfa-skipped")
+        assert _code(skip) == (422, "session.mfa.mfa_policy_not_user_controlled")
+        assert _code(await http.post("/api/experience/submit")) == (422, "user.missing_mfa")
+
+
+@pytest.mark.anyio
+async def test_no_prompt_policy_submits_at_once() -> None:
+    async with _registered("NoPrompt") as http:
+        assert (await http.post("/api/experience/submit")).status_code == 200
+
+
+@pytest.mark.anyio
+async def test_prompt_only_at_sign_in_leaves_registration_alone() -> None:
+    async with _registered("PromptOnlyAtSignIn") as http:
+        assert (await http.post("/api/experience/submit")).status_code == 200
+
+
+@pytest.mark.anyio
+async def test_a_backup_code_works_once(mfa: tuple[ExperienceServer, httpx.AsyncClient]) -> None:
+    _, http = mfa
+    await _bind_totp(http)
+    codes = await _bind_backup_codes(http)
+    assert (await http.post("/api/experience/submit")).status_code == 200
+    for expected in (200, 400):
+        await _identify(http)
+        used = await http.post(
+            "/api/experience/verification/backup-code/verify", json={"code": codes[0]}
+        )
+        assert used.status_code == expected
+    assert _code(used) == (400, "session.mfa.invalid_backup_code")

@@ -49,7 +49,7 @@ async def test_oidc_auth_requires_its_parameters(server: ExperienceServer) -> No
     async with _client(server) as client:
         response = await client.get("/oidc/auth", params={"client_id": "demo-app"})
     assert response.status_code == 400
-    assert response.json()["error"] == "invalid_request"
+    assert response.json()["error"] == "invalid_redirect_uri"
 
 
 async def test_without_the_cookie_the_api_answers_session_not_found(
@@ -117,5 +117,5 @@ async def test_after_submit_the_resume_url_redirects_with_a_code(
     assert redirect_to.startswith("http://testserver/oidc/auth/")
     resumed = await http.get(redirect_to)
     assert resumed.status_code == 303
-    assert resumed.headers["location"].startswith("http://127.0.0.1:3000/callback?code=")
-    assert resumed.headers["location"].endswith("&state=st4te")
+    assert resumed.headers["location"].startswith("http://testserver/demo-app?code=")
+    assert resumed.headers["location"].endswith("&state=st4te&iss=http%3A%2F%2Ftestserver%2Foidc")

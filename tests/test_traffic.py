@@ -227,6 +227,37 @@ def test_large_bodies_not_schema_checked() -> None:
     assert status.violations[0].location == "status"
 
 
+def test_a_body_not_at_hand_checks_status_and_content_type_only(tv: TrafficValidator) -> None:
+    submit = tv.validate_request("POST", "/api/experience/submit", {}, b"")
+    fine = tv.validate_response(submit, 200, JSON, None, unchecked="streamed on")
+    assert fine.ok and fine.notes == ["response body not validated (streamed on)"]
+    wrong = tv.validate_response(submit, 200, {"content-type": "image/png"}, None)
+    assert [v.location for v in wrong.violations] == ["content-type"]
+    status = tv.validate_response(submit, 299, JSON, None)
+    assert [v.location for v in status.violations] == ["status"]
+
+
+def test_one_wording_for_a_response_body_that_is_not_json(tv: TrafficValidator) -> None:
+    import httpx
+
+    from logto_dynamic import Client, ResponseValidationError
+
+    body = b'{"verificationId": '
+    submit = tv.validate_request("POST", "/api/experience/verification/totp/secret", {}, b"")
+    traffic = tv.validate_response(submit, 200, JSON, body).violations
+    op = tv.spec.operation("CreateTotpSecret")
+    spec = tv.spec.check_response(op, 200, "application/json", body)
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, content=body,
+                                                                   headers=JSON))
+    with Client("http://logto.test", transport=transport) as client:
+        with pytest.raises(ResponseValidationError) as info:
+            client.call("CreateTotpSecret")
+    client_side = list(info.value.violations)
+    assert traffic == spec == client_side and len(traffic) == 1
+    assert str(traffic[0]) == ("body $: the application/json body is not valid JSON: "
+                               "Expecting value at line 1 column 20 [json]")
+
+
 def test_mitmproxy_addon_example(capsys: pytest.CaptureFixture[str]) -> None:
     import importlib.util
     from pathlib import Path

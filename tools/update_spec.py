@@ -1,58 +1,28 @@
-"""Fetch or read a published Logto OpenAPI document, normalise, validate and store it.
+"""Refresh a stored Logto OpenAPI document: a thin wrapper over the ``logto-dynamic spec`` commands.
 
     python tools/update_spec.py --from http://localhost:3001/api/.well-known/experience.openapi.json
     python tools/update_spec.py --from 1.42-experience.openapi.json --out spec/logto-1.42.json
 
-The document is normalised (Logto dialect, see ``logto_dynamic._dialect``), checked with
-openapi-spec-validator (problems are reported, not fatal), written under ``spec/`` as JSON
-or YAML (by the extension of ``--out``), and the diff against the file it replaces (or the
-bundled document) is printed. The bundled ``spec/logto-experience.openapi.yaml`` is only
-written when ``--out`` names it explicitly.
-
-Exit code: 0 written, 1 written with validation problems, 2 nothing written (the source
-could not be read or fetched).
+is ``logto-dynamic spec normalize SOURCE -o OUT``, then ``spec lint OUT``, then ``spec diff
+PREVIOUS OUT`` (PREVIOUS: the file OUT replaces, else the bundled document). OUT defaults to
+``spec/logto-experience-<version>.openapi.json``; the bundled document is only written when
+``--out`` names it. Exit code: 0 written, 1 written with lint problems, 2 nothing written.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import shutil
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from logto_dynamic._dialect import normalize  # noqa: E402
-from logto_dynamic._diff import diff_specs  # noqa: E402
-from logto_dynamic._exceptions import SpecError  # noqa: E402
-from logto_dynamic._lint import lint  # noqa: E402
-from logto_dynamic._loader import (  # noqa: E402
-    BUNDLED_SPEC_NAME,
-    bundled_spec_path,
-    fetch_document,
-    is_url,
-    read_document,
-)
-
-
-def _default_name(document: dict[str, Any]) -> str:
-    version = str((document.get("info") or {}).get("version", "unknown"))
-    safe = "".join(c if c.isalnum() or c in ".-" else "-" for c in version)
-    return f"logto-experience-{safe}.openapi.json"
-
-
-def _dump(document: dict[str, Any], out: Path) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if out.suffix.lower() in (".yaml", ".yml"):
-        import yaml
-
-        text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
-    else:
-        text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-    out.write_text(text, encoding="utf-8")
+from logto_dynamic._cli import main as cli  # noqa: E402
+from logto_dynamic._cli._common import UsageError, error, load_spec_source  # noqa: E402
 
 
 def main(argv: Sequence[str] | None = None, *, spec_dir: Path | None = None) -> int:
@@ -61,42 +31,27 @@ def main(argv: Sequence[str] | None = None, *, spec_dir: Path | None = None) -> 
     parser.add_argument("--from", dest="source", required=True, help="URL or file")
     parser.add_argument("--out", help="where to write (default: spec/logto-experience-"
                         "<version>.openapi.json); .yaml/.yml writes YAML")
-    parser.add_argument("--raw", action="store_true", help="do not normalise")
     args = parser.parse_args(argv)
-    spec_dir = spec_dir or ROOT / "spec"
-
-    try:
-        document = fetch_document(args.source) if is_url(args.source) else read_document(
-            args.source
-        )
-    except SpecError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    if not args.raw:
-        document, report = normalize(document)
-        print(f"normalised: {report.counts() or 'no rewrites'}")
-    out = Path(args.out) if args.out else spec_dir / _default_name(document)
-    problems = lint(document)
-    print(f"validation: {problems}")
-    previous: Any = None
-    if out.exists():
+    if args.out:
+        out = Path(args.out)
+    else:
         try:
-            previous = read_document(out)
-        except SpecError:
-            previous = None
-    if previous is None:
-        bundled = spec_dir / BUNDLED_SPEC_NAME
-        try:
-            previous = read_document(bundled if bundled.exists() else bundled_spec_path())
-        except SpecError:
-            previous = None
-        if previous is not None and not args.raw:
-            previous = normalize(previous)[0]
-    _dump(document, out)
-    print(f"wrote {out}")
-    if previous is not None:
-        print(diff_specs(previous, document).table())
-    return 0 if problems.ok else 1
+            version = load_spec_source(args.source).api_version or "unknown"
+        except UsageError as exc:
+            error("spec normalize", str(exc))
+            return 2
+        safe = "".join(c if c.isalnum() or c in ".-" else "-" for c in version)
+        out = (spec_dir or ROOT / "spec") / f"logto-experience-{safe}.openapi.json"
+    with tempfile.TemporaryDirectory() as tmp:
+        previous = "bundled"
+        if out.exists():  # keep what OUT held, to diff against it
+            previous = str(shutil.copy(out, Path(tmp) / f"previous{out.suffix}"))
+        code = cli(["spec", "normalize", args.source, "-o", str(out)])
+        if code:
+            return code
+        linted = cli(["spec", "lint", str(out)])
+        cli(["spec", "diff", previous, str(out)])
+    return 1 if linted else 0
 
 
 if __name__ == "__main__":

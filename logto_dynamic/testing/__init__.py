@@ -3,13 +3,20 @@
 >>> from logto_dynamic.testing import ExperienceServer, SignInExperience, serve_app
 >>> server = ExperienceServer(SignInExperience(mfa_factors=("Totp",)))
 
+It completes OIDC as Logto 1.42 does (PKCE S256, code redirect with ``state`` and ``iss``,
+the consent hop, discovery, an ES384 JWKS, the token endpoint, ``/oidc/me``). For pytest,
+the ``logto_server``, ``logto_user`` and ``logto_tokens`` fixtures come with the package
+(``logto_dynamic.pytest_plugin``); ``running_server()`` gives the same handle without pytest.
+
 Deliberate simplifications (see ``_handlers_mfa``): the TOTP QR code is a 1x1 PNG, and
 WebAuthn and the social/SSO connectors are mocks that never verify.
 """
 
 from __future__ import annotations
 
+from ._apps import OidcApp
 from ._errors import LogtoError
+from ._harness import LogtoTestServer, running_server
 from ._policy import password_issues
 from ._server import ExperienceServer, create_app
 from ._state import Delivery, Outbox, SignInExperience, User
@@ -20,6 +27,8 @@ __all__ = [
     "Delivery",
     "ExperienceServer",
     "LogtoError",
+    "LogtoTestServer",
+    "OidcApp",
     "Outbox",
     "SignInExperience",
     "User",
@@ -27,6 +36,7 @@ __all__ = [
     "hotp",
     "new_totp_secret",
     "password_issues",
+    "running_server",
     "serve_app",
     "totp",
     "verify_totp",

@@ -32,6 +32,7 @@ class Request:
     cookies: dict[str, str]
     body: bytes
     base_url: str
+    query_items: list[tuple[str, str]] = field(default_factory=list)  # repeated names kept
 
     @property
     def content_type(self) -> str:
@@ -48,10 +49,12 @@ class Response:
     headers: list[tuple[str, str]] = field(default_factory=list)
 
     @classmethod
-    def json(cls, status: int, payload: Any) -> Response:
-        """A JSON response with Logto's content type."""
+    def json(
+        cls, status: int, payload: Any, headers: list[tuple[str, str]] | None = None
+    ) -> Response:
+        """A JSON response with Logto's content type (plus any extra ``headers``)."""
         data = json.dumps(payload, separators=(",", ":")).encode()
-        return cls(status, data, [("content-type", JSON_TYPE)])
+        return cls(status, data, [("content-type", JSON_TYPE), *(headers or [])])
 
     @classmethod
     def text(cls, status: int, text: str) -> Response:
@@ -82,11 +85,13 @@ def _parse_cookies(header: str) -> dict[str, str]:
 
 
 def _base_url(scope: Scope, headers: dict[str, str]) -> str:
-    host = headers.get("host")
+    """The URL the client used: ``X-Forwarded-Host/-Proto`` (a proxy in front), else ``Host``."""
+    host = headers.get("x-forwarded-host", "").split(",")[0].strip() or headers.get("host")
     if not host:
         server = scope.get("server") or ("127.0.0.1", 80)
         host = f"{server[0]}:{server[1]}"
-    return f"{scope.get('scheme', 'http')}://{host}"
+    scheme = headers.get("x-forwarded-proto", "").split(",")[0].strip()
+    return f"{scheme or scope.get('scheme', 'http')}://{host}"
 
 
 async def read_request(scope: Scope, receive: Receive) -> Request | None:
@@ -115,10 +120,12 @@ async def read_request(scope: Scope, receive: Receive) -> Request | None:
         if not message.get("more_body", False):
             break
     query_string = scope.get("query_string", b"").decode("latin-1")
+    items = parse_qsl(query_string, keep_blank_values=True)
     return Request(
         method=scope["method"].upper(),
         path=scope["path"],
-        query=dict(parse_qsl(query_string, keep_blank_values=True)),
+        query=dict(items),
+        query_items=items,
         headers=headers,
         cookies=_parse_cookies(headers.get("cookie", "")),
         body=b"".join(chunks),

@@ -74,7 +74,10 @@ class Context:
         """403 when the identified user has MFA that this interaction has not verified."""
         user = self.identified_user()
         if user.has_mfa and not self.session.mfa_verified:
-            raise LogtoError(403, "session.mfa.require_mfa_verification")
+            raise LogtoError(
+                403, "session.mfa.require_mfa_verification",
+                data={"availableFactors": user.mfa_factors, "maskedIdentifiers": {}},
+            )
 
     def check_password_policy(self, password: str) -> None:
         """422 ``password.rejected`` with the violations as ``data``."""

@@ -6,7 +6,7 @@ from typing import Any
 
 from ._asgi import Response
 
-__all__ = ["MESSAGES", "LogtoError", "session_not_found"]
+__all__ = ["MESSAGES", "LogtoError", "oidc_error", "session_expired", "session_not_found"]
 
 # Message texts of the codes this server uses (Logto's English phrases where known).
 MESSAGES: dict[str, str] = {
@@ -14,6 +14,15 @@ MESSAGES: dict[str, str] = {
     "connector.not_found": "Can not find any available connector with type: {{type}}.",
     "entity.not_found": "The entity does not exist.",
     "guard.invalid_input": "The request {{type}} is invalid.",
+    "oidc.invalid_client": "Client authentication failed.",
+    "oidc.invalid_grant": "Grant request is invalid.",
+    "oidc.invalid_redirect_uri": (
+        "`redirect_uri` did not match any of the client's registered `redirect_uris`."
+    ),
+    "oidc.invalid_request": "Request is invalid.",
+    "oidc.invalid_target": "Invalid target.",
+    "oidc.invalid_token": "Invalid token provided.",
+    "oidc.unsupported_grant_type": "Unsupported `grant_type` requested.",
     "password.rejected": "Password rejected. Please check if your password meets the requirements.",
     "session.connector_session_not_found": "Connector session not found.",
     "session.identifier_not_found": "User identifier not found. Please go back and sign in again.",
@@ -21,6 +30,7 @@ MESSAGES: dict[str, str] = {
     "session.interaction_not_found": "Interaction session not found.",
     "session.invalid_credentials": "Incorrect account or password. Please check your input.",
     "session.invalid_interaction_type": "The interaction type is not supported.",
+    "session.mfa.backup_code_required": "Backup code is required.",
     "session.mfa.backup_code_can_not_be_alone": "Backup code can not be the only MFA.",
     "session.mfa.invalid_backup_code": "Invalid backup code.",
     "session.mfa.invalid_totp_code": "Invalid TOTP code.",
@@ -40,6 +50,7 @@ MESSAGES: dict[str, str] = {
     ),
     "user.email_already_in_use": "This email is associated with an existing account.",
     "user.missing_mfa": "You need to bind additional MFA before signing in.",
+    "user.suggest_mfa": "You can bind additional MFA to protect your account.",
     "user.missing_profile": "You need to provide additional info before signing in.",
     "user.new_password_required_in_profile": "You need to set a new password.",
     "user.phone_already_in_use": "This phone number is associated with an existing account.",
@@ -102,3 +113,25 @@ def session_not_found() -> LogtoError:
             "error_description": "interaction session id cookie not found",
         },
     )
+
+
+def session_expired() -> LogtoError:
+    """The 400 for a resumed ``/oidc/auth/<uid>`` without its interaction cookies."""
+    return LogtoError(
+        400,
+        "session.not_found",
+        extra={
+            "error": "invalid_request",
+            "error_description": "authorization request has expired",
+        },
+    )
+
+
+def oidc_error(
+    status: int, error: str, description: str, *, iss: str | None = None
+) -> LogtoError:
+    """An OIDC provider error as Logto wraps it: ``{code: "oidc.<error>", message, error, ...}``."""
+    extra: dict[str, Any] = {"error": error, "error_description": description}
+    if iss is not None:
+        extra["iss"] = iss
+    return LogtoError(status, f"oidc.{error}", extra=extra)

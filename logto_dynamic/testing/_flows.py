@@ -1,7 +1,8 @@
 """The demo flows, written once as generators of steps (sans-I/O).
 
-A flow yields :class:`Bootstrap` (start an OIDC interaction) or :class:`Call` steps and is
-sent back an :class:`Outcome` for each; ``_runner`` drives flows with a ``Client`` or an
+A flow yields :class:`Bootstrap` (start an OIDC interaction), :class:`Call` and
+:class:`Finish` (follow ``redirectTo`` to verified tokens) steps and is sent back an
+:class:`Outcome` for each; ``_runner`` drives flows with a ``Client`` or an
 ``AsyncClient``. Flows may read the server's outbox (verification codes) and compute TOTP
 codes, the way a user reads their email or authenticator app.
 """
@@ -27,6 +28,7 @@ __all__ = [
     "Account",
     "Bootstrap",
     "Call",
+    "Finish",
     "Flow",
     "Outcome",
     "forgot_password",
@@ -42,7 +44,7 @@ class Bootstrap:
     """``GET /oidc/auth``: a fresh OIDC interaction (and its six cookies)."""
 
     app_id: str = "demo-app"
-    redirect_uri: str = "http://127.0.0.1/callback"
+    redirect_path: str = "/demo-app"  # under the server's base URL, as demo-app registers it
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,14 @@ class Call:
     code: str | None = None
 
 
-Step = Bootstrap | Call
+@dataclass(frozen=True)
+class Finish:
+    """Complete the OIDC round from ``redirect_to``: code, token exchange, verified ID token."""
+
+    redirect_to: str
+
+
+Step = Bootstrap | Call | Finish
 
 
 @dataclass
@@ -76,14 +85,18 @@ class Outcome:
 
     @property
     def operation(self) -> str:
-        """The operationId (``OIDC`` for the bootstrap)."""
-        return self.step.operation if isinstance(self.step, Call) else "OIDC auth"
+        """The operationId (``OIDC auth`` / ``OIDC tokens`` for the OIDC steps)."""
+        if isinstance(self.step, Call):
+            return self.step.operation
+        return "OIDC auth" if isinstance(self.step, Bootstrap) else "OIDC tokens"
 
     @property
     def expected(self) -> bool:
         """Whether the step behaved as the flow expected (status, code, valid response)."""
         if isinstance(self.step, Bootstrap):
-            return self.status == 303
+            return self.status == 303 and self.error is None
+        if isinstance(self.step, Finish):
+            return self.status == 200 and self.error is None
         if self.violations or self.status != self.step.expect:
             return False
         return self.step.code is None or self.code == self.step.code
@@ -129,7 +142,12 @@ def register(server: ExperienceServer, acct: Account) -> Flow:
         {"identifier": {"type": "username", "value": acct.username}, "password": acct.password},
     )
     yield Call("IdentifyUser", {"verificationId": new.data["verificationId"]}, expect=201)
-    yield Call("SubmitInteraction")
+    yield from _submit_and_finish()
+
+
+def _submit_and_finish() -> Generator[Step, Outcome, None]:
+    submitted = yield Call("SubmitInteraction")
+    yield Finish(str(submitted.data["redirectTo"]))
 
 
 def _password_sign_in(acct: Account, password: str) -> Generator[Step, Outcome, None]:
@@ -149,7 +167,7 @@ def sign_in(server: ExperienceServer, acct: Account) -> Flow:
         code = "session.mfa.require_mfa_verification"
         yield Call("SubmitInteraction", expect=403, code=code)
         yield Call("VerifyTotpVerification", {"code": totp(acct.totp_secret)})
-    yield Call("SubmitInteraction")
+    yield from _submit_and_finish()
 
 
 def wrong_password(server: ExperienceServer, acct: Account) -> Flow:
@@ -170,7 +188,7 @@ def totp_binding(server: ExperienceServer, acct: Account) -> Flow:
         factors = (*server.settings.mfa_factors, "Totp")
         server.settings = dataclasses.replace(server.settings, mfa_factors=factors)
     yield from _password_sign_in(acct, acct.password)
-    yield Call("SubmitInteraction", expect=422, code="user.missing_mfa")
+    yield Call("SubmitInteraction", expect=422, code="user.suggest_mfa")
     created = yield Call("CreateTotpSecret")
     acct.totp_secret = str(created.data["secret"])
     verification_id = created.data["verificationId"]
@@ -180,7 +198,7 @@ def totp_binding(server: ExperienceServer, acct: Account) -> Flow:
     )
     yield Call("BindMfaVerification", {"type": "Totp", "verificationId": verification_id},
                expect=204)
-    yield Call("SubmitInteraction")
+    yield from _submit_and_finish()
 
 
 def forgot_password(server: ExperienceServer, acct: Account) -> Flow:

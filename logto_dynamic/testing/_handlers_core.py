@@ -211,15 +211,44 @@ def _apply_profile(ctx: Context, user: User) -> None:
     profile.clear()
 
 
-def _missing_mfa(ctx: Context, user: User) -> None:
-    factors = [f for f in ctx.settings.mfa_factors if f != "WebAuthn"]
-    bound = ctx.session.pending_totp is not None or ctx.session.pending_backup_codes
-    if not factors or user.has_mfa or bound or ctx.session.mfa_skipped or user.mfa_skipped:
+_OPTIONAL_POLICIES = ("UserControlled", "PromptAtSignInAndSignUp", "PromptOnlyAtSignIn")
+
+
+def _bound_factors(ctx: Context, user: User) -> list[str]:
+    """Factors the user has, plus those bound in this interaction."""
+    factors = user.mfa_factors
+    if ctx.session.pending_totp is not None and "Totp" not in factors:
+        factors.append("Totp")
+    if ctx.session.pending_backup_codes and "BackupCode" not in factors:
+        factors.append("BackupCode")
+    return factors
+
+
+def check_mfa_policy(ctx: Context, user: User) -> None:
+    """Logto 1.42's submit-time MFA checks, after MFA verification.
+
+    Optional policies suggest MFA (422 ``user.suggest_mfa``, no data) to a user without any
+    factor who has not skipped; ``Mandatory`` demands a factor (422 ``user.missing_mfa`` with
+    ``availableFactors``) and backup codes when they are enabled; ``NoPrompt`` asks nothing.
+    """
+    policy = ctx.settings.mfa_policy
+    enabled = list(ctx.settings.mfa_factors)
+    if not enabled or policy == "NoPrompt":
         return
-    skippable = ctx.settings.mfa_policy == "UserControlled"
-    raise LogtoError(
-        422, "user.missing_mfa", data={"availableFactors": factors, "skippable": skippable}
-    )
+    if policy == "PromptOnlyAtSignIn" and ctx.event == "Register":
+        return
+    skipped = ctx.session.mfa_skipped or user.mfa_skipped
+    bound = _bound_factors(ctx, user)
+    if policy in _OPTIONAL_POLICIES:
+        if skipped:
+            return
+        if not bound:
+            raise LogtoError(422, "user.suggest_mfa")
+    available = [f for f in enabled if f != "BackupCode"]
+    if available and not any(f in bound for f in available):
+        raise LogtoError(422, "user.missing_mfa", data={"availableFactors": available})
+    if "BackupCode" in enabled and "BackupCode" not in bound:
+        raise LogtoError(422, "session.mfa.backup_code_required")
 
 
 def submit_interaction(ctx: Context) -> Response:
@@ -235,7 +264,7 @@ def submit_interaction(ctx: Context) -> Response:
         session.event = None
         return Response.text(200, "OK")
     ctx.require_mfa_verified()
-    _missing_mfa(ctx, user)
+    check_mfa_policy(ctx, user)
     _apply_profile(ctx, user)
     if session.pending_totp is not None:
         user.totp_secret = session.pending_totp
@@ -243,6 +272,7 @@ def submit_interaction(ctx: Context) -> Response:
         user.backup_codes = list(session.pending_backup_codes)
     if session.mfa_skipped:
         user.mfa_skipped = True
+    user.touch()
     session.submitted = True
     return Response.json(200, {"redirectTo": f"{ctx.request.base_url}/oidc/auth/{session.uid}"})
 

@@ -100,8 +100,7 @@ def bind_mfa_verification(ctx: Context) -> Response:
     record = ctx.record(ctx.field("verificationId"))
     if record.type != factor or not record.verified or record.user_id != user.id:
         raise LogtoError(400, "session.verification_failed")
-    if user.has_mfa and not ctx.session.mfa_verified:
-        raise LogtoError(403, "session.mfa.require_mfa_verification")
+    ctx.require_mfa_verified()
     if factor == "Totp":
         if user.totp_secret is not None:
             raise LogtoError(422, "user.totp_already_in_use")
@@ -119,10 +118,8 @@ def skip_mfa_binding(ctx: Context) -> Response:
     """POST /api/experience/profile/mfa/mfa-skipped: only when the policy is user controlled."""
     if ctx.event == "ForgotPassword":
         raise LogtoError(400, "session.not_supported_for_forgot_password")
-    user = ctx.identified_user()
-    if user.has_mfa:
-        raise LogtoError(403, "session.mfa.require_mfa_verification")
-    if ctx.settings.mfa_policy != "UserControlled":
+    ctx.require_mfa_verified()
+    if ctx.settings.mfa_policy == "Mandatory":
         raise LogtoError(422, "session.mfa.mfa_policy_not_user_controlled")
     ctx.session.mfa_skipped = True
     return Response.empty()

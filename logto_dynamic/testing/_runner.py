@@ -6,37 +6,48 @@ answer (or an :class:`~logto_dynamic.ApiError`) into an :class:`Outcome`, and th
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ._flows import Bootstrap, Call, Flow, Outcome, Step
+from ._flows import Bootstrap, Call, Finish, Flow, Outcome, Step
 
 if TYPE_CHECKING:
-    import httpx
-
-    from logto_dynamic import AsyncClient, Client, Result
+    from logto_dynamic import AsyncClient, AsyncInteraction, Client, Interaction, Result
+    from logto_dynamic._tokens import Tokens
 
 __all__ = ["Report", "arun_flow", "describe", "run_flow"]
 
 Report = Callable[[Outcome], None]
+# offline_access + prompt=consent: the consent hop is taken and a refresh token comes too.
+_SCOPES = ("openid", "profile", "offline_access")
 
 
-def _bootstrap_args(base_url: str, step: Bootstrap) -> dict[str, Any]:
-    return {
-        "url": f"{base_url}/oidc/auth",
-        "params": {
-            "client_id": step.app_id,
-            "redirect_uri": step.redirect_uri,
-            "response_type": "code",
-            "scope": "openid",
-            "state": "demo-state",
-            "prompt": "consent",
-        },
-    }
+def _interaction_args(base_url: str, step: Bootstrap) -> dict[str, Any]:
+    return {"app_id": step.app_id, "redirect_uri": base_url + step.redirect_path,
+            "scopes": _SCOPES, "prompt": "consent"}
 
 
-def _from_response(step: Bootstrap, response: httpx.Response) -> Outcome:
-    return Outcome(step, "GET", "/oidc/auth", response.status_code, http=response)
+def _oidc_errors() -> tuple[type[Exception], ...]:
+    from logto_dynamic import ApiError, LogtoDynamicError
+
+    return (ApiError, LogtoDynamicError)
+
+
+def _started(step: Bootstrap, error: Exception | None = None) -> Outcome:
+    # The interaction checked the 303 and the six cookies itself, or raised.
+    outcome = Outcome(step, "GET", "/oidc/auth", 303 if error is None else 0)
+    outcome.error = type(error).__name__ if error is not None else None
+    return outcome
+
+
+def _finished(step: Finish, tokens: Tokens | None, error: Exception | None = None) -> Outcome:
+    outcome = Outcome(step, "GET", "/oidc/auth/<uid> .. /oidc/token", 200 if tokens else 0)
+    if tokens is not None:  # the subject and expiry only: never a token
+        outcome.data = {"sub": tokens.subject, "expires_at": tokens.expires_at,
+                        "refresh": tokens.refresh_token is not None}
+    outcome.error = type(error).__name__ if error is not None else None
+    return outcome
 
 
 def _from_result(step: Call, result: Result) -> Outcome:
@@ -76,12 +87,22 @@ def run_flow(client: Client, flow: Flow, report: Report) -> bool:
     """Run ``flow`` through ``client``; True if every step went as expected."""
     from logto_dynamic import ApiError, ResponseValidationError
 
+    interaction: Interaction | None = None
     step = _advance(flow, None)
     while step is not None:
         if isinstance(step, Bootstrap):
             client.http.cookies.clear()
-            response = client.http.get(**_bootstrap_args(client.base_url, step))
-            outcome = _from_response(step, response)
+            try:
+                interaction = client.interaction(**_interaction_args(client.base_url, step))
+                outcome = _started(step)
+            except _oidc_errors() as exc:
+                outcome = _started(step, exc)
+        elif isinstance(step, Finish):
+            try:
+                assert interaction is not None, "Finish before Bootstrap"
+                outcome = _finished(step, interaction.complete(step.redirect_to))
+            except _oidc_errors() as exc:
+                outcome = _finished(step, None, exc)
         else:
             try:
                 result = client.call(step.operation, step.body, **_call_kwargs(step))
@@ -100,12 +121,23 @@ async def arun_flow(client: AsyncClient, flow: Flow, report: Report) -> bool:
     """The asyncio twin of :func:`run_flow`."""
     from logto_dynamic import ApiError, ResponseValidationError
 
+    interaction: AsyncInteraction | None = None
     step = _advance(flow, None)
     while step is not None:
         if isinstance(step, Bootstrap):
             client.http.cookies.clear()
-            response = await client.http.get(**_bootstrap_args(client.base_url, step))
-            outcome = _from_response(step, response)
+            try:
+                args = _interaction_args(client.base_url, step)
+                interaction = await client.interaction(**args)
+                outcome = _started(step)
+            except _oidc_errors() as exc:
+                outcome = _started(step, exc)
+        elif isinstance(step, Finish):
+            try:
+                assert interaction is not None, "Finish before Bootstrap"
+                outcome = _finished(step, await interaction.complete(step.redirect_to))
+            except _oidc_errors() as exc:
+                outcome = _finished(step, None, exc)
         else:
             try:
                 result = await client.call(step.operation, step.body, **_call_kwargs(step))
@@ -133,9 +165,19 @@ def describe(outcome: Outcome) -> str:
         status += f" ({outcome.error})"
     if isinstance(outcome.step, Bootstrap):
         check = "303 + cookies"
+    elif isinstance(outcome.step, Finish):
+        check = _tokens_check(outcome)
     elif outcome.violations:
         check = "violations: " + "; ".join(str(v) for v in outcome.violations[:3])
     else:
         check = "valid"
     where = f"{outcome.method:<4} {outcome.path}"
     return f"  {verdict} {outcome.operation:<38} {where} -> {status} [{check}]"
+
+
+def _tokens_check(outcome: Outcome) -> str:
+    if not isinstance(outcome.data, dict):
+        return "no tokens"
+    expires = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(outcome.data["expires_at"]))
+    refresh = ", refresh token" if outcome.data.get("refresh") else ""
+    return f"ID token verified: sub={outcome.data['sub']}, expires {expires}{refresh}"

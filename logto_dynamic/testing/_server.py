@@ -2,28 +2,31 @@
 
 ``GET /oidc/auth`` starts an OIDC interaction and sets Logto's six cookies; the 25
 Experience API operations then work inside that interaction. Requests are routed and
-validated with the bundled OpenAPI document (see ``_guard``).
+validated with the bundled OpenAPI document (see ``_guard``). After submit the OIDC side
+completes as on Logto 1.42 (``_oidc_auth``, ``_oidc_token``): the code redirect with
+``state`` and ``iss``, the first-party consent hop, discovery, an ES384 JWKS, the token
+endpoint (PKCE, refresh-token rotation) and ``/oidc/me``.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
-import secrets
-from email.utils import formatdate
-from time import time
-from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
+from ._apps import DEFAULT_APPS, OidcApp
 from ._asgi import BodyTooLarge, Receive, Request, Response, Scope, Send, read_request
 from ._context import Context
+from ._cookies import CookieSigner
 from ._errors import LogtoError, session_not_found
 from ._guard import guard_request
 from ._handlers_core import CORE_HANDLERS
 from ._handlers_mfa import MFA_HANDLERS
-from ._state import Interaction, Outbox, SignInExperience, UserStore, new_id
+from ._oidc_auth import Authorization
+from ._oidc_keys import SigningKey
+from ._oidc_state import TokenStore
+from ._oidc_token import TokenEndpoint, discovery
+from ._state import Interaction, Outbox, SignInExperience, UserStore
 
 if TYPE_CHECKING:
     from logto_dynamic._spec import Spec
@@ -32,7 +35,6 @@ __all__ = ["ExperienceServer", "create_app"]
 
 HANDLERS = {**CORE_HANDLERS, **MFA_HANDLERS}
 _ANONYMOUS = frozenset({"GetEnabledSsoConnectors"})
-_COOKIE_DAYS = 14
 
 
 class ExperienceServer:
@@ -44,19 +46,51 @@ class ExperienceServer:
 
     Use it in-process with ``httpx.ASGITransport(server)`` or over loopback with
     ``logto_dynamic.testing.serve_app(server)``. Verification codes land in ``server.outbox``.
+
+    ``endpoint`` is the public URL every absolute URL it emits is built on (``redirectTo``,
+    ``iss``, discovery). Left ``None``, it is the URL each request came in on (``Host``, or
+    ``X-Forwarded-Host/-Proto`` behind a proxy), so an ephemeral loopback port just works.
+    ``apps`` defaults to ``demo-app`` with the redirect URI ``{endpoint}/demo-app``.
     """
 
     def __init__(
-        self, settings: SignInExperience | None = None, *, spec: Spec | None = None
+        self,
+        settings: SignInExperience | None = None,
+        *,
+        spec: Spec | None = None,
+        apps: Iterable[OidcApp] | None = None,
+        endpoint: str | None = None,
     ) -> None:
         self.settings = settings or SignInExperience()
         self.users = UserStore()
         self.outbox = Outbox()
         self.interactions: dict[str, Interaction] = {}
+        self.apps: dict[str, OidcApp] = {app.id: app for app in (apps or DEFAULT_APPS)}
+        self.endpoint = endpoint.rstrip("/") if endpoint else None
+        self.tokens = TokenStore()
+        self.key = SigningKey()
         self._spec = spec
-        self._key = secrets.token_bytes(32)
+        self._authorization = Authorization(
+            self.apps, self.interactions, CookieSigner(), self.tokens
+        )
+        self._token_endpoint = TokenEndpoint(self.apps, self.users, self.tokens, self.key)
         for username, password in self.settings.seed_users:
             self.users.create(username=username, password=password)
+
+    def add_app(self, app_id: str, redirect_uri: str, *, third_party: bool = False) -> OidcApp:
+        """Register an application (``redirect_uri`` may be ``/relative`` to the endpoint)."""
+        app = OidcApp(app_id, (redirect_uri,), third_party=third_party)
+        self.apps[app_id] = app
+        return app
+
+    @property
+    def clock(self) -> Callable[[], float]:
+        """The time source of codes and tokens (replace it to test expiry)."""
+        return self.tokens.clock
+
+    @clock.setter
+    def clock(self, value: Callable[[], float]) -> None:
+        self.tokens.clock = value
 
     @property
     def spec(self) -> Spec:
@@ -96,11 +130,11 @@ class ExperienceServer:
 
     def handle(self, request: Request) -> Response:
         """Serve one parsed request (raises :class:`LogtoError` for error answers)."""
+        if self.endpoint is not None:
+            request.base_url = self.endpoint
         path = request.path.rstrip("/") or "/"
-        if path == "/oidc/auth" and request.method == "GET":
-            return self._start_interaction(request)
-        if path.startswith("/oidc/auth/") and request.method == "GET":
-            return self._resume(request, path.rsplit("/", 1)[1])
+        if path.startswith(("/oidc/", "/consent")):
+            return self._oidc(request, path)
         if not path.startswith("/api/experience"):
             return Response.text(404, "Not Found")
         hit = self.spec.match(request.method, path)
@@ -111,7 +145,9 @@ class ExperienceServer:
         op, path_params = hit
         interaction = None
         if op.operation_id not in _ANONYMOUS:
-            interaction = self._interaction(request)
+            interaction = self._authorization.interaction(request)
+            if interaction is None:
+                raise session_not_found()
         body = guard_request(self.spec, op, request, path_params)
         ctx = Context(
             request=request,
@@ -127,68 +163,38 @@ class ExperienceServer:
 
     # -- the OIDC side ------------------------------------------------------------------
 
-    def _sign(self, name: str, value: str) -> str:
-        mac = hmac.new(self._key, f"{name}={value}".encode(), hashlib.sha1).digest()
-        return base64.urlsafe_b64encode(mac).decode().rstrip("=")
+    def _oidc(self, request: Request, path: str) -> Response:
+        method = request.method
+        if path == "/oidc/auth" and method == "GET":
+            return self._authorization.start(request)
+        if path.startswith("/oidc/auth/") and method == "GET":
+            return self._authorization.resume(request, path.rsplit("/", 1)[1])
+        if path == "/consent" and method == "GET":
+            return self._authorization.consent(request)
+        if path == "/oidc/.well-known/openid-configuration" and method == "GET":
+            return Response.json(200, discovery(request.base_url))
+        if path == "/oidc/jwks" and method == "GET":
+            return Response(200, _jwks_body(self.key), [("content-type", _JWKS_TYPE)])
+        if path == "/oidc/token" and method == "POST":
+            return self._token_endpoint.token(request)
+        if path == "/oidc/me" and method in ("GET", "POST"):
+            return self._token_endpoint.userinfo(request)
+        return Response.text(404, "Not Found")
 
-    def _interaction(self, request: Request) -> Interaction:
-        uid = request.cookies.get("_interaction")
-        signature = request.cookies.get("_interaction.sig", "")
-        if not uid or not hmac.compare_digest(signature, self._sign("_interaction", uid)):
-            raise session_not_found()
-        interaction = self.interactions.get(uid)
-        if interaction is None:
-            raise session_not_found()
-        return interaction
 
-    def _cookie(self, name: str, value: str, path: str, *, httponly: bool) -> list[tuple[str, str]]:
-        expires = formatdate(time() + _COOKIE_DAYS * 86400, usegmt=True)
-        flags = f"; path={path}; expires={expires}; samesite=lax"
-        if httponly:
-            flags += "; httponly"
-        return [
-            ("set-cookie", f"{name}={value}{flags}"),
-            ("set-cookie", f"{name}.sig={self._sign(name, value)}{flags}"),
-        ]
+_JWKS_TYPE = "application/jwk-set+json; charset=utf-8"
 
-    def _start_interaction(self, request: Request) -> Response:
-        query = request.query
-        missing = [k for k in ("client_id", "redirect_uri", "response_type") if not query.get(k)]
-        if missing:
-            return Response.json(400, {
-                "error": "invalid_request",
-                "error_description": f"missing required parameter(s) ({', '.join(missing)})",
-            })
-        uid = new_id()
-        app_id = query["client_id"]
-        self.interactions[uid] = Interaction(
-            uid=uid, app_id=app_id, redirect_uri=query["redirect_uri"], state=query.get("state")
-        )
-        logto = base64.urlsafe_b64encode(json.dumps({"appId": app_id}).encode()).decode()
-        headers = [("location", f"/sign-in?{urlencode({'app_id': app_id})}")]
-        headers += self._cookie("_logto", logto.rstrip("="), "/", httponly=False)
-        headers += self._cookie("_interaction", uid, "/", httponly=True)
-        headers += self._cookie("_interaction_resume", uid, f"/oidc/auth/{uid}", httponly=True)
-        headers.append(("content-type", "text/html; charset=utf-8"))
-        return Response(303, b"Redirecting to /sign-in.", headers)
 
-    def _resume(self, request: Request, uid: str) -> Response:
-        interaction = self.interactions.get(uid)
-        if interaction is None or not interaction.submitted:
-            return Response.json(400, {
-                "error": "invalid_request", "error_description": "interaction session not found",
-            })
-        del self.interactions[uid]
-        params: dict[str, Any] = {"code": secrets.token_urlsafe(32)}
-        if interaction.state is not None:
-            params["state"] = interaction.state
-        separator = "&" if "?" in interaction.redirect_uri else "?"
-        location = f"{interaction.redirect_uri}{separator}{urlencode(params)}"
-        return Response(303, b"", [("location", location)])
+def _jwks_body(key: SigningKey) -> bytes:
+    return json.dumps(key.jwks(), separators=(",", ":")).encode()
 
 
 def create_app(
-    settings: SignInExperience | None = None, *, spec: Spec | None = None
+    settings: SignInExperience | None = None,
+    *,
+    spec: Spec | None = None,
+    apps: Iterable[OidcApp] | None = None,
+    endpoint: str | None = None,
 ) -> ExperienceServer:
     """A new :class:`ExperienceServer` (an ASGI app) with its own empty state."""
-    return ExperienceServer(settings, spec=spec)
+    return ExperienceServer(settings, spec=spec, apps=apps, endpoint=endpoint)

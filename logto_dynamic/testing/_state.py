@@ -6,8 +6,12 @@ import hashlib
 import secrets
 import string
 import threading
+import time
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from ._oidc_state import AuthRequest
 
 __all__ = [
     "Delivery",
@@ -20,7 +24,9 @@ __all__ = [
     "new_id",
 ]
 
-MfaPolicy = Literal["UserControlled", "Mandatory"]
+MfaPolicy = Literal[
+    "UserControlled", "PromptAtSignInAndSignUp", "PromptOnlyAtSignIn", "Mandatory", "NoPrompt"
+]
 SignInMode = Literal["SignInAndRegister", "SignIn", "Register"]
 
 _ID_ALPHABET = string.ascii_lowercase + string.digits
@@ -68,6 +74,10 @@ class User:
     totp_secret: str | None = None
     backup_codes: list[str] = field(default_factory=list)
     mfa_skipped: bool = False
+    name: str | None = None
+    avatar: str | None = None
+    created_at: int = field(default_factory=lambda: int(time.time() * 1000))
+    updated_at: int = field(default_factory=lambda: int(time.time() * 1000))
 
     def set_password(self, password: str) -> None:
         """Store a new password digest."""
@@ -83,6 +93,16 @@ class User:
     def has_mfa(self) -> bool:
         """Whether any MFA factor is bound."""
         return self.totp_secret is not None or bool(self.backup_codes)
+
+    @property
+    def mfa_factors(self) -> list[str]:
+        """The bound factors, in Logto's order (``Totp`` before ``BackupCode``)."""
+        factors = ["Totp"] if self.totp_secret is not None else []
+        return factors + (["BackupCode"] if self.backup_codes else [])
+
+    def touch(self) -> None:
+        """Record a change (``updated_at``, milliseconds)."""
+        self.updated_at = int(time.time() * 1000)
 
 
 class UserStore:
@@ -131,9 +151,7 @@ class Interaction:
     """One OIDC interaction (keyed by the ``_interaction`` cookie) and its experience state."""
 
     uid: str
-    app_id: str
-    redirect_uri: str
-    state: str | None = None
+    auth: AuthRequest
     event: str | None = None
     records: dict[str, VerificationRecord] = field(default_factory=dict)
     user_id: str | None = None

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from typing import Any
+
+from logto_dynamic._cli._common import UsageError, add_spec_option, load_spec_source
 
 __all__ = ["register"]
 
@@ -12,22 +15,20 @@ __all__ = ["register"]
 def register(subparsers: Any) -> None:
     """Add the ``ops`` and ``describe`` sub-commands."""
     ops = subparsers.add_parser("ops", help="list the operations of the document")
-    ops.add_argument("--spec", help="a document path or URL (default: the bundled one)")
+    add_spec_option(ops)
     ops.add_argument("--json", action="store_true", help="print JSON")
     ops.set_defaults(func=run_ops)
 
     describe = subparsers.add_parser("describe", help="show one operation in detail")
     describe.add_argument("operation", help="operationId (any case or word style)")
-    describe.add_argument("--spec", help="a document path or URL (default: the bundled one)")
+    add_spec_option(describe)
     describe.add_argument("--json", action="store_true", help="print JSON")
     describe.set_defaults(func=run_describe)
 
 
 def run_ops(args: argparse.Namespace) -> int:
     """Print a table: operationId, method, path, summary."""
-    from logto_dynamic._spec import load_spec
-
-    spec = load_spec(args.spec)
+    spec = load_spec_source(args.spec)
     rows = [(op.operation_id, op.method, op.path, op.summary) for op in spec.index]
     if args.json:
         print(json.dumps([dict(zip(("operationId", "method", "path", "summary"), r,
@@ -38,7 +39,7 @@ def run_ops(args: argparse.Namespace) -> int:
     for op_id, method, path, summary in rows:
         print(f"{op_id:<{widths[0]}}  {method:<{widths[1]}}  {path:<{widths[2]}}  {summary}")
     for name, problems in spec.quarantined.items():
-        print(f"! {name} is quarantined: {problems[0]}")
+        print(f"! {name} is quarantined: {problems[0]}", file=sys.stderr)
     return 0
 
 
@@ -46,14 +47,12 @@ def run_describe(args: argparse.Namespace) -> int:
     """Print an operation: parameters, body schema (refs inlined) and responses."""
     from logto_dynamic._exceptions import LogtoDynamicError
     from logto_dynamic._schema import inline_refs
-    from logto_dynamic._spec import load_spec
 
-    spec = load_spec(args.spec)
+    spec = load_spec_source(args.spec)
     try:
         op = spec.operation(args.operation)
-    except LogtoDynamicError as exc:
-        print(f"error: {exc}")
-        return 1
+    except LogtoDynamicError as exc:  # unknown (did-you-mean), ambiguous or quarantined
+        raise UsageError(str(exc)) from None
     schema = inline_refs(spec.document, op.request_schema)[0] if op.request_schema else None
     if args.json:
         print(json.dumps({

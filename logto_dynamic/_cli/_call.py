@@ -1,0 +1,235 @@
+"""``logto-dynamic call OPERATION [BODY]``: call one operation from the shell.
+
+stdout gets the answer (pretty JSON, text, or nothing for an empty body; with ``--json``
+one object ``{status, headers, data, violations, error}``); stderr gets one line when the
+call failed. Exit 0 on a 2xx answer; 1 when the call failed (refused by validation and not
+sent, an API error, a response that does not match in strict mode, a transport error); 2
+on usage errors. Secret fields, cookies and echoed request secrets are redacted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from typing import TYPE_CHECKING, Any
+
+from logto_dynamic._cli._common import (
+    BASE_URL_ENV,
+    EXIT_FAILED,
+    EXIT_OK,
+    UsageError,
+    add_base_url,
+    add_spec_option,
+    add_verbosity,
+    base_url_of,
+    configure_logging,
+    error,
+    load_spec_source,
+)
+
+if TYPE_CHECKING:
+    from logto_dynamic._cli._redact import Scrubber
+    from logto_dynamic._operations import Operation
+    from logto_dynamic._results import Result
+    from logto_dynamic._spec import Spec
+
+__all__ = ["BASE_URL_ENV", "read_body", "register", "run_call"]
+
+
+
+def _pair(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name:
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, not {text!r}")
+    return name, value
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``call`` sub-command."""
+    call = subparsers.add_parser(
+        "call", help="call one operation and print the answer",
+        description="Call OPERATION (operationId, any case or word style) with BODY and "
+                    "print the answer. Exit 0 on a 2xx answer, 1 when the call failed, "
+                    "2 on usage errors.",
+    )
+    call.add_argument("operation", metavar="OPERATION")
+    call.add_argument("body", metavar="BODY", nargs="?", default=None,
+                      help="the JSON body: JSON text, @FILE, or - for stdin")
+    add_base_url(call)
+    call.add_argument("--cookie-jar", default=None, metavar="FILE",
+                      help="cookies.txt read before the call and written after it (mode 0600)")
+    for option, where in (("--path", "path"), ("--query", "query"), ("--header", "header")):
+        call.add_argument(option, action="append", default=[], type=_pair, metavar="NAME=VALUE",
+                          help=f"a {where} parameter (repeatable)")
+    call.add_argument("--validate", choices=("strict", "warn", "off"), default="strict",
+                      help="request and response validation (default: %(default)s)")
+    add_spec_option(call)
+    call.add_argument("--timeout", type=float, default=None, help="seconds (default: 10)")
+    call.add_argument("--json", action="store_true",
+                      help="print {status, headers, data, violations, error} as one JSON object")
+    call.add_argument("--show-secrets", action="store_true",
+                      help="print secret fields of the answer (TOTP secret, backup codes) "
+                           "instead of <redacted>")
+    add_verbosity(call)
+    call.set_defaults(func=run_call)
+
+
+def read_body(text: str | None) -> Any:
+    """BODY as JSON: the text itself, ``@FILE`` or ``-`` (stdin); None when absent."""
+    if text is None:
+        return None
+    where = "BODY"
+    if text == "-":
+        text, where = sys.stdin.read(), "BODY (stdin)"
+    elif text.startswith("@"):
+        name = text[1:]
+        try:
+            with open(name, encoding="utf-8") as f:
+                text = f.read()
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+            raise UsageError(f"cannot read BODY file {name!r}: {reason or exc}") from None
+        where = f"BODY file {name!r}"
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:  # its message names the position, not the content
+        raise UsageError(f"{where} is not valid JSON: {exc.msg} at line {exc.lineno} "
+                         f"column {exc.colno}") from None
+
+
+def _multi(pairs: list[tuple[str, str]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, value in pairs:
+        if name in out:
+            previous = out[name]
+            out[name] = [*previous, value] if isinstance(previous, list) else [previous, value]
+        else:
+            out[name] = value
+    return out
+
+
+def run_call(args: argparse.Namespace) -> int:
+    """Call the operation; print the answer; 0 on 2xx, 1 when the call failed."""
+    from logto_dynamic import Client
+    from logto_dynamic._cli._jar import load_jar, save_jar
+    from logto_dynamic._cli._redact import Scrubber, secret_strings
+    from logto_dynamic._exceptions import (
+        LogtoDynamicError,
+        RequestValidationError,
+        ResponseValidationError,
+    )
+
+    log = configure_logging(args, logging.WARNING)
+    body = read_body(args.body)
+    spec = load_spec_source(args.spec)
+    try:
+        op = spec.operation(args.operation)
+    except LogtoDynamicError as exc:  # unknown (did-you-mean), ambiguous or quarantined
+        raise UsageError(str(exc)) from None
+    declared = {p.name for p in op.parameters_in("path")}
+    for name, _ in args.path:
+        if name not in declared:
+            known = ", ".join(sorted(declared)) or "none"
+            raise UsageError(f"--path {name}: {op.operation_id} has no such path parameter "
+                             f"(it has: {known})")
+    base_url = base_url_of(args)
+    scrub = Scrubber(secret_strings(spec.document, op.request_schema, body))
+    log.addFilter(scrub)
+    jar = load_jar(args.cookie_jar)
+    options: dict[str, Any] = {"path": _multi(args.path), "query": _multi(args.query),
+                               "headers": _multi(args.header)}
+    http: dict[str, Any] = {} if args.timeout is None else {"timeout": args.timeout}
+    out = _Output(args, spec, op, scrub)
+    with Client(base_url, spec=spec, validate=args.validate, raise_for_status=False,
+                cookies=jar, **http) as client:
+        try:
+            result = client.call(op, body, **options)
+        except RequestValidationError as exc:
+            return out.failed(f"request not sent: {exc}", violations=exc.violations)
+        except ResponseValidationError as exc:
+            return out.answer(exc.result, exc.violations, problem=str(exc))
+        except LogtoDynamicError as exc:  # TransportError: not sent, or no answer came back
+            return out.failed(str(exc))
+        finally:
+            if args.cookie_jar:
+                save_jar(jar, args.cookie_jar)
+    return out.answer(result, result.violations)
+
+
+class _Output:
+    """Prints what ``call`` has to say, redacted, on the right stream."""
+
+    def __init__(self, args: argparse.Namespace, spec: Spec, op: Operation,
+                 scrub: Scrubber) -> None:
+        self.as_json = bool(args.json)
+        self.show_secrets = bool(args.show_secrets)
+        self.spec = spec
+        self.op = op
+        self.scrub = scrub
+
+    def failed(self, message: str, *, violations: Any = ()) -> int:
+        """Nothing came back (or nothing was sent): one line on stderr, exit 1."""
+        if self.as_json:
+            self._print_json(None, {}, None, violations, message)
+        error("call", self.scrub(message))
+        return EXIT_FAILED
+
+    def answer(self, result: Result | None, violations: Any, *, problem: str | None = None) -> int:
+        """Print an answer; 0 for a 2xx one that passed, else 1 with a line on stderr."""
+        if result is None:  # a response violation without the answer attached
+            return self.failed(problem or f"{self.op.operation_id}: invalid response",
+                               violations=violations)
+        status = result.status_code
+        if not 200 <= status < 300:
+            problem = _api_error_line(self.op.operation_id, result)
+        data = self._data(result, secrets_shown=self.show_secrets and problem is None)
+        if self.as_json:
+            headers = _headers(result)
+            self._print_json(status, headers, data, violations, problem)
+        elif problem is None and data is not None:
+            text = data if isinstance(data, str) else json.dumps(data, indent=2,
+                                                                 ensure_ascii=False)
+            print(self.scrub(text))
+        if problem is not None:
+            error("call", self.scrub(problem))
+            return EXIT_FAILED
+        return EXIT_OK
+
+    def _data(self, result: Result, *, secrets_shown: bool) -> Any:
+        if secrets_shown or result.data is None:
+            return result.data
+        from logto_dynamic._cli._redact import redact_data
+
+        spec = self.op.responses.get(str(result.status_code)) or self.op.responses.get(
+            f"{str(result.status_code)[0]}XX") or self.op.responses.get("default")
+        media = next(iter(spec.content.values()), {}) if spec is not None else {}
+        return redact_data(self.spec.document, media.get("schema"), result.data)
+
+    def _print_json(self, status: int | None, headers: dict[str, Any], data: Any,
+                    violations: Any, problem: str | None) -> None:
+        document = {
+            "status": status,
+            "headers": headers,
+            "data": data,
+            "violations": [v.to_dict() for v in violations],
+            "error": problem,
+        }
+        print(self.scrub(json.dumps(document, indent=2, ensure_ascii=False)))
+
+
+def _headers(result: Result) -> dict[str, Any]:
+    from logto_dynamic._cli._redact import redact_headers
+
+    return redact_headers(result.headers)
+
+
+def _api_error_line(operation_id: str, result: Result) -> str:
+    body = result.data if isinstance(result.data, dict) else {}
+    code = body.get("code") if isinstance(body.get("code"), str) else None
+    message = body.get("message") if isinstance(body.get("message"), str) else None
+    if message is None and isinstance(result.data, str) and result.data.strip():
+        message = result.data.strip()[:200]
+    return (f"{operation_id} failed with HTTP {result.status_code}"
+            + (f" {code}" if code else "") + (f": {message}" if message else ""))

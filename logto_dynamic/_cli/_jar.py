@@ -1,0 +1,55 @@
+"""The ``--cookie-jar FILE`` of ``call``: Mozilla/Netscape ``cookies.txt``, mode 0600.
+
+The file is read before a call and written after it, session cookies included, so one
+interaction (Logto's six OIDC cookies) carries across commands. It is the format of
+``http.cookiejar.MozillaCookieJar`` and of ``curl -c/-b``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from http.cookiejar import LoadError, MozillaCookieJar
+from pathlib import Path
+
+from logto_dynamic._cli._common import CommandFailed, UsageError
+
+__all__ = ["load_jar", "save_jar"]
+
+
+def load_jar(path: str | None) -> MozillaCookieJar:
+    """The cookies of ``path`` (an empty jar when there is no such file yet)."""
+    jar = MozillaCookieJar()
+    if path is None or not os.path.exists(path):
+        return jar
+    try:
+        jar.load(path, ignore_discard=True, ignore_expires=True)
+    except LoadError:  # its message quotes the offending line, cookie value and all
+        raise UsageError(f"cannot read cookie jar {path!r}: not a Netscape/Mozilla "
+                         "cookies.txt file") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read cookie jar {path!r}: {exc.strerror or exc}") from None
+    return jar
+
+
+def save_jar(jar: MozillaCookieJar, path: str) -> None:
+    """Write ``jar`` to ``path``, replacing it atomically; the file is never readable by others.
+
+    The new content goes to a temporary file that ``mkstemp`` creates with mode 0600 in
+    the same folder, which then replaces ``path``.
+    """
+    target = Path(path)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
+    except OSError as exc:
+        raise CommandFailed(f"cannot write cookie jar {path!r}: {exc.strerror or exc}") from None
+    os.close(fd)
+    try:
+        jar.save(tmp, ignore_discard=True, ignore_expires=True)
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, target)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise CommandFailed(f"cannot write cookie jar {path!r}: {exc.strerror or exc}") from None

@@ -1,0 +1,123 @@
+"""``logto-dynamic serve`` and ``logto-dynamic demo``: the embedded Logto-like server.
+
+uvicorn and the testing package load only when a command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from typing import Any
+
+from logto_dynamic._cli._common import (
+    add_address,
+    add_verbosity,
+    bind_address,
+    configure_logging,
+    serve_forever,
+    url_of,
+)
+
+__all__ = ["register"]
+
+
+def _seed_user(text: str) -> tuple[str, str]:
+    username, sep, password = text.partition(":")
+    if not sep or not username or not password:
+        raise argparse.ArgumentTypeError("expected USERNAME:PASSWORD")
+    return username, password
+
+
+def _app(text: str) -> str:
+    from logto_dynamic.testing._apps import parse_app
+
+    try:
+        parse_app(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
+def register(subparsers: Any) -> None:
+    """Add ``serve`` and ``demo``."""
+    serve = subparsers.add_parser(
+        "serve",
+        help="run the embedded Logto-like experience server",
+        description="Run the embedded, in-memory Logto Experience API server (for tests "
+        "and demos). Start an interaction with GET /oidc/auth?client_id=...&redirect_uri=..."
+        "&response_type=code.",
+    )
+    add_address(serve, port=3001)
+    serve.add_argument(
+        "--seed-user", action="append", default=[], type=_seed_user, metavar="USERNAME:PASSWORD",
+        help="create a user at start-up (repeatable)",
+    )
+    serve.add_argument(
+        "--mfa-factor", action="append", default=[], choices=["Totp", "BackupCode", "WebAuthn"],
+        help="enable an MFA factor (repeatable)",
+    )
+    serve.add_argument(
+        "--mfa-policy", default="UserControlled",
+        choices=["UserControlled", "PromptAtSignInAndSignUp", "PromptOnlyAtSignIn", "Mandatory",
+                 "NoPrompt"],
+    )
+    serve.add_argument(
+        "--app", action="append", default=[], type=_app, metavar="ID=REDIRECT_URI",
+        help="register a first-party application and redirect URI (repeatable; a /path is "
+        "under the endpoint; default: demo-app=/demo-app)",
+    )
+    serve.add_argument(
+        "--third-party-app", action="append", default=[], type=_app, metavar="ID=REDIRECT_URI",
+        help="register a third-party application (it gets a consent page; repeatable)",
+    )
+    serve.add_argument(
+        "--endpoint", metavar="URL",
+        help="public URL used in every absolute URL the server emits (default: the URL each "
+        "request came in on)",
+    )
+    serve.add_argument("--sign-in-mode", choices=["SignInAndRegister", "SignIn", "Register"],
+                       default="SignInAndRegister")
+    add_verbosity(serve)
+    serve.set_defaults(func=run_serve)
+
+    demo = subparsers.add_parser(
+        "demo",
+        help="run the demo flows against the embedded server",
+        description="Start the embedded server on a loopback port and drive Register, SignIn, "
+        "a wrong password, TOTP binding and ForgotPassword through the dynamic client, printing "
+        "one line per call; each sign-in ends with verified tokens (subject and expiry are "
+        "printed, never a token). Exits 0 only if every step behaved as expected.",
+    )
+    add_verbosity(demo)
+    demo.set_defaults(func=run_demo)
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    """Serve the embedded server until SIGINT/SIGTERM."""
+    from logto_dynamic.testing import ExperienceServer, SignInExperience
+    from logto_dynamic.testing._apps import build_apps
+
+    level = configure_logging(args, logging.INFO).level
+    settings = SignInExperience(
+        sign_in_mode=args.sign_in_mode,
+        mfa_factors=tuple(args.mfa_factor),
+        mfa_policy=args.mfa_policy,
+        seed_users=tuple(args.seed_user),
+    )
+    apps = build_apps(args.app, args.third_party_app)
+    sock = bind_address(args.host, args.port)
+    print(f"embedded Logto experience server on {url_of(sock)} "
+          f"({len(settings.seed_users)} seeded user(s)); Ctrl+C stops it",
+          file=sys.stderr, flush=True)
+    app = ExperienceServer(settings, apps=apps, endpoint=args.endpoint)
+    serve_forever(app, sock, lifespan="off", log_level=level, access_log=level <= logging.INFO)
+    return 0
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    """Run the demo flows; 0 only if every one behaved as expected."""
+    from logto_dynamic.testing._demo import run_demo as demo
+
+    configure_logging(args, logging.WARNING)
+    return demo()

@@ -1,0 +1,73 @@
+"""The OIDC applications the embedded server knows: client ids and their redirect URIs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+__all__ = ["DEFAULT_APPS", "OidcApp", "build_apps", "parse_app"]
+
+
+@dataclass(frozen=True)
+class OidcApp:
+    """A registered application (a public SPA/native client: PKCE, no secret).
+
+    A redirect URI that starts with ``/`` is relative to the server's endpoint, so the
+    default ``demo-app`` accepts ``{endpoint}/demo-app`` whatever port the server got.
+    Third-party apps get a real consent page instead of the automatic first-party consent.
+
+    >>> app = OidcApp("demo-app", ("/demo-app",))
+    >>> app.allows("http://127.0.0.1:3001/demo-app", endpoint="http://127.0.0.1:3001")
+    True
+    """
+
+    id: str
+    redirect_uris: tuple[str, ...]
+    third_party: bool = False
+
+    def resolved(self, endpoint: str) -> tuple[str, ...]:
+        """The redirect URIs with the relative ones put under ``endpoint``."""
+        return tuple(endpoint + uri if uri.startswith("/") else uri for uri in self.redirect_uris)
+
+    def allows(self, redirect_uri: str, *, endpoint: str) -> bool:
+        """Whether ``redirect_uri`` is registered (exact match, as Logto compares them)."""
+        return redirect_uri in self.resolved(endpoint)
+
+
+DEFAULT_APPS = (OidcApp("demo-app", ("/demo-app",)),)
+
+
+def parse_app(text: str, *, third_party: bool = False) -> OidcApp:
+    """``ID=REDIRECT_URI`` (the ``serve --app`` syntax) as an :class:`OidcApp`.
+
+    >>> parse_app("my-spa=http://localhost:5173/callback")
+    OidcApp(id='my-spa', redirect_uris=('http://localhost:5173/callback',), third_party=False)
+    """
+    app_id, sep, redirect_uri = text.partition("=")
+    app_id, redirect_uri = app_id.strip(), redirect_uri.strip()
+    if not sep or not app_id or not redirect_uri:
+        raise ValueError(f"expected ID=REDIRECT_URI, got {text!r}")
+    if not (redirect_uri.startswith(("http://", "https://", "/")) or ":" in redirect_uri):
+        raise ValueError(f"redirect URI {redirect_uri!r} is neither absolute nor /relative")
+    return OidcApp(app_id, (redirect_uri,), third_party=third_party)
+
+
+def build_apps(
+    first_party: Sequence[str], third_party: Sequence[str] = ()
+) -> tuple[OidcApp, ...]:
+    """Apps from ``ID=REDIRECT_URI`` texts (``serve --app`` / ``--third-party-app``).
+
+    The default ``demo-app`` stays unless an option names it; repeating an id adds
+    redirect URIs to that app. Raises ``ValueError`` on a malformed text.
+    """
+    apps: dict[str, OidcApp] = {app.id: app for app in DEFAULT_APPS}
+    named: set[str] = set()
+    for texts, third in ((first_party, False), (third_party, True)):
+        for text in texts:
+            app = parse_app(text, third_party=third)
+            if app.id in named:
+                known = apps[app.id]
+                app = OidcApp(app.id, known.redirect_uris + app.redirect_uris, third)
+            named.add(app.id)
+            apps[app.id] = app
+    return tuple(apps.values())

@@ -1,0 +1,288 @@
+"""``logto-dynamic call`` over real HTTP on 127.0.0.1: one cookie jar across invocations,
+every exit code, the stdout/stderr split, and secrets kept out of every output."""
+
+from __future__ import annotations
+
+import http.cookiejar
+import io
+import json
+import os
+import stat
+import sys
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import SEED_USER, auth_query
+
+from logto_dynamic._cli import main
+from logto_dynamic.testing import ExperienceServer, SignInExperience, serve_app
+
+Capture = pytest.CaptureFixture[str]
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+def seed_jar(base_url: str, path: Path) -> int:
+    """Start an OIDC interaction with the standard library alone (as a browser or ``curl -c``
+    would) and save its cookies in Mozilla format: ``call --cookie-jar`` takes it from there."""
+    jar = http.cookiejar.MozillaCookieJar(str(path))
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), _NoRedirect)
+    query = urllib.parse.urlencode(auth_query(base_url))
+    with pytest.raises(urllib.error.HTTPError) as answer:  # the 303 is not followed
+        opener.open(f"{base_url}/oidc/auth?{query}")
+    assert answer.value.code == 303
+    answer.value.close()
+    jar.save(ignore_discard=True, ignore_expires=True)
+    return len(jar)
+
+
+@pytest.fixture(scope="module")
+def logto() -> Iterator[str]:
+    with serve_app(ExperienceServer(SignInExperience(seed_users=(SEED_USER,)))) as url:
+        yield url
+
+
+def run(capsys: Capture, *argv: str) -> tuple[int, str, str]:
+    code = main(["call", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_an_interaction_across_invocations_with_one_cookie_jar(
+    logto: str, tmp_path: Path, capsys: Capture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    jar = tmp_path / "cookies.txt"
+    assert seed_jar(logto, jar) == 6
+    monkeypatch.setenv("LOGTO_DYNAMIC_BASE_URL", logto)
+    opts = ("--cookie-jar", str(jar))
+
+    assert run(capsys, "InitInteraction", '{"interactionEvent": "SignIn"}', *opts) == (0, "", "")
+    body = tmp_path / "verify.json"
+    body.write_text(json.dumps({"identifier": {"type": "username", "value": SEED_USER[0]},
+                                "password": SEED_USER[1]}))
+    code, out, err = run(capsys, "create_password_verification", f"@{body}", *opts)
+    assert (code, err) == (0, "")
+    verification_id = json.loads(out)["verificationId"]
+    assert out.startswith("{\n  ")  # pretty JSON
+
+    # A wrong password in the same interaction: Logto's error, its code shown, exit 1.
+    wrong = json.dumps({"identifier": {"type": "username", "value": SEED_USER[0]},
+                        "password": "not-" + SEED_USER[1]})
+    code, out, err = run(capsys, "CreatePasswordVerification", wrong, *opts)
+    assert (code, out) == (1, "") and err.count("\n") == 1
+    assert err.startswith("logto-dynamic call: error: CreatePasswordVerification failed with "
+                          "HTTP 422 session.invalid_credentials: ")
+    assert SEED_USER[1] not in err
+
+    monkeypatch.setattr(sys, "stdin", io.StringIO(json.dumps({"verificationId": verification_id})))
+    assert run(capsys, "IdentifyUser", "-", *opts) == (0, "", "")  # 204: nothing printed
+    code, out, err = run(capsys, "SubmitInteraction", "--json", *opts)
+    assert (code, err) == (0, "")
+    answer = json.loads(out)
+    assert answer["status"] == 200 and answer["violations"] == [] and answer["error"] is None
+    assert answer["data"]["redirectTo"].startswith(logto + "/oidc/auth/")
+    assert stat.S_IMODE(os.stat(jar).st_mode) == 0o600
+
+
+def test_without_the_jar_there_is_no_interaction(logto: str, capsys: Capture) -> None:
+    code, out, err = run(capsys, "InitInteraction", '{"interactionEvent": "SignIn"}',
+                         "--base-url", logto, "--json")
+    assert code == 1
+    answer = json.loads(out)
+    assert answer["status"] == 400 and answer["data"]["code"] == "session.not_found"
+    assert "HTTP 400 session.not_found" in err and "Traceback" not in err
+
+
+def test_jar_is_created_0600_and_cookie_values_never_printed(
+    logto: str, tmp_path: Path, capsys: Capture
+) -> None:
+    jar = tmp_path / "new" / "jar.txt"
+    jar.parent.mkdir()
+    old = os.umask(0)  # even a permissive umask gives a private file
+    try:
+        assert seed_jar(logto, jar) == 6
+        os.chmod(jar, 0o644)  # a jar someone left readable is replaced by a private one
+        code, out, err = run(capsys, "InitInteraction", '{"interactionEvent": "Register"}',
+                             "--base-url", logto, "--cookie-jar", str(jar), "--json")
+    finally:
+        os.umask(old)
+    assert code == 0 and err == ""
+    assert stat.S_IMODE(os.stat(jar).st_mode) == 0o600
+    assert [p.name for p in jar.parent.iterdir()] == ["jar.txt"]  # no temporary file left
+    values = [c.value for c in _load(jar)]
+    assert len(values) == 6 and all(v and v not in out for v in values)
+
+
+def _load(path: Path) -> http.cookiejar.MozillaCookieJar:
+    jar = http.cookiejar.MozillaCookieJar(str(path))
+    jar.load(ignore_discard=True, ignore_expires=True)
+    return jar
+
+
+def test_usage_errors_exit_2(tmp_path: Path, capsys: Capture,
+                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("LOGTO_DYNAMIC_BASE_URL", raising=False)
+    url = ("--base-url", "http://127.0.0.1:9")
+    cases: list[tuple[list[str], str]] = [
+        (["identifyuserr", *url], "unknown operation 'identifyuserr'; did you mean IdentifyUser?"),
+        (["IdentifyUser", '{"verificationId": ', *url], "BODY is not valid JSON: Expecting value"),
+        (["IdentifyUser", f"@{tmp_path / 'missing.json'}", *url], "cannot read BODY file"),
+        (["IdentifyUser", "{}", "--spec", str(tmp_path / "missing.yaml"), *url],
+         "cannot read OpenAPI document"),
+        (["IdentifyUser", "{}"], "no server: pass --base-url URL or set LOGTO_DYNAMIC_BASE_URL"),
+        (["IdentifyUser", "{}", "--base-url", "127.0.0.1:3001"],
+         "the base URL must be an http(s) URL, not '127.0.0.1:3001'"),
+        (["CreateSocialVerification", "{}", "--path", "conectorId=x", *url],
+         "--path conectorId: CreateSocialVerification has no such path parameter "
+         "(it has: connectorId)"),
+    ]
+    for argv, message in cases:
+        code, out, err = run(capsys, *argv)
+        assert (code, out) == (2, ""), argv
+        assert message in err and err.count("\n") == 1, err
+    bad_jar = tmp_path / "jar.txt"
+    bad_jar.write_text("not a cookie file: _interaction=s3cr3t-cookie-value\n")
+    code, out, err = run(capsys, "InitInteraction", "{}", *url, "--cookie-jar", str(bad_jar))
+    assert code == 2 and "cannot read cookie jar" in err and "s3cr3t" not in err
+    with pytest.raises(SystemExit) as exit_:
+        main(["call", "IdentifyUser", "--query", "no-equals-sign"])
+    assert exit_.value.code == 2 and "NAME=VALUE" in capsys.readouterr().err
+
+
+def test_refused_request_and_transport_error_exit_1(capsys: Capture, tmp_path: Path) -> None:
+    jar = tmp_path / "jar.txt"
+    code, out, err = run(capsys, "CreatePasswordVerification", '{"identifier": {}}',
+                         "--base-url", "http://127.0.0.1:9", "--cookie-jar", str(jar))
+    assert code == 1 and out == ""
+    assert err.startswith("logto-dynamic call: error: request not sent: "
+                          "CreatePasswordVerification: invalid request: body $.identifier")
+    assert stat.S_IMODE(os.stat(jar).st_mode) == 0o600  # written, even empty
+
+    code, out, err = run(capsys, "IdentifyUser", '{"verificationId": "v"}',
+                         "--base-url", "http://127.0.0.1:9", "--json")
+    assert code == 1
+    assert json.loads(out) == {"status": None, "headers": {}, "data": None, "violations": [],
+                               "error": json.loads(out)["error"]}
+    assert "could not connect" in err and "Traceback" not in err
+
+
+# -- a server of our own: parameters reach it, and it echoes secrets back ---------------------
+
+CANARY = "Canary-Pa55word-7e1"
+TOKEN = "tok-5ecret-b2f9"
+
+ECHO_SPEC: dict[str, Any] = {
+    "openapi": "3.0.3",
+    "info": {"title": "echo", "version": "1"},
+    "paths": {
+        "/things/{id}": {"post": {
+            "operationId": "SetPassword",
+            "parameters": [
+                {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}},
+                {"name": "tag", "in": "query", "schema": {"type": "array",
+                                                          "items": {"type": "string"}}},
+                {"name": "x-trace", "in": "header", "schema": {"type": "string"}},
+            ],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["password"], "properties": {
+                    "password": {"type": "string", "pattern": "^[a-z]+$",
+                                 "x-logto-secret": True},
+                }}}}},
+            "responses": {
+                "200": {"description": "ok", "content": {"application/json": {"schema": {
+                    "type": "object", "properties": {
+                        "token": {"type": "string", "x-logto-secret": True},
+                        "seen": {"type": "object"},
+                    }}}}},
+                "400": {"description": "bad", "content": {"application/json": {"schema": {
+                    "type": "object"}}}},
+            },
+        }},
+    },
+}
+
+
+async def echo_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """Answers 200 with a secret token and what it saw, or 400 repeating the password."""
+    body = b""
+    while True:
+        message = await receive()
+        body += message.get("body", b"")
+        if not message.get("more_body"):
+            break
+    data = json.loads(body or b"{}")
+    password = data.get("password")
+    if password == "letmein":
+        headers = {k.decode(): v.decode() for k, v in scope["headers"]}
+        answer = {"token": TOKEN, "seen": {"path": scope["path"],
+                                           "query": scope["query_string"].decode(),
+                                           "trace": headers.get("x-trace")}}
+        status = 200
+    else:  # a careless server: its error repeats the value it refused
+        answer = {"code": "password.rejected", "message": f"password {password!r} is too weak",
+                  "details": json.dumps(password)}
+        status = 400
+    await send({"type": "http.response.start", "status": status, "headers": [
+        (b"content-type", b"application/json"), (b"set-cookie", b"sid=" + TOKEN.encode())]})
+    await send({"type": "http.response.body", "body": json.dumps(answer).encode()})
+
+
+@pytest.fixture(scope="module")
+def echo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    spec = tmp_path_factory.mktemp("spec") / "echo.json"
+    spec.write_text(json.dumps(ECHO_SPEC))
+    with serve_app(echo_app) as url:
+        yield url, str(spec)
+
+
+def test_parameters_reach_the_server_and_secret_fields_are_redacted(
+    echo: tuple[str, str], capsys: Capture
+) -> None:
+    url, spec = echo
+    argv = ("SetPassword", '{"password": "letmein"}', "--base-url", url, "--spec", spec,
+            "--path", "id=a b", "--query", "tag=x", "--query", "tag=y", "--header", "x-trace=t1")
+    code, out, err = run(capsys, *argv)
+    assert (code, err) == (0, "")
+    data = json.loads(out)
+    assert data == {"token": "<redacted>",
+                    "seen": {"path": "/things/a b", "query": "tag=x&tag=y", "trace": "t1"}}
+
+    code, out, err = run(capsys, *argv, "--json")
+    answer = json.loads(out)
+    assert answer["data"]["token"] == "<redacted>" and TOKEN not in out
+    assert answer["headers"]["set-cookie"] == "sid=<redacted>"
+
+    code, out, err = run(capsys, *argv, "--show-secrets")
+    assert code == 0 and json.loads(out)["token"] == TOKEN  # asked for, on stdout only
+
+
+@pytest.mark.parametrize("validate", ["strict", "warn", "off"])
+def test_redaction_canary_in_every_call_output(
+    echo: tuple[str, str], capsys: Capture, validate: str
+) -> None:
+    """The password fails its pattern; the violation and the server's error would both repeat
+    it. It appears in no output: stdout, stderr (logs included), --json."""
+    url, spec = echo
+    for extra in ((), ("--json",), ("-v",)):
+        code, out, err = run(capsys, "SetPassword", json.dumps({"password": CANARY}),
+                             "--base-url", url, "--spec", spec, "--path", "id=1",
+                             "--validate", validate, *extra)
+        assert code == 1, (validate, extra)
+        assert CANARY not in out and CANARY not in err, (validate, extra, out, err)
+        assert err.count("logto-dynamic call: error:") == 1
+        if validate == "strict":
+            assert "request not sent" in err and "does not match the pattern" in err
+        else:  # sent: the server refused it and said so, with the value blanked
+            assert "HTTP 400 password.rejected: password '<redacted>' is too weak" in err
+        if validate == "warn" and extra == ("-v",):
+            assert "request violation" in err  # the warning was logged, scrubbed
+        if extra == ("--json",):
+            violations = json.loads(out)["violations"]
+            assert validate == "off" or violations[0]["path"] == "$.password"
