@@ -19,6 +19,16 @@ class Checker:
 
     def __init__(self, validator: TrafficValidator) -> None:
         self.validator = validator
+        # The request headers a check reads: the body's type, cookies, documented headers.
+        # Handing over only these spares the validator decoding the rest, every exchange.
+        self._read = frozenset({b"content-type", b"cookie"}).union(
+            p.name.lower().encode("latin-1") for op in validator.spec.index
+            for p in op.parameters if p.location == "header"
+        )
+
+    def _relevant(self, headers: RawHeaders) -> RawHeaders:
+        read = self._read
+        return [(k, v) for k, v in headers if k.lower() in read]
 
     @property
     def hold_limit(self) -> int:
@@ -38,7 +48,8 @@ class Checker:
     def request(self, method: str, target: bytes, headers: RawHeaders,
                 body: bytes) -> TrafficReport:
         """Check one request (``target`` is ``/path?query``)."""
-        return self.validator.validate_request(method, target.decode("latin-1"), headers, body)
+        return self.validator.validate_request(method, target.decode("latin-1"),
+                                               self._relevant(headers), body)
 
     def response(self, request: TrafficReport, status: int, headers: RawHeaders,
                  body: bytes | None) -> TrafficReport:
@@ -50,6 +61,8 @@ class Checker:
                 "limit); streamed through",
             )
         encoding = header_value(headers, b"content-encoding")
+        content_type = header_value(headers, b"content-type")  # all a response check reads
+        headers = [] if content_type is None else [(b"content-type", content_type)]
         decoded = decode_content(encoding, body) if encoding else body
         if decoded is None:
             coding = (encoding or b"").decode("latin-1")
