@@ -305,3 +305,22 @@ def test_off_mode_relays_without_validating(tmp_path: Path) -> None:
         broken = client.post("/api/experience/submit?badjson")
         assert broken.status_code == 200 and broken.content == b'{"redirectTo":'
     assert all(not line.get("violations") for line in log_lines(log))
+
+
+def test_upstream_connections_are_pooled_and_reused() -> None:
+    peers: list[tuple[str, int]] = []
+    upstream = Upstream()
+
+    async def counting(scope: Any, receive: Any, send: Any) -> None:
+        peers.append(tuple(scope["client"]))
+        await upstream(scope, receive, send)
+
+    with serve_app(counting) as upstream_url:
+        proxy = ValidatingProxy(upstream_url)
+        with serve_app(proxy) as url:
+            try:
+                for _ in range(20):  # a new client connection each time
+                    assert httpx.post(url + "/api/experience/submit").status_code == 200
+            finally:
+                proxy.close_from_thread()
+    assert len(peers) == 20 and len(set(peers)) == 1  # one upstream connection, reused
