@@ -64,8 +64,8 @@ class Recorder:
             self.finish(ex)
             return
         self._pending.append((ex, check))
-        if self._timer is None:
-            self._timer = asyncio.get_running_loop().call_later(IDLE_DELAY, self._run)
+        if self._timer is None:  # one timer at a time, left to fire: cheaper than re-arming
+            self._timer = asyncio.get_running_loop().call_later(IDLE_DELAY, self._idle)
 
     def kick(self) -> None:
         """A request went upstream: the loop waits now, run the queue in the meantime."""
@@ -73,11 +73,12 @@ class Recorder:
             self._scheduled = True
             asyncio.get_running_loop().call_soon(self._run)
 
+    def _idle(self) -> None:
+        self._timer = None
+        self._run()
+
     def _run(self) -> None:
         self._scheduled = False
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
         pending = self._pending
         while pending:
             ex, check = pending.popleft()
@@ -88,4 +89,7 @@ class Recorder:
 
     async def drain(self) -> None:
         """Run every check still queued (at shutdown)."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         self._run()
