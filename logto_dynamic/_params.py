@@ -64,21 +64,23 @@ def encode_path(param: Parameter, value: Any) -> str:
     return quote(text, safe=";=.,")if param.style in ("label", "matrix") else quote(text, safe="")
 
 
+_QUERY_SEPARATORS = {"spaceDelimited": " ", "pipeDelimited": "|"}
+
+
 def encode_query(param: Parameter, value: Any) -> list[tuple[str, str]]:
     """Query pairs for one parameter (form, spaceDelimited, pipeDelimited, deepObject)."""
     name = param.name
     if param.style == "deepObject" and isinstance(value, Mapping):
         return [(f"{name}[{k}]", v) for k, v in _pairs(value)]
+    sep = _QUERY_SEPARATORS.get(param.style, ",")
     if isinstance(value, list | tuple):
-        if param.style == "spaceDelimited":
-            return [(name, " ".join(scalar(v) for v in value))]
-        if param.style == "pipeDelimited":
-            return [(name, "|".join(scalar(v) for v in value))]
-        if param.explode:
+        if param.explode and sep == ",":
             return [(name, scalar(v)) for v in value]
-        return [(name, _join(value, False))]
+        return [(name, _join(value, False, sep))]
     if isinstance(value, Mapping):
-        return _pairs(value) if param.explode else [(name, _join(value, False))]
+        if param.explode and sep == ",":
+            return _pairs(value)
+        return [(name, _join(value, False, sep))]
     return [(name, scalar(value))]
 
 
@@ -90,30 +92,35 @@ def header_value(param: Parameter, value: Any) -> str:
 # -- the decode side (used by traffic validation: raw strings in, JSON types out) -----------
 
 
-def schema_types(schema: Mapping[str, Any] | None, document: Any = None) -> set[str]:
-    """The JSON types a parameter schema allows (``$ref``/``allOf``/``oneOf`` looked into)."""
+def _nodes(schema: Mapping[str, Any] | None, document: Any) -> list[Mapping[str, Any]]:
+    """The schema and the subschemas it combines (``$ref``/``allOf``/``oneOf``/``anyOf``)."""
     from logto_dynamic._refs import deref
 
-    found: set[str] = set()
+    found: list[Mapping[str, Any]] = []
     pending: list[Any] = [schema]
-    seen = 0
-    while pending and seen < 32:
-        seen += 1
-        node = pending.pop()
+    while pending and len(found) < 32:
+        node = pending.pop(0)
         if document is not None and isinstance(node, Mapping) and "$ref" in node:
             try:
                 node = deref(document, node)
             except Exception:  # an unresolvable ref: the validator reports it
                 continue
-        if not isinstance(node, Mapping):
-            continue
+        if isinstance(node, Mapping):
+            found.append(node)
+            for key in ("allOf", "oneOf", "anyOf"):
+                pending.extend(node.get(key) or [])
+    return found
+
+
+def schema_types(schema: Mapping[str, Any] | None, document: Any = None) -> set[str]:
+    """The JSON types a parameter schema allows (``$ref``/``allOf``/``oneOf`` looked into)."""
+    found: set[str] = set()
+    for node in _nodes(schema, document):
         kind = node.get("type")
         if isinstance(kind, str):
             found.add(kind)
         elif isinstance(kind, list):
             found.update(str(k) for k in kind)
-        for key in ("allOf", "oneOf", "anyOf"):
-            pending.extend(node.get(key) or [])
     return found
 
 
@@ -145,11 +152,39 @@ def decode_scalar(text: str, schema: Mapping[str, Any] | None, document: Any = N
 
 
 def _items_schema(schema: Mapping[str, Any] | None, document: Any) -> Mapping[str, Any] | None:
-    from logto_dynamic._refs import deref
+    for node in _nodes(schema, document):
+        items = node.get("items")
+        if isinstance(items, Mapping):
+            return items
+    return None
 
-    node = deref(document, schema) if document is not None and schema else schema
-    items = node.get("items") if isinstance(node, Mapping) else None
-    return items if isinstance(items, Mapping) else None
+
+def _property_schema(
+    schema: Mapping[str, Any] | None, key: str, document: Any
+) -> Mapping[str, Any] | None:
+    """The schema of property ``key``: a declared one first, else ``additionalProperties``."""
+    nodes = _nodes(schema, document)
+    for node in nodes:
+        declared = node.get("properties")
+        if isinstance(declared, Mapping) and isinstance(declared.get(key), Mapping):
+            return declared[key]  # type: ignore[no-any-return]
+    for node in nodes:
+        extra = node.get("additionalProperties")
+        if isinstance(extra, Mapping):
+            return extra
+    return None
+
+
+def _decode_object(
+    raw: Mapping[str, str], schema: Mapping[str, Any] | None, document: Any
+) -> dict[str, Any]:
+    """Property values converted by their property schemas, like primitive parameters are."""
+    return {k: decode_scalar(v, _property_schema(schema, k, document), document)
+            for k, v in raw.items()}
+
+
+def _is_object(types: set[str]) -> bool:
+    return "object" in types and "string" not in types
 
 
 def _split_object(parts: list[str], exploded: bool) -> dict[str, str]:
@@ -162,30 +197,52 @@ def _split_object(parts: list[str], exploded: bool) -> dict[str, str]:
     return {parts[i]: parts[i + 1] if i + 1 < len(parts) else "" for i in range(0, len(parts), 2)}
 
 
-def decode_simple(param: Parameter, text: str, document: Any = None) -> Any:
-    """A path or header value in the ``simple`` style (``a,b,c``; ``k=v,k2=v2``)."""
+def decode_simple(param: Parameter, text: str, document: Any = None, sep: str = ",") -> Any:
+    """A path or header value in the ``simple`` style (``a,b,c``; ``k=v,k2=v2``).
+
+    ``sep`` is the delimiter between items (``"."`` for an exploded ``label`` value).
+    """
     types = schema_types(param.schema, document)
     if "array" in types:
         items = _items_schema(param.schema, document)
-        return [decode_scalar(p, items, document) for p in text.split(",")] if text else []
-    if "object" in types and "string" not in types:
-        return _split_object(text.split(","), param.explode)
+        return [decode_scalar(p, items, document) for p in text.split(sep)] if text else []
+    if _is_object(types):
+        raw = _split_object(text.split(sep), param.explode) if text else {}
+        return _decode_object(raw, param.schema, document)
     return decode_scalar(text, param.schema, document)
+
+
+def _decode_matrix(param: Parameter, text: str, document: Any) -> Any:
+    """``;name=v``; arrays ``;name=a,b`` or ``;name=a;name=b``; objects ``;name=k,v``, ``;k=v``."""
+    types = schema_types(param.schema, document)
+    if param.explode and text.startswith(";") and ("array" in types or _is_object(types)):
+        pieces = [part.partition("=") for part in text[1:].split(";")]
+        if "array" in types:
+            items = _items_schema(param.schema, document)
+            return [decode_scalar(v, items, document) for k, _, v in pieces if k == param.name]
+        return _decode_object({k: v for k, _, v in pieces}, param.schema, document)
+    if text == f";{param.name}":  # an empty value
+        text = ""
+    elif text.startswith(f";{param.name}="):
+        text = text[len(param.name) + 2 :]
+    return decode_simple(param, text, document)
 
 
 def decode_path_params(
     params: tuple[Parameter, ...], values: Mapping[str, str], document: Any = None
 ) -> dict[str, Any]:
-    """Path variables (already percent-decoded) converted per their schema."""
+    """Path variables (already percent-decoded) converted per their style and schema."""
     out: dict[str, Any] = {}
     for param in params:
         if param.location == "path" and param.name in values:
             text = values[param.name]
-            if param.style == "label" and text.startswith("."):
-                text = text[1:]
-            elif param.style == "matrix" and text.startswith(f";{param.name}="):
-                text = text[len(param.name) + 2 :]
-            out[param.name] = decode_simple(param, text, document)
+            if param.style == "matrix":
+                out[param.name] = _decode_matrix(param, text, document)
+            elif param.style == "label" and text.startswith("."):
+                sep = "." if param.explode else ","
+                out[param.name] = decode_simple(param, text[1:], document, sep)
+            else:
+                out[param.name] = decode_simple(param, text, document)
     return out
 
 
@@ -195,7 +252,8 @@ def decode_query(
     """Query pairs (already percent-decoded) → ``{name: value}`` per style, explode and schema.
 
     Supports ``form`` (exploded or not), ``spaceDelimited``, ``pipeDelimited`` and
-    ``deepObject``. Names the operation does not document are left out.
+    ``deepObject``; object property values are converted by their property schemas.
+    Names the operation does not document are left out.
     """
     out: dict[str, Any] = {}
     for param in params:
@@ -209,34 +267,41 @@ def decode_query(
                 k[len(prefix) : -1]: v for k, v in pairs if k.startswith(prefix) and k.endswith("]")
             }
             if found:
-                out[name] = found
+                out[name] = _decode_object(found, param.schema, document)
             continue
         values = [v for k, v in pairs if k == name]
+        sep = _QUERY_SEPARATORS.get(param.style, ",")
         if "array" in types:
             items = _items_schema(param.schema, document)
             if not values:
                 continue
-            if param.style == "spaceDelimited":
-                raw = [p for v in values for p in v.split(" ")]
-            elif param.style == "pipeDelimited":
-                raw = [p for v in values for p in v.split("|")]
-            elif param.explode:
-                raw = values
-            else:
-                raw = [p for v in values for p in v.split(",")]
+            split = not param.explode or sep != ","
+            raw = [p for v in values for p in v.split(sep)] if split else values
             out[name] = [decode_scalar(p, items, document) for p in raw]
-        elif "object" in types and "string" not in types:
-            if param.explode:
-                known = {p.name for p in params}
-                found = {k: v for k, v in pairs if k not in known}
+        elif _is_object(types):
+            if param.explode and sep == ",":
+                found = {k: v for k, v in pairs if not _documented(params, k)}
                 if found:
-                    out[name] = found
+                    out[name] = _decode_object(found, param.schema, document)
             elif values:
-                out[name] = _split_object(values[0].split(","), False)
+                found = _split_object(values[0].split(sep), False)
+                out[name] = _decode_object(found, param.schema, document)
         elif values:
             # A repeated scalar: the last one wins (like most servers); a list would be a lie.
             out[name] = decode_scalar(values[-1], param.schema, document)
     return out
+
+
+def _documented(params: tuple[Parameter, ...], key: str) -> bool:
+    """Whether query key ``key`` belongs to a documented parameter (``name`` or ``name[k]``)."""
+    for param in params:
+        if param.location != "query":
+            continue
+        if key == param.name or (
+            param.style == "deepObject" and key.startswith(f"{param.name}[") and key.endswith("]")
+        ):
+            return True
+    return False
 
 
 def decode_headers(

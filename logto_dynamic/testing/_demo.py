@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 
 from ._flows import FLOWS, Account, Outcome, sign_in
@@ -14,18 +13,10 @@ __all__ = ["run_demo"]
 PROXY_TITLE = "the same SignIn through the validating proxy"
 
 
-def _proxy_class() -> Callable[..., object] | None:
-    try:
-        module = importlib.import_module("logto_dynamic._proxy")
-    except ImportError:
-        return None
-    found = getattr(module, "ValidatingProxy", None)
-    return found if callable(found) else None
-
-
 def run_demo(echo: Callable[[str], None] = print) -> int:
     """Run every demo flow against a fresh embedded server on loopback; 0 if all went well."""
     from logto_dynamic import Client
+    from logto_dynamic._proxy import ValidatingProxy
 
     from ._uvicorn import serve_app
 
@@ -37,7 +28,7 @@ def run_demo(echo: Callable[[str], None] = print) -> int:
         outcomes.append(outcome)
         echo(describe(outcome))
 
-    results: list[tuple[str, bool | None]] = []
+    results: list[tuple[str, bool]] = []
     with serve_app(server) as base_url:
         echo(f"embedded Logto experience server on {base_url}")
         with Client(base_url) as client:
@@ -45,29 +36,21 @@ def run_demo(echo: Callable[[str], None] = print) -> int:
                 echo(f"\n== {title}")
                 results.append((title, run_flow(client, flow(server, account), report)))
         echo(f"\n== {PROXY_TITLE}")
-        proxy_class = _proxy_class()
-        if proxy_class is None:
-            echo("  skipped: logto_dynamic._proxy is not available in this build")
-            results.append((PROXY_TITLE, None))
-        else:
-            proxy = proxy_class(base_url, mode="report")
-            with serve_app(proxy) as proxy_url:
-                try:
-                    with Client(proxy_url) as client:
-                        echo(f"  proxy on {proxy_url} -> {base_url}")
-                        proxied = sign_in(server, account)
-                        results.append((PROXY_TITLE, run_flow(client, proxied, report)))
-                finally:  # close the proxy's upstream pool on the loop that serves it
-                    close = getattr(proxy, "close_from_thread", None)
-                    if callable(close):
-                        close()
-    failed = [title for title, ok in results if ok is False]
-    ran = sum(1 for _, ok in results if ok is not None)
+        proxy = ValidatingProxy(base_url, mode="report")
+        with serve_app(proxy) as proxy_url:
+            try:
+                with Client(proxy_url) as client:
+                    echo(f"  proxy on {proxy_url} -> {base_url}")
+                    proxied = sign_in(server, account)
+                    results.append((PROXY_TITLE, run_flow(client, proxied, report)))
+            finally:  # close the proxy's upstream pool on the loop that serves it
+                proxy.close_from_thread()
+    failed = [title for title, ok in results if not ok]
+    ran = len(results)
     echo(
         f"\nsummary: {ran - len(failed)}/{ran} flows as expected, {len(outcomes)} calls, "
         f"{sum(1 for o in outcomes if not o.expected)} unexpected, "
         f"{sum(len(o.violations) for o in outcomes)} violation(s)"
-        + (f", {len(results) - ran} skipped" if ran < len(results) else "")
     )
     for title in failed:
         echo(f"  failed: {title}")
