@@ -88,7 +88,7 @@ class Report:
         for row in rows.values():
             row["ratio"] = row["median"] / base if base else float("nan")
         self.sections.append({"title": title, "unit": unit, "baseline": baseline, "rows": rows,
-                              "notes": notes or []})
+                              "notes": notes or [], "samples": samples})
         print(f"\n## {title} ({unit}; ratio to {baseline})")
         for name, row in rows.items():
             print(f"  {name:<42} median {row['median']:>10.3f}  min {row['min']:>10.3f}  "
