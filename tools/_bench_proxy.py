@@ -131,6 +131,9 @@ def _tables(report: Report, c16: dict[str, list[WrkResult]], c1: dict[str, list[
     cmd = " ".join(wrk_command("http://127.0.0.1:PORT", Path("post.lua"), 16, seconds))
     lines = [f"{'MET ' if ok else 'MISSED'} {text}" for ok, text in checks]
     lines += [f"errors: {f}" for f in failures]
+    worst = {n: max(r.max_ms for r in runs) for n, runs in c16.items()}
+    lines.append("slowest single request at 16 connections: "
+                 + ", ".join(f"{n} {ms:.0f} ms" for n, ms in worst.items()))
     lines += [f"wrk: `{cmd}` (and -c1); proxy: `{' '.join(_shown_proxy_command(workers))}`"]
     report.note("Proxy targets (issue 11)", lines)
     return all(ok for ok, _ in checks) and not failures
