@@ -67,6 +67,11 @@ def run_wrk(url: str, script: Path, connections: int, seconds: float) -> WrkResu
     """Run wrk once against ``url`` and return what its ``done()`` hook reported."""
     out = subprocess.run(wrk_command(url, script, connections, seconds), capture_output=True,
                          text=True, timeout=seconds + 60, check=True).stdout
+    return parse_result(out)
+
+
+def parse_result(out: str) -> WrkResult:
+    """Read the ``WRK-RESULT`` line that the script's ``done()`` hook printed."""
     lines = [line for line in out.splitlines() if line.startswith("WRK-RESULT ")]
     if not lines:
         raise RuntimeError(f"wrk printed no result line:\n{out}")
