@@ -96,10 +96,10 @@ def bench_proxy(report: Report, rounds: int, seconds: float, workers: int | None
     if not have_wrk():
         report.note("Proxy", ["wrk not found on PATH (apt-get install wrk): section skipped"])
         return True
-    script = lua_script(PATH, BODY, Path(tempfile.mkdtemp(prefix="bench-wrk-")))
     c16: dict[str, list[WrkResult]] = {}
     c1: dict[str, list[WrkResult]] = {}
-    with servers(workers) as urls:
+    with tempfile.TemporaryDirectory(prefix="bench-wrk-") as folder, servers(workers) as urls:
+        script = lua_script(PATH, BODY, Path(folder))
         for url in urls.values():  # warm-up: pools, lazy imports, compiled validators
             run_wrk(url, script, 16, 1)
         for _ in range(rounds):
