@@ -1,12 +1,15 @@
 """Side-by-side benchmarks of logto_dynamic, raw httpx and py_logto (issue 7).
 
     python tools/bench.py [--quick] [--sections cold,loopback,inprocess,scale,proxy] [--out DIR]
+    python tools/bench.py --proxy [--rounds N] [--seconds S] [--proxy-workers N]
 
 Installs nothing: ``pip install ".[bench]"`` adds py_logto 2.0.0 (its variants are skipped
 with a note when it is missing). Variants run interleaved in rounds (A B C A B C ...) so
 machine drift hits them alike; every table gives median, min and max per variant and the
 ratio of medians to the baseline of the same run. Servers run in their own processes
-(uvicorn on 127.0.0.1, ephemeral ports) and are stopped at the end.
+(uvicorn on 127.0.0.1, ephemeral ports) and are stopped at the end. The proxy section drives
+them with wrk (``apt-get install wrk``) and checks issue 11's targets; the exit status is 1
+when one of them is missed.
 Results: ``bench-results/bench.json`` and ``bench-results/bench.md``.
 """
 
@@ -21,56 +24,20 @@ import importlib.metadata
 import json
 import os
 import platform
-import socket
-import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-TOOLS = ROOT / "tools"
+from _bench_common import ENV, ROOT, TOOLS, Report, free_port, has, interleave, process
+from _bench_proxy import bench_proxy
+
 SHARED = Path(os.environ.get("LOGTO_SHARED_REFERENCE", ROOT.parent / "shared" / "reference"))
 OP = "CreatePasswordVerification"
 PATH = "/api/experience/verification/password"
 BODY = {"identifier": {"type": "username", "value": "alice"}, "password": "Ap9!rainbow"}
-ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
-
-
-# -- helpers -----------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_port(port: int, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
-            return
-        time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on 127.0.0.1:{port}")
-
-
-@contextlib.contextmanager
-def process(args: list[str], port: int) -> Iterator[str]:
-    """Start a server process, wait for its port, stop it on exit."""
-    proc = subprocess.Popen(args, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_port(port)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def upstream() -> contextlib.AbstractContextManager[str]:
@@ -78,70 +45,6 @@ def upstream() -> contextlib.AbstractContextManager[str]:
     return process([sys.executable, "-m", "uvicorn", "bench_app:app", "--app-dir", str(TOOLS),
                     "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
                     "--no-access-log"], port)
-
-
-def proxy(upstream_url: str, mode: str) -> contextlib.AbstractContextManager[str]:
-    port = free_port()
-    return process([sys.executable, "-m", "logto_dynamic", "proxy", "--upstream", upstream_url,
-                    "--listen", f"127.0.0.1:{port}", "--mode", mode], port)
-
-
-def has(module: str) -> bool:
-    try:
-        importlib.import_module(module)
-    except ImportError:
-        return False
-    return True
-
-
-def summary(samples: list[float]) -> dict[str, float]:
-    return {"median": statistics.median(samples), "min": min(samples), "max": max(samples),
-            "n": len(samples)}
-
-
-def interleave(variants: dict[str, Callable[[], float]], rounds: int) -> dict[str, list[float]]:
-    """Run each variant once per round, in order; returns the samples per variant."""
-    out: dict[str, list[float]] = {name: [] for name in variants}
-    for _ in range(rounds):
-        for name, run in variants.items():
-            out[name].append(run())
-    return out
-
-
-class Report:
-    """Collects the tables of a run and writes them as Markdown and JSON."""
-
-    def __init__(self) -> None:
-        self.sections: list[dict[str, Any]] = []
-
-    def table(self, title: str, unit: str, samples: dict[str, list[float]], baseline: str,
-              notes: list[str] | None = None) -> dict[str, dict[str, float]]:
-        rows = {name: summary(v) for name, v in samples.items() if v}
-        base = rows[baseline]["median"]
-        for row in rows.values():
-            row["ratio"] = row["median"] / base if base else float("nan")
-        self.sections.append({"title": title, "unit": unit, "baseline": baseline, "rows": rows,
-                              "notes": notes or []})
-        print(f"\n## {title} ({unit}; ratio to {baseline})")
-        for name, row in rows.items():
-            print(f"  {name:<42} median {row['median']:>10.3f}  min {row['min']:>10.3f}  "
-                  f"max {row['max']:>10.3f}  x{row['ratio']:.3f}")
-        for note in notes or []:
-            print(f"  note: {note}")
-        return rows
-
-    def markdown(self, meta: dict[str, Any]) -> str:
-        lines = ["# logto_dynamic benchmark run", ""]
-        lines += [f"- {k}: {v}" for k, v in meta.items()] + [""]
-        for sec in self.sections:
-            lines += [f"## {sec['title']}", "",
-                      f"| variant | median ({sec['unit']}) | min | max | × {sec['baseline']} |",
-                      "|---|---:|---:|---:|---:|"]
-            for name, r in sec["rows"].items():
-                lines.append(f"| {name} | {r['median']:.3f} | {r['min']:.3f} | {r['max']:.3f} "
-                             f"| {r['ratio']:.3f} |")
-            lines += [f"- {n}" for n in sec["notes"]] + [""]
-        return "\n".join(lines)
 
 
 # -- 1. cold start and memory -------------------------------------------------------------------
@@ -407,61 +310,13 @@ def _size_independence(report: Report, rounds: int, n: int, mgmt: Path) -> None:
                  interleave(variants, rounds), next(iter(clients)))
 
 
-# -- 5. proxy ----------------------------------------------------------------------------
-
-
-async def _load(url: str, concurrency: int, total: int) -> tuple[float, list[float]]:
-    import httpx
-
-    latencies: list[float] = []
-    gate = asyncio.Semaphore(concurrency)
-    async with httpx.AsyncClient(limits=httpx.Limits(max_connections=concurrency)) as client:
-        for _ in range(20):
-            await client.post(url + PATH, json=BODY)
-
-        async def one() -> None:
-            async with gate:
-                t = time.perf_counter()
-                response = await client.post(url + PATH, json=BODY)
-                latencies.append(time.perf_counter() - t)
-                assert response.status_code == 200
-
-        start = time.perf_counter()
-        await asyncio.gather(*(one() for _ in range(total)))
-        return time.perf_counter() - start, latencies
-
-
-def bench_proxy(report: Report, rounds: int, total: int) -> None:
-    with upstream() as up, proxy(up, "report") as report_url, proxy(up, "off") as off_url:
-        targets = {"direct": up, "proxy report mode": report_url, "proxy mode off": off_url}
-        for concurrency in (1, 32):
-            n = total // 4 if concurrency == 1 else total
-            rps: dict[str, list[float]] = {k: [] for k in targets}
-            p50: dict[str, list[float]] = {k: [] for k in targets}
-            p99: dict[str, list[float]] = {k: [] for k in targets}
-            for _ in range(rounds):
-                for name, url in targets.items():
-                    elapsed, lat = asyncio.run(_load(url, concurrency, n))
-                    lat.sort()
-                    rps[name].append(n / elapsed)
-                    p50[name].append(lat[len(lat) // 2] * 1e3)
-                    p99[name].append(lat[int(len(lat) * 0.99)] * 1e3)
-            t = report.table(f"Proxy throughput, concurrency {concurrency}", "requests/s", rps,
-                             "proxy mode off")
-            p = report.table(f"Proxy p50 latency, concurrency {concurrency}", "ms", p50, "direct")
-            report.table(f"Proxy p99 latency, concurrency {concurrency}", "ms", p99, "direct")
-            print(f"  target: report ≥ 0.8 × off throughput → "
-                  f"{t['proxy report mode']['ratio']:.3f}; p50 added "
-                  f"{p['proxy report mode']['median'] - p['direct']['median']:.3f} ms (≤ 1 ms)")
-
-
 # -- main --------------------------------------------------------------------------------
 
 
 def versions() -> dict[str, str]:
     out = {}
     for name in ("logto-dynamic", "httpx", "jsonschema", "fastjsonschema", "py-logto",
-                 "uvicorn"):
+                 "uvicorn", "uvloop", "httptools", "aiohttp", "httpx-aiohttp", "granian"):
         try:
             out[name] = importlib.metadata.version(name)
         except importlib.metadata.PackageNotFoundError:
@@ -477,21 +332,28 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="few rounds: a smoke run")
     parser.add_argument("--sections", default="cold,loopback,inprocess,scale,proxy")
+    parser.add_argument("--proxy", action="store_true", help="only the proxy section (wrk)")
+    parser.add_argument("--rounds", type=int, help="proxy rounds (default 3)")
+    parser.add_argument("--seconds", type=float, help="seconds per wrk run (default 5; quick 2)")
+    parser.add_argument("--proxy-workers", type=int, metavar="N",
+                        help="pass --workers N to logto-dynamic proxy (default: not passed)")
     parser.add_argument("--out", default=str(ROOT / "bench-results"))
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     quick = args.quick
     rounds = 3 if quick else 9
     report = Report()
+    held = [True]
     sections: dict[str, Callable[[], None]] = {
         "cold": lambda: bench_cold(report, 3 if quick else 10),
         "loopback": lambda: bench_loopback(report, rounds, 100 if quick else 400),
         "inprocess": lambda: bench_inprocess(report, rounds, 500 if quick else 3000),
         "scale": lambda: bench_scale(report, 2 if quick else 5, 500 if quick else 3000),
-        "proxy": lambda: bench_proxy(report, 2 if quick else 3, 400 if quick else 2000),
+        "proxy": lambda: held.append(bench_proxy(
+            report, args.rounds or 3, args.seconds or (2 if quick else 5), args.proxy_workers)),
     }
     started = time.perf_counter()
-    for name in args.sections.split(","):
+    for name in ("proxy",) if args.proxy else args.sections.split(","):
         sections[name.strip()]()
     meta = {
         "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -507,7 +369,7 @@ def main(argv: list[str] | None = None) -> int:
                                                indent=2))
     (out / "bench.md").write_text(report.markdown(meta))
     print(f"\nwrote {out / 'bench.md'} and {out / 'bench.json'} ({meta['duration']})")
-    return 0
+    return 0 if all(held) else 1
 
 
 if __name__ == "__main__":
