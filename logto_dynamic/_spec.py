@@ -141,12 +141,7 @@ class Spec:
 
     def server_url(self, variables: Mapping[str, str] | None = None) -> str:
         """The first server URL with its variables filled in (defaults unless given)."""
-        server = (self.document.get("servers") or [{"url": "/"}])[0]
-        url = str(server.get("url", "/"))
-        given = variables or {}
-        for name, var in (server.get("variables") or {}).items():
-            url = url.replace("{" + name + "}", str(given.get(name, var.get("default", ""))))
-        return url
+        return _server_url(self.document, variables or {})
 
     @property
     def base_path(self) -> str:
@@ -189,6 +184,14 @@ class Spec:
         """Every violation of a raw response (the clients', proxy's and HAR's checker)."""
         checked = check_response(self.validators, op, status, content_type, body or b"")
         return list(checked.violations)
+
+
+def _server_url(document: Mapping[str, Any], given: Mapping[str, str]) -> str:
+    server = (document.get("servers") or [{"url": "/"}])[0]
+    url = str(server.get("url", "/"))
+    for name, var in (server.get("variables") or {}).items():
+        url = url.replace("{" + name + "}", str(given.get(name, var.get("default", ""))))
+    return url
 
 
 def _openapi_version(document: Mapping[str, Any], origin: str) -> str:
