@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
 __all__ = ["charset_of", "is_json_media", "media_matches", "media_type_of"]
@@ -9,6 +10,7 @@ __all__ = ["charset_of", "is_json_media", "media_matches", "media_type_of"]
 JSON_MEDIA_SUFFIX = "+json"
 
 
+@functools.lru_cache(maxsize=256)  # a handful of distinct values, parsed on every exchange
 def media_type_of(content_type: str | None) -> str:
     """``application/json; charset=utf-8`` → ``application/json`` (``""`` when absent)."""
     return (content_type or "").split(";", 1)[0].strip().lower()
@@ -37,6 +39,8 @@ def is_json_media(media: str) -> bool:
 def media_matches(documented: Iterable[str], actual: str) -> str | None:
     """The documented media type that covers ``actual`` (exact, ``type/*``, ``*/*``)."""
     actual = media_type_of(actual)
+    if actual in documented:  # the usual case: documented keys are plain media types
+        return actual
     candidates = {media_type_of(m): m for m in documented}
     if actual in candidates:
         return candidates[actual]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from logto_dynamic._exceptions import SpecError
@@ -17,6 +18,7 @@ class UnresolvableRefError(SpecError):
         super().__init__(f"cannot resolve $ref {ref!r}: {reason}")
 
 
+@functools.lru_cache(maxsize=1024)  # status codes, media types: few, escaped per exchange
 def escape_pointer(token: str) -> str:
     """Escape one JSON-pointer token (RFC 6901)."""
     return token.replace("~", "~0").replace("/", "~1")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 from collections.abc import Mapping
@@ -143,7 +144,7 @@ class Spec:
         """The first server URL with its variables filled in (defaults unless given)."""
         return _server_url(self.document, variables or {})
 
-    @property
+    @functools.cached_property
     def base_path(self) -> str:
         """The path part of the server URL (``""`` when the paths start at the root)."""
         return urlsplit(self.server_url()).path.rstrip("/")

@@ -158,12 +158,18 @@ class TrafficValidator:
         report.operation, report.path_params = op, raw_params
         doc = self.spec.document
         pairs = normalize_headers(headers)
-        query = decode_query(op.parameters, parse_qsl(parts.query, keep_blank_values=True), doc)
-        header_values = decode_headers(op.parameters, pairs, doc)
-        cookies = decode_cookies(
-            op.parameters, parse_cookie_header([v for k, v in pairs if k == "cookie"]), doc
-        )
-        path_values = decode_path_params(op.parameters, raw_params, doc)
+        query: dict[str, Any] = {}
+        header_values: dict[str, Any] = {}
+        cookies: dict[str, Any] = {}
+        path_values: dict[str, Any] = {}
+        if op.parameters:  # most Experience API operations have none
+            query = decode_query(op.parameters, parse_qsl(parts.query, keep_blank_values=True),
+                                 doc)
+            header_values = decode_headers(op.parameters, pairs, doc)
+            cookies = decode_cookies(
+                op.parameters, parse_cookie_header([v for k, v in pairs if k == "cookie"]), doc
+            )
+            path_values = decode_path_params(op.parameters, raw_params, doc)
         data, media, problems = self._request_body(op, _header(pairs, "content-type"), body)
         report.violations += problems
         skipped = data is _SKIPPED or data is _NOT_DECODED
