@@ -45,14 +45,15 @@ def _proxy_help() -> str:
 def proxy_command(upstream: str, port: int, mode: str, workers: int | None) -> list[str]:
     """The ``logto-dynamic proxy`` command line: the one place to adapt when the CLI changes.
 
-    Speaks ``--listen HOST:PORT`` or ``--host/--port``, whichever the CLI's help offers.
+    Speaks ``--host/--port`` when the CLI's help offers them, else the older
+    ``--listen HOST:PORT`` (now a deprecated alias).
     """
     command = [sys.executable, "-m", "logto_dynamic", "proxy", "--upstream", upstream,
                "--mode", mode]
-    if "--listen" in _proxy_help():
-        command += ["--listen", f"127.0.0.1:{port}"]
-    else:
+    if "--port" in _proxy_help():
         command += ["--host", "127.0.0.1", "--port", str(port)]
+    else:
+        command += ["--listen", f"127.0.0.1:{port}"]
     if workers is not None:
         command += ["--workers", str(workers)]
     return command
