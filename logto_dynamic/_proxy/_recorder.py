@@ -71,7 +71,10 @@ class Recorder:
         """A request went upstream: the loop waits now, run the queue in the meantime."""
         if self._pending and not self._scheduled:
             self._scheduled = True
-            asyncio.get_running_loop().call_soon(self._run)
+            # Two hops: the upstream client writes the request from a task it starts right
+            # after this call (aiohttp on Python < 3.12); one hop would run the checks first.
+            loop = asyncio.get_running_loop()
+            loop.call_soon(loop.call_soon, self._run)
 
     def _idle(self) -> None:
         self._timer = None
