@@ -8,10 +8,11 @@ from typing import Any
 
 import anyio
 import pytest
+from conftest import SEED_USER
 
 from logto_dynamic import AsyncClient, Client, load_spec
-from logto_dynamic.testing import ExperienceServer, serve_app
-from logto_dynamic.testing._flows import FLOWS, Account, Call, Outcome
+from logto_dynamic.testing import ExperienceServer, SignInExperience, serve_app
+from logto_dynamic.testing._flows import FLOWS, Account, Bootstrap, Call, Flow, Outcome
 from logto_dynamic.testing._runner import arun_flow, describe, run_flow
 
 Results = tuple[list[bool], list[Outcome]]
@@ -129,3 +130,35 @@ def test_cli_registers_serve_and_demo() -> None:
     assert apps.endpoint == "https://auth.example.test" and apps.mfa_policy == "NoPrompt"
     with pytest.raises(SystemExit):
         parser.parse_args(["serve", "--app", "no-redirect-uri"])
+
+
+def _derailed(server: ExperienceServer, acct: Account) -> Flow:
+    """A flow whose second step expects what the server will not answer."""
+    yield Bootstrap()
+    yield Call("InitInteraction", {"interactionEvent": "SignIn"}, expect=204)
+    yield Call("CreatePasswordVerification",  # a wrong password: 422, not the 200 expected
+               {"identifier": {"type": "username", "value": acct.username},
+                "password": "Wrong-Passw0rd!"})
+    raise AssertionError("the runner must stop at the first unexpected outcome")
+
+
+@pytest.mark.parametrize("driver", sorted(DRIVERS))
+def test_a_flow_stops_at_its_first_unexpected_outcome(driver: str) -> None:
+    server = ExperienceServer(SignInExperience(seed_users=(SEED_USER,)))
+    account = Account(username=SEED_USER[0], password=SEED_USER[1])
+    outcomes: list[Outcome] = []
+    with serve_app(server) as base_url:
+        if driver == "Client":
+            with Client(base_url) as client:
+                ok = run_flow(client, _derailed(server, account), outcomes.append)
+        else:
+            async def main() -> bool:
+                async with AsyncClient(base_url) as client:
+                    done = await arun_flow(client, _derailed(server, account), outcomes.append)
+                await anyio.sleep(0.05)
+                return done
+
+            ok = anyio.run(main)
+    assert ok is False
+    assert [o.expected for o in outcomes] == [True, True, False]
+    assert (outcomes[-1].status, outcomes[-1].code) == (422, "session.invalid_credentials")

@@ -1,19 +1,21 @@
 """Drive the flows of ``_flows`` with a ``Client`` or an ``AsyncClient``.
 
-Both drivers share everything but the ``await``: building the bootstrap request, turning an
-answer (or an :class:`~logto_dynamic.ApiError`) into an :class:`Outcome`, and the report.
+One sans-I/O driver (``_driver``) runs a flow: it yields what to do with the client and
+turns each answer (or :class:`~logto_dynamic.ApiError`) into an :class:`Outcome` for the
+report. ``run_flow`` and ``arun_flow`` only perform those effects, the second one awaited.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Generator
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ._flows import Bootstrap, Call, Finish, Flow, Outcome, Step
 
 if TYPE_CHECKING:
-    from logto_dynamic import AsyncClient, AsyncInteraction, Client, Interaction, Result
+    from logto_dynamic import AsyncClient, Client, Result
     from logto_dynamic._tokens import Tokens
 
 __all__ = ["Report", "arun_flow", "describe", "run_flow"]
@@ -83,73 +85,82 @@ def _advance(flow: Flow, outcome: Outcome | None) -> Step | None:
         return None
 
 
-def run_flow(client: Client, flow: Flow, report: Report) -> bool:
-    """Run ``flow`` through ``client``; True if every step went as expected."""
+#: What the driver asks of a shell: call ``effect(client)`` (awaiting it on an async client)
+#: and send back ``(value, None)``, or ``(None, exc)`` if it raised one of ``catch``.
+Effect = tuple[Callable[[Any], Any], tuple[type[Exception], ...]]
+Driver = Generator[Effect, tuple[Any, Exception | None], bool]
+
+
+def _bootstrap(args: dict[str, Any], client: Any) -> Any:
+    client.http.cookies.clear()  # a fresh interaction: new cookies
+    return client.interaction(**args)
+
+
+def _complete(interaction: Any, redirect_to: str | None, client: Any) -> Any:
+    return interaction.complete(redirect_to)
+
+
+def _call(step: Call, client: Any) -> Any:
+    return client.call(step.operation, step.body, **_call_kwargs(step))
+
+
+def _driver(base_url: str, flow: Flow, report: Report) -> Driver:
+    """The one runner of a flow, sans I/O: it yields what to do with the client."""
     from logto_dynamic import ApiError, ResponseValidationError
 
-    interaction: Interaction | None = None
+    calls = (ApiError, ResponseValidationError)
+    interaction: Any = None
     step = _advance(flow, None)
     while step is not None:
+        outcome: Outcome
         if isinstance(step, Bootstrap):
-            client.http.cookies.clear()
-            try:
-                interaction = client.interaction(**_interaction_args(client.base_url, step))
-                outcome = _started(step)
-            except _oidc_errors() as exc:
-                outcome = _started(step, exc)
+            args = _interaction_args(base_url, step)
+            started, error = yield partial(_bootstrap, args), _oidc_errors()
+            interaction = started if error is None else interaction
+            outcome = _started(step, error)
         elif isinstance(step, Finish):
-            try:
-                assert interaction is not None, "Finish before Bootstrap"
-                outcome = _finished(step, interaction.complete(step.redirect_to))
-            except _oidc_errors() as exc:
-                outcome = _finished(step, None, exc)
+            assert interaction is not None, "Finish before Bootstrap"
+            tokens, error = yield partial(_complete, interaction, step.redirect_to), _oidc_errors()
+            outcome = _finished(step, tokens, error)
         else:
-            try:
-                result = client.call(step.operation, step.body, **_call_kwargs(step))
-                outcome = _from_result(step, result)
-            except (ApiError, ResponseValidationError) as exc:
-                outcome = _from_error(step, exc)
+            result, error = yield partial(_call, step), calls
+            outcome = _from_result(step, result) if error is None else _from_error(step, error)
         report(outcome)
         if not outcome.expected:
             flow.close()
             return False
         step = _advance(flow, outcome)
     return True
+
+
+def run_flow(client: Client, flow: Flow, report: Report) -> bool:
+    """Run ``flow`` through ``client``; True if every step went as expected."""
+    driver = _driver(client.base_url, flow, report)
+    sent: tuple[Any, Exception | None] | None = None
+    while True:
+        try:
+            effect, catch = driver.send(sent) if sent is not None else next(driver)
+        except StopIteration as stop:
+            return bool(stop.value)
+        try:
+            sent = (effect(client), None)
+        except catch as exc:
+            sent = (None, exc)
 
 
 async def arun_flow(client: AsyncClient, flow: Flow, report: Report) -> bool:
-    """The asyncio twin of :func:`run_flow`."""
-    from logto_dynamic import ApiError, ResponseValidationError
-
-    interaction: AsyncInteraction | None = None
-    step = _advance(flow, None)
-    while step is not None:
-        if isinstance(step, Bootstrap):
-            client.http.cookies.clear()
-            try:
-                args = _interaction_args(client.base_url, step)
-                interaction = await client.interaction(**args)
-                outcome = _started(step)
-            except _oidc_errors() as exc:
-                outcome = _started(step, exc)
-        elif isinstance(step, Finish):
-            try:
-                assert interaction is not None, "Finish before Bootstrap"
-                outcome = _finished(step, await interaction.complete(step.redirect_to))
-            except _oidc_errors() as exc:
-                outcome = _finished(step, None, exc)
-        else:
-            try:
-                result = await client.call(step.operation, step.body, **_call_kwargs(step))
-                outcome = _from_result(step, result)
-            except (ApiError, ResponseValidationError) as exc:
-                outcome = _from_error(step, exc)
-        report(outcome)
-        if not outcome.expected:
-            flow.close()
-            return False
-        step = _advance(flow, outcome)
-    return True
+    """:func:`run_flow` on an ``AsyncClient``: the same driver, awaited."""
+    driver = _driver(client.base_url, flow, report)
+    sent: tuple[Any, Exception | None] | None = None
+    while True:
+        try:
+            effect, catch = driver.send(sent) if sent is not None else next(driver)
+        except StopIteration as stop:
+            return bool(stop.value)
+        try:
+            sent = (await effect(client), None)
+        except catch as exc:
+            sent = (None, exc)
 
 
 def describe(outcome: Outcome) -> str:
