@@ -31,9 +31,17 @@ class ResponseCheck:
     notes: tuple[str, ...] = ()
 
 
+_OPENERS = (b"{", b"[")
+_DECODER = json.JSONDecoder()
+
+
 def parse_json(media: str, content: bytes) -> tuple[Any, Violation | None]:
     """Parse a JSON body (request or response); on failure the text and one violation."""
     try:
+        # json.loads on bytes first guesses the encoding; a body opening with '{' or '['
+        # followed by a non-NUL byte is UTF-8 by that same rule, so decode it directly.
+        if content[:1] in _OPENERS and content[1:2] != b"\x00":
+            return _DECODER.decode(content.decode("utf-8", "surrogatepass")), None
         return json.loads(content), None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         if isinstance(exc, json.JSONDecodeError):

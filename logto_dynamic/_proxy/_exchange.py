@@ -39,14 +39,17 @@ class Exchange:
 
     def add(self, report: TrafficReport) -> None:
         """Take the operation, template, violations and notes of one direction's report."""
-        self.record["operation"] = report.operation_id
+        record = self.record
+        record["operation"] = report.operation_id
         if report.path_template:
-            self.record["path"] = report.path_template
-        self.record["violations"] += [
-            {"direction": report.direction, **v.to_dict()} for v in report.violations
-        ]
-        self.record["notes"] += report.notes
-        self.found += report.violations
+            record["path"] = report.path_template
+        if report.violations:
+            record["violations"] += [
+                {"direction": report.direction, **v.to_dict()} for v in report.violations
+            ]
+            self.found += report.violations
+        if report.notes:
+            record["notes"] += report.notes
         self.checked = True
 
     @property
