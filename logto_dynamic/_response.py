@@ -13,6 +13,7 @@ from typing import Any
 
 from logto_dynamic._media import charset_of, is_json_media, media_matches, media_type_of
 from logto_dynamic._operations import Operation
+from logto_dynamic._schema import CompiledSchema
 from logto_dynamic._validation import Validators, select_response
 from logto_dynamic._violations import Violation, to_violations
 
@@ -79,9 +80,59 @@ def check_response(
     content type are checked, the body is not. JSON bodies over ``limit`` bytes are not
     decoded or schema-checked either, and a note says so.
     """
+    plan = _plan(validators, op, status, content_type, body is None or bool(body))
+    if not body:
+        return ResponseCheck(None, plan.found)
+    if limit is not None and plan.json and len(body) > limit:
+        note = (f"response body of {len(body)} bytes not validated "
+                f"(over the {limit}-byte validation limit)")
+        return ResponseCheck(None, plan.found, (note,))
+    if plan.json:
+        data, problem = parse_json(plan.media, body)
+    else:
+        data, problem = decode_body(content_type, body)
+    if problem is not None:
+        return ResponseCheck(data, (*plan.found, problem))
+    if plan.schema is not None:
+        found = to_violations(plan.schema, data, "body")
+        if found:
+            return ResponseCheck(data, (*plan.found, *found))
+    return ResponseCheck(data, plan.found)
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What a response's status and content type decide, before its body is read."""
+
+    found: tuple[Violation, ...]  # status and content-type violations
+    media: str  # the media type sent (parameters dropped)
+    json: bool  # a JSON body: parsed (and size-limited) as JSON
+    schema: CompiledSchema | None  # the documented body schema, when one applies
+
+
+#: Distinct (operation, status, content type, body or not) plans kept per document; the
+#: content type comes from the wire, so the table is bounded (and emptied when full).
+MAX_PLANS = 4096
+
+
+def _plan(validators: Validators, op: Operation, status: int, content_type: str | None,
+          has_body: bool) -> _Plan:
+    """The memoised :func:`_make_plan`: looked up on every response, computed once."""
+    key = (op, status, content_type, has_body)
+    plans = validators.plans
+    plan = plans.get(key)
+    if plan is None:
+        plan = _make_plan(validators, op, status, content_type, has_body)
+        if len(plans) >= MAX_PLANS:
+            plans.clear()
+        plans[key] = plan
+    return plan
+
+
+def _make_plan(validators: Validators, op: Operation, status: int, content_type: str | None,
+               has_body: bool) -> _Plan:
     found: list[Violation] = []
     spec = select_response(op, status)
-    has_body = body is None or bool(body)
     documented: str | None = None
     if spec is None:
         listed = ", ".join(op.responses) or "none"
@@ -102,16 +153,8 @@ def check_response(
                 f"content type {content_type or 'none'!r} is not documented for "
                 f"{spec.status} (documented: {', '.join(spec.content)})",
             ))
-    if not body:
-        return ResponseCheck(None, tuple(found))
-    if limit is not None and len(body) > limit and is_json_media(media_type_of(content_type)):
-        note = (f"response body of {len(body)} bytes not validated "
-                f"(over the {limit}-byte validation limit)")
-        return ResponseCheck(None, tuple(found), (note,))
-    data, problem = decode_body(content_type, body)
-    if problem is not None:
-        found.append(problem)
-    elif spec is not None and documented is not None and "schema" in spec.content[documented]:
-        compiled = validators.response_schema(op, spec.status, documented)
-        found += to_violations(compiled, data, "body")
-    return ResponseCheck(data, tuple(found))
+    media = media_type_of(content_type)
+    schema = None
+    if spec is not None and documented is not None and "schema" in spec.content[documented]:
+        schema = validators.response_schema(op, spec.status, documented)
+    return _Plan(tuple(found), media, is_json_media(media), schema)

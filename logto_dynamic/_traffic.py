@@ -28,7 +28,8 @@ from logto_dynamic._params import (
     decode_query,
     parse_cookie_header,
 )
-from logto_dynamic._response import check_response, parse_json
+from logto_dynamic._response import MAX_PLANS, check_response, parse_json
+from logto_dynamic._schema import CompiledSchema
 from logto_dynamic._spec import Spec, SpecSource, load_spec
 from logto_dynamic._validation import UNSET
 from logto_dynamic._violations import Violation
@@ -105,6 +106,25 @@ def normalize_headers(headers: HeaderInput | None) -> list[tuple[str, str]]:
     return out
 
 
+def _content_type(headers: HeaderInput | None) -> str | None:
+    """The ``Content-Type`` value (the first), read without normalising every header."""
+    if headers is None:
+        return None
+    if isinstance(headers, list):
+        for key, value in headers:
+            if type(key) is bytes and type(value) is bytes:
+                if len(key) == 12 and key.lower() == b"content-type":
+                    return value.decode("latin-1")
+            elif type(key) is str and type(value) is str:
+                if len(key) == 12 and key.lower() == "content-type":
+                    return value
+            else:
+                break  # another shape: the general path below
+        else:
+            return None
+    return _header(normalize_headers(headers), "content-type")
+
+
 def _header(headers: list[tuple[str, str]], name: str) -> str | None:
     for key, value in headers:
         if key == name:
@@ -128,6 +148,7 @@ class TrafficValidator:
     def __init__(self, spec: SpecSource = None, *, validate_limit: int = DEFAULT_VALIDATE_LIMIT):
         self.spec: Spec = load_spec(spec)
         self.validate_limit = validate_limit
+        self._plans: dict[tuple[str, str, str | None], Any] = {}
         self._api_prefix = self.spec.base_path + _common_prefix(
             [op.path for op in self.spec.index]
         )
@@ -148,9 +169,49 @@ class TrafficValidator:
         self, method: str, url: str, headers: HeaderInput | None = None, body: bytes = b""
     ) -> TrafficReport:
         """Match and check one raw request (``url`` absolute or ``/path?query``)."""
+        method = method.upper()
+        if body and url[:1] == "/" and url[1:2] != "/" and "#" not in url:
+            # The usual request: a JSON body to an operation without parameters. What its
+            # method, path and content type decide is planned once; a valid body then costs a
+            # parse and one schema check. Anything else takes the full check below.
+            path = url.partition("?")[0]
+            content_type = _content_type(headers)
+            plan = self._plans.get((method, path, content_type))
+            if plan is None:
+                plan = self._plan_request(method, url, content_type)
+            if plan and len(body) <= self.validate_limit:
+                data, problem = parse_json(plan[1], body)
+                if problem is None and plan[2].is_valid(data):
+                    return TrafficReport("request", method, path, plan[0])
+        return self._check_request(method, url, headers, body)
+
+    def _plan_request(self, method: str, url: str,
+                      content_type: str | None) -> tuple[Operation, str, CompiledSchema] | None:
+        """(operation, media type, body schema) when only a JSON body is to check; else None.
+
+        Kept per (method, path, content type), up to :data:`MAX_PLANS` of them.
+        """
+        path = url.partition("?")[0]
+        plan: tuple[Operation, str, CompiledSchema] | None = None
+        matched = self.spec.match(method, path) if urlsplit(url).path == path else None
+        if matched is not None and not matched[0].parameters and matched[0].request_content:
+            op = matched[0]
+            media = media_type_of(content_type)
+            documented = media_matches(op.request_content, media) if media else None
+            if documented is not None and is_json_media(media):
+                schema = self.spec.validators.body_schema(op, documented)
+                if schema is not None:
+                    plan = (op, media, schema)
+        if len(self._plans) >= MAX_PLANS:
+            self._plans.clear()
+        self._plans[(method, path, content_type)] = plan
+        return plan
+
+    def _check_request(
+        self, method: str, url: str, headers: HeaderInput | None, body: bytes
+    ) -> TrafficReport:
         parts = urlsplit(url)
         path = parts.path or "/"
-        method = method.upper()
         report = TrafficReport("request", method, path, None)
         matched = self.spec.match(method, path)
         if matched is None:
@@ -251,7 +312,7 @@ class TrafficValidator:
         if op is None:
             report.notes.append("response not validated: the request matched no operation")
             return report
-        content_type = _header(normalize_headers(headers), "content-type")
+        content_type = _content_type(headers)
         checked = check_response(
             self.spec.validators, op, status, content_type, body, limit=self.validate_limit
         )

@@ -57,6 +57,8 @@ class Validators:
         self._version = version
         self._compiled: dict[str, CompiledSchema] = {}
         self._translated: dict[str, Any] = {}
+        #: Decisions memoised by callers per operation part (``_response`` keeps its plans).
+        self.plans: dict[Any, Any] = {}
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -90,14 +92,21 @@ class Validators:
                 return [Violation("body", (), "required", "a request body is required")]
             return []
         media = media or op.request_media_type or ""
-        if media not in op.request_content or "schema" not in op.request_content[media]:
+        schema = self.body_schema(op, media)
+        if schema is None:
             return []
         if media == "multipart/form-data" and isinstance(body, Mapping):
             body = {k: _file_placeholder(v) for k, v in body.items()}
+        return to_violations(schema, body, "body")
+
+    def body_schema(self, op: Operation, media: str) -> CompiledSchema | None:
+        """The validator of a request body of a documented ``media`` type (None: no schema)."""
+        if media not in op.request_content or "schema" not in op.request_content[media]:
+            return None
         pointer = f"{op.pointer}/requestBody/content/{escape_pointer(media)}/schema"
         if "$ref" in op.raw.get("requestBody", {}):
             pointer = op.raw["requestBody"]["$ref"] + f"/content/{escape_pointer(media)}/schema"
-        return to_violations(self.for_pointer(pointer, "request"), body, "body")
+        return self.for_pointer(pointer, "request")
 
     def check_parameters(
         self, op: Operation, location: str, values: Mapping[str, Any] | None
