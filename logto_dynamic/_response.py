@@ -17,7 +17,7 @@ from logto_dynamic._schema import CompiledSchema
 from logto_dynamic._validation import Validators, select_response
 from logto_dynamic._violations import Violation, to_violations
 
-__all__ = ["ResponseCheck", "check_response", "decode_body", "parse_json"]
+__all__ = ["ResponseCheck", "check_response", "decode_body", "parse_json", "response_ok"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +98,31 @@ def check_response(
         if found:
             return ResponseCheck(data, (*plan.found, *found))
     return ResponseCheck(data, plan.found)
+
+
+def response_ok(
+    validators: Validators,
+    op: Operation,
+    status: int,
+    content_type: str | None,
+    body: bytes,
+    *,
+    limit: int | None = None,
+) -> bool:
+    """True when :func:`check_response` would find nothing and note nothing.
+
+    The quick verdict of the usual answer (a documented status, a valid JSON body or none);
+    False means "ask :func:`check_response`", which may still find nothing.
+    """
+    plan = _plan(validators, op, status, content_type, bool(body))
+    if plan.found:
+        return False
+    if not body:
+        return True
+    if not plan.json or (limit is not None and len(body) > limit):
+        return False
+    data, problem = parse_json(plan.media, body)
+    return problem is None and (plan.schema is None or plan.schema.is_valid(data))
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,7 +28,7 @@ from logto_dynamic._params import (
     decode_query,
     parse_cookie_header,
 )
-from logto_dynamic._response import MAX_PLANS, check_response, parse_json
+from logto_dynamic._response import MAX_PLANS, check_response, parse_json, response_ok
 from logto_dynamic._schema import CompiledSchema
 from logto_dynamic._spec import Spec, SpecSource, load_spec
 from logto_dynamic._validation import UNSET
@@ -170,20 +170,37 @@ class TrafficValidator:
     ) -> TrafficReport:
         """Match and check one raw request (``url`` absolute or ``/path?query``)."""
         method = method.upper()
-        if body and url[:1] == "/" and url[1:2] != "/" and "#" not in url:
-            # The usual request: a JSON body to an operation without parameters. What its
-            # method, path and content type decide is planned once; a valid body then costs a
-            # parse and one schema check. Anything else takes the full check below.
-            path = url.partition("?")[0]
-            content_type = _content_type(headers)
-            plan = self._plans.get((method, path, content_type))
-            if plan is None:
-                plan = self._plan_request(method, url, content_type)
-            if plan and len(body) <= self.validate_limit:
-                data, problem = parse_json(plan[1], body)
-                if problem is None and plan[2].is_valid(data):
-                    return TrafficReport("request", method, path, plan[0])
+        op = self.quick_request(method, url, headers, body)
+        if op is not None:
+            return TrafficReport("request", method, url.partition("?")[0], op)
         return self._check_request(method, url, headers, body)
+
+    def quick_request(self, method: str, url: str, headers: HeaderInput | None,
+                      body: bytes) -> Operation | None:
+        """The operation of a request that is valid by its plan, else None (check it fully).
+
+        The usual request: a JSON body to an operation without parameters. What its method
+        (upper case), path and content type decide is planned once; a valid body then costs
+        a parse and one schema check. None means "ask :meth:`validate_request`", which may
+        still find nothing.
+        """
+        if not body or url[:1] != "/" or url[1:2] == "/" or "#" in url:
+            return None
+        content_type = _content_type(headers)
+        plan = self._plans.get((method, url.partition("?")[0], content_type))
+        if plan is None:
+            plan = self._plan_request(method, url, content_type)
+        if plan and len(body) <= self.validate_limit:
+            data, problem = parse_json(plan[1], body)
+            if problem is None and plan[2].is_valid(data):
+                return plan[0]  # type: ignore[no-any-return]
+        return None
+
+    def quick_response(self, op: Operation, status: int, headers: HeaderInput | None,
+                       body: bytes) -> bool:
+        """True when :meth:`validate_response` would find nothing and note nothing."""
+        return response_ok(self.spec.validators, op, status, _content_type(headers), body,
+                           limit=self.validate_limit)
 
     def _plan_request(self, method: str, url: str,
                       content_type: str | None) -> tuple[Operation, str, CompiledSchema] | None:

@@ -94,7 +94,9 @@ def test_metrics(workers: int) -> None:
         for _ in range(50):  # the deferred checks of report mode land just after the answers
             total = sum(v for (name, _), v in samples.items()
                         if name == "logto_dynamic_exchanges_total")
-            if total >= 10:
+            # a scrape can fall between one exchange's counter and its histograms
+            timed = samples.get(("logto_dynamic_proxy_overhead_seconds_count", ()), 0)
+            if total >= 10 and timed >= 10:
                 break
             asyncio.run(asyncio.sleep(0.1))
             samples = _scrape(metrics_port)

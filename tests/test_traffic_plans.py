@@ -13,7 +13,9 @@ from typing import Any
 
 import pytest
 
-from logto_dynamic._response import MAX_PLANS, check_response
+from logto_dynamic._proxy._checks import Checker
+from logto_dynamic._proxy._exchange import Exchange, Request
+from logto_dynamic._response import MAX_PLANS, check_response, response_ok
 from logto_dynamic._traffic import TrafficReport, TrafficValidator
 from logto_dynamic._validation import Validators
 from tests._examples import INVALID_CALLS, VALID_CALLS
@@ -109,3 +111,67 @@ def test_response_plans_are_bounded() -> None:
     for n in range(MAX_PLANS + 10):
         check_response(tv.spec.validators, op, 200, f"application/json; v={n}", b"{}")
     assert 0 < len(tv.spec.validators.plans) <= MAX_PLANS
+
+
+def test_the_quick_response_verdict_is_the_full_checks() -> None:
+    spec = TrafficValidator().spec
+    kinds = ["application/json", "application/json; charset=utf-8", "text/plain", None]
+    quick = 0
+    for op in spec.index:
+        for status, kind, body in itertools.product((200, 204, 400, 418, 500), kinds, RESPONSES):
+            full = check_response(spec.validators, op, status, kind, body, limit=100)
+            ok = response_ok(spec.validators, op, status, kind, body, limit=100)
+            assert ok == (not full.violations and not full.notes), (op.operation_id, status,
+                                                                   kind, body)
+            quick += ok
+    assert quick > 25  # the usual answers do pass quickly
+
+
+def _exchange_records(quick: bool) -> list[dict[str, Any]]:
+    checker = Checker(TrafficValidator(validate_limit=200))
+    records = []
+    for url, headers, body, (status, answer) in itertools.product(
+            [PASSWORD, PASSWORD + "?a=1", "/api/experience", "/api/nowhere", "//x"],
+            [[(b"content-type", b"application/json")], [(b"content-type", b"text/plain")], []],
+            [GOOD, b"", b"{", b'{"interactionEvent":"SignIn"}'],
+            [(200, b'{"verificationId":"v1"}'), (200, b"{}"), (204, b""), (400, b"{"),
+             (200, None)]):
+        for encoding in ([], [(b"content-encoding", b"identity")]):
+            ex = Exchange("POST", url, True)
+            req = Request({}, _no_receive, "POST", url.encode(), headers, body)
+            answer_headers = [(b"content-type", b"application/json"), *encoding]
+            if quick:
+                checker.exchange(ex, req, status, answer_headers, answer)
+            else:  # the full route: one report per direction
+                report = checker.request(req.method, req.target, req.headers, req.body)
+                ex.add(report)
+                if report.operation is not None:
+                    ex.add(checker.response(report, status, answer_headers, answer))
+            records.append({**ex.record, "checked": ex.checked, "found": ex.found})
+    return records
+
+
+async def _no_receive() -> dict[str, Any]:
+    raise AssertionError("not read")
+
+
+def test_the_proxy_checker_decides_like_the_full_checks() -> None:
+    quick, full = _exchange_records(True), _exchange_records(False)
+    assert quick == full
+    assert sum(bool(not r["found"] and r["operation"]) for r in quick) > 5
+
+
+def test_the_proxy_checker_takes_the_quick_route_for_a_valid_exchange() -> None:
+    checker = Checker(TrafficValidator())
+
+    def full(*args: object) -> TrafficReport:
+        raise AssertionError("the full check ran")
+
+    checker.request = full  # type: ignore[method-assign]
+    ex = Exchange("POST", PASSWORD, True)
+    req = Request({}, _no_receive, "POST", PASSWORD.encode(),
+                  [(b"content-type", b"application/json")], GOOD)
+    checker.exchange(ex, req, 200, [(b"content-type", b"application/json")],
+                     b'{"verificationId":"v1"}')
+    assert ex.checked and not ex.found and ex.verdict == "valid"
+    assert ex.record["operation"] == "CreatePasswordVerification"

@@ -52,6 +52,13 @@ class Exchange:
             record["notes"] += report.notes
         self.checked = True
 
+    def passed(self, operation_id: str, template: str) -> None:
+        """Both directions checked and found valid (what :meth:`add` does for clean reports)."""
+        record = self.record
+        record["operation"] = operation_id
+        record["path"] = template
+        self.checked = True
+
     @property
     def violations(self) -> list[dict[str, Any]]:
         """A copy of the violation dicts so far."""
