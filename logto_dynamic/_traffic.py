@@ -41,6 +41,10 @@ DEFAULT_VALIDATE_LIMIT = 256 * 1024
 
 HeaderInput = Mapping[str, str] | Iterable[tuple[str | bytes, str | bytes]]
 
+#: What a request's method, path and content type decide: its operation, the media type
+#: sent, the body schema (None in the table: no quick route, check it fully).
+_RequestPlan = tuple[Operation, str, CompiledSchema]
+
 _MAX_PATH_SHOWN = 120
 
 
@@ -148,7 +152,7 @@ class TrafficValidator:
     def __init__(self, spec: SpecSource = None, *, validate_limit: int = DEFAULT_VALIDATE_LIMIT):
         self.spec: Spec = load_spec(spec)
         self.validate_limit = validate_limit
-        self._plans: dict[tuple[str, str, str | None], Any] = {}
+        self._plans: dict[tuple[str, str, str | None], _RequestPlan | None] = {}
         self._api_prefix = self.spec.base_path + _common_prefix(
             [op.path for op in self.spec.index]
         )
@@ -187,13 +191,14 @@ class TrafficValidator:
         if not body or url[:1] != "/" or url[1:2] == "/" or "#" in url:
             return None
         content_type = _content_type(headers)
-        plan = self._plans.get((method, url.partition("?")[0], content_type))
-        if plan is None:
-            plan = self._plan_request(method, url, content_type)
-        if plan and len(body) <= self.validate_limit:
-            data, problem = parse_json(plan[1], body)
-            if problem is None and plan[2].is_valid(data):
-                return plan[0]  # type: ignore[no-any-return]
+        key = (method, url.partition("?")[0], content_type)
+        plans = self._plans
+        plan = plans[key] if key in plans else self._plan_request(method, url, content_type)
+        if plan is not None and len(body) <= self.validate_limit:
+            op, media, schema = plan
+            data, problem = parse_json(media, body)
+            if problem is None and schema.is_valid(data):
+                return op
         return None
 
     def quick_response(self, op: Operation, status: int, headers: HeaderInput | None,
@@ -203,13 +208,13 @@ class TrafficValidator:
                            limit=self.validate_limit)
 
     def _plan_request(self, method: str, url: str,
-                      content_type: str | None) -> tuple[Operation, str, CompiledSchema] | None:
+                      content_type: str | None) -> _RequestPlan | None:
         """(operation, media type, body schema) when only a JSON body is to check; else None.
 
         Kept per (method, path, content type), up to :data:`MAX_PLANS` of them.
         """
         path = url.partition("?")[0]
-        plan: tuple[Operation, str, CompiledSchema] | None = None
+        plan: _RequestPlan | None = None
         matched = self.spec.match(method, path) if urlsplit(url).path == path else None
         if matched is not None and not matched[0].parameters and matched[0].request_content:
             op = matched[0]

@@ -175,3 +175,18 @@ def test_the_proxy_checker_takes_the_quick_route_for_a_valid_exchange() -> None:
                      b'{"verificationId":"v1"}')
     assert ex.checked and not ex.found and ex.verdict == "valid"
     assert ex.record["operation"] == "CreatePasswordVerification"
+
+
+def test_a_request_without_a_quick_route_is_planned_once() -> None:
+    tv = TrafficValidator()
+    calls = []
+    plan = tv._plan_request
+
+    def counted(*args: Any) -> Any:
+        calls.append(args)
+        return plan(*args)
+
+    tv._plan_request = counted  # type: ignore[method-assign]
+    for _ in range(3):  # text/plain: documented for no operation, so no quick route
+        tv.validate_request("POST", PASSWORD, [("content-type", "text/plain")], GOOD)
+    assert len(calls) == 1 and tv._plans[("POST", PASSWORD, "text/plain")] is None
