@@ -127,7 +127,7 @@ def test_the_quick_response_verdict_is_the_full_checks() -> None:
     assert quick > 25  # the usual answers do pass quickly
 
 
-def _exchange_records(quick: bool) -> list[dict[str, Any]]:
+def _exchange_records(quick: bool, checked_first: bool) -> list[dict[str, Any]]:
     checker = Checker(TrafficValidator(validate_limit=200))
     records = []
     for url, headers, body, (status, answer) in itertools.product(
@@ -135,16 +135,21 @@ def _exchange_records(quick: bool) -> list[dict[str, Any]]:
             [[(b"content-type", b"application/json")], [(b"content-type", b"text/plain")], []],
             [GOOD, b"", b"{", b'{"interactionEvent":"SignIn"}'],
             [(200, b'{"verificationId":"v1"}'), (200, b"{}"), (204, b""), (400, b"{"),
-             (200, None)]):
+             (418, b'{"verificationId":"v1"}'), (200, None)]):
         for encoding in ([], [(b"content-encoding", b"identity")]):
             ex = Exchange("POST", url, True)
             req = Request({}, _no_receive, "POST", url.encode(), headers, body)
             answer_headers = [(b"content-type", b"application/json"), *encoding]
+            if checked_first:  # enforce mode: the request was checked before relaying
+                req.report = checker.request(req.method, req.target, req.headers, req.body)
+                ex.add(req.report)
             if quick:
                 checker.exchange(ex, req, status, answer_headers, answer)
             else:  # the full route: one report per direction
-                report = checker.request(req.method, req.target, req.headers, req.body)
-                ex.add(report)
+                report = req.report or checker.request(req.method, req.target, req.headers,
+                                                       req.body)
+                if req.report is None:
+                    ex.add(report)
                 if report.operation is not None:
                     ex.add(checker.response(report, status, answer_headers, answer))
             records.append({**ex.record, "checked": ex.checked, "found": ex.found})
@@ -155,8 +160,10 @@ async def _no_receive() -> dict[str, Any]:
     raise AssertionError("not read")
 
 
-def test_the_proxy_checker_decides_like_the_full_checks() -> None:
-    quick, full = _exchange_records(True), _exchange_records(False)
+@pytest.mark.parametrize("checked_first", [False, True], ids=["report", "enforce"])
+def test_the_proxy_checker_decides_like_the_full_checks(checked_first: bool) -> None:
+    quick = _exchange_records(True, checked_first)
+    full = _exchange_records(False, checked_first)
     assert quick == full
     assert sum(bool(not r["found"] and r["operation"]) for r in quick) > 5
 

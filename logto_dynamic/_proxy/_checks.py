@@ -38,15 +38,20 @@ class Checker:
     def exchange(self, ex: Exchange, req: Request, status: int, headers: RawHeaders,
                  body: bytes | None) -> None:
         """Check the request (unless done before relaying) and its answer, into ``ex``."""
-        if req.report is None and body and not header_value(headers, b"content-encoding"):
+        report = req.report
+        if body is not None and not header_value(headers, b"content-encoding"):
             # The usual exchange, valid on both sides: decided by the validator's plans.
             validator = self.validator
-            target = req.target.decode("latin-1")
-            op = validator.quick_request(req.method.upper(), target, req.headers, req.body)
-            if op is not None and validator.quick_response(op, status, headers, body):
-                ex.passed(op.operation_id, op.path)
+            if report is None:
+                target = req.target.decode("latin-1")
+                op = validator.quick_request(req.method.upper(), target, req.headers, req.body)
+                if op is not None and validator.quick_response(op, status, headers, body):
+                    ex.passed(op.operation_id, op.path)
+                    return
+            elif report.operation is not None and validator.quick_response(
+                    report.operation, status, headers, body):
+                ex.checked = True  # the request's report is in ``ex`` already
                 return
-        report = req.report
         if report is None:
             report = self.request(req.method, req.target, req.headers, req.body)
             ex.add(report)
