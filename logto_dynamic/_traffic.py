@@ -14,11 +14,17 @@ come from the engine, which never repeats the value of a secret field.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from logto_dynamic._header_input import (
+    HeaderInput,
+    content_type_of,
+    header_value,
+    normalize_headers,
+)
 from logto_dynamic._media import is_json_media, media_matches, media_type_of
 from logto_dynamic._operations import Operation
 from logto_dynamic._params import (
@@ -28,8 +34,8 @@ from logto_dynamic._params import (
     decode_query,
     parse_cookie_header,
 )
-from logto_dynamic._response import MAX_PLANS, check_response, parse_json, response_ok
-from logto_dynamic._schema import CompiledSchema
+from logto_dynamic._request_plans import RequestPlans
+from logto_dynamic._response import check_response, parse_json, response_ok
 from logto_dynamic._spec import Spec, SpecSource, load_spec
 from logto_dynamic._validation import UNSET
 from logto_dynamic._violations import Violation
@@ -38,12 +44,6 @@ __all__ = ["DEFAULT_VALIDATE_LIMIT", "HeaderInput", "TrafficReport", "TrafficVal
 
 #: JSON bodies larger than this are not schema-validated (see :class:`TrafficValidator`).
 DEFAULT_VALIDATE_LIMIT = 256 * 1024
-
-HeaderInput = Mapping[str, str] | Iterable[tuple[str | bytes, str | bytes]]
-
-#: What a request's method, path and content type decide: its operation, the media type
-#: sent, the body schema (None in the table: no quick route, check it fully).
-_RequestPlan = tuple[Operation, str, CompiledSchema]
 
 _MAX_PATH_SHOWN = 120
 
@@ -90,52 +90,6 @@ class TrafficReport:
         }
 
 
-def normalize_headers(headers: HeaderInput | None) -> list[tuple[str, str]]:
-    """A mapping or pairs (str or bytes) → ``[(lower-case name, value), ...]`` in order."""
-    if headers is None:
-        return []
-    items: Iterable[tuple[Any, Any]]
-    if isinstance(headers, Mapping):
-        multi = getattr(headers, "multi_items", None)
-        items = multi() if callable(multi) else headers.items()
-    else:
-        items = headers
-    out: list[tuple[str, str]] = []
-    for key, value in items:  # type() first: this runs for every header of every exchange
-        k = key if type(key) is str else (
-            key.decode("latin-1") if isinstance(key, (bytes, bytearray)) else str(key))
-        v = value if type(value) is str else (
-            value.decode("latin-1") if isinstance(value, (bytes, bytearray)) else str(value))
-        out.append((k.lower(), v))
-    return out
-
-
-def _content_type(headers: HeaderInput | None) -> str | None:
-    """The ``Content-Type`` value (the first), read without normalising every header."""
-    if headers is None:
-        return None
-    if isinstance(headers, list):
-        for key, value in headers:
-            if type(key) is bytes and type(value) is bytes:
-                if len(key) == 12 and key.lower() == b"content-type":
-                    return value.decode("latin-1")
-            elif type(key) is str and type(value) is str:
-                if len(key) == 12 and key.lower() == "content-type":
-                    return value
-            else:
-                break  # another shape: the general path below
-        else:
-            return None
-    return _header(normalize_headers(headers), "content-type")
-
-
-def _header(headers: list[tuple[str, str]], name: str) -> str | None:
-    for key, value in headers:
-        if key == name:
-            return value
-    return None
-
-
 def _short(path: str) -> str:
     return path if len(path) <= _MAX_PATH_SHOWN else path[: _MAX_PATH_SHOWN - 3] + "..."
 
@@ -152,7 +106,7 @@ class TrafficValidator:
     def __init__(self, spec: SpecSource = None, *, validate_limit: int = DEFAULT_VALIDATE_LIMIT):
         self.spec: Spec = load_spec(spec)
         self.validate_limit = validate_limit
-        self._plans: dict[tuple[str, str, str | None], _RequestPlan | None] = {}
+        self._plans = RequestPlans(self.spec)
         self._api_prefix = self.spec.base_path + _common_prefix(
             [op.path for op in self.spec.index]
         )
@@ -183,55 +137,23 @@ class TrafficValidator:
                       body: bytes) -> Operation | None:
         """The operation of a request that is valid by its plan, else None (check it fully).
 
-        The usual request: a JSON body to an operation without parameters. What its method
-        (upper case), path and content type decide is planned once; a valid body then costs
-        a parse and one schema check. None means "ask :meth:`validate_request`", which may
-        still find nothing.
+        The usual request: a JSON body to an operation without parameters (see
+        :class:`~._request_plans.RequestPlans`). None means "ask :meth:`validate_request`",
+        which may still find nothing. ``method`` is upper case.
         """
-        if not body or url[:1] != "/" or url[1:2] == "/" or "#" in url:
-            return None
-        content_type = _content_type(headers)
-        key = (method, url.partition("?")[0], content_type)
-        plans = self._plans
-        plan = plans[key] if key in plans else self._plan_request(method, url, content_type)
-        if plan is not None and len(body) <= self.validate_limit:
-            op, media, schema = plan
-            data, problem = parse_json(media, body)
-            if problem is None and schema.is_valid(data):
-                return op
-        return None
+        return self._plans.quick(method, url, content_type_of(headers), body,
+                                 self.validate_limit)
 
     def quick_response(self, op: Operation, status: int, headers: HeaderInput | None,
                        body: bytes) -> bool:
         """True when :meth:`validate_response` would find nothing and note nothing."""
-        return response_ok(self.spec.validators, op, status, _content_type(headers), body,
+        return response_ok(self.spec.validators, op, status, content_type_of(headers), body,
                            limit=self.validate_limit)
-
-    def _plan_request(self, method: str, url: str,
-                      content_type: str | None) -> _RequestPlan | None:
-        """(operation, media type, body schema) when only a JSON body is to check; else None.
-
-        Kept per (method, path, content type), up to :data:`MAX_PLANS` of them.
-        """
-        path = url.partition("?")[0]
-        plan: _RequestPlan | None = None
-        matched = self.spec.match(method, path) if urlsplit(url).path == path else None
-        if matched is not None and not matched[0].parameters and matched[0].request_content:
-            op = matched[0]
-            media = media_type_of(content_type)
-            documented = media_matches(op.request_content, media) if media else None
-            if documented is not None and is_json_media(media):
-                schema = self.spec.validators.body_schema(op, documented)
-                if schema is not None:
-                    plan = (op, media, schema)
-        if len(self._plans) >= MAX_PLANS:
-            self._plans.clear()
-        self._plans[(method, path, content_type)] = plan
-        return plan
 
     def _check_request(
         self, method: str, url: str, headers: HeaderInput | None, body: bytes
     ) -> TrafficReport:
+        """The full check of a request: every violation, with where and why."""
         parts = urlsplit(url)
         path = parts.path or "/"
         report = TrafficReport("request", method, path, None)
@@ -255,7 +177,8 @@ class TrafficValidator:
                 op.parameters, parse_cookie_header([v for k, v in pairs if k == "cookie"]), doc
             )
             path_values = decode_path_params(op.parameters, raw_params, doc)
-        data, media, problems = self._request_body(op, _header(pairs, "content-type"), body)
+        data, media, problems = _request_body(op, header_value(pairs, "content-type"), body,
+                                              self.validate_limit)
         report.violations += problems
         skipped = data is _SKIPPED or data is _NOT_DECODED
         if data is _SKIPPED and not problems:
@@ -271,36 +194,6 @@ class TrafficValidator:
             found = [v for v in found if not (v.location == "body" and v.keyword == "required")]
         report.violations += found
         return report
-
-    def _request_body(
-        self, op: Operation, content_type: str | None, body: bytes
-    ) -> tuple[Any, str | None, list[Violation]]:
-        """(decoded body | UNSET | _SKIPPED | _NOT_DECODED, documented media type, problems).
-
-        _SKIPPED: a body was sent but is not checked (too big, undecodable, wrong type);
-        _NOT_DECODED: a documented non-JSON body (form, multipart), not decoded here.
-        """
-        if not body:
-            return UNSET, None, []
-        if not op.request_content:
-            return body, None, []  # check_body says "takes no request body"
-        media = media_type_of(content_type)
-        documented = media_matches(op.request_content, media) if media else None
-        if documented is None:
-            allowed = ", ".join(op.request_content)
-            return _SKIPPED, None, [Violation(
-                "content-type", (), "content-type",
-                f"request content type {media or 'none'!r} is not documented "
-                f"(documented: {allowed})",
-            )]
-        if not is_json_media(media):
-            return _NOT_DECODED, documented, []  # form and multipart bodies: not decoded
-        if len(body) > self.validate_limit:
-            return _SKIPPED, documented, []
-        data, problem = parse_json(media, body)
-        if problem is not None:
-            return _SKIPPED, documented, [problem]
-        return data, documented, []
 
     # -- responses ------------------------------------------------------------------------
 
@@ -334,7 +227,7 @@ class TrafficValidator:
         if op is None:
             report.notes.append("response not validated: the request matched no operation")
             return report
-        content_type = _content_type(headers)
+        content_type = content_type_of(headers)
         checked = check_response(
             self.spec.validators, op, status, content_type, body, limit=self.validate_limit
         )
@@ -343,6 +236,37 @@ class TrafficValidator:
         if body is None:
             report.notes.append(f"response body not validated ({unchecked or 'not at hand'})")
         return report
+
+
+def _request_body(
+    op: Operation, content_type: str | None, body: bytes, limit: int
+) -> tuple[Any, str | None, list[Violation]]:
+    """(decoded body | UNSET | _SKIPPED | _NOT_DECODED, documented media type, problems).
+
+    _SKIPPED: a body was sent but is not checked (too big, undecodable, wrong type);
+    _NOT_DECODED: a documented non-JSON body (form, multipart), not decoded here.
+    """
+    if not body:
+        return UNSET, None, []
+    if not op.request_content:
+        return body, None, []  # check_body says "takes no request body"
+    media = media_type_of(content_type)
+    documented = media_matches(op.request_content, media) if media else None
+    if documented is None:
+        allowed = ", ".join(op.request_content)
+        return _SKIPPED, None, [Violation(
+            "content-type", (), "content-type",
+            f"request content type {media or 'none'!r} is not documented "
+            f"(documented: {allowed})",
+        )]
+    if not is_json_media(media):
+        return _NOT_DECODED, documented, []  # form and multipart bodies: not decoded
+    if len(body) > limit:
+        return _SKIPPED, documented, []
+    data, problem = parse_json(media, body)
+    if problem is not None:
+        return _SKIPPED, documented, [problem]
+    return data, documented, []
 
 
 def _undocumented(spec: Spec, method: str, path: str) -> Violation:

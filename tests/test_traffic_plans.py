@@ -82,7 +82,7 @@ def test_request_plans_are_bounded() -> None:
     for n in range(MAX_PLANS + 10):
         tv.validate_request("POST", PASSWORD, [(b"content-type", f"application/json; v={n}")],
                             GOOD)
-    assert len(tv._plans) <= MAX_PLANS
+    assert len(tv._plans.table) <= MAX_PLANS
 
 
 RESPONSES = [b"", b'{"verificationId":"v1"}', b'{"verificationId":5}', b"{", b"[]", b"plain",
@@ -187,13 +187,13 @@ def test_the_proxy_checker_takes_the_quick_route_for_a_valid_exchange() -> None:
 def test_a_request_without_a_quick_route_is_planned_once() -> None:
     tv = TrafficValidator()
     calls = []
-    plan = tv._plan_request
+    plan = tv._plans.plan
 
     def counted(*args: Any) -> Any:
         calls.append(args)
         return plan(*args)
 
-    tv._plan_request = counted  # type: ignore[method-assign]
+    tv._plans.plan = counted  # type: ignore[method-assign]
     for _ in range(3):  # text/plain: documented for no operation, so no quick route
         tv.validate_request("POST", PASSWORD, [("content-type", "text/plain")], GOOD)
-    assert len(calls) == 1 and tv._plans[("POST", PASSWORD, "text/plain")] is None
+    assert len(calls) == 1 and tv._plans.table[("POST", PASSWORD, "text/plain")] is None
