@@ -26,6 +26,7 @@ from logto_dynamic._cli._common import (
     base_url_of,
     configure_logging,
     error,
+    group_pairs,
     load_spec_source,
 )
 
@@ -99,17 +100,6 @@ def read_body(text: str | None) -> Any:
                          f"column {exc.colno}") from None
 
 
-def _multi(pairs: list[tuple[str, str]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for name, value in pairs:
-        if name in out:
-            previous = out[name]
-            out[name] = [*previous, value] if isinstance(previous, list) else [previous, value]
-        else:
-            out[name] = value
-    return out
-
-
 def run_call(args: argparse.Namespace) -> int:
     """Call the operation; print the answer; 0 on 2xx, 1 when the call failed."""
     from logto_dynamic import Client
@@ -138,8 +128,9 @@ def run_call(args: argparse.Namespace) -> int:
     scrub = Scrubber(secret_strings(spec.document, op.request_schema, body))
     log.addFilter(scrub)
     jar = load_jar(args.cookie_jar)
-    options: dict[str, Any] = {"path": _multi(args.path), "query": _multi(args.query),
-                               "headers": _multi(args.header)}
+    options: dict[str, Any] = {"path": group_pairs(args.path),
+                               "query": group_pairs(args.query),
+                               "headers": group_pairs(args.header)}
     http: dict[str, Any] = {} if args.timeout is None else {"timeout": args.timeout}
     out = _Output(args, spec, op, scrub)
     with Client(base_url, spec=spec, validate=args.validate, raise_for_status=False,

@@ -13,7 +13,7 @@ import logging
 import os
 import socket
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
@@ -34,6 +34,7 @@ __all__ = [
     "bind_address",
     "configure_logging",
     "error",
+    "group_pairs",
     "load_document",
     "load_spec_source",
     "logging_restored",
@@ -56,6 +57,18 @@ class UsageError(Exception):
 
 class CommandFailed(Exception):
     """The command ran but what it did failed: printed as one line on stderr, exit code 1."""
+
+
+def group_pairs(pairs: Iterable[tuple[str, Any]]) -> dict[str, Any]:
+    """``[(name, value), ...]`` as a JSON object: a repeated name gets a list, in order."""
+    out: dict[str, Any] = {}
+    for name, value in pairs:
+        if name in out:
+            previous = out[name]
+            out[name] = [*previous, value] if isinstance(previous, list) else [previous, value]
+        else:
+            out[name] = value
+    return out
 
 
 def error(command: str | None, message: str) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 
+from logto_dynamic._cli._common import group_pairs
 from logto_dynamic._refs import UnresolvableRefError, deref
 from logto_dynamic._schema import SECRET_MARK
 from logto_dynamic._violations import REDACTED
@@ -84,19 +85,15 @@ def secret_strings(document: Any, schema: Any, value: Any) -> set[str]:
 
 def redact_headers(headers: httpx.Headers) -> dict[str, Any]:
     """Headers as a JSON object (repeated names as lists), cookie and auth values redacted."""
-    out: dict[str, Any] = {}
+    pairs: list[tuple[str, str]] = []
     for name, value in headers.multi_items():
         key = name.lower()
         if key == "set-cookie":
             value = f"{value.split('=', 1)[0].strip()}={REDACTED}"
         elif key in _SECRET_HEADERS:
             value = REDACTED
-        if key in out:
-            previous = out[key]
-            out[key] = [*previous, value] if isinstance(previous, list) else [previous, value]
-        else:
-            out[key] = value
-    return out
+        pairs.append((key, value))
+    return group_pairs(pairs)
 
 
 class Scrubber(logging.Filter):
