@@ -13,9 +13,11 @@ import typing as _typing
 
 from logto_dynamic.__version__ import __version__
 from logto_dynamic._client import AsyncClient, Client, Operations
+from logto_dynamic._client_core import CallOptions
 from logto_dynamic._config import DEFAULT_TIMEOUT, USE_CLIENT_DEFAULT, Mode, ValidationPolicy
-from logto_dynamic._core import CallOptions
-from logto_dynamic._dialect_report import NormalizationReport
+from logto_dynamic._document._dialect_report import NormalizationReport
+from logto_dynamic._document._lint import LintReport
+from logto_dynamic._document._operations import Operation, Parameter, ResponseSpec
 from logto_dynamic._exceptions import (
     AmbiguousOperationError,
     ApiError,
@@ -43,8 +45,8 @@ from logto_dynamic._exceptions import (
     UnprocessableEntityError,
     ValidationError,
 )
-from logto_dynamic._lint import LintReport
-from logto_dynamic._oidc_errors import (
+from logto_dynamic._results import Result
+from logto_dynamic._signin._errors import (
     AuthorizationError,
     ConsentRequiredError,
     OidcError,
@@ -52,35 +54,33 @@ from logto_dynamic._oidc_errors import (
     TokenRequestError,
     TokenVerificationError,
 )
-from logto_dynamic._operations import Operation, Parameter, ResponseSpec
-from logto_dynamic._results import Result
+from logto_dynamic._signin._tokens import Tokens
+from logto_dynamic._signin._totp import Totp
 from logto_dynamic._spec import Spec, load_spec
-from logto_dynamic._tokens import Tokens
-from logto_dynamic._totp import Totp
-from logto_dynamic._violations import Violation
+from logto_dynamic._validation._violations import Violation
 
 if _typing.TYPE_CHECKING:
-    from logto_dynamic._diff import Change, SpecDiff, diff_specs
-    from logto_dynamic._interaction import Interaction
-    from logto_dynamic._interaction_async import AsyncInteraction
-    from logto_dynamic._interaction_helpers import Registration
-    from logto_dynamic._interaction_steps import BackupCodes, TotpSecret
+    from logto_dynamic._document._diff import Change, SpecDiff, diff_specs
     from logto_dynamic._proxy import ValidatingProxy
-    from logto_dynamic._traffic import TrafficReport, TrafficValidator
+    from logto_dynamic._signin._async import AsyncInteraction
+    from logto_dynamic._signin._flows import Registration
+    from logto_dynamic._signin._steps import BackupCodes, TotpSecret
+    from logto_dynamic._signin._sync import Interaction
+    from logto_dynamic._traffic._validator import TrafficReport, TrafficValidator
 
 # Loaded on first use, so that `import logto_dynamic` stays light (the proxy pulls in asyncio).
 _LAZY = {
-    "AsyncInteraction": "logto_dynamic._interaction_async",
-    "Interaction": "logto_dynamic._interaction",
-    "Registration": "logto_dynamic._interaction_helpers",
-    "BackupCodes": "logto_dynamic._interaction_steps",
-    "TotpSecret": "logto_dynamic._interaction_steps",
-    "Change": "logto_dynamic._diff",
-    "SpecDiff": "logto_dynamic._diff",
-    "diff_specs": "logto_dynamic._diff",
+    "AsyncInteraction": "logto_dynamic._signin._async",
+    "Interaction": "logto_dynamic._signin._sync",
+    "Registration": "logto_dynamic._signin._flows",
+    "BackupCodes": "logto_dynamic._signin._steps",
+    "TotpSecret": "logto_dynamic._signin._steps",
+    "Change": "logto_dynamic._document._diff",
+    "SpecDiff": "logto_dynamic._document._diff",
+    "diff_specs": "logto_dynamic._document._diff",
     "ValidatingProxy": "logto_dynamic._proxy",
-    "TrafficReport": "logto_dynamic._traffic",
-    "TrafficValidator": "logto_dynamic._traffic",
+    "TrafficReport": "logto_dynamic._traffic._validator",
+    "TrafficValidator": "logto_dynamic._traffic._validator",
 }
 
 

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, Unpack
 
 import httpx
 
+from logto_dynamic._client_core import CallOptions, ClientCore
 from logto_dynamic._config import DEFAULT_TIMEOUT, ValidateTypes, to_policy
-from logto_dynamic._core import CallOptions, ClientCore
+from logto_dynamic._document._operations import Operation
 from logto_dynamic._exceptions import ConnectError, RequestTimeoutError, TransportError
-from logto_dynamic._operations import Operation
 from logto_dynamic._results import Result
 from logto_dynamic._spec import (
     Spec,
@@ -25,10 +25,10 @@ from logto_dynamic._spec import (
 __all__ = ["AsyncClient", "Client", "Operations"]
 
 if TYPE_CHECKING:
-    from logto_dynamic._interaction import Interaction
-    from logto_dynamic._interaction_async import AsyncInteraction
-    from logto_dynamic._oidc import HttpRequest
-    from logto_dynamic._tokens import Tokens
+    from logto_dynamic._signin._async import AsyncInteraction
+    from logto_dynamic._signin._oidc import HttpRequest
+    from logto_dynamic._signin._sync import Interaction
+    from logto_dynamic._signin._tokens import Tokens
 
 HttpT = TypeVar("HttpT", httpx.Client, httpx.AsyncClient)
 
@@ -208,7 +208,7 @@ class Client(_BaseClient[httpx.Client]):
         """Start a sign-in: the OIDC authorization request (PKCE S256, state, nonce) on this
         client's cookie jar. Returns an :class:`Interaction` whose steps and flows end in
         verified :class:`Tokens`. OIDC errors raise :class:`AuthorizationError`."""
-        from logto_dynamic._interaction import begin
+        from logto_dynamic._signin._sync import begin
 
         return begin(
             self, app_id, redirect_uri, scopes=scopes, resources=resources, prompt=prompt,
@@ -219,8 +219,8 @@ class Client(_BaseClient[httpx.Client]):
         self, app_id: str, refresh_token: str, *, resource: str | None = None
     ) -> Tokens:
         """Trade a refresh token for new :class:`Tokens`, verified like the first ones."""
-        from logto_dynamic._interaction import drive
-        from logto_dynamic._oidc_flow import refresh
+        from logto_dynamic._signin._rounds import refresh
+        from logto_dynamic._signin._sync import drive
 
         tokens: Tokens = drive(self, refresh(self.base_url, app_id, refresh_token, resource))
         return tokens
@@ -290,7 +290,7 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
         extra_params: Mapping[str, str] | None = None,
     ) -> AsyncInteraction:
         """The awaitable :meth:`Client.interaction`; its steps are awaitable too."""
-        from logto_dynamic._interaction_async import abegin
+        from logto_dynamic._signin._async import abegin
 
         return await abegin(
             self, app_id, redirect_uri, scopes=scopes, resources=resources, prompt=prompt,
@@ -301,8 +301,8 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
         self, app_id: str, refresh_token: str, *, resource: str | None = None
     ) -> Tokens:
         """The awaitable :meth:`Client.refresh_tokens`."""
-        from logto_dynamic._interaction_async import adrive
-        from logto_dynamic._oidc_flow import refresh
+        from logto_dynamic._signin._async import adrive
+        from logto_dynamic._signin._rounds import refresh
 
         flow = refresh(self.base_url, app_id, refresh_token, resource)
         tokens: Tokens = await adrive(self, flow)

@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 
+from logto_dynamic._document._operations import Operation
 from logto_dynamic._exceptions import (
     ApiError,
     BadRequestError,
@@ -21,8 +22,7 @@ from logto_dynamic._exceptions import (
     UnauthorizedError,
     UnprocessableEntityError,
 )
-from logto_dynamic._operations import Operation
-from logto_dynamic._violations import Violation
+from logto_dynamic._validation._violations import Violation
 
 __all__ = ["ERRORS_BY_CODE", "ERRORS_BY_STATUS", "Result", "api_error_for"]
 

@@ -10,15 +10,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from logto_dynamic._dialect_report import NormalizationReport
-from logto_dynamic._exceptions import (
-    DuplicateOperationError,
-    QuarantinedOperationError,
-    SpecError,
-    SpecLoadError,
-)
-from logto_dynamic._lint import LintReport, operation_problems
-from logto_dynamic._loader import (
+from logto_dynamic._document._dialect_report import NormalizationReport
+from logto_dynamic._document._lint import LintReport, operation_problems
+from logto_dynamic._document._load import (
     WELL_KNOWN_PATH,
     bundled_spec_path,
     fetch_document,
@@ -26,11 +20,17 @@ from logto_dynamic._loader import (
     is_url,
     read_document,
 )
-from logto_dynamic._naming import duplicates, iter_operations, normalize_name
-from logto_dynamic._operations import Operation, OperationIndex, build_operation
-from logto_dynamic._response import check_response
-from logto_dynamic._validation import UNSET, Validators
-from logto_dynamic._violations import Violation
+from logto_dynamic._document._naming import duplicates, iter_operations, normalize_name
+from logto_dynamic._document._operations import Operation, OperationIndex, build_operation
+from logto_dynamic._exceptions import (
+    DuplicateOperationError,
+    QuarantinedOperationError,
+    SpecError,
+    SpecLoadError,
+)
+from logto_dynamic._validation._requests import UNSET, Validators
+from logto_dynamic._validation._responses import check_response
+from logto_dynamic._validation._violations import Violation
 
 __all__ = ["Spec", "SpecSource", "load_spec", "load_spec_url_async"]
 
@@ -73,7 +73,7 @@ class Spec:
         With ``quarantine`` (the default), operations with problems are set aside: calling
         them raises :class:`QuarantinedOperationError`. The report is kept (``lint_report``).
         """
-        from logto_dynamic._lint import lint
+        from logto_dynamic._document._lint import lint
 
         report = lint(self.document, validator=validator)
         self._lint_report = report
@@ -90,7 +90,7 @@ class Spec:
 
     def to_openapi_core(self) -> Any:
         """This document as an ``openapi_core.OpenAPI`` that reads it the way Logto does."""
-        from logto_dynamic._openapi_core import to_openapi_core
+        from logto_dynamic._validation._openapi_core import to_openapi_core
 
         return to_openapi_core(self.document)
 
@@ -323,7 +323,7 @@ def _build(document: Mapping[str, Any], origin: str, normalize: bool) -> Spec:
 
 def _prepare(document: Mapping[str, Any]) -> tuple[dict[str, Any], NormalizationReport]:
     """Normalise the Logto dialect before indexing (returns a copy and the report)."""
-    from logto_dynamic._dialect import normalize
+    from logto_dynamic._document._dialect import normalize
 
     return normalize(document)
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from logto_dynamic._tokens import Tokens
+    from logto_dynamic._signin._tokens import Tokens
     from logto_dynamic.testing import LogtoTestServer
 
 __all__ = ["logto_server", "logto_tokens", "logto_user"]

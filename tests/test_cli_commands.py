@@ -14,7 +14,7 @@ import yaml
 
 from logto_dynamic import __version__, load_spec
 from logto_dynamic._cli import main
-from logto_dynamic._loader import bundled_spec_path
+from logto_dynamic._document._load import bundled_spec_path
 
 Capture = pytest.CaptureFixture[str]
 

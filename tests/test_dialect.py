@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from logto_dynamic import load_spec
-from logto_dynamic._dialect import ERROR_SCHEMA, normalize, strip_js_regex
-from logto_dynamic._loader import bundled_spec_path, read_document
-from logto_dynamic._schema import ecma_pattern
+from logto_dynamic._document._dialect import ERROR_SCHEMA, normalize, strip_js_regex
+from logto_dynamic._document._load import bundled_spec_path, read_document
+from logto_dynamic._validation._schema import ecma_pattern
 
 
 def _doc(schema: Any, responses: dict[str, Any] | None = None, path: str = "/x") -> dict[str, Any]:

@@ -12,8 +12,8 @@ from conftest import SEED_USER
 
 from logto_dynamic import AsyncClient, Client, load_spec
 from logto_dynamic.testing import ExperienceServer, SignInExperience, serve_app
-from logto_dynamic.testing._flows import FLOWS, Account, Bootstrap, Call, Flow, Outcome
-from logto_dynamic.testing._runner import arun_flow, describe, run_flow
+from logto_dynamic.testing._demo_flows import FLOWS, Account, Bootstrap, Call, Flow, Outcome
+from logto_dynamic.testing._demo_runner import arun_flow, describe, run_flow
 
 Results = tuple[list[bool], list[Outcome]]
 

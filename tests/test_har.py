@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from logto_dynamic._cli import main
-from logto_dynamic._har import HarError, validate_har
+from logto_dynamic._traffic._har import HarError, validate_har
 
 BASE = "http://localhost:3001"
 JSON_HEADER = [{"name": "Content-Type", "value": "application/json; charset=utf-8"}]

@@ -27,7 +27,7 @@ from logto_dynamic import (
     StateMismatchError,
     TokenVerificationError,
 )
-from logto_dynamic._oidc_flow import reset_cache
+from logto_dynamic._signin._rounds import reset_cache
 
 BASE = "http://logto.test"
 REDIRECT = f"{BASE}/demo-app"
@@ -275,7 +275,7 @@ def test_an_error_page_redirect_is_an_authorization_error() -> None:
     ],
 )
 def test_identifiers_are_told_apart_by_shape(given: Any, expected: dict[str, str]) -> None:
-    from logto_dynamic._interaction_steps import to_identifier
+    from logto_dynamic._signin._steps import to_identifier
 
     assert to_identifier(given) == expected
 

@@ -12,7 +12,7 @@ import pytest
 
 from logto_dynamic import Client, QuarantinedOperationError, SpecError, load_spec
 from logto_dynamic._cli import main
-from logto_dynamic._lint import lint, operation_problems
+from logto_dynamic._document._lint import lint, operation_problems
 
 
 def _op(op_id: str, schema: Any = None) -> dict[str, Any]:

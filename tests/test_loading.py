@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from logto_dynamic import Client, RequestValidationError, Spec, SpecLoadError, load_spec
-from logto_dynamic._loader import WELL_KNOWN_PATH, bundled_spec_path
+from logto_dynamic._document._load import WELL_KNOWN_PATH, bundled_spec_path
 from logto_dynamic.testing._uvicorn import serve_app
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -252,7 +252,7 @@ async def test_async_client_from_server_is_awaited_and_does_not_block_the_loop(
     from conftest import auth_query
 
     from logto_dynamic import AsyncClient
-    from logto_dynamic._loader import read_document
+    from logto_dynamic._document._load import read_document
 
     document = read_document(bundled_spec_path())
     document["info"]["title"] = "published, fetched asynchronously"

@@ -16,8 +16,8 @@ import httpx
 import pytest
 
 import logto_dynamic as ld
-from logto_dynamic._operations import Parameter
-from logto_dynamic._params import (
+from logto_dynamic._document._operations import Parameter
+from logto_dynamic._validation._params import (
     decode_headers,
     decode_path_params,
     decode_query,

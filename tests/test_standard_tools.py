@@ -24,7 +24,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
 import logto_dynamic as ld
-from logto_dynamic._openapi_core import ZOD_EMAIL_PATTERN
+from logto_dynamic._validation._openapi_core import ZOD_EMAIL_PATTERN
 
 openapi_core = pytest.importorskip("openapi_core")
 from _openapi_core_oracle import mock_request, oracle_accepts  # noqa: E402
@@ -86,7 +86,7 @@ def oracle() -> Any:
 def _ours(op_id: str, kwargs: dict[str, Any]) -> bool:
     spec = ld.load_spec()
     op = spec.operation(op_id)
-    return not spec.check_request(op, body=kwargs.get("body", ld._validation.UNSET),
+    return not spec.check_request(op, body=kwargs.get("body", ld._validation._requests.UNSET),
                                   path_params=kwargs.get("path"), query=kwargs.get("query"))
 
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from logto_dynamic._params import decode_query, decode_scalar
-from logto_dynamic._traffic import TrafficValidator
+from logto_dynamic._traffic._validator import TrafficValidator
+from logto_dynamic._validation._params import decode_query, decode_scalar
 
 JSON = {"content-type": "application/json"}
 CANARY = "canary-Pa55word-7731"

@@ -15,9 +15,9 @@ import pytest
 
 from logto_dynamic._proxy._checks import Checker
 from logto_dynamic._proxy._exchange import Exchange, Request
-from logto_dynamic._response import MAX_PLANS, check_response, response_ok
-from logto_dynamic._traffic import TrafficReport, TrafficValidator
-from logto_dynamic._validation import Validators
+from logto_dynamic._traffic._validator import TrafficReport, TrafficValidator
+from logto_dynamic._validation._requests import Validators
+from logto_dynamic._validation._responses import MAX_PLANS, check_response, response_ok
 from tests._examples import INVALID_CALLS, VALID_CALLS
 
 PASSWORD = "/api/experience/verification/password"

@@ -15,7 +15,7 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any
 
-from logto_dynamic._traffic import TrafficReport, TrafficValidator
+from logto_dynamic._traffic._validator import TrafficReport, TrafficValidator
 
 if TYPE_CHECKING:  # pragma: no cover
     from mitmproxy import http  # type: ignore[import-not-found]

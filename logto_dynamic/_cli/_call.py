@@ -32,7 +32,7 @@ from logto_dynamic._cli._common import (
 
 if TYPE_CHECKING:
     from logto_dynamic._cli._redact import Scrubber
-    from logto_dynamic._operations import Operation
+    from logto_dynamic._document._operations import Operation
     from logto_dynamic._results import Result
     from logto_dynamic._spec import Spec
 

@@ -121,8 +121,13 @@ def load_spec_source(value: str | None, *, normalize: bool = True) -> Spec:
 
 def load_document(value: str | None) -> dict[str, Any]:
     """Read a document as published (no normalisation): bundled, a path or a URL."""
+    from logto_dynamic._document._load import (
+        bundled_spec_path,
+        fetch_document,
+        is_url,
+        read_document,
+    )
     from logto_dynamic._exceptions import SpecError
-    from logto_dynamic._loader import bundled_spec_path, fetch_document, is_url, read_document
 
     source = spec_source(value)
     try:

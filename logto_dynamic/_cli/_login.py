@@ -30,8 +30,8 @@ from logto_dynamic._cli._common import (
 )
 
 if TYPE_CHECKING:
-    from logto_dynamic._interaction import Interaction
-    from logto_dynamic._tokens import Tokens
+    from logto_dynamic._signin._sync import Interaction
+    from logto_dynamic._signin._tokens import Tokens
 
 #: A command's flow: what to write (the token set) and the one line to print instead.
 Outcome = tuple[dict[str, Any], str]
@@ -96,7 +96,7 @@ def _password(args: argparse.Namespace) -> str:
 
 
 def _mfa(args: argparse.Namespace) -> Callable[[tuple[str, ...]], tuple[str, str]]:
-    from logto_dynamic._totp import Totp
+    from logto_dynamic._signin._totp import Totp
 
     def answer(factors: tuple[str, ...]) -> tuple[str, str]:
         if args.totp_secret_env:

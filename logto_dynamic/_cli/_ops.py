@@ -46,7 +46,7 @@ def run_ops(args: argparse.Namespace) -> int:
 def run_describe(args: argparse.Namespace) -> int:
     """Print an operation: parameters, body schema (refs inlined) and responses."""
     from logto_dynamic._exceptions import LogtoDynamicError
-    from logto_dynamic._schema import inline_refs
+    from logto_dynamic._validation._schema import inline_refs
 
     spec = load_spec_source(args.spec)
     try:

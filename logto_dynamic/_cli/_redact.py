@@ -17,9 +17,9 @@ from typing import Any
 import httpx
 
 from logto_dynamic._cli._common import group_pairs
-from logto_dynamic._refs import UnresolvableRefError, deref
-from logto_dynamic._schema import SECRET_MARK
-from logto_dynamic._violations import REDACTED
+from logto_dynamic._document._refs import UnresolvableRefError, deref
+from logto_dynamic._validation._schema import SECRET_MARK
+from logto_dynamic._validation._violations import REDACTED
 
 __all__ = ["Scrubber", "redact_data", "redact_headers", "secret_strings"]
 

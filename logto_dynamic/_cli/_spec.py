@@ -86,7 +86,7 @@ def _print_diff(result: Any, as_json: bool) -> int:
 
 def run_diff(args: argparse.Namespace) -> int:
     """Diff two documents."""
-    from logto_dynamic._diff import diff_specs
+    from logto_dynamic._document._diff import diff_specs
 
     old = load_spec_source(args.old, normalize=not args.raw)
     new = load_spec_source(args.new, normalize=not args.raw)
@@ -95,7 +95,7 @@ def run_diff(args: argparse.Namespace) -> int:
 
 def run_drift(args: argparse.Namespace) -> int:
     """Diff the bundled (or given) document against what a live server publishes."""
-    from logto_dynamic._diff import diff_specs
+    from logto_dynamic._document._diff import diff_specs
     from logto_dynamic._spec import spec_url_for_server
 
     url = spec_url_for_server(args.server)
@@ -108,8 +108,8 @@ def run_drift(args: argparse.Namespace) -> int:
 
 def run_lint(args: argparse.Namespace) -> int:
     """Lint a document, as published unless ``--normalized``."""
-    from logto_dynamic._dialect import normalize
-    from logto_dynamic._lint import lint
+    from logto_dynamic._document._dialect import normalize
+    from logto_dynamic._document._lint import lint
 
     document = load_document(args.file)
     report_norm = None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 
-from logto_dynamic._asgi import Receive, Scope, Send
 from logto_dynamic._proxy._checks import Checker
 from logto_dynamic._proxy._exchange import Exchange, Request
 from logto_dynamic._proxy._headers import RawHeaders, content_length, headers_size
@@ -20,7 +19,8 @@ from logto_dynamic._proxy._recorder import Recorder
 from logto_dynamic._proxy._relay import Relay
 from logto_dynamic._proxy._upstream import Upstream
 from logto_dynamic._spec import SpecSource
-from logto_dynamic._traffic import DEFAULT_VALIDATE_LIMIT, TrafficValidator
+from logto_dynamic._traffic._validator import DEFAULT_VALIDATE_LIMIT, TrafficValidator
+from logto_dynamic._types import Receive, Scope, Send
 
 __all__ = ["MODES", "ValidatingProxy"]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from logto_dynamic._proxy._exchange import Exchange, Request
 from logto_dynamic._proxy._headers import RawHeaders, decode_content, header_value
-from logto_dynamic._traffic import TrafficReport, TrafficValidator
+from logto_dynamic._traffic._validator import TrafficReport, TrafficValidator
 
 __all__ = ["Checker"]
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from logto_dynamic._asgi import Receive, Scope
 from logto_dynamic._proxy._headers import RawHeaders
-from logto_dynamic._traffic import TrafficReport
-from logto_dynamic._violations import Violation
+from logto_dynamic._traffic._validator import TrafficReport
+from logto_dynamic._types import Receive, Scope
+from logto_dynamic._validation._violations import Violation
 
 __all__ = ["Exchange", "Request"]
 

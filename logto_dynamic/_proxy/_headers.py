@@ -6,8 +6,8 @@ import gzip
 import zlib
 from collections.abc import Iterable
 
-from logto_dynamic._asgi import Scope
-from logto_dynamic._violations import Violation
+from logto_dynamic._types import Scope
+from logto_dynamic._validation._violations import Violation
 
 __all__ = [
     "HOP_BY_HOP",

@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from logto_dynamic._asgi import Send
+from logto_dynamic._types import Send
 
 __all__ = [
     "PROBLEM_BASE",

@@ -9,7 +9,6 @@ never parsed and re-serialised on the way through.
 
 from __future__ import annotations
 
-from logto_dynamic._asgi import Send
 from logto_dynamic._proxy._checks import Checker
 from logto_dynamic._proxy._exchange import Exchange, Request
 from logto_dynamic._proxy._headers import (
@@ -36,6 +35,7 @@ from logto_dynamic._proxy._upstream import (
     UpstreamResponse,
     error_kind,
 )
+from logto_dynamic._types import Send
 
 __all__ = ["Relay"]
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
-from logto_dynamic._asgi import Receive, Send
 from logto_dynamic._proxy._upstream import UPSTREAM_ERRORS, UpstreamResponse, error_kind
+from logto_dynamic._types import Receive, Send
 
 __all__ = ["stream_through"]
 

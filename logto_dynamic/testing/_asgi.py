@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
-from logto_dynamic._asgi import Receive, Scope, Send
+from logto_dynamic._types import Receive, Scope, Send
 
 __all__ = ["BodyTooLarge", "Receive", "Request", "Response", "Scope", "Send", "read_request"]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ._flows import FLOWS, Account, Outcome, sign_in
-from ._runner import describe, run_flow
+from ._demo_flows import FLOWS, Account, Outcome, sign_in
+from ._demo_runner import describe, run_flow
 from ._server import ExperienceServer
 
 __all__ = ["run_demo"]

@@ -14,7 +14,7 @@ from ._errors import LogtoError
 from ._zod import details_text, to_issue
 
 if TYPE_CHECKING:
-    from logto_dynamic._operations import Operation
+    from logto_dynamic._document._operations import Operation
     from logto_dynamic._spec import Spec
 
     from ._asgi import Request
@@ -40,7 +40,7 @@ def _parse_body(op: Operation, request: Request) -> Any:
 
 
 def _body_schema(spec: Spec, op: Operation) -> Any:
-    from logto_dynamic._schema import inline_refs
+    from logto_dynamic._validation._schema import inline_refs
 
     schema = op.request_schema
     return inline_refs(spec.document, schema)[0] if schema is not None else {}

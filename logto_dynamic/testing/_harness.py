@@ -12,7 +12,7 @@ from ._state import Outbox, SignInExperience, User
 from ._totp import new_totp_secret
 
 if TYPE_CHECKING:
-    from logto_dynamic._tokens import Tokens
+    from logto_dynamic._signin._tokens import Tokens
 
 __all__ = ["LogtoTestServer", "running_server"]
 

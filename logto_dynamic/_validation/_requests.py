@@ -12,10 +12,10 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-from logto_dynamic._operations import Operation, ResponseSpec
-from logto_dynamic._refs import escape_pointer
-from logto_dynamic._schema import CompiledSchema, compile_schema
-from logto_dynamic._violations import Violation, to_violations
+from logto_dynamic._document._operations import Operation, ResponseSpec
+from logto_dynamic._document._refs import escape_pointer
+from logto_dynamic._validation._schema import CompiledSchema, compile_schema
+from logto_dynamic._validation._violations import Violation, to_violations
 
 __all__ = ["UNSET", "Validators", "missing_parameter", "select_response"]
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from logto_dynamic._schema import SECRET_MARK, CompiledSchema
+from logto_dynamic._validation._schema import SECRET_MARK, CompiledSchema
 
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError as JsonSchemaError

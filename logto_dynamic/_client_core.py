@@ -22,15 +22,15 @@ from logto_dynamic._config import (
     ValidationPolicy,
     to_policy,
 )
+from logto_dynamic._document._media import is_json_media
+from logto_dynamic._document._operations import Operation, fill_template
 from logto_dynamic._exceptions import RequestValidationError, ResponseValidationError
-from logto_dynamic._media import is_json_media
-from logto_dynamic._operations import Operation, fill_template
-from logto_dynamic._params import encode_path, encode_query, header_value
-from logto_dynamic._response import check_response, decode_body
 from logto_dynamic._results import Result, api_error_for
 from logto_dynamic._spec import Spec
-from logto_dynamic._validation import UNSET, missing_parameter
-from logto_dynamic._violations import Violation
+from logto_dynamic._validation._params import encode_path, encode_query, header_value
+from logto_dynamic._validation._requests import UNSET, missing_parameter
+from logto_dynamic._validation._responses import check_response, decode_body
+from logto_dynamic._validation._violations import Violation
 
 __all__ = ["CallOptions", "ClientCore", "PreparedCall"]
 

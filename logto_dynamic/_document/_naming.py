@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from logto_dynamic._refs import escape_pointer
+from logto_dynamic._document._refs import escape_pointer
 
 __all__ = [
     "HTTP_METHODS",

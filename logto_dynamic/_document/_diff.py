@@ -16,8 +16,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from logto_dynamic._operations import Operation, OperationIndex
-from logto_dynamic._schema import inline_refs
+from logto_dynamic._document._operations import Operation, OperationIndex
+from logto_dynamic._validation._schema import inline_refs
 
 __all__ = ["Change", "SpecDiff", "diff_specs"]
 

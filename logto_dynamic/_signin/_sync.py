@@ -14,11 +14,12 @@ from typing import Any, Protocol
 
 import httpx
 
-from logto_dynamic import _interaction_helpers as helpers
-from logto_dynamic import _interaction_steps as steps
 from logto_dynamic._exceptions import LogtoDynamicError
-from logto_dynamic._interaction_helpers import CodeSource, MfaAnswer, Registration
-from logto_dynamic._interaction_steps import (
+from logto_dynamic._signin import _flows as helpers
+from logto_dynamic._signin import _steps as steps
+from logto_dynamic._signin._flows import CodeSource, MfaAnswer, Registration
+from logto_dynamic._signin._oidc import AuthorizationRequest, HttpRequest
+from logto_dynamic._signin._steps import (
     BackupCodes,
     Flow,
     Identifier,
@@ -26,8 +27,7 @@ from logto_dynamic._interaction_steps import (
     OperationCall,
     TotpSecret,
 )
-from logto_dynamic._oidc import AuthorizationRequest, HttpRequest
-from logto_dynamic._tokens import Tokens
+from logto_dynamic._signin._tokens import Tokens
 
 __all__ = ["Interaction", "InteractionBase", "SyncPort", "begin", "drive", "new_state"]
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from logto_dynamic._media import is_json_media, media_matches, media_type_of
-from logto_dynamic._operations import Operation
-from logto_dynamic._response import MAX_PLANS, parse_json
-from logto_dynamic._schema import CompiledSchema
+from logto_dynamic._document._media import is_json_media, media_matches, media_type_of
+from logto_dynamic._document._operations import Operation
 from logto_dynamic._spec import Spec
+from logto_dynamic._validation._responses import MAX_PLANS, parse_json
+from logto_dynamic._validation._schema import CompiledSchema
 
 __all__ = ["RequestPlan", "RequestPlans"]
 

@@ -19,7 +19,7 @@ import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from logto_dynamic._schema import ecma_pattern
+from logto_dynamic._validation._schema import ecma_pattern
 
 if TYPE_CHECKING:
     from openapi_core import OpenAPI

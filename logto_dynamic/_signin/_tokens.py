@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from logto_dynamic._oidc_errors import OidcError, TokenVerificationError
+from logto_dynamic._signin._errors import OidcError, TokenVerificationError
 
 __all__ = ["LEEWAY_SECONDS", "Tokens", "UnknownKeyIdError", "verify_id_token"]
 

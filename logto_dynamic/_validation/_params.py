@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
-from logto_dynamic._operations import Parameter
+from logto_dynamic._document._operations import Parameter
 
 __all__ = [
     "decode_cookies",
@@ -94,7 +94,7 @@ def header_value(param: Parameter, value: Any) -> str:
 
 def _nodes(schema: Mapping[str, Any] | None, document: Any) -> list[Mapping[str, Any]]:
     """The schema and the subschemas it combines (``$ref``/``allOf``/``oneOf``/``anyOf``)."""
-    from logto_dynamic._refs import deref
+    from logto_dynamic._document._refs import deref
 
     found: list[Mapping[str, Any]] = []
     pending: list[Any] = [schema]

@@ -12,11 +12,11 @@ from collections.abc import Callable, Generator
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from ._flows import Bootstrap, Call, Finish, Flow, Outcome, Step
+from ._demo_flows import Bootstrap, Call, Finish, Flow, Outcome, Step
 
 if TYPE_CHECKING:
     from logto_dynamic import AsyncClient, Client, Result
-    from logto_dynamic._tokens import Tokens
+    from logto_dynamic._signin._tokens import Tokens
 
 __all__ = ["Report", "arun_flow", "describe", "run_flow"]
 

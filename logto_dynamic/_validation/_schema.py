@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from logto_dynamic._refs import resolve_pointer
+from logto_dynamic._document._refs import resolve_pointer
 
 if TYPE_CHECKING:
     from jsonschema.protocols import Validator

@@ -16,7 +16,13 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from logto_dynamic._oidc import (
+from logto_dynamic._signin._errors import (
+    AuthorizationError,
+    ConsentRequiredError,
+    OidcError,
+    TokenRequestError,
+)
+from logto_dynamic._signin._oidc import (
     AuthorizationRequest,
     HttpRequest,
     Provider,
@@ -25,13 +31,7 @@ from logto_dynamic._oidc import (
     origin,
     raise_for_error,
 )
-from logto_dynamic._oidc_errors import (
-    AuthorizationError,
-    ConsentRequiredError,
-    OidcError,
-    TokenRequestError,
-)
-from logto_dynamic._tokens import Tokens, UnknownKeyIdError, verify_id_token
+from logto_dynamic._signin._tokens import Tokens, UnknownKeyIdError, verify_id_token
 
 __all__ = ["MAX_HOPS", "code_for", "exchange_code", "provider_for", "refresh", "reset_cache"]
 

@@ -5,16 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from logto_dynamic import _interaction_steps as steps
 from logto_dynamic._exceptions import (
     MfaBindingRequired,
     MfaRequired,
     MfaSuggested,
     UnprocessableEntityError,
 )
-from logto_dynamic._interaction_steps import Flow, Identifier, InteractionState, to_identifier
-from logto_dynamic._tokens import Tokens
-from logto_dynamic._totp import Totp
+from logto_dynamic._signin import _steps as steps
+from logto_dynamic._signin._steps import Flow, Identifier, InteractionState, to_identifier
+from logto_dynamic._signin._tokens import Tokens
+from logto_dynamic._signin._totp import Totp
 
 __all__ = ["CodeSource", "MfaAnswer", "Registration", "register", "reset_password", "sign_in"]
 

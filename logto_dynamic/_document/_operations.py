@@ -8,14 +8,14 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from logto_dynamic._document._media import is_json_media
+from logto_dynamic._document._naming import duplicates, normalize_name, operation_name
+from logto_dynamic._document._refs import deref, escape_pointer, resolve_pointer
 from logto_dynamic._exceptions import (
     AmbiguousOperationError,
     DuplicateOperationError,
     UnknownOperationError,
 )
-from logto_dynamic._media import is_json_media
-from logto_dynamic._naming import duplicates, normalize_name, operation_name
-from logto_dynamic._refs import deref, escape_pointer, resolve_pointer
 
 __all__ = [
     "Operation",

@@ -1,4 +1,4 @@
-"""The schema rules of the Logto dialect (see :mod:`logto_dynamic._dialect` for the list).
+"""The schema rules of the Logto dialect (see :mod:`logto_dynamic._document._dialect` for the list).
 
 Each rule rewrites one schema object in place and records what it did in the report.
 """
@@ -9,8 +9,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from logto_dynamic._dialect_report import NormalizationReport
-from logto_dynamic._refs import escape_pointer
+from logto_dynamic._document._dialect_report import NormalizationReport
+from logto_dynamic._document._refs import escape_pointer
 
 __all__ = ["normalize_schemas", "strip_js_regex"]
 

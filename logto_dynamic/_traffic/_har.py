@@ -22,8 +22,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from logto_dynamic._spec import SpecSource
-from logto_dynamic._traffic import TrafficValidator
-from logto_dynamic._violations import Violation
+from logto_dynamic._traffic._validator import TrafficValidator
+from logto_dynamic._validation._violations import Violation
 
 __all__ = ["HarEntryResult", "HarError", "HarSummary", "OperationStats", "validate_har"]
 

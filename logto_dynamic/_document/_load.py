@@ -30,7 +30,7 @@ def bundled_spec_path() -> Path:
     installed = resources.files("logto_dynamic") / "_bundled_spec" / BUNDLED_SPEC_NAME
     if installed.is_file():
         return Path(str(installed))
-    checkout = Path(__file__).resolve().parent.parent / "spec" / BUNDLED_SPEC_NAME
+    checkout = Path(__file__).resolve().parents[2] / "spec" / BUNDLED_SPEC_NAME
     if checkout.is_file():
         return checkout
     raise SpecLoadError(f"the bundled document {BUNDLED_SPEC_NAME} is missing from the install")
@@ -120,7 +120,7 @@ def bundle_external_refs(document: dict[str, Any], origin: Path) -> dict[str, An
     ``#/...`` refs. URL refs and unreadable files are left as they are, so the operations
     that use them are quarantined as "unresolvable". Returns a new document.
     """
-    from logto_dynamic._refs import UnresolvableRefError, resolve_pointer
+    from logto_dynamic._document._refs import UnresolvableRefError, resolve_pointer
 
     files: dict[Path, dict[str, Any]] = {origin.resolve(): document}
     done: dict[tuple[Path, str], str] = {}

@@ -21,8 +21,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from logto_dynamic._naming import HTTP_METHODS, duplicates, iter_operations
-from logto_dynamic._refs import UnresolvableRefError, escape_pointer, resolve_pointer
+from logto_dynamic._document._naming import HTTP_METHODS, duplicates, iter_operations
+from logto_dynamic._document._refs import UnresolvableRefError, escape_pointer, resolve_pointer
 
 __all__ = ["LintProblem", "LintReport", "lint", "operation_problems"]
 
@@ -153,7 +153,7 @@ def operation_problems(document: Mapping[str, Any], *, checker: Any = None) -> d
 
 def lint(document: Mapping[str, Any], *, validator: bool = True) -> LintReport:
     """Every problem of ``document``; ``validator=False`` skips openapi-spec-validator."""
-    from logto_dynamic._operations import build_operation
+    from logto_dynamic._document._operations import build_operation
 
     report = LintReport()
     entries = list(iter_operations(document))

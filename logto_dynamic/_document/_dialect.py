@@ -41,10 +41,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from logto_dynamic._dialect_report import NormalizationReport, Rewrite
-from logto_dynamic._dialect_schemas import normalize_schemas, strip_js_regex
-from logto_dynamic._naming import HTTP_METHODS
-from logto_dynamic._refs import escape_pointer
+from logto_dynamic._document._dialect_report import NormalizationReport, Rewrite
+from logto_dynamic._document._dialect_schemas import normalize_schemas, strip_js_regex
+from logto_dynamic._document._naming import HTTP_METHODS
+from logto_dynamic._document._refs import escape_pointer
 
 __all__ = [
     "ERROR_SCHEMA",

@@ -11,11 +11,11 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from logto_dynamic._media import charset_of, is_json_media, media_matches, media_type_of
-from logto_dynamic._operations import Operation
-from logto_dynamic._schema import CompiledSchema
-from logto_dynamic._validation import Validators, select_response
-from logto_dynamic._violations import Violation, to_violations
+from logto_dynamic._document._media import charset_of, is_json_media, media_matches, media_type_of
+from logto_dynamic._document._operations import Operation
+from logto_dynamic._validation._requests import Validators, select_response
+from logto_dynamic._validation._schema import CompiledSchema
+from logto_dynamic._validation._violations import Violation, to_violations
 
 __all__ = ["ResponseCheck", "check_response", "decode_body", "parse_json", "response_ok"]
 

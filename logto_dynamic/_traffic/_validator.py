@@ -19,26 +19,26 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from logto_dynamic._header_input import (
+from logto_dynamic._document._media import is_json_media, media_matches, media_type_of
+from logto_dynamic._document._operations import Operation
+from logto_dynamic._spec import Spec, SpecSource, load_spec
+from logto_dynamic._traffic._headers import (
     HeaderInput,
     content_type_of,
     header_value,
     normalize_headers,
 )
-from logto_dynamic._media import is_json_media, media_matches, media_type_of
-from logto_dynamic._operations import Operation
-from logto_dynamic._params import (
+from logto_dynamic._traffic._plans import RequestPlans
+from logto_dynamic._validation._params import (
     decode_cookies,
     decode_headers,
     decode_path_params,
     decode_query,
     parse_cookie_header,
 )
-from logto_dynamic._request_plans import RequestPlans
-from logto_dynamic._response import check_response, parse_json, response_ok
-from logto_dynamic._spec import Spec, SpecSource, load_spec
-from logto_dynamic._validation import UNSET
-from logto_dynamic._violations import Violation
+from logto_dynamic._validation._requests import UNSET
+from logto_dynamic._validation._responses import check_response, parse_json, response_ok
+from logto_dynamic._validation._violations import Violation
 
 __all__ = ["DEFAULT_VALIDATE_LIMIT", "HeaderInput", "TrafficReport", "TrafficValidator"]
 

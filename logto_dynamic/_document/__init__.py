@@ -1,0 +1,1 @@
+"""Reading OpenAPI documents: loading, references, names, the Logto dialect, lint and diff."""

@@ -1,0 +1,1 @@
+"""Signing in without a browser: OIDC rounds, interaction steps and flows, tokens, TOTP."""

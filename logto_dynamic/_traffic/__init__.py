@@ -1,0 +1,1 @@
+"""Checking raw HTTP traffic (bytes in): the traffic validator, its plans, HAR files."""

@@ -1,0 +1,1 @@
+"""Checking values against a document: schemas, parameters, requests, responses, violations."""
