@@ -100,6 +100,7 @@ def __getattr__(name: str) -> _typing.Any:
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_LAZY))
 
+
 __all__ = [
     "DEFAULT_TIMEOUT",
     "USE_CLIENT_DEFAULT",

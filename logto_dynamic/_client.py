@@ -123,8 +123,8 @@ class _BaseClient(Generic[HttpT]):
         if http is not None and http_kwargs:
             raise TypeError("pass either http= or httpx keyword arguments, not both")
         self._owns_http = http is None
-        self._http: HttpT = http if http is not None else self._http_class(
-            timeout=timeout, **http_kwargs
+        self._http: HttpT = (
+            http if http is not None else self._http_class(timeout=timeout, **http_kwargs)
         )
         self.ops = Operations(self)
 
@@ -211,7 +211,12 @@ class Client(_BaseClient[httpx.Client]):
         from logto_dynamic._signin._sync import begin
 
         return begin(
-            self, app_id, redirect_uri, scopes=scopes, resources=resources, prompt=prompt,
+            self,
+            app_id,
+            redirect_uri,
+            scopes=scopes,
+            resources=resources,
+            prompt=prompt,
             extra_params=extra_params,
         )
 
@@ -228,8 +233,12 @@ class Client(_BaseClient[httpx.Client]):
     def _send_http(self, request: HttpRequest) -> httpx.Response:
         with map_transport_errors("OIDC"):
             return self._http.request(
-                request.method, request.url, params=request.params, data=request.data,
-                headers=request.headers, follow_redirects=False,
+                request.method,
+                request.url,
+                params=request.params,
+                data=request.data,
+                headers=request.headers,
+                follow_redirects=False,
             )
 
     def close(self) -> None:
@@ -293,7 +302,12 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
         from logto_dynamic._signin._async import abegin
 
         return await abegin(
-            self, app_id, redirect_uri, scopes=scopes, resources=resources, prompt=prompt,
+            self,
+            app_id,
+            redirect_uri,
+            scopes=scopes,
+            resources=resources,
+            prompt=prompt,
             extra_params=extra_params,
         )
 
@@ -311,8 +325,12 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
     async def _send_http(self, request: HttpRequest) -> httpx.Response:
         with map_transport_errors("OIDC"):
             return await self._http.request(
-                request.method, request.url, params=request.params, data=request.data,
-                headers=request.headers, follow_redirects=False,
+                request.method,
+                request.url,
+                params=request.params,
+                data=request.data,
+                headers=request.headers,
+                follow_redirects=False,
             )
 
     async def aclose(self) -> None:

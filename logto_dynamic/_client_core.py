@@ -198,6 +198,7 @@ def _query_pairs(op: Operation, values: Mapping[str, Any] | None) -> list[tuple[
             pairs += encode_query(param, value)
     return pairs
 
+
 def _header_values(op: Operation, values: Mapping[str, Any] | None) -> dict[str, str]:
     if not values:
         return {}
@@ -210,6 +211,7 @@ def _header_values(op: Operation, values: Mapping[str, Any] | None) -> dict[str,
         out[name] = header_value(param, value) if param is not None else str(value)
     return out
 
+
 def _encode_body(op: Operation, body: Any, kwargs: dict[str, Any], headers: dict[str, str]) -> None:
     media = op.request_media_type or "application/json"
     if is_json_media(media):
@@ -220,8 +222,14 @@ def _encode_body(op: Operation, body: Any, kwargs: dict[str, Any], headers: dict
         except (TypeError, ValueError, RecursionError) as exc:
             raise RequestValidationError(
                 op.operation_id,
-                [Violation("body", (), "json", f"the body cannot be sent as JSON: "
-                           f"{type(exc).__name__}: {str(exc)[:120]}")],
+                [
+                    Violation(
+                        "body",
+                        (),
+                        "json",
+                        f"the body cannot be sent as JSON: {type(exc).__name__}: {str(exc)[:120]}",
+                    )
+                ],
             ) from None
         headers.setdefault("Content-Type", media)
     elif media == "multipart/form-data" and isinstance(body, Mapping):

@@ -160,9 +160,7 @@ class ResponseValidationError(ValidationError):
 
     direction = "response"
 
-    def __init__(
-        self, operation_id: str, violations: Sequence[Any], result: Any = None
-    ) -> None:
+    def __init__(self, operation_id: str, violations: Sequence[Any], result: Any = None) -> None:
         self.result = result
         super().__init__(operation_id, violations)
 

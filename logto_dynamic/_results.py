@@ -79,9 +79,11 @@ def api_error_for(result: Result) -> ApiError:
     body = result.data if isinstance(result.data, dict) else {}
     code = _str_or_none(body.get("code"))
     status = result.status_code
-    cls = (ERRORS_BY_CODE.get(code) if code is not None else None) or ERRORS_BY_STATUS.get(
-        status
-    ) or (ServerError if status >= 500 else ApiError)
+    cls = (
+        (ERRORS_BY_CODE.get(code) if code is not None else None)
+        or ERRORS_BY_STATUS.get(status)
+        or (ServerError if status >= 500 else ApiError)
+    )
     return cls(
         _str_or_none(body.get("message")),
         status_code=status,

@@ -99,7 +99,11 @@ class Spec:
 
     @classmethod
     def from_dict(
-        cls, document: Mapping[str, Any], *, origin: str = "<dict>", normalize: bool = False,
+        cls,
+        document: Mapping[str, Any],
+        *,
+        origin: str = "<dict>",
+        normalize: bool = False,
         tolerant: bool = False,
     ) -> Spec:
         """Build a Spec from an already parsed document (optionally normalised first).
@@ -198,8 +202,10 @@ def _server_url(document: Mapping[str, Any], given: Mapping[str, str]) -> str:
 def _openapi_version(document: Mapping[str, Any], origin: str) -> str:
     version = str(document.get("openapi", ""))
     if not version.startswith(("3.0", "3.1")):
-        raise SpecError(f"{origin}: only OpenAPI 3.0 and 3.1 documents are supported "
-                        f"(openapi: {version or 'missing'!r})")
+        raise SpecError(
+            f"{origin}: only OpenAPI 3.0 and 3.1 documents are supported "
+            f"(openapi: {version or 'missing'!r})"
+        )
     return version
 
 

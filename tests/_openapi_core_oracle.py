@@ -22,8 +22,13 @@ def mock_request(op: ld.Operation, kwargs: dict[str, Any]) -> Any:
     for name, value in (kwargs.get("path") or {}).items():
         path = path.replace("{" + name + "}", str(value))
     body = kwargs.get("body")
-    return MockRequest(HOST, op.method.lower(), path, args=kwargs.get("query") or {},
-                       data=json.dumps(body).encode() if body is not None else None)
+    return MockRequest(
+        HOST,
+        op.method.lower(),
+        path,
+        args=kwargs.get("query") or {},
+        data=json.dumps(body).encode() if body is not None else None,
+    )
 
 
 def oracle_accepts(oracle: Any, request: Any, response: Any = None) -> bool:

@@ -26,8 +26,11 @@ def wait_listening(port: int, proc: subprocess.Popen[str], timeout: float = 20.0
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"process exited with {proc.returncode}: {proc.stderr.read()}"
-                               if proc.stderr else f"process exited with {proc.returncode}")
+            raise RuntimeError(
+                f"process exited with {proc.returncode}: {proc.stderr.read()}"
+                if proc.stderr
+                else f"process exited with {proc.returncode}"
+            )
         with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
             return
         time.sleep(0.05)
@@ -50,10 +53,26 @@ def stop(proc: subprocess.Popen[str], timeout: float = 30.0) -> int:
 def proxy_process(upstream: str, *args: str) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     """``logto-dynamic proxy --upstream UPSTREAM ARGS`` on a free port; stopped on exit."""
     port = free_port()
-    command = [sys.executable, "-m", "logto_dynamic", "proxy", "--upstream", upstream,
-               "--host", "127.0.0.1", "--port", str(port), *args]
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    command = [
+        sys.executable,
+        "-m",
+        "logto_dynamic",
+        "proxy",
+        "--upstream",
+        upstream,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        *args,
+    ]
+    proc = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
     try:
         wait_listening(port, proc)
         yield f"http://127.0.0.1:{port}", proc
@@ -68,8 +87,12 @@ def proxy_process(upstream: str, *args: str) -> Iterator[tuple[str, subprocess.P
 def upstream_process(kind: str) -> Iterator[str]:
     """One of the apps of ``_upstream_apps.py`` under uvicorn in its own process."""
     port = free_port()
-    proc = subprocess.Popen([sys.executable, str(HERE / "_upstream_apps.py"), kind, str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, str(HERE / "_upstream_apps.py"), kind, str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         wait_listening(port, proc)
         yield f"http://127.0.0.1:{port}"

@@ -32,15 +32,17 @@ async def echo(scope: Any, receive: Any, send: Any) -> None:
         await asyncio.sleep(float(query["delay"][0]))
     value = json.loads(body)["identifier"]["value"] if body else "none"
     content = json.dumps({"verificationId": value}).encode()
-    await send({
-        "type": "http.response.start",
-        "status": 200,
-        "headers": [
-            (b"content-type", b"application/json"),
-            (b"content-length", str(len(content)).encode()),
-            (b"x-echo", value.encode()),
-        ],
-    })
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(content)).encode()),
+                (b"x-echo", value.encode()),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": content})
 
 
@@ -49,5 +51,11 @@ APPS = {"echo": echo}
 if __name__ == "__main__":
     import uvicorn
 
-    uvicorn.run(APPS[sys.argv[1]], host="127.0.0.1", port=int(sys.argv[2]),
-                log_level="warning", access_log=False, lifespan="off")
+    uvicorn.run(
+        APPS[sys.argv[1]],
+        host="127.0.0.1",
+        port=int(sys.argv[2]),
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+    )

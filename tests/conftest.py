@@ -30,8 +30,9 @@ pytest_plugins = ["pytester"]
 SEED_USER = ("alice", "Ap9!rainbow-Quartz")
 
 #: The sibling ``shared`` folder (``LOGTO_SHARED_DIR`` overrides it).
-SHARED_DIR = Path(os.environ.get("LOGTO_SHARED_DIR") or Path(__file__).resolve().parents[2]
-                  / "shared")
+SHARED_DIR = Path(
+    os.environ.get("LOGTO_SHARED_DIR") or Path(__file__).resolve().parents[2] / "shared"
+)
 REFERENCE_DIR = SHARED_DIR / "reference"
 #: Every skip for a missing reference file starts with this, so it can be found and refused.
 MISSING_REFERENCE = "shared reference file absent:"
@@ -69,8 +70,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: Any) -> Generator[None, A
     reason = str(report.longrepr[-1]) if isinstance(report.longrepr, tuple) else ""
     if "shared reference" in reason.lower():  # MISSING_REFERENCE, or a hand-written reason
         report.outcome = "failed"
-        report.longrepr = (f"LOGTO_REQUIRE_SHARED=1 but this test skipped: {reason}; "
-                           f"the reference folder must be complete where it exists")
+        report.longrepr = (
+            f"LOGTO_REQUIRE_SHARED=1 but this test skipped: {reason}; "
+            f"the reference folder must be complete where it exists"
+        )
+
 
 # PKCE pair of RFC 7636 appendix B; the redirect URI is the default demo-app's on http://testserver.
 CODE_VERIFIER = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"

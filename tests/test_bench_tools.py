@@ -55,7 +55,10 @@ def test_proxy_command_uses_flags_the_cli_offers(workers: int | None) -> None:
 async def test_logto_like_upstream_answers_a_password_verification() -> None:
     transport = httpx.ASGITransport(app=_bench_logto_app.app)
     async with httpx.AsyncClient(transport=transport, base_url="http://logto.test") as client:
-        response = await client.post(_bench_proxy.PATH, content=_bench_proxy.BODY,
-                                     headers={"content-type": "application/json"})
+        response = await client.post(
+            _bench_proxy.PATH,
+            content=_bench_proxy.BODY,
+            headers={"content-type": "application/json"},
+        )
     assert response.status_code == 200
     assert "verificationId" in response.json()

@@ -429,9 +429,10 @@ def test_every_error_response_has_the_error_schema(doc: dict[str, Any]) -> None:
             if int(code) >= 400:
                 count += 1
                 ref = ERROR_REF if int(code) < 500 else SERVER_ERROR_REF
-                assert response["content"] == {
-                    "application/json": {"schema": {"$ref": ref}}
-                }, (op["operationId"], code)
+                assert response["content"] == {"application/json": {"schema": {"$ref": ref}}}, (
+                    op["operationId"],
+                    code,
+                )
     assert count == sum(len([c for c in codes if c >= 400]) for _, _, codes in OPERATIONS.values())
     server_error = doc["components"]["responses"]["ServerError"]
     assert server_error["content"] == {"application/json": {"schema": {"$ref": SERVER_ERROR_REF}}}
@@ -531,8 +532,13 @@ REAL_500 = {"message": "Internal server error."}
 
 @pytest.mark.parametrize(
     ("body", "valid"),
-    [(REAL_500, True), ({"code": "connector.general", "message": "m", "data": {}}, True),
-     ({"code": "x"}, False), ({"message": 5}, False), ("text", False)],
+    [
+        (REAL_500, True),
+        ({"code": "connector.general", "message": "m", "data": {}}, True),
+        ({"code": "x"}, False),
+        ({"message": 5}, False),
+        ("text", False),
+    ],
 )
 def test_server_error_schema(doc: dict[str, Any], body: Any, valid: bool) -> None:
     assert _validator(_inline(doc, {"$ref": SERVER_ERROR_REF})).is_valid(body) is valid

@@ -65,20 +65,29 @@ def test_an_interaction_across_invocations_with_one_cookie_jar(
 
     assert run(capsys, "InitInteraction", '{"interactionEvent": "SignIn"}', *opts) == (0, "", "")
     body = tmp_path / "verify.json"
-    body.write_text(json.dumps({"identifier": {"type": "username", "value": SEED_USER[0]},
-                                "password": SEED_USER[1]}))
+    body.write_text(
+        json.dumps(
+            {"identifier": {"type": "username", "value": SEED_USER[0]}, "password": SEED_USER[1]}
+        )
+    )
     code, out, err = run(capsys, "create_password_verification", f"@{body}", *opts)
     assert (code, err) == (0, "")
     verification_id = json.loads(out)["verificationId"]
     assert out.startswith("{\n  ")  # pretty JSON
 
     # A wrong password in the same interaction: Logto's error, its code shown, exit 1.
-    wrong = json.dumps({"identifier": {"type": "username", "value": SEED_USER[0]},
-                        "password": "not-" + SEED_USER[1]})
+    wrong = json.dumps(
+        {
+            "identifier": {"type": "username", "value": SEED_USER[0]},
+            "password": "not-" + SEED_USER[1],
+        }
+    )
     code, out, err = run(capsys, "CreatePasswordVerification", wrong, *opts)
     assert (code, out) == (1, "") and err.count("\n") == 1
-    assert err.startswith("logto-dynamic call: error: CreatePasswordVerification failed with "
-                          "HTTP 422 session.invalid_credentials: ")
+    assert err.startswith(
+        "logto-dynamic call: error: CreatePasswordVerification failed with "
+        "HTTP 422 session.invalid_credentials: "
+    )
     assert SEED_USER[1] not in err
 
     monkeypatch.setattr(sys, "stdin", io.StringIO(json.dumps({"verificationId": verification_id})))
@@ -92,8 +101,9 @@ def test_an_interaction_across_invocations_with_one_cookie_jar(
 
 
 def test_without_the_jar_there_is_no_interaction(logto: str, capsys: Capture) -> None:
-    code, out, err = run(capsys, "InitInteraction", '{"interactionEvent": "SignIn"}',
-                         "--base-url", logto, "--json")
+    code, out, err = run(
+        capsys, "InitInteraction", '{"interactionEvent": "SignIn"}', "--base-url", logto, "--json"
+    )
     assert code == 1
     answer = json.loads(out)
     assert answer["status"] == 400 and answer["data"]["code"] == "session.not_found"
@@ -109,8 +119,16 @@ def test_jar_is_created_0600_and_cookie_values_never_printed(
     try:
         assert seed_jar(logto, jar) == 6
         os.chmod(jar, 0o644)  # a jar someone left readable is replaced by a private one
-        code, out, err = run(capsys, "InitInteraction", '{"interactionEvent": "Register"}',
-                             "--base-url", logto, "--cookie-jar", str(jar), "--json")
+        code, out, err = run(
+            capsys,
+            "InitInteraction",
+            '{"interactionEvent": "Register"}',
+            "--base-url",
+            logto,
+            "--cookie-jar",
+            str(jar),
+            "--json",
+        )
     finally:
         os.umask(old)
     assert code == 0 and err == ""
@@ -126,22 +144,29 @@ def _load(path: Path) -> http.cookiejar.MozillaCookieJar:
     return jar
 
 
-def test_usage_errors_exit_2(tmp_path: Path, capsys: Capture,
-                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_usage_errors_exit_2(
+    tmp_path: Path, capsys: Capture, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("LOGTO_DYNAMIC_BASE_URL", raising=False)
     url = ("--base-url", "http://127.0.0.1:9")
     cases: list[tuple[list[str], str]] = [
         (["identifyuserr", *url], "unknown operation 'identifyuserr'; did you mean IdentifyUser?"),
         (["IdentifyUser", '{"verificationId": ', *url], "BODY is not valid JSON: Expecting value"),
         (["IdentifyUser", f"@{tmp_path / 'missing.json'}", *url], "cannot read BODY file"),
-        (["IdentifyUser", "{}", "--spec", str(tmp_path / "missing.yaml"), *url],
-         "cannot read OpenAPI document"),
+        (
+            ["IdentifyUser", "{}", "--spec", str(tmp_path / "missing.yaml"), *url],
+            "cannot read OpenAPI document",
+        ),
         (["IdentifyUser", "{}"], "no server: pass --base-url URL or set LOGTO_DYNAMIC_BASE_URL"),
-        (["IdentifyUser", "{}", "--base-url", "127.0.0.1:3001"],
-         "the base URL must be an http(s) URL, not '127.0.0.1:3001'"),
-        (["CreateSocialVerification", "{}", "--path", "conectorId=x", *url],
-         "--path conectorId: CreateSocialVerification has no such path parameter "
-         "(it has: connectorId)"),
+        (
+            ["IdentifyUser", "{}", "--base-url", "127.0.0.1:3001"],
+            "the base URL must be an http(s) URL, not '127.0.0.1:3001'",
+        ),
+        (
+            ["CreateSocialVerification", "{}", "--path", "conectorId=x", *url],
+            "--path conectorId: CreateSocialVerification has no such path parameter "
+            "(it has: connectorId)",
+        ),
     ]
     for argv, message in cases:
         code, out, err = run(capsys, *argv)
@@ -158,18 +183,38 @@ def test_usage_errors_exit_2(tmp_path: Path, capsys: Capture,
 
 def test_refused_request_and_transport_error_exit_1(capsys: Capture, tmp_path: Path) -> None:
     jar = tmp_path / "jar.txt"
-    code, out, err = run(capsys, "CreatePasswordVerification", '{"identifier": {}}',
-                         "--base-url", "http://127.0.0.1:9", "--cookie-jar", str(jar))
+    code, out, err = run(
+        capsys,
+        "CreatePasswordVerification",
+        '{"identifier": {}}',
+        "--base-url",
+        "http://127.0.0.1:9",
+        "--cookie-jar",
+        str(jar),
+    )
     assert code == 1 and out == ""
-    assert err.startswith("logto-dynamic call: error: request not sent: "
-                          "CreatePasswordVerification: invalid request: body $.identifier")
+    assert err.startswith(
+        "logto-dynamic call: error: request not sent: "
+        "CreatePasswordVerification: invalid request: body $.identifier"
+    )
     assert stat.S_IMODE(os.stat(jar).st_mode) == 0o600  # written, even empty
 
-    code, out, err = run(capsys, "IdentifyUser", '{"verificationId": "v"}',
-                         "--base-url", "http://127.0.0.1:9", "--json")
+    code, out, err = run(
+        capsys,
+        "IdentifyUser",
+        '{"verificationId": "v"}',
+        "--base-url",
+        "http://127.0.0.1:9",
+        "--json",
+    )
     assert code == 1
-    assert json.loads(out) == {"status": None, "headers": {}, "data": None, "violations": [],
-                               "error": json.loads(out)["error"]}
+    assert json.loads(out) == {
+        "status": None,
+        "headers": {},
+        "data": None,
+        "violations": [],
+        "error": json.loads(out)["error"],
+    }
     assert "could not connect" in err and "Traceback" not in err
 
 
@@ -182,29 +227,58 @@ ECHO_SPEC: dict[str, Any] = {
     "openapi": "3.0.3",
     "info": {"title": "echo", "version": "1"},
     "paths": {
-        "/things/{id}": {"post": {
-            "operationId": "SetPassword",
-            "parameters": [
-                {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}},
-                {"name": "tag", "in": "query", "schema": {"type": "array",
-                                                          "items": {"type": "string"}}},
-                {"name": "x-trace", "in": "header", "schema": {"type": "string"}},
-            ],
-            "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                "type": "object", "required": ["password"], "properties": {
-                    "password": {"type": "string", "pattern": "^[a-z]+$",
-                                 "x-logto-secret": True},
-                }}}}},
-            "responses": {
-                "200": {"description": "ok", "content": {"application/json": {"schema": {
-                    "type": "object", "properties": {
-                        "token": {"type": "string", "x-logto-secret": True},
-                        "seen": {"type": "object"},
-                    }}}}},
-                "400": {"description": "bad", "content": {"application/json": {"schema": {
-                    "type": "object"}}}},
-            },
-        }},
+        "/things/{id}": {
+            "post": {
+                "operationId": "SetPassword",
+                "parameters": [
+                    {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}},
+                    {
+                        "name": "tag",
+                        "in": "query",
+                        "schema": {"type": "array", "items": {"type": "string"}},
+                    },
+                    {"name": "x-trace", "in": "header", "schema": {"type": "string"}},
+                ],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["password"],
+                                "properties": {
+                                    "password": {
+                                        "type": "string",
+                                        "pattern": "^[a-z]+$",
+                                        "x-logto-secret": True,
+                                    },
+                                },
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "200": {
+                        "description": "ok",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {
+                                        "token": {"type": "string", "x-logto-secret": True},
+                                        "seen": {"type": "object"},
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "400": {
+                        "description": "bad",
+                        "content": {"application/json": {"schema": {"type": "object"}}},
+                    },
+                },
+            }
+        },
     },
 }
 
@@ -221,16 +295,32 @@ async def echo_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     password = data.get("password")
     if password == "letmein":
         headers = {k.decode(): v.decode() for k, v in scope["headers"]}
-        answer = {"token": TOKEN, "seen": {"path": scope["path"],
-                                           "query": scope["query_string"].decode(),
-                                           "trace": headers.get("x-trace")}}
+        answer = {
+            "token": TOKEN,
+            "seen": {
+                "path": scope["path"],
+                "query": scope["query_string"].decode(),
+                "trace": headers.get("x-trace"),
+            },
+        }
         status = 200
     else:  # a careless server: its error repeats the value it refused
-        answer = {"code": "password.rejected", "message": f"password {password!r} is too weak",
-                  "details": json.dumps(password)}
+        answer = {
+            "code": "password.rejected",
+            "message": f"password {password!r} is too weak",
+            "details": json.dumps(password),
+        }
         status = 400
-    await send({"type": "http.response.start", "status": status, "headers": [
-        (b"content-type", b"application/json"), (b"set-cookie", b"sid=" + TOKEN.encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"set-cookie", b"sid=" + TOKEN.encode()),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": json.dumps(answer).encode()})
 
 
@@ -246,13 +336,29 @@ def test_parameters_reach_the_server_and_secret_fields_are_redacted(
     echo: tuple[str, str], capsys: Capture
 ) -> None:
     url, spec = echo
-    argv = ("SetPassword", '{"password": "letmein"}', "--base-url", url, "--spec", spec,
-            "--path", "id=a b", "--query", "tag=x", "--query", "tag=y", "--header", "x-trace=t1")
+    argv = (
+        "SetPassword",
+        '{"password": "letmein"}',
+        "--base-url",
+        url,
+        "--spec",
+        spec,
+        "--path",
+        "id=a b",
+        "--query",
+        "tag=x",
+        "--query",
+        "tag=y",
+        "--header",
+        "x-trace=t1",
+    )
     code, out, err = run(capsys, *argv)
     assert (code, err) == (0, "")
     data = json.loads(out)
-    assert data == {"token": "<redacted>",
-                    "seen": {"path": "/things/a b", "query": "tag=x&tag=y", "trace": "t1"}}
+    assert data == {
+        "token": "<redacted>",
+        "seen": {"path": "/things/a b", "query": "tag=x&tag=y", "trace": "t1"},
+    }
 
     code, out, err = run(capsys, *argv, "--json")
     answer = json.loads(out)
@@ -271,9 +377,20 @@ def test_redaction_canary_in_every_call_output(
     it. It appears in no output: stdout, stderr (logs included), --json."""
     url, spec = echo
     for extra in ((), ("--json",), ("-v",)):
-        code, out, err = run(capsys, "SetPassword", json.dumps({"password": CANARY}),
-                             "--base-url", url, "--spec", spec, "--path", "id=1",
-                             "--validate", validate, *extra)
+        code, out, err = run(
+            capsys,
+            "SetPassword",
+            json.dumps({"password": CANARY}),
+            "--base-url",
+            url,
+            "--spec",
+            spec,
+            "--path",
+            "id=1",
+            "--validate",
+            validate,
+            *extra,
+        )
         assert code == 1, (validate, extra)
         assert CANARY not in out and CANARY not in err, (validate, extra, out, err)
         assert err.count("logto-dynamic call: error:") == 1

@@ -21,14 +21,24 @@ Capture = pytest.CaptureFixture[str]
 LOGTO_DIALECT = {
     "openapi": "3.0.1",
     "info": {"title": "published", "version": "1.42.0"},
-    "paths": {"/things": {"post": {
-        "operationId": "MakeThing",
-        "requestBody": {"content": {"application/json": {"schema": {
-            "type": "object",
-            "properties": {"kind": {"type": "string", "format": '"thing"'}},
-        }}}},
-        "responses": {"204": {"description": "No Content"}, "400": {"description": "Bad"}},
-    }}},
+    "paths": {
+        "/things": {
+            "post": {
+                "operationId": "MakeThing",
+                "requestBody": {
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "properties": {"kind": {"type": "string", "format": '"thing"'}},
+                            }
+                        }
+                    }
+                },
+                "responses": {"204": {"description": "No Content"}, "400": {"description": "Bad"}},
+            }
+        }
+    },
 }
 
 
@@ -103,8 +113,10 @@ def test_describe_an_unknown_operation_is_a_usage_error(capsys: Capture) -> None
     assert main(["describe", "identifyuserr"]) == 2
     out, err = capsys.readouterr()
     assert out == ""
-    assert err == ("logto-dynamic describe: error: unknown operation 'identifyuserr'; "
-                   "did you mean IdentifyUser?\n")
+    assert err == (
+        "logto-dynamic describe: error: unknown operation 'identifyuserr'; "
+        "did you mean IdentifyUser?\n"
+    )
 
 
 def test_spec_normalize_json_and_yaml(tmp_path: Path, capsys: Capture) -> None:
@@ -145,8 +157,12 @@ def test_spec_normalize_to_an_unwritable_place(tmp_path: Path, capsys: Capture) 
 
 
 def test_the_console_entry_point_runs_as_a_module() -> None:
-    done = subprocess.run([sys.executable, "-m", "logto_dynamic._cli", "describe", "nope"],
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "logto_dynamic._cli", "describe", "nope"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.startswith("logto-dynamic describe: error: unknown operation 'nope'")
 
@@ -158,15 +174,24 @@ def test_har_output_never_repeats_a_secret(tmp_path: Path, capsys: Capture) -> N
 
     spec = tmp_path / "echo.json"
     spec.write_text(json.dumps(ECHO_SPEC))
-    entries = [{
-        "request": {"method": "POST", "url": "http://127.0.0.1:1/things/1", "headers": [],
-                    "postData": {"mimeType": "application/json",
-                                 "text": json.dumps({"password": CANARY})}},
-        "response": {"status": 200,
-                     "headers": [{"name": "Content-Type", "value": "application/json"}],
-                     "content": {"mimeType": "application/json",
-                                 "text": json.dumps({"token": [TOKEN]})}},
-    }]
+    entries = [
+        {
+            "request": {
+                "method": "POST",
+                "url": "http://127.0.0.1:1/things/1",
+                "headers": [],
+                "postData": {
+                    "mimeType": "application/json",
+                    "text": json.dumps({"password": CANARY}),
+                },
+            },
+            "response": {
+                "status": 200,
+                "headers": [{"name": "Content-Type", "value": "application/json"}],
+                "content": {"mimeType": "application/json", "text": json.dumps({"token": [TOKEN]})},
+            },
+        }
+    ]
     recording = tmp_path / "flow.har"
     recording.write_text(json.dumps({"log": {"version": "1.2", "entries": entries}}))
     for extra in ((), ("--json",)):
@@ -178,10 +203,19 @@ def test_har_output_never_repeats_a_secret(tmp_path: Path, capsys: Capture) -> N
 
 def test_the_parser_loads_nothing_heavy() -> None:
     """uvicorn, the validators, the proxy and the embedded server load when a command runs."""
-    heavy = ["uvicorn", "openapi_spec_validator", "openapi_core", "logto_dynamic._proxy",
-             "logto_dynamic.testing", "logto_dynamic._cli._redact"]
-    script = ("import sys; from logto_dynamic._cli import build_parser; build_parser(); "
-              f"print([m for m in {heavy!r} if m in sys.modules])")
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          timeout=60)
+    heavy = [
+        "uvicorn",
+        "openapi_spec_validator",
+        "openapi_core",
+        "logto_dynamic._proxy",
+        "logto_dynamic.testing",
+        "logto_dynamic._cli._redact",
+    ]
+    script = (
+        "import sys; from logto_dynamic._cli import build_parser; build_parser(); "
+        f"print([m for m in {heavy!r} if m in sys.modules])"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
     assert (done.returncode, done.stdout.strip()) == (0, "[]"), done.stderr

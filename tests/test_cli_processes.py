@@ -27,7 +27,9 @@ class Process:
     def __init__(self, *argv: str) -> None:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "logto_dynamic._cli", *argv],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
             text=True,
         )
         self.lines: queue.Queue[str] = queue.Queue()
@@ -89,16 +91,33 @@ def start(processes: list[Process], *argv: str) -> tuple[Process, str]:
 
 def call(base_url: str, jar: Path, *argv: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "logto_dynamic._cli", "call", *argv, "--base-url", base_url,
-         "--cookie-jar", str(jar)],
-        capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "logto_dynamic._cli",
+            "call",
+            *argv,
+            "--base-url",
+            base_url,
+            "--cookie-jar",
+            str(jar),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
 def sign_in(base_url: str, jar: Path) -> None:
     assert call(base_url, jar, "InitInteraction", '{"interactionEvent": "SignIn"}').returncode == 0
-    verify = call(base_url, jar, "CreatePasswordVerification", json.dumps(
-        {"identifier": {"type": "username", "value": SEED_USER[0]}, "password": PASSWORD}))
+    verify = call(
+        base_url,
+        jar,
+        "CreatePasswordVerification",
+        json.dumps(
+            {"identifier": {"type": "username", "value": SEED_USER[0]}, "password": PASSWORD}
+        ),
+    )
     assert (verify.returncode, verify.stderr) == (0, "")
     verification_id = json.loads(verify.stdout)["verificationId"]
     identify = call(base_url, jar, "IdentifyUser", json.dumps({"verificationId": verification_id}))
@@ -109,24 +128,31 @@ def sign_in(base_url: str, jar: Path) -> None:
 
 
 def test_serve_and_proxy_as_processes(processes: list[Process], tmp_path: Path) -> None:
-    server, server_url = start(processes, "serve", "--port", "0",
-                               "--seed-user", f"{SEED_USER[0]}:{PASSWORD}")
+    server, server_url = start(
+        processes, "serve", "--port", "0", "--seed-user", f"{SEED_USER[0]}:{PASSWORD}"
+    )
     jar = tmp_path / "direct.txt"
     assert seed_jar(server_url, jar) == 6
     direct = call(server_url, jar, "InitInteraction", '{"interactionEvent": "SignIn"}', "--json")
     assert direct.returncode == 0 and json.loads(direct.stdout)["status"] == 204
 
-    proxy, proxy_url = start(processes, "proxy", "--upstream", server_url, "--port", "0",
-                             "--mode", "enforce")
+    proxy, proxy_url = start(
+        processes, "proxy", "--upstream", server_url, "--port", "0", "--mode", "enforce"
+    )
     assert proxy_url != server_url
     jar = tmp_path / "proxied.txt"
     assert seed_jar(proxy_url, jar) == 6  # the six Set-Cookie headers came through the proxy
     sign_in(proxy_url, jar)
 
     # Sent anyway (--validate off): the enforcing proxy answers 400 itself and logs it.
-    bad = call(proxy_url, jar, "CreatePasswordVerification", json.dumps(
-        {"identifier": {"type": "usernamex", "value": "alice"}, "password": PASSWORD}),
-        "--validate", "off")
+    bad = call(
+        proxy_url,
+        jar,
+        "CreatePasswordVerification",
+        json.dumps({"identifier": {"type": "usernamex", "value": "alice"}, "password": PASSWORD}),
+        "--validate",
+        "off",
+    )
     assert bad.returncode == 1 and "failed with HTTP 400" in bad.stderr
     assert PASSWORD not in bad.stdout + bad.stderr
     logged = proxy.wait_for(r"usernamex").string
@@ -146,12 +172,25 @@ def test_address_conflicts_and_deprecated_listen(processes: list[Process]) -> No
     server, server_url = start(processes, "serve", "--port", "0", "-q")
     port = server_url.rsplit(":", 1)[1]
     busy = subprocess.run(
-        [sys.executable, "-m", "logto_dynamic._cli", "proxy", "--upstream", server_url,
-         "--port", port], capture_output=True, text=True, timeout=60)
+        [
+            sys.executable,
+            "-m",
+            "logto_dynamic._cli",
+            "proxy",
+            "--upstream",
+            server_url,
+            "--port",
+            port,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert busy.returncode == 2
     assert busy.stderr.startswith(f"logto-dynamic proxy: error: cannot listen on 127.0.0.1:{port}")
 
-    proxy, proxy_url = start(processes, "proxy", "--upstream", server_url,
-                             "--listen", "127.0.0.1:0")
+    proxy, proxy_url = start(
+        processes, "proxy", "--upstream", server_url, "--listen", "127.0.0.1:0"
+    )
     assert "--listen is deprecated" in "".join(proxy.seen)
     assert proxy.stop()[0] == 130 and server.stop()[0] == 130

@@ -24,18 +24,25 @@ def test_secret_fields_of_answers_are_redacted() -> None:
     document = load_spec().document
     totp = {"verificationId": "v1", "secret": "JBSWY3DPEHPK3PXP", "secretQrCode": "data:..."}
     assert redact_data(document, response_schema("CreateTotpSecret", "200"), totp) == {
-        "verificationId": "v1", "secret": "<redacted>", "secretQrCode": "<redacted>"}
+        "verificationId": "v1",
+        "secret": "<redacted>",
+        "secretQrCode": "<redacted>",
+    }
     codes = {"verificationId": "v2", "codes": ["aaaa-1111", "bbbb-2222"]}
     assert redact_data(document, response_schema("GenerateBackupCodes", "200"), codes) == {
-        "verificationId": "v2", "codes": "<redacted>"}
+        "verificationId": "v2",
+        "codes": "<redacted>",
+    }
     assert redact_data(document, None, totp) == totp  # no schema: nothing known, unchanged
 
 
 def test_secret_values_of_requests_are_found_through_refs_and_allof() -> None:
     spec = load_spec()
     op = spec.operation("VerifySocialVerification")
-    body = {"connectorData": {"code": "c0de-from-provider", "nested": {"n": 123456}},
-            "verificationId": "visible-id"}
+    body = {
+        "connectorData": {"code": "c0de-from-provider", "nested": {"n": 123456}},
+        "verificationId": "visible-id",
+    }
     found = secret_strings(spec.document, op.request_schema, body)
     assert found == {"c0de-from-provider", "123456"}
     scrub = Scrubber(found | {"ab"})  # too short to scrub safely: left alone
@@ -47,20 +54,36 @@ def test_secret_values_of_requests_are_found_through_refs_and_allof() -> None:
 
 
 def test_cookie_and_auth_headers_are_redacted() -> None:
-    headers = httpx.Headers([("set-cookie", "_interaction=abc; path=/"),
-                             ("set-cookie", "_interaction.sig=def; path=/"),
-                             ("authorization", "Bearer t0ken"), ("content-type", "text/plain")])
+    headers = httpx.Headers(
+        [
+            ("set-cookie", "_interaction=abc; path=/"),
+            ("set-cookie", "_interaction.sig=def; path=/"),
+            ("authorization", "Bearer t0ken"),
+            ("content-type", "text/plain"),
+        ]
+    )
     assert redact_headers(headers) == {
         "set-cookie": ["_interaction=<redacted>", "_interaction.sig=<redacted>"],
-        "authorization": "<redacted>", "content-type": "text/plain"}
+        "authorization": "<redacted>",
+        "content-type": "text/plain",
+    }
 
 
 def test_a_cookie_jar_that_cannot_be_written_fails_the_call(
     tmp_path: Path, capsys: Capture
 ) -> None:
     jar = tmp_path / "no-such-folder" / "jar.txt"
-    code = main(["call", "IdentifyUser", '{"verificationId": "v"}', "--base-url",
-                 "http://127.0.0.1:9", "--cookie-jar", str(jar)])
+    code = main(
+        [
+            "call",
+            "IdentifyUser",
+            '{"verificationId": "v"}',
+            "--base-url",
+            "http://127.0.0.1:9",
+            "--cookie-jar",
+            str(jar),
+        ]
+    )
     out, err = capsys.readouterr()
     assert code == 1 and out == ""
     assert "could not connect" in err and "cannot write cookie jar" in err

@@ -35,9 +35,18 @@ def _ok_answer(request: httpx.Request) -> httpx.Response:
     if path.endswith("/authorization-uri"):
         return httpx.Response(200, json={**VID, "authorizationUri": "https://idp/x"})
     if path.endswith("/web-authn/registration"):
-        return httpx.Response(200, json={**VID, "registrationOptions": {
-            "rp": {"name": "x"}, "user": {"id": "u", "name": "n", "displayName": "d"},
-            "challenge": "c", "pubKeyCredParams": [{"type": "public-key", "alg": -7}]}})
+        return httpx.Response(
+            200,
+            json={
+                **VID,
+                "registrationOptions": {
+                    "rp": {"name": "x"},
+                    "user": {"id": "u", "name": "n", "displayName": "d"},
+                    "challenge": "c",
+                    "pubKeyCredParams": [{"type": "public-key", "alg": -7}],
+                },
+            },
+        )
     if path.endswith("/web-authn/authentication"):
         return httpx.Response(200, json={**VID, "authenticationOptions": {"challenge": "c"}})
     if path.endswith("/sso-connectors"):
@@ -115,7 +124,8 @@ async def test_query_and_path_parameters_are_validated_before_sending(kind: str)
     with pytest.raises(ld.RequestValidationError) as info:
         await invoke(client, "CreateSocialVerification", {"state": "s", "redirectUri": "u"})
     assert (info.value.violations[0].location, info.value.violations[0].name) == (
-        "path", "connectorId",
+        "path",
+        "connectorId",
     )
     await close(client)
     assert recorder.requests == []
@@ -162,13 +172,25 @@ async def test_extra_properties_are_accepted_like_logto_does(kind: str) -> None:
     ("op_id", "response", "location", "keyword"),
     [
         ("CreatePasswordVerification", httpx.Response(200, json={"id": "x"}), "body", "required"),
-        ("CreatePasswordVerification", httpx.Response(200, json={"verificationId": 3}), "body",
-         "type"),
+        (
+            "CreatePasswordVerification",
+            httpx.Response(200, json={"verificationId": 3}),
+            "body",
+            "type",
+        ),
         ("CreatePasswordVerification", httpx.Response(202, json={}), "status", "status"),
-        ("CreatePasswordVerification", httpx.Response(200, text="hi"), "content-type",
-         "content-type"),
-        ("CreatePasswordVerification", httpx.Response(
-            200, content=b"{nope", headers={"content-type": "application/json"}), "body", "json"),
+        (
+            "CreatePasswordVerification",
+            httpx.Response(200, text="hi"),
+            "content-type",
+            "content-type",
+        ),
+        (
+            "CreatePasswordVerification",
+            httpx.Response(200, content=b"{nope", headers={"content-type": "application/json"}),
+            "body",
+            "json",
+        ),
         ("CreatePasswordVerification", httpx.Response(200), "body", "content"),
         ("InitInteraction", httpx.Response(204, json={"a": 1}), "body", "content"),
         ("IdentifyUser", httpx.Response(201, text="Made"), "body", "enum"),
@@ -178,8 +200,9 @@ async def test_response_validation_failures(
     kind: str, op_id: str, response: httpx.Response, location: str, keyword: str
 ) -> None:
     def answer(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(response.status_code, headers=response.headers,
-                              content=response.content)
+        return httpx.Response(
+            response.status_code, headers=response.headers, content=response.content
+        )
 
     client = make_client(kind, answer)
     _, _, kwargs = VALID_CALLS[op_id]
@@ -194,11 +217,14 @@ async def test_response_validation_failures(
 async def test_real_logto_answers_pass(kind: str) -> None:
     answers = {
         "/api/experience/identification": httpx.Response(
-            201, content=b"Created", headers={"content-type": "text/plain; charset=utf-8"}),
+            201, content=b"Created", headers={"content-type": "text/plain; charset=utf-8"}
+        ),
         "/api/experience": httpx.Response(204),
         "/api/experience/submit": httpx.Response(
-            200, content=b"OK", headers={"content-type": "text/plain; charset=utf-8"}),
+            200, content=b"OK", headers={"content-type": "text/plain; charset=utf-8"}
+        ),
     }
+
     def answer(request: httpx.Request) -> httpx.Response:
         a = answers[request.url.path]
         return httpx.Response(a.status_code, headers=a.headers, content=a.content)
@@ -271,20 +297,32 @@ async def test_policy_per_call_and_split_request_response(kind: str) -> None:
     ],
 )
 async def test_error_statuses_raise_typed_errors(kind: str, status: int, cls: type) -> None:
-    body = {"code": "session.invalid_credentials", "message": "Incorrect account or password.",
-            "data": {"n": 1}}
+    body = {
+        "code": "session.invalid_credentials",
+        "message": "Incorrect account or password.",
+        "data": {"n": 1},
+    }
     client = make_client(kind, lambda request: httpx.Response(status, json=body))
     with pytest.raises(cls) as info:
         await invoke(client, "IdentifyUser", {"verificationId": "v"})
     err = info.value
     assert isinstance(err, ld.ApiError) and type(err) is cls
     assert (err.status_code, err.code, err.message, err.data) == (
-        status, "session.invalid_credentials", "Incorrect account or password.", {"n": 1})
+        status,
+        "session.invalid_credentials",
+        "Incorrect account or password.",
+        {"n": 1},
+    )
     assert "session.invalid_credentials" in str(err)
     # Undocumented statuses (405, 429 here) are response violations; warn keeps the result.
     # Every operation documents 5XX (a real Logto can always fail that way).
-    result = await invoke(client, "IdentifyUser", {"verificationId": "v"},
-                          raise_for_status=False, validate=ld.ValidationPolicy("strict", "warn"))
+    result = await invoke(
+        client,
+        "IdentifyUser",
+        {"verificationId": "v"},
+        raise_for_status=False,
+        validate=ld.ValidationPolicy("strict", "warn"),
+    )
     assert result.status_code == status and result.data == body
     documented = {str(status), f"{status // 100}XX"} & set(result.operation.responses)
     assert [v.keyword for v in result.violations] == ([] if documented else ["status"])
@@ -302,8 +340,11 @@ async def test_error_classes_are_chosen_by_logto_code_before_status(
             return list((self.data or {}).get("availableFactors", []))
 
     monkeypatch.setitem(_results.ERRORS_BY_CODE, "session.needs_more", NeedsMore)
-    body = {"code": "session.needs_more", "message": "More.",
-            "data": {"availableFactors": ["Totp"]}}
+    body = {
+        "code": "session.needs_more",
+        "message": "More.",
+        "data": {"availableFactors": ["Totp"]},
+    }
     client = make_client(kind, lambda request: httpx.Response(403, json=body))
     with pytest.raises(NeedsMore) as info:
         await invoke(client, "IdentifyUser", {"verificationId": "v"})
@@ -379,9 +420,11 @@ async def test_cookies_carry_across_calls(kind: str) -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         seen.append(request.headers.get("cookie"))
         if request.url.path == "/oidc/auth":
-            headers = [("set-cookie", "_interaction=abc; path=/; httponly"),
-                       ("set-cookie", "_interaction.sig=def; path=/; httponly"),
-                       ("location", "/sign-in")]
+            headers = [
+                ("set-cookie", "_interaction=abc; path=/; httponly"),
+                ("set-cookie", "_interaction.sig=def; path=/; httponly"),
+                ("location", "/sign-in"),
+            ]
             return httpx.Response(303, headers=headers)
         return _ok_answer(request)
 
@@ -398,8 +441,11 @@ async def test_cookies_carry_across_calls(kind: str) -> None:
 async def test_user_supplied_http_client_is_used_and_left_open(kind: str) -> None:
     recorder = Recorder(_ok_answer)
     transport = httpx.MockTransport(recorder)
-    http = httpx.Client(transport=transport) if kind == "sync" else httpx.AsyncClient(
-        transport=transport)
+    http = (
+        httpx.Client(transport=transport)
+        if kind == "sync"
+        else httpx.AsyncClient(transport=transport)
+    )
     cls = ld.Client if kind == "sync" else ld.AsyncClient
     client = cls("http://logto.test", http=http)
     await invoke(client, "SubmitInteraction")

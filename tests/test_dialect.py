@@ -18,12 +18,18 @@ def _doc(schema: Any, responses: dict[str, Any] | None = None, path: str = "/x")
     return {
         "openapi": "3.0.1",
         "info": {"title": "t", "version": "1"},
-        "paths": {path: {"post": {
-            "operationId": "Op",
-            "requestBody": {"required": True,
-                            "content": {"application/json": {"schema": schema}}},
-            "responses": responses or {"204": {"description": "No Content"}},
-        }}},
+        "paths": {
+            path: {
+                "post": {
+                    "operationId": "Op",
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": schema}},
+                    },
+                    "responses": responses or {"204": {"description": "No Content"}},
+                }
+            }
+        },
     }
 
 
@@ -32,8 +38,9 @@ def _body(doc: dict[str, Any], path: str = "/x") -> Any:
 
 
 def test_literal_format_becomes_enum() -> None:
-    doc = _doc({"type": "object", "properties": {"type": {"type": "string",
-                                                          "format": '"username"'}}})
+    doc = _doc(
+        {"type": "object", "properties": {"type": {"type": "string", "format": '"username"'}}}
+    )
     out, report = normalize(doc)
     assert _body(out)["properties"]["type"] == {"type": "string", "enum": ["username"]}
     [rewrite] = report.by_rule("literal-format")
@@ -84,8 +91,14 @@ def test_other_js_flags_are_reported() -> None:
 
 
 def test_case_duplicate_enum_keeps_first_spelling() -> None:
-    doc = _doc({"type": "object", "properties": {
-        "identifierType": {"type": "string", "enum": ["email", "phone", "Email", "Phone"]}}})
+    doc = _doc(
+        {
+            "type": "object",
+            "properties": {
+                "identifierType": {"type": "string", "enum": ["email", "phone", "Email", "Phone"]}
+            },
+        }
+    )
     out, report = normalize(doc)
     assert _body(out)["properties"]["identifierType"]["enum"] == ["email", "phone"]
     [r] = report.by_rule("case-duplicate-enum")
@@ -100,22 +113,37 @@ def test_distinct_enums_are_kept() -> None:
 def test_oneof_sibling_description_properties_are_folded() -> None:
     schema = {
         "oneOf": [
-            {"type": "object", "required": ["type", "value"], "properties": {
-                "type": {"type": "string", "format": '"username"'},
-                "value": {"type": "string"}}},
-            {"type": "object", "required": ["type", "verificationId"], "properties": {
-                "type": {"type": "string", "format": '"email"'},
-                "verificationId": {"type": "string"}}},
+            {
+                "type": "object",
+                "required": ["type", "value"],
+                "properties": {
+                    "type": {"type": "string", "format": '"username"'},
+                    "value": {"type": "string"},
+                },
+            },
+            {
+                "type": "object",
+                "required": ["type", "verificationId"],
+                "properties": {
+                    "type": {"type": "string", "format": '"email"'},
+                    "verificationId": {"type": "string"},
+                },
+            },
         ],
-        "properties": {"type": {"description": "The type."},
-                       "value": {"description": "The value."},
-                       "verificationId": {"description": "The record."}},
+        "properties": {
+            "type": {"description": "The type."},
+            "value": {"description": "The value."},
+            "verificationId": {"description": "The record."},
+        },
     }
     out, report = normalize(_doc(schema))
     body = _body(out)
     assert "properties" not in body
     assert body["oneOf"][0]["properties"]["type"] == {
-        "type": "string", "enum": ["username"], "description": "The type."}
+        "type": "string",
+        "enum": ["username"],
+        "description": "The type.",
+    }
     assert body["oneOf"][1]["properties"]["verificationId"]["description"] == "The record."
     assert "value" not in body["oneOf"][1]["properties"]  # not invented
     assert len(report.by_rule("oneof-sibling-properties")) == 1
@@ -128,8 +156,9 @@ def test_oneof_sibling_properties_with_constraints_are_left_alone() -> None:
 
 
 def test_schemaless_json_success_gets_text_plain() -> None:
-    doc = _doc({"type": "object"}, {"201": {"description": "Created",
-                                            "content": {"application/json": {}}}})
+    doc = _doc(
+        {"type": "object"}, {"201": {"description": "Created", "content": {"application/json": {}}}}
+    )
     out, report = normalize(doc)
     content = out["paths"]["/x"]["post"]["responses"]["201"]["content"]
     assert content == {"application/json": {}, "text/plain": {"schema": {"type": "string"}}}
@@ -137,47 +166,86 @@ def test_schemaless_json_success_gets_text_plain() -> None:
 
 
 def test_error_responses_get_the_logto_error_body() -> None:
-    doc = _doc({"type": "object"}, {"204": {"description": "ok"},
-                                    "400": {"description": "Bad Request"},
-                                    "422": {"description": "Unprocessable"},
-                                    "500": {"description": "Internal"},
-                                    "404": {"description": "nf", "content": {
-                                        "application/json": {"schema": {"type": "object"}}}}})
+    doc = _doc(
+        {"type": "object"},
+        {
+            "204": {"description": "ok"},
+            "400": {"description": "Bad Request"},
+            "422": {"description": "Unprocessable"},
+            "500": {"description": "Internal"},
+            "404": {
+                "description": "nf",
+                "content": {"application/json": {"schema": {"type": "object"}}},
+            },
+        },
+    )
     out, report = normalize(doc)
     responses = out["paths"]["/x"]["post"]["responses"]
     assert responses["204"] == {"description": "ok"}
     assert responses["400"]["content"]["application/json"]["schema"] == {
-        "$ref": "#/components/schemas/LogtoError"}
+        "$ref": "#/components/schemas/LogtoError"
+    }
     assert responses["500"]["content"]["application/json"]["schema"] == {
-        "$ref": "#/components/schemas/LogtoServerError"}
+        "$ref": "#/components/schemas/LogtoServerError"
+    }
     assert responses["404"]["content"]["application/json"]["schema"] == {"type": "object"}
     schemas = out["components"]["schemas"]
     assert schemas["LogtoError"]["required"] == ["code", "message"]
     assert schemas["LogtoServerError"]["required"] == ["message"]
     assert set(ERROR_SCHEMA["properties"]) == {
-        "code", "message", "data", "details", "error", "error_description"}
+        "code",
+        "message",
+        "data",
+        "details",
+        "error",
+        "error_description",
+    }
     assert report.counts() == {"error-body": 5}  # 3 responses + 2 components
 
 
 def test_submit_interaction_gets_text_ok() -> None:
-    doc = _doc({"type": "object"}, {"200": {"description": "OK", "content": {
-        "application/json": {"schema": {"type": "object", "required": ["redirectTo"]}}}}},
-        path="/api/experience/submit")
+    doc = _doc(
+        {"type": "object"},
+        {
+            "200": {
+                "description": "OK",
+                "content": {
+                    "application/json": {"schema": {"type": "object", "required": ["redirectTo"]}}
+                },
+            }
+        },
+        path="/api/experience/submit",
+    )
     out, report = normalize(doc)
     content = out["paths"]["/api/experience/submit"]["post"]["responses"]["200"]["content"]
     assert content["text/plain"] == {"schema": {"type": "string", "enum": ["OK"]}}
     assert len(report.by_rule("submit-text-ok")) == 1
     # other operations with a JSON 200 are not touched
-    other, report2 = normalize(_doc({"type": "object"}, {"200": {"description": "OK", "content": {
-        "application/json": {"schema": {"type": "object"}}}}}))
+    other, report2 = normalize(
+        _doc(
+            {"type": "object"},
+            {
+                "200": {
+                    "description": "OK",
+                    "content": {"application/json": {"schema": {"type": "object"}}},
+                }
+            },
+        )
+    )
     assert "text/plain" not in other["paths"]["/x"]["post"]["responses"]["200"]["content"]
     assert not report2
 
 
 def test_examples_and_property_names_are_not_rewritten() -> None:
-    schema = {"type": "object", "example": {"format": '"x"', "pattern": "/a/"},
-              "properties": {"format": {"type": "string"}, "pattern": {"type": "string"},
-                             "example": {"type": "string", "format": '"lit"'}}}
+    schema = {
+        "type": "object",
+        "example": {"format": '"x"', "pattern": "/a/"},
+        "properties": {
+            "format": {"type": "string"},
+            "pattern": {"type": "string"},
+            "example": {"type": "string", "format": '"lit"'},
+        },
+    }
     out, report = normalize(_doc(schema))
     body = _body(out)
     assert body["example"] == {"format": '"x"', "pattern": "/a/"}
@@ -187,8 +255,9 @@ def test_examples_and_property_names_are_not_rewritten() -> None:
 
 
 def test_normalize_is_idempotent_and_does_not_mutate() -> None:
-    doc = _doc({"type": "string", "format": '"a"', "pattern": "/^a$/"},
-               {"400": {"description": "x"}})
+    doc = _doc(
+        {"type": "string", "format": '"a"', "pattern": "/^a$/"}, {"400": {"description": "x"}}
+    )
     before = copy.deepcopy(doc)
     once, report = normalize(doc)
     assert doc == before and report

@@ -20,25 +20,52 @@ def _base() -> dict[str, Any]:
         "openapi": "3.0.3",
         "info": {"title": "d", "version": "1"},
         "paths": {
-            "/things/{id}": {"put": {
-                "operationId": "PutThing",
-                "parameters": [
-                    {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}},
-                    {"name": "q", "in": "query", "schema": {"type": "string"}},
-                ],
-                "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                    "$ref": "#/components/schemas/Thing"}}}},
-                "responses": {"200": {"description": "ok", "content": {"application/json": {
-                    "schema": {"$ref": "#/components/schemas/Thing"}}}},
-                    "404": {"description": "nf"}},
-            }},
+            "/things/{id}": {
+                "put": {
+                    "operationId": "PutThing",
+                    "parameters": [
+                        {
+                            "name": "id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        },
+                        {"name": "q", "in": "query", "schema": {"type": "string"}},
+                    ],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}
+                        },
+                    },
+                    "responses": {
+                        "200": {
+                            "description": "ok",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/Thing"}
+                                }
+                            },
+                        },
+                        "404": {"description": "nf"},
+                    },
+                }
+            },
             "/old": {"get": {"operationId": "Old", "responses": {"204": {"description": "x"}}}},
         },
-        "components": {"schemas": {"Thing": {
-            "type": "object", "required": ["name"],
-            "properties": {"name": {"type": "string", "maxLength": 10},
-                           "kind": {"type": "string", "enum": ["a", "b"]},
-                           "note": {"type": "string"}}}}},
+        "components": {
+            "schemas": {
+                "Thing": {
+                    "type": "object",
+                    "required": ["name"],
+                    "properties": {
+                        "name": {"type": "string", "maxLength": 10},
+                        "kind": {"type": "string", "enum": ["a", "b"]},
+                        "note": {"type": "string"},
+                    },
+                }
+            }
+        },
     }
 
 
@@ -59,8 +86,9 @@ def test_identical_documents_have_no_changes() -> None:
 def test_operations_added_and_removed() -> None:
     new = _base()
     del new["paths"]["/old"]
-    new["paths"]["/new"] = {"get": {"operationId": "New", "responses": {"200": {
-        "description": "x"}}}}
+    new["paths"]["/new"] = {
+        "get": {"operationId": "New", "responses": {"200": {"description": "x"}}}
+    }
     result = diff_specs(_base(), new)
     assert result.added == ["New"] and result.removed == ["Old"]
     kinds = {c.kind: c.breaking for c in result}
@@ -70,8 +98,8 @@ def test_operations_added_and_removed() -> None:
 def test_parameter_changes() -> None:
     new = _base()
     params = new["paths"]["/things/{id}"]["put"]["parameters"]
-    params[1]["required"] = True                                  # optional -> required
-    params[0]["schema"] = {"type": "integer"}                     # type changed
+    params[1]["required"] = True  # optional -> required
+    params[0]["schema"] = {"type": "integer"}  # type changed
     params.append({"name": "opt", "in": "query", "schema": {"type": "string"}})
     params.append({"name": "must", "in": "header", "required": True, "schema": {"type": "string"}})
     kinds = _kinds(_base(), new)
@@ -89,10 +117,10 @@ def test_parameter_changes() -> None:
 def test_request_schema_changes() -> None:
     new = _base()
     thing = _thing(new)
-    thing["required"] = ["name", "kind"]                 # new required property: breaking
-    thing["properties"]["kind"]["enum"] = ["a", "c"]     # 'b' removed: breaking, 'c' added
-    thing["properties"]["name"]["maxLength"] = 20        # looser for requests
-    thing["properties"]["extra"] = {"type": "string"}    # new optional property
+    thing["required"] = ["name", "kind"]  # new required property: breaking
+    thing["properties"]["kind"]["enum"] = ["a", "c"]  # 'b' removed: breaking, 'c' added
+    thing["properties"]["name"]["maxLength"] = 20  # looser for requests
+    thing["properties"]["extra"] = {"type": "string"}  # new optional property
     thing["properties"]["note"]["pattern"] = "^[a-z]+$"  # new pattern: breaking
     changes = [c for c in diff_specs(_base(), new) if c.where.startswith("body")]
     by = {(c.kind, c.where.split("$", 1)[1]): c.breaking for c in changes}
@@ -108,7 +136,7 @@ def test_response_schema_changes_are_judged_the_other_way() -> None:
     new = _base()
     thing = _thing(new)
     thing["properties"]["kind"]["enum"] = ["a", "b", "c"]  # a value the client never saw
-    thing["properties"]["name"]["maxLength"] = 5           # tighter: fine for responses
+    thing["properties"]["name"]["maxLength"] = 5  # tighter: fine for responses
     changes = [c for c in diff_specs(_base(), new) if c.where.startswith("200")]
     by = {(c.kind, c.where.split("$", 1)[1]): c.breaking for c in changes}
     assert by[("enum-value-added", ".kind")] is True
@@ -116,12 +144,18 @@ def test_response_schema_changes_are_judged_the_other_way() -> None:
     removed = _base()
     del _thing(removed)["properties"]["name"]
     _thing(removed)["required"] = []
-    resp = {(c.kind, c.where): c.breaking for c in diff_specs(_base(), removed)
-            if c.where.startswith("200")}
+    resp = {
+        (c.kind, c.where): c.breaking
+        for c in diff_specs(_base(), removed)
+        if c.where.startswith("200")
+    }
     assert resp[("required-removed", "200 application/json $.name")] is True
     assert resp[("property-removed", "200 application/json $.name")] is True
-    req = {(c.kind, c.where): c.breaking for c in diff_specs(_base(), removed)
-           if c.where.startswith("body")}
+    req = {
+        (c.kind, c.where): c.breaking
+        for c in diff_specs(_base(), removed)
+        if c.where.startswith("body")
+    }
     assert req[("property-removed", "body application/json $.name")] is False
 
 
@@ -141,7 +175,7 @@ def test_body_and_response_additions_and_removals() -> None:
     del op["responses"]["404"]
     op["responses"]["200"]["content"]["text/plain"] = {"schema": {"type": "string"}}
     kinds = _kinds(_base(), new)
-    assert kinds[("response-added", "201")] is True     # an undocumented success
+    assert kinds[("response-added", "201")] is True  # an undocumented success
     assert kinds[("response-added", "409")] is False
     assert kinds[("response-removed", "404")] is False
     assert kinds[("response-media-added", "200")] is True
@@ -199,8 +233,13 @@ def test_cli_drift_against_a_live_server(capsys: pytest.CaptureFixture[str]) -> 
 
     async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         found = scope["path"] == WELL_KNOWN_PATH
-        await send({"type": "http.response.start", "status": 200 if found else 404,
-                    "headers": [(b"content-type", b"application/json")]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200 if found else 404,
+                "headers": [(b"content-type", b"application/json")],
+            }
+        )
         await send({"type": "http.response.body", "body": body if found else b"{}"})
 
     with serve_app(app) as base_url:

@@ -30,8 +30,7 @@ def _async(server: ExperienceServer, base_url: str, account: Account) -> Results
         outcomes: list[Outcome] = []
         async with AsyncClient(base_url) as client:
             oks = [
-                await arun_flow(client, flow(server, account), outcomes.append)
-                for _, flow in FLOWS
+                await arun_flow(client, flow(server, account), outcomes.append) for _, flow in FLOWS
             ]
         await anyio.sleep(0.05)  # let the closed connections' callbacks run before the loop ends
         return oks, outcomes
@@ -122,10 +121,19 @@ def test_cli_registers_serve_and_demo() -> None:
     assert callable(parser.parse_args(["demo"]).func)
     with pytest.raises(SystemExit):
         parser.parse_args(["serve", "--seed-user", "no-colon"])
-    apps: Any = parser.parse_args([
-        "serve", "--app", "spa=http://localhost:5173/cb", "--third-party-app", "p=/p",
-        "--endpoint", "https://auth.example.test", "--mfa-policy", "NoPrompt",
-    ])
+    apps: Any = parser.parse_args(
+        [
+            "serve",
+            "--app",
+            "spa=http://localhost:5173/cb",
+            "--third-party-app",
+            "p=/p",
+            "--endpoint",
+            "https://auth.example.test",
+            "--mfa-policy",
+            "NoPrompt",
+        ]
+    )
     assert (apps.app, apps.third_party_app) == (["spa=http://localhost:5173/cb"], ["p=/p"])
     assert apps.endpoint == "https://auth.example.test" and apps.mfa_policy == "NoPrompt"
     with pytest.raises(SystemExit):
@@ -136,9 +144,10 @@ def _derailed(server: ExperienceServer, acct: Account) -> Flow:
     """A flow whose second step expects what the server will not answer."""
     yield Bootstrap()
     yield Call("InitInteraction", {"interactionEvent": "SignIn"}, expect=204)
-    yield Call("CreatePasswordVerification",  # a wrong password: 422, not the 200 expected
-               {"identifier": {"type": "username", "value": acct.username},
-                "password": "Wrong-Passw0rd!"})
+    yield Call(
+        "CreatePasswordVerification",  # a wrong password: 422, not the 200 expected
+        {"identifier": {"type": "username", "value": acct.username}, "password": "Wrong-Passw0rd!"},
+    )
     raise AssertionError("the runner must stop at the first unexpected outcome")
 
 
@@ -152,6 +161,7 @@ def test_a_flow_stops_at_its_first_unexpected_outcome(driver: str) -> None:
             with Client(base_url) as client:
                 ok = run_flow(client, _derailed(server, account), outcomes.append)
         else:
+
             async def main() -> bool:
                 async with AsyncClient(base_url) as client:
                     done = await arun_flow(client, _derailed(server, account), outcomes.append)

@@ -17,8 +17,14 @@ JSON_HEADER = [{"name": "Content-Type", "value": "application/json; charset=utf-
 
 
 def entry(
-    method: str, path: str, status: int, *, body: Any = None, response: Any = None,
-    mime: str = "application/json", b64: bool = False,
+    method: str,
+    path: str,
+    status: int,
+    *,
+    body: Any = None,
+    response: Any = None,
+    mime: str = "application/json",
+    b64: bool = False,
 ) -> dict[str, Any]:
     request: dict[str, Any] = {"method": method, "url": BASE + path, "headers": []}
     if body is not None:
@@ -31,8 +37,10 @@ def entry(
         else:
             content["text"] = text
     headers = JSON_HEADER if response is not None and mime == "application/json" else []
-    return {"request": request, "response": {"status": status, "headers": headers,
-                                              "content": content}}
+    return {
+        "request": request,
+        "response": {"status": status, "headers": headers, "content": content},
+    }
 
 
 def har(tmp_path: Path, entries: list[dict[str, Any]]) -> Path:
@@ -46,11 +54,17 @@ GOOD = [
     entry("GET", "/sign-in?app_id=demo-app", 200, response="<html>", mime="text/html"),
     entry("GET", "/assets/app.js", 200, response="x", mime="text/javascript"),
     entry("PUT", "/api/experience", 204, body={"interactionEvent": "SignIn"}),
-    entry("POST", "/api/experience/verification/password", 200,
-          body={"identifier": {"type": "username", "value": "alice"}, "password": "pw"},
-          response={"verificationId": "v1"}, b64=True),
-    entry("GET", "/api/experience/sso-connectors?email=a%40b.com", 200,
-          response={"connectorIds": []}),
+    entry(
+        "POST",
+        "/api/experience/verification/password",
+        200,
+        body={"identifier": {"type": "username", "value": "alice"}, "password": "pw"},
+        response={"verificationId": "v1"},
+        b64=True,
+    ),
+    entry(
+        "GET", "/api/experience/sso-connectors?email=a%40b.com", 200, response={"connectorIds": []}
+    ),
     entry("POST", "/api/experience/submit", 200, response={"redirectTo": "http://x/cb"}),
 ]
 
@@ -66,9 +80,14 @@ def test_invalid_entries_reported(tmp_path: Path) -> None:
     bad = [
         *GOOD,
         entry("PUT", "/api/experience", 204, body={"interactionEvent": "Bogus"}),
-        entry("POST", "/api/experience/verification/password", 200,
-              body={"identifier": {"type": "username", "value": "a"}, "password": "pw"},
-              response={"verificationId": 5}, b64=True),
+        entry(
+            "POST",
+            "/api/experience/verification/password",
+            200,
+            body={"identifier": {"type": "username", "value": "a"}, "password": "pw"},
+            response={"verificationId": 5},
+            b64=True,
+        ),
         entry("GET", "/api/experience/nope", 404, response={"code": "x", "message": "y"}),
     ]
     summary = validate_har(har(tmp_path, bad))
@@ -106,10 +125,18 @@ def test_not_a_har(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_secret_not_in_har_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     canary = "canary-Pa55word-4242"
-    bad = har(tmp_path, [entry("POST", "/api/experience/verification/password", 200,
-                               body={"identifier": {"type": "bogus", "value": "a"},
-                                     "password": [canary]},
-                               response={"verificationId": "v"})])
+    bad = har(
+        tmp_path,
+        [
+            entry(
+                "POST",
+                "/api/experience/verification/password",
+                200,
+                body={"identifier": {"type": "bogus", "value": "a"}, "password": [canary]},
+                response={"verificationId": "v"},
+            )
+        ],
+    )
     assert main(["har", str(bad), "--json"]) == 1
     assert canary not in capsys.readouterr().out
 

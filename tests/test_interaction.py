@@ -213,8 +213,10 @@ async def test_refresh_rotation_after_the_consent_hop(mode: str, live: Live) -> 
     async with client_for(mode, live.base) as client:
         interaction = await aw(
             client.interaction(
-                "demo-app", live.redirect,
-                scopes=("openid", "profile", "offline_access"), prompt="consent",
+                "demo-app",
+                live.redirect,
+                scopes=("openid", "profile", "offline_access"),
+                prompt="consent",
             )
         )
         first = await aw(interaction.sign_in("alice", password=PASSWORD))
@@ -311,8 +313,9 @@ async def test_nothing_secret_reaches_our_logs(
     caplog.set_level("DEBUG", logger="logto_dynamic")
     async with client_for(mode, live.base) as client:
         interaction = await aw(
-            client.interaction("demo-app", live.redirect,
-                               scopes=("openid", "offline_access"), prompt="consent")
+            client.interaction(
+                "demo-app", live.redirect, scopes=("openid", "offline_access"), prompt="consent"
+            )
         )
         tokens = await aw(interaction.sign_in("alice", PASSWORD, mfa=Totp(user.totp_secret)))
         fresh = await aw(client.refresh_tokens("demo-app", tokens.refresh_token))
@@ -320,8 +323,16 @@ async def test_nothing_secret_reaches_our_logs(
             r.getMessage() for r in caplog.records if r.name.startswith("logto_dynamic")
         )
         cookie_values = [c.value for c in client.cookies.jar]
-    secrets = [PASSWORD, user.totp_secret, tokens.id_token, tokens.access_token,
-               tokens.refresh_token, fresh.refresh_token, fresh.access_token, *cookie_values]
+    secrets = [
+        PASSWORD,
+        user.totp_secret,
+        tokens.id_token,
+        tokens.access_token,
+        tokens.refresh_token,
+        fresh.refresh_token,
+        fresh.access_token,
+        *cookie_values,
+    ]
     assert "SubmitInteraction" in ours  # the calls were logged, their secrets were not
     assert all(s and s not in ours for s in secrets)
     assert all(s not in repr(interaction) for s in secrets if s)
@@ -339,8 +350,9 @@ async def test_an_mfa_error_leaves_the_interaction_usable(mode: str, live: Live)
 
 
 async def test_sign_in_by_email_and_by_phone(mode: str, live: Live) -> None:
-    user = live.user(primary_email="alice@example.com", primary_phone="15550100999",
-                     mfa_skipped=True)
+    user = live.user(
+        primary_email="alice@example.com", primary_phone="15550100999", mfa_skipped=True
+    )
     for identifier in ("alice@example.com", "+1 555 010 0999"):
         tokens = await _sign_in(mode, live, identifier, password=PASSWORD)
         assert tokens.subject == user.id

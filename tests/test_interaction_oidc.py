@@ -58,8 +58,10 @@ class FakeLogto:
             self.auth = dict(request.url.params)
             if "code_challenge" not in self.auth:
                 return httpx.Response(303, headers={"location": f"{REDIRECT}?error=x"})
-            cookies = [("set-cookie", "_interaction=uid1; path=/; httponly"),
-                       ("set-cookie", "_interaction.sig=s; path=/; httponly")]
+            cookies = [
+                ("set-cookie", "_interaction=uid1; path=/; httponly"),
+                ("set-cookie", "_interaction.sig=s; path=/; httponly"),
+            ]
             return httpx.Response(303, headers=[("location", "/sign-in?app_id=demo-app"), *cookies])
         if path.startswith("/api/experience"):
             return self._experience(request, path)
@@ -68,11 +70,15 @@ class FakeLogto:
             target = (self.code_redirect or (lambda q: f"{REDIRECT}?{urlencode(q)}"))(query)
             return httpx.Response(303, headers={"location": target})
         if path == "/oidc/.well-known/openid-configuration":
-            return httpx.Response(200, json={
-                "issuer": self.issuer, "token_endpoint": f"{BASE}/oidc/token",
-                "jwks_uri": f"{BASE}/oidc/jwks",
-                "authorization_response_iss_parameter_supported": True,
-            })
+            return httpx.Response(
+                200,
+                json={
+                    "issuer": self.issuer,
+                    "token_endpoint": f"{BASE}/oidc/token",
+                    "jwks_uri": f"{BASE}/oidc/jwks",
+                    "authorization_response_iss_parameter_supported": True,
+                },
+            )
         if path == "/oidc/jwks":
             self.jwks_fetches += 1
             keys = self.published or [self.key]
@@ -100,13 +106,27 @@ class FakeLogto:
         if challenge != self.auth["code_challenge"] or form["code"] != "c0de":
             return httpx.Response(400, json={"error": "invalid_grant"})
         now = int(time.time())
-        claims = {"sub": "u1", "aud": "demo-app", "iss": self.issuer, "iat": now,
-                  "exp": now + 3600, "nonce": self.auth["nonce"]}
-        id_token = jwt.encode({"alg": "ES384", "kid": self.key.kid}, claims, self.key,
-                              algorithms=["ES384"])
-        return httpx.Response(200, json={"access_token": "at", "id_token": id_token,
-                                         "expires_in": 3600, "scope": "openid",
-                                         "token_type": "Bearer"})
+        claims = {
+            "sub": "u1",
+            "aud": "demo-app",
+            "iss": self.issuer,
+            "iat": now,
+            "exp": now + 3600,
+            "nonce": self.auth["nonce"],
+        }
+        id_token = jwt.encode(
+            {"alg": "ES384", "kid": self.key.kid}, claims, self.key, algorithms=["ES384"]
+        )
+        return httpx.Response(
+            200,
+            json={
+                "access_token": "at",
+                "id_token": id_token,
+                "expires_in": 3600,
+                "scope": "openid",
+                "token_type": "Bearer",
+            },
+        )
 
 
 @pytest.fixture(autouse=True)
@@ -123,8 +143,12 @@ def _client(fake: FakeLogto) -> Client:
 def test_authorization_request_carries_pkce_state_nonce() -> None:
     fake = FakeLogto()
     with _client(fake) as client:
-        client.interaction("demo-app", REDIRECT, resources=("https://api.test",),
-                           extra_params={"first_screen": "signIn"})
+        client.interaction(
+            "demo-app",
+            REDIRECT,
+            resources=("https://api.test",),
+            extra_params={"first_screen": "signIn"},
+        )
         assert client.cookies.get("_interaction") == "uid1"
     auth = fake.auth
     assert auth["code_challenge_method"] == "S256" and len(auth["code_challenge"]) == 43
@@ -140,8 +164,12 @@ def test_extra_params_may_not_override_the_protocol() -> None:
 
 def test_pkce_error_redirect_carries_error_and_description() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
-        query = urlencode({"error": "invalid_request", "error_description":
-                           "Authorization Server policy requires PKCE to be used for this request"})
+        query = urlencode(
+            {
+                "error": "invalid_request",
+                "error_description": "Authorization Server policy requires PKCE to be used for this request",  # noqa: E501
+            }
+        )
         return httpx.Response(303, headers={"location": f"{REDIRECT}?{query}"})
 
     with Client(BASE, transport=httpx.MockTransport(handler)) as client:
@@ -170,8 +198,12 @@ def test_sign_in_never_fetches_the_redirect_uri() -> None:
     tokens = _sign_in(fake)
     assert tokens.subject == "u1"
     assert "GET /demo-app" not in fake.seen
-    assert fake.seen[-4:] == ["GET /oidc/.well-known/openid-configuration", "GET /oidc/jwks",
-                              "GET /oidc/auth/uid1", "POST /oidc/token"]
+    assert fake.seen[-4:] == [
+        "GET /oidc/.well-known/openid-configuration",
+        "GET /oidc/jwks",
+        "GET /oidc/auth/uid1",
+        "POST /oidc/token",
+    ]
 
 
 def test_discovery_and_jwks_are_cached() -> None:
@@ -233,8 +265,11 @@ def test_an_error_on_the_code_redirect() -> None:
 
 
 def test_logto_122_skippable_missing_mfa_is_skipped_by_register() -> None:
-    answer = {"code": "user.missing_mfa", "message": "...",
-              "data": {"availableFactors": ["Totp"], "skippable": True}}
+    answer = {
+        "code": "user.missing_mfa",
+        "message": "...",
+        "data": {"availableFactors": ["Totp"], "skippable": True},
+    }
     fake = FakeLogto(submit_answers=[(422, answer)])
     with _client(fake) as client:
         registered = client.interaction("demo-app", REDIRECT).register("bob", "pw-12345678")
@@ -243,8 +278,11 @@ def test_logto_122_skippable_missing_mfa_is_skipped_by_register() -> None:
 
 
 def test_logto_122_missing_mfa_error_fields() -> None:
-    answer = {"code": "user.missing_mfa", "message": "...",
-              "data": {"availableFactors": ["Totp", "WebAuthn"], "skippable": False}}
+    answer = {
+        "code": "user.missing_mfa",
+        "message": "...",
+        "data": {"availableFactors": ["Totp", "WebAuthn"], "skippable": False},
+    }
     fake = FakeLogto(submit_answers=[(422, answer)])
     with _client(fake) as client, pytest.raises(MfaBindingRequired) as caught:
         client.interaction("demo-app", REDIRECT).register("bob", "pw-12345678")
@@ -281,10 +319,18 @@ def test_identifiers_are_told_apart_by_shape(given: Any, expected: dict[str, str
 
 
 def test_steps_raise_even_on_a_client_that_does_not() -> None:
-    fake = FakeLogto(submit_answers=[(403, {
-        "code": "session.mfa.require_mfa_verification", "message": "...",
-        "data": {"availableFactors": ["Totp"], "maskedIdentifiers": {}},
-    })])
+    fake = FakeLogto(
+        submit_answers=[
+            (
+                403,
+                {
+                    "code": "session.mfa.require_mfa_verification",
+                    "message": "...",
+                    "data": {"availableFactors": ["Totp"], "maskedIdentifiers": {}},
+                },
+            )
+        ]
+    )
     with Client(BASE, transport=httpx.MockTransport(fake), raise_for_status=False) as client:
         interaction = client.interaction("demo-app", REDIRECT)
         with pytest.raises(MfaRequired) as caught:

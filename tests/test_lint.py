@@ -18,8 +18,7 @@ from logto_dynamic._document._lint import lint, operation_problems
 def _op(op_id: str, schema: Any = None) -> dict[str, Any]:
     op: dict[str, Any] = {"operationId": op_id, "responses": {"204": {"description": "ok"}}}
     if schema is not None:
-        op["requestBody"] = {"required": True,
-                             "content": {"application/json": {"schema": schema}}}
+        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": schema}}}
     return op
 
 
@@ -28,14 +27,23 @@ def _broken_doc() -> dict[str, Any]:
         "openapi": "3.0.1",
         "info": {"title": "broken", "version": "1"},
         "paths": {
-            "/good": {"post": _op("Good", {"type": "object", "required": ["a"],
-                                           "properties": {"a": {"type": "string"}}})},
+            "/good": {
+                "post": _op(
+                    "Good",
+                    {"type": "object", "required": ["a"], "properties": {"a": {"type": "string"}}},
+                )
+            },
             "/bad-min": {"post": _op("BadMinimum", {"type": "number", "minimum": "min"})},
             "/dangling": {"post": _op("Dangling", {"$ref": "#/components/schemas/Nope"})},
             "/dup1": {"get": _op("Dup")},
             "/dup2": {"get": _op("Dup")},
-            "/unreadable": {"get": {"operationId": "Unreadable", "parameters": [{"in": "query"}],
-                                    "responses": {}}},
+            "/unreadable": {
+                "get": {
+                    "operationId": "Unreadable",
+                    "parameters": [{"in": "query"}],
+                    "responses": {},
+                }
+            },
         },
         "components": {"schemas": {"Fine": {"type": "string"}}},
     }
@@ -58,12 +66,20 @@ def test_broken_operations_are_quarantined_on_load() -> None:
 
 def test_operations_without_operation_id_have_one_name_everywhere() -> None:
     ok = {"responses": {"204": {"description": "ok"}}}
-    dangling = {"requestBody": {"content": {"application/json": {
-        "schema": {"$ref": "#/components/schemas/Nope"}}}}, **ok}
-    doc = {"openapi": "3.0.1", "info": {"title": "t", "version": "1"}, "paths": {
-        "/x": {"post": ok},
-        "/users/{userId}/broken": {"put": dangling},
-    }}
+    dangling = {
+        "requestBody": {
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Nope"}}}
+        },
+        **ok,
+    }
+    doc = {
+        "openapi": "3.0.1",
+        "info": {"title": "t", "version": "1"},
+        "paths": {
+            "/x": {"post": ok},
+            "/users/{userId}/broken": {"put": dangling},
+        },
+    }
     sent: list[str] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -100,8 +116,7 @@ def test_calling_a_quarantined_operation_raises_and_others_work() -> None:
 def test_lint_lists_every_problem_with_its_operation() -> None:
     report = lint(_broken_doc())
     kinds = {p.kind for p in report}
-    assert {"spec-validator", "duplicate-operation-id", "unresolvable-ref",
-            "unreadable"} <= kinds
+    assert {"spec-validator", "duplicate-operation-id", "unresolvable-ref", "unreadable"} <= kinds
     by_op = report.by_operation()
     assert "BadMinimum" in by_op and any("min" in m for m in by_op["BadMinimum"])
     assert "Dangling" in by_op and "Dup" in by_op and "Unreadable" in by_op
@@ -127,20 +142,35 @@ def test_spec_lint_quarantines_what_it_finds() -> None:
 
 
 def test_operation_problems_follows_refs_transitively() -> None:
-    doc = {"openapi": "3.0.1", "paths": {
-        "/a": {"get": _op("A", {"$ref": "#/components/schemas/Outer"})},
-        "/b": {"get": _op("B", {"$ref": "#/components/schemas/Self"})},
-    }, "components": {"schemas": {
-        "Outer": {"type": "object", "properties": {"x": {"$ref": "#/components/schemas/Gone"}}},
-        "Self": {"type": "object", "properties": {"s": {"$ref": "#/components/schemas/Self"}}},
-    }}}
+    doc = {
+        "openapi": "3.0.1",
+        "paths": {
+            "/a": {"get": _op("A", {"$ref": "#/components/schemas/Outer"})},
+            "/b": {"get": _op("B", {"$ref": "#/components/schemas/Self"})},
+        },
+        "components": {
+            "schemas": {
+                "Outer": {
+                    "type": "object",
+                    "properties": {"x": {"$ref": "#/components/schemas/Gone"}},
+                },
+                "Self": {
+                    "type": "object",
+                    "properties": {"s": {"$ref": "#/components/schemas/Self"}},
+                },
+            }
+        },
+    }
     problems = operation_problems(doc)
     assert list(problems) == ["A"] and "Gone" in problems["A"][0]
 
 
 def test_clean_document_lints_clean() -> None:
-    doc = {"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {
-        "/a": {"get": _op("A")}}}
+    doc = {
+        "openapi": "3.0.3",
+        "info": {"title": "t", "version": "1"},
+        "paths": {"/a": {"get": _op("A")}},
+    }
     assert lint(doc).ok and str(lint(doc)) == "no problems (1 operations)"
 
 
@@ -164,8 +194,10 @@ def test_management_document_loads_and_indexes_fast(management_142: Path) -> Non
     elapsed = time.perf_counter() - start
     assert len(spec.index) == 284 and not spec.quarantined
     assert len(spec.validators) == 0  # nothing compiled before first use
-    print(f"REPORT management document: load + normalise + index {elapsed * 1000:.0f} ms, "
-          f"{len(spec.index)} operations, rewrites {spec.normalization.counts()}")
+    print(
+        f"REPORT management document: load + normalise + index {elapsed * 1000:.0f} ms, "
+        f"{len(spec.index)} operations, rewrites {spec.normalization.counts()}"
+    )
 
 
 def test_management_document_lint_attributes_validator_errors(management_142: Path) -> None:

@@ -26,15 +26,39 @@ def _mini(version: str = "3.0.3", title: str = "mini") -> dict[str, Any]:
     return {
         "openapi": version,
         "info": {"title": title, "version": "1"},
-        "paths": {"/things": {"post": {
-            "operationId": "MakeThing",
-            "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                "type": "object", "required": ["name"],
-                "properties": {"name": {"type": "string", "minLength": 1}}}}}},
-            "responses": {"200": {"description": "ok", "content": {"application/json": {
-                "schema": {"type": "object", "required": ["id"],
-                           "properties": {"id": {"type": "string"}}}}}}},
-        }}},
+        "paths": {
+            "/things": {
+                "post": {
+                    "operationId": "MakeThing",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["name"],
+                                    "properties": {"name": {"type": "string", "minLength": 1}},
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": {
+                            "description": "ok",
+                            "content": {
+                                "application/json": {
+                                    "schema": {
+                                        "type": "object",
+                                        "required": ["id"],
+                                        "properties": {"id": {"type": "string"}},
+                                    }
+                                }
+                            },
+                        }
+                    },
+                }
+            }
+        },
     }
 
 
@@ -99,10 +123,14 @@ def test_split_document_is_bundled_on_load() -> None:
     assert [p.name for p in put.parameters] == ["petId"]
     ok = {"name": "Rex", "kind": "dog", "tag": "good"}
     assert spec.check_request(put, body=ok, path_params={"petId": "12"}) == []
-    bad = spec.check_request(put, body={"name": "Rex", "kind": "cow", "tag": "B4D"},
-                             path_params={"petId": "x"})
+    bad = spec.check_request(
+        put, body={"name": "Rex", "kind": "cow", "tag": "B4D"}, path_params={"petId": "x"}
+    )
     assert {(v.location, v.keyword) for v in bad} == {
-        ("body", "enum"), ("body", "pattern"), ("path", "pattern")}
+        ("body", "enum"),
+        ("body", "pattern"),
+        ("path", "pattern"),
+    }
     owner = spec.operation("CreateOwner")
     assert spec.check_request(owner, body={"name": "a", "pets": [{"name": ""}]})
     assert spec.check_response(put, 404, "application/json", b'{"message": "gone"}') == []
@@ -112,9 +140,11 @@ def test_split_document_is_bundled_on_load() -> None:
 def test_split_document_with_a_missing_file_quarantines_the_operation(tmp_path: Path) -> None:
     doc = _mini()
     doc["paths"]["/things"]["post"]["requestBody"]["content"]["application/json"]["schema"] = {
-        "$ref": "missing.yaml#/Thing"}
-    doc["paths"]["/other"] = {"get": {"operationId": "Other",
-                                      "responses": {"204": {"description": "ok"}}}}
+        "$ref": "missing.yaml#/Thing"
+    }
+    doc["paths"]["/other"] = {
+        "get": {"operationId": "Other", "responses": {"204": {"description": "ok"}}}
+    }
     path = tmp_path / "doc.yaml"
     path.write_text(yaml.safe_dump(doc))
     spec = load_spec(path)
@@ -129,24 +159,55 @@ def _doc31() -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
         "info": {"title": "t31", "version": "1"},
-        "paths": {"/items/{id}": {"put": {
-            "operationId": "PutItem",
-            "parameters": [{"name": "id", "in": "path", "required": True,
-                            "schema": {"type": "string", "pattern": "^[0-9]+$"}}],
-            "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                "$ref": "#/components/schemas/Item"}}}},
-            "responses": {"200": {"description": "ok", "content": {"application/json": {
-                "schema": {"$ref": "#/components/schemas/Item"}}}}},
-        }}},
-        "components": {"schemas": {"Item": {
-            "type": "object", "required": ["kind", "note"],
-            "properties": {
-                "kind": {"const": "thing"},
-                "note": {"type": ["string", "null"]},
-                "size": {"type": "integer", "exclusiveMinimum": 0},
-                "tags": {"type": "array", "prefixItems": [{"type": "string"}],
-                         "items": {"type": "number"}},
-            }}}},
+        "paths": {
+            "/items/{id}": {
+                "put": {
+                    "operationId": "PutItem",
+                    "parameters": [
+                        {
+                            "name": "id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string", "pattern": "^[0-9]+$"},
+                        }
+                    ],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Item"}}
+                        },
+                    },
+                    "responses": {
+                        "200": {
+                            "description": "ok",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/Item"}
+                                }
+                            },
+                        }
+                    },
+                }
+            }
+        },
+        "components": {
+            "schemas": {
+                "Item": {
+                    "type": "object",
+                    "required": ["kind", "note"],
+                    "properties": {
+                        "kind": {"const": "thing"},
+                        "note": {"type": ["string", "null"]},
+                        "size": {"type": "integer", "exclusiveMinimum": 0},
+                        "tags": {
+                            "type": "array",
+                            "prefixItems": [{"type": "string"}],
+                            "items": {"type": "number"},
+                        },
+                    },
+                }
+            }
+        },
     }
 
 
@@ -159,12 +220,19 @@ def test_openapi_31_requests_and_responses_validate() -> None:
 
     with Client("http://t", spec=_doc31(), transport=_mock(handler)) as client:
         assert client.spec.version == "3.1.0"
-        result = client.call("PutItem", {"kind": "thing", "note": None, "size": 1,
-                                         "tags": ["a", 2]}, path={"id": "7"})
+        result = client.call(
+            "PutItem",
+            {"kind": "thing", "note": None, "size": 1, "tags": ["a", 2]},
+            path={"id": "7"},
+        )
         assert result.data == {"kind": "thing", "note": None}
-        for bad in ({"kind": "other", "note": "x"}, {"kind": "thing", "note": 5},
-                    {"kind": "thing", "note": None, "size": 0},
-                    {"kind": "thing", "note": None, "tags": [1]}, {"kind": "thing"}):
+        for bad in (
+            {"kind": "other", "note": "x"},
+            {"kind": "thing", "note": 5},
+            {"kind": "thing", "note": None, "size": 0},
+            {"kind": "thing", "note": None, "tags": [1]},
+            {"kind": "thing"},
+        ):
             with pytest.raises(RequestValidationError):
                 client.call("PutItem", bad, path={"id": "7"})
         with pytest.raises(RequestValidationError):
@@ -234,8 +302,13 @@ def _published(server: Any, document: dict[str, Any], delay: float) -> Any:
     async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "http" and scope["path"] == WELL_KNOWN_PATH:
             await asyncio.sleep(delay)
-            await send({"type": "http.response.start", "status": 200,
-                        "headers": [(b"content-type", b"application/json")]})
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [(b"content-type", b"application/json")],
+                }
+            )
             await send({"type": "http.response.body", "body": body})
             return
         await server(scope, receive, send)
@@ -274,8 +347,7 @@ async def test_async_client_from_server_is_awaited_and_does_not_block_the_loop(
         async with client:
             assert client.spec.title == "published, fetched asynchronously"
             query = auth_query(base_url)
-            assert (await client.http.get(f"{base_url}/oidc/auth", params=query)
-                    ).status_code == 303
+            assert (await client.http.get(f"{base_url}/oidc/auth", params=query)).status_code == 303
             result = await client.call("InitInteraction", {"interactionEvent": "SignIn"})
             assert result.status_code == 204
         again = await AsyncClient.from_server(base_url)  # cached: the same Spec
@@ -329,7 +401,8 @@ def test_update_spec_tool_writes_normalised_documents(
     assert yaml.safe_load(target.read_text())["info"]["title"] == "published"
     capsys.readouterr()
     published["paths"]["/things"]["post"]["responses"]["200"]["content"]["application/json"][
-        "schema"].pop("required")
+        "schema"
+    ].pop("required")
     source.write_text(json.dumps(published))
     assert tool.main(["--from", str(source), "--out", str(target)], spec_dir=spec_dir) == 0
     assert "required-removed" in capsys.readouterr().out  # diffed against the previous file

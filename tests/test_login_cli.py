@@ -30,8 +30,17 @@ def live() -> Iterator[Live]:
 
 def _args(live: Live, *extra: str, command: str = "login") -> list[str]:
     who = ["--username", "alice"] if command == "login" and "--identifier" not in extra else []
-    return [command, "--base-url", live.base, "--app-id", "demo-app",
-            "--redirect-uri", live.redirect, *who, *extra]
+    return [
+        command,
+        "--base-url",
+        live.base,
+        "--app-id",
+        "demo-app",
+        "--redirect-uri",
+        live.redirect,
+        *who,
+        *extra,
+    ]
 
 
 def _run(argv: list[str], stdin: str, monkeypatch: pytest.MonkeyPatch) -> int:
@@ -43,7 +52,10 @@ def test_login_end_to_end_with_the_password_on_stdin(live: Live) -> None:
     user = live.user(mfa_skipped=True)
     done = subprocess.run(
         [*RUNNER, *_args(live, "--password-stdin")],
-        input=PASSWORD + "\n", capture_output=True, text=True, timeout=60,
+        input=PASSWORD + "\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith(f"signed in: subject {user.id}, username alice, expires ")
@@ -64,15 +76,18 @@ def test_login_json_prints_the_verified_token_set(
 
 
 def test_login_output_file_is_private(
-    live: Live, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    live: Live,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
 ) -> None:
     live.user(mfa_skipped=True)
     target = tmp_path / "tokens.json"
     target.write_text("old")
     os.chmod(target, 0o644)
-    assert _run(_args(live, "--password-stdin", "--output", str(target)), PASSWORD,
-                monkeypatch) == 0
+    assert (
+        _run(_args(live, "--password-stdin", "--output", str(target)), PASSWORD, monkeypatch) == 0
+    )
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
     assert json.loads(target.read_text())["access_token"]
     out = capsys.readouterr().out
@@ -112,8 +127,12 @@ def test_login_mfa_without_a_way_to_answer(
     [((), PASSWORD, "use --password-stdin"), (("--password-stdin",), "", "no password")],
 )
 def test_login_usage_errors(
-    live: Live, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-    extra: tuple[str, ...], stdin: str, message: str,
+    live: Live,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    extra: tuple[str, ...],
+    stdin: str,
+    message: str,
 ) -> None:
     assert _run(_args(live, *extra), stdin, monkeypatch) == 2
     assert message in capsys.readouterr().err
@@ -126,8 +145,7 @@ def test_login_missing_arguments_exit_2(
         main(["login", "--app-id", "x", "--username", "a"])  # no --redirect-uri
     assert caught.value.code == 2
     monkeypatch.delenv("LOGTO_DYNAMIC_BASE_URL", raising=False)
-    argv = ["login", "--app-id", "x", "--redirect-uri", "y", "--username", "a",
-            "--password-stdin"]
+    argv = ["login", "--app-id", "x", "--redirect-uri", "y", "--username", "a", "--password-stdin"]
     assert _run(argv, PASSWORD, monkeypatch) == 2
     assert "no server: pass --base-url URL" in capsys.readouterr().err
 
@@ -135,20 +153,40 @@ def test_login_missing_arguments_exit_2(
 def test_login_unreachable_server_fails_with_1(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    argv = ["login", "--base-url", "http://127.0.0.1:9", "--app-id", "demo-app",
-            "--redirect-uri", "http://127.0.0.1:9/demo-app", "--identifier", "alice",
-            "--password-stdin"]
+    argv = [
+        "login",
+        "--base-url",
+        "http://127.0.0.1:9",
+        "--app-id",
+        "demo-app",
+        "--redirect-uri",
+        "http://127.0.0.1:9/demo-app",
+        "--identifier",
+        "alice",
+        "--password-stdin",
+    ]
     assert _run(argv, PASSWORD, monkeypatch) == 1
     assert "ConnectError" in capsys.readouterr().err
 
 
 def test_register_binds_totp_into_the_output_file(
-    live: Live, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    live: Live,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
 ) -> None:
     target = tmp_path / "new.json"
-    argv = _args(live, "--username", "newbie", "--password-stdin", "--bind-mfa", "Totp",
-                 "--output", str(target), command="register")
+    argv = _args(
+        live,
+        "--username",
+        "newbie",
+        "--password-stdin",
+        "--bind-mfa",
+        "Totp",
+        "--output",
+        str(target),
+        command="register",
+    )
     assert _run(argv, PASSWORD, monkeypatch) == 0
     saved = json.loads(target.read_text())
     user = live.server.users.find("username", "newbie")
@@ -186,8 +224,15 @@ def test_register_prompts_for_the_email_code(
     monkeypatch.setattr(
         "builtins.input", lambda prompt: live.server.outbox.last_code("new@example.com")
     )
-    argv = _args(live, "--username", "mailed", "--email", "new@example.com",
-                 "--password-stdin", command="register")
+    argv = _args(
+        live,
+        "--username",
+        "mailed",
+        "--email",
+        "new@example.com",
+        "--password-stdin",
+        command="register",
+    )
     stdin = io.StringIO(PASSWORD + "\n")
     stdin.isatty = lambda: True  # type: ignore[method-assign]
     monkeypatch.setattr(sys, "stdin", stdin)
@@ -198,7 +243,9 @@ def test_register_prompts_for_the_email_code(
 
 
 def test_login_with_a_bad_spec_is_a_usage_error(
-    live: Live, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    live: Live,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
 ) -> None:
     argv = _args(live, "--password-stdin", "--spec", str(tmp_path / "missing.yaml"))

@@ -30,25 +30,42 @@ async def echo_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     path = scope["path"]
     out_headers = [(b"content-type", b"application/json; charset=utf-8")]
     if path == "/oidc/auth":
-        await send({"type": "http.response.start", "status": 303, "headers": [
-            (b"location", b"/sign-in"),
-            (b"set-cookie", b"_interaction=i1; path=/; httponly"),
-            (b"set-cookie", b"_interaction.sig=s1; path=/; httponly"),
-        ]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 303,
+                "headers": [
+                    (b"location", b"/sign-in"),
+                    (b"set-cookie", b"_interaction=i1; path=/; httponly"),
+                    (b"set-cookie", b"_interaction.sig=s1; path=/; httponly"),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": b""})
         return
     if path == "/api/experience/verification/totp/verify":
         await asyncio.sleep(1.0)
     if path == "/api/experience":
-        status, payload = (204, b"") if b"_interaction=i1" in headers.get(b"cookie", b"") else (
-            400, json.dumps({"code": "session.not_found", "message": "Session not found."}
-                            ).encode())
-        await send({"type": "http.response.start", "status": status,
-                    "headers": out_headers if payload else []})
+        status, payload = (
+            (204, b"")
+            if b"_interaction=i1" in headers.get(b"cookie", b"")
+            else (
+                400,
+                json.dumps({"code": "session.not_found", "message": "Session not found."}).encode(),
+            )
+        )
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": out_headers if payload else [],
+            }
+        )
         await send({"type": "http.response.body", "body": payload})
         return
-    answer = {"verificationId": "echo:" + json.loads(body or b"{}").get("identifier", {}).get(
-        "value", "")}
+    answer = {
+        "verificationId": "echo:" + json.loads(body or b"{}").get("identifier", {}).get("value", "")
+    }
     await send({"type": "http.response.start", "status": 200, "headers": out_headers})
     await send({"type": "http.response.body", "body": json.dumps(answer).encode()})
 
@@ -82,8 +99,11 @@ async def test_a_cookie_bound_flow_over_loopback(kind: str, base_url: str) -> No
         assert client.cookies.get("_interaction") == "i1"
         done = await _await(client.ops.InitInteraction({"interactionEvent": "SignIn"}))
         assert done.status_code == 204 and done.data is None
-        r = await _await(client.ops.create_password_verification(
-            {"identifier": {"type": "username", "value": "alice"}, "password": "pw"}))
+        r = await _await(
+            client.ops.create_password_verification(
+                {"identifier": {"type": "username", "value": "alice"}, "password": "pw"}
+            )
+        )
         assert r.data == {"verificationId": "echo:alice"}
     finally:
         await _await(client.aclose() if isinstance(client, ld.AsyncClient) else client.close())
@@ -106,10 +126,14 @@ async def test_timeouts_and_refused_connections_are_typed(kind: str, base_url: s
 async def test_many_concurrent_async_calls_share_one_client(base_url: str) -> None:
     async with ld.AsyncClient(base_url) as client:
         names = [f"user{i}" for i in range(64)]
-        results = await asyncio.gather(*(
-            client.ops.CreatePasswordVerification(
-                {"identifier": {"type": "username", "value": n}, "password": "pw"})
-            for n in names))
+        results = await asyncio.gather(
+            *(
+                client.ops.CreatePasswordVerification(
+                    {"identifier": {"type": "username", "value": n}, "password": "pw"}
+                )
+                for n in names
+            )
+        )
     assert [r.data["verificationId"] for r in results] == [f"echo:{n}" for n in names]
 
 
@@ -118,8 +142,13 @@ def test_from_server_loads_the_published_document(tmp_path: Any) -> None:
 
     async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["path"] == "/api/.well-known/experience.openapi.json":
-            await send({"type": "http.response.start", "status": 200,
-                        "headers": [(b"content-type", b"application/json")]})
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [(b"content-type", b"application/json")],
+                }
+            )
             await send({"type": "http.response.body", "body": json.dumps(document).encode()})
         else:
             await send({"type": "http.response.start", "status": 204, "headers": []})

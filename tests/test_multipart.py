@@ -16,14 +16,29 @@ def _upload_doc(schema: dict[str, Any]) -> dict[str, Any]:
     return {
         "openapi": "3.0.1",
         "info": {"title": "upload", "version": "1"},
-        "paths": {"/api/experience/user-assets/avatar": {"post": {
-            "operationId": "UploadExperienceAvatar",
-            "requestBody": {"content": {"multipart/form-data": {"schema": schema}}},
-            "responses": {"200": {"description": "OK", "content": {"application/json": {
-                "schema": {"type": "object", "required": ["url"],
-                           "properties": {"url": {"type": "string"}}}}}},
-                "400": {"description": "Bad Request"}},
-        }}},
+        "paths": {
+            "/api/experience/user-assets/avatar": {
+                "post": {
+                    "operationId": "UploadExperienceAvatar",
+                    "requestBody": {"content": {"multipart/form-data": {"schema": schema}}},
+                    "responses": {
+                        "200": {
+                            "description": "OK",
+                            "content": {
+                                "application/json": {
+                                    "schema": {
+                                        "type": "object",
+                                        "required": ["url"],
+                                        "properties": {"url": {"type": "string"}},
+                                    }
+                                }
+                            },
+                        },
+                        "400": {"description": "Bad Request"},
+                    },
+                }
+            }
+        },
     }
 
 
@@ -52,8 +67,9 @@ def test_multipart_file_tuple_is_sent_as_form_data() -> None:
         png = b"\x89PNG\r\n\x1a\nfake"
         result = client.call("UploadExperienceAvatar", {"file": ("a.png", png, "image/png")})
         assert result.data == {"url": "https://cdn.example/a.png"}
-        result = client.ops.UploadExperienceAvatar({"file": ("b.png", io.BytesIO(png),
-                                                             "image/png")})
+        result = client.ops.UploadExperienceAvatar(
+            {"file": ("b.png", io.BytesIO(png), "image/png")}
+        )
     assert len(server.requests) == 2
     _check_multipart(server.requests[0], png, "a.png")
     _check_multipart(server.requests[1], png, "b.png")
@@ -61,8 +77,16 @@ def test_multipart_file_tuple_is_sent_as_form_data() -> None:
 
 def test_multipart_required_fields_are_validated() -> None:
     server = _Server()
-    doc = _upload_doc({"type": "object", "required": ["file"], "properties": {
-        "file": {"type": "string", "format": "binary"}, "note": {"type": "string"}}})
+    doc = _upload_doc(
+        {
+            "type": "object",
+            "required": ["file"],
+            "properties": {
+                "file": {"type": "string", "format": "binary"},
+                "note": {"type": "string"},
+            },
+        }
+    )
     with Client("http://t", spec=doc, transport=httpx.MockTransport(server)) as client:
         with pytest.raises(RequestValidationError, match="file"):
             client.call("UploadExperienceAvatar", {"note": "no file"})

@@ -17,100 +17,157 @@ import pytest
 from logto_dynamic import Client, Mode, RequestValidationError, Spec, ValidationPolicy, load_spec
 
 NEW_SINCE_122 = (
-    "GetInteraction", "CreateSignInPasskeyAuthentication",
-    "CreateSignInPasskeyAuthenticationWithIdentifier", "VerifySignInPasskeyAuthentication",
-    "VerifyOneTimeTokenVerification", "CreateAndSendMfaVerificationCode",
-    "VerifyMfaVerificationCode", "UploadExperienceAvatar", "MarkMfaEnabled",
-    "SkipMfaSuggestion", "SkipPasskeyBinding", "BindPasskey",
+    "GetInteraction",
+    "CreateSignInPasskeyAuthentication",
+    "CreateSignInPasskeyAuthenticationWithIdentifier",
+    "VerifySignInPasskeyAuthentication",
+    "VerifyOneTimeTokenVerification",
+    "CreateAndSendMfaVerificationCode",
+    "VerifyMfaVerificationCode",
+    "UploadExperienceAvatar",
+    "MarkMfaEnabled",
+    "SkipMfaSuggestion",
+    "SkipPasskeyBinding",
+    "BindPasskey",
 )
 CONNECTOR = {"connectorId": "github"}
-REG_PAYLOAD = {"type": "WebAuthn", "id": "cred", "rawId": "cred",
-               "response": {"clientDataJSON": "e30", "attestationObject": "o2M"},
-               "clientExtensionResults": {}}
-AUTH_PAYLOAD = {"type": "WebAuthn", "id": "cred", "rawId": "cred",
-                "response": {"clientDataJSON": "e30", "authenticatorData": "SZY",
-                             "signature": "MEU"},
-                "clientExtensionResults": {}}
+REG_PAYLOAD = {
+    "type": "WebAuthn",
+    "id": "cred",
+    "rawId": "cred",
+    "response": {"clientDataJSON": "e30", "attestationObject": "o2M"},
+    "clientExtensionResults": {},
+}
+AUTH_PAYLOAD = {
+    "type": "WebAuthn",
+    "id": "cred",
+    "rawId": "cred",
+    "response": {"clientDataJSON": "e30", "authenticatorData": "SZY", "signature": "MEU"},
+    "clientExtensionResults": {},
+}
 
 # operationId -> (a body the server accepts, bodies it refuses)
 BODIES: dict[str, tuple[Any, list[Any]]] = {
-    "InitInteraction": ({"interactionEvent": "SignIn"},
-                        [{"interactionEvent": "Bogus"}, {}, {"interactionEvent": "signin"}]),
+    "InitInteraction": (
+        {"interactionEvent": "SignIn"},
+        [{"interactionEvent": "Bogus"}, {}, {"interactionEvent": "signin"}],
+    ),
     "UpdateInteractionEvent": ({"interactionEvent": "Register"}, [{"interactionEvent": 1}]),
-    "IdentifyUser": ({"verificationId": "v1"}, [{"verificationId": 5},
-                                                 {"linkSocialIdentity": "yes"}]),
+    "IdentifyUser": (
+        {"verificationId": "v1"},
+        [{"verificationId": 5}, {"linkSocialIdentity": "yes"}],
+    ),
     "CreatePasswordVerification": (
         {"identifier": {"type": "username", "value": "u"}, "password": "p"},
-        [{"identifier": {"type": "usernamex", "value": "u"}, "password": "p"},
-         {"identifier": {"type": "username", "value": "u"}, "password": ""}]),
+        [
+            {"identifier": {"type": "usernamex", "value": "u"}, "password": "p"},
+            {"identifier": {"type": "username", "value": "u"}, "password": ""},
+        ],
+    ),
     "CreateAndSendVerificationCode": (
         {"identifier": {"type": "email", "value": "a@b.co"}, "interactionEvent": "SignIn"},
-        [{"identifier": {"type": "email", "value": "not-an-email"}, "interactionEvent": "SignIn"},
-         {"identifier": {"type": "phone", "value": "+1 555"}, "interactionEvent": "SignIn"},
-         {"identifier": {"type": "Email", "value": "a@b.co"}, "interactionEvent": "SignIn"},
-         {"identifier": {"type": "email", "value": "a@b.co" + "x" * 256},
-          "interactionEvent": "SignIn"}]),
+        [
+            {
+                "identifier": {"type": "email", "value": "not-an-email"},
+                "interactionEvent": "SignIn",
+            },
+            {"identifier": {"type": "phone", "value": "+1 555"}, "interactionEvent": "SignIn"},
+            {"identifier": {"type": "Email", "value": "a@b.co"}, "interactionEvent": "SignIn"},
+            {
+                "identifier": {"type": "email", "value": "a@b.co" + "x" * 256},
+                "interactionEvent": "SignIn",
+            },
+        ],
+    ),
     "VerifyVerificationCodeVerification": (
-        {"identifier": {"type": "phone", "value": "15551234"}, "verificationId": "v",
-         "code": "123456"},
-        [{"identifier": {"type": "phone", "value": "1555x"}, "verificationId": "v",
-          "code": "1"},
-         {"identifier": {"type": "email", "value": "a@b.co"}, "verificationId": "v"}]),
-    "CreateAndSendMfaVerificationCode": ({"identifierType": "email"},
-                                         [{"identifierType": "Email"},
-                                          {"identifierType": "Phone"}]),
+        {
+            "identifier": {"type": "phone", "value": "15551234"},
+            "verificationId": "v",
+            "code": "123456",
+        },
+        [
+            {"identifier": {"type": "phone", "value": "1555x"}, "verificationId": "v", "code": "1"},
+            {"identifier": {"type": "email", "value": "a@b.co"}, "verificationId": "v"},
+        ],
+    ),
+    "CreateAndSendMfaVerificationCode": (
+        {"identifierType": "email"},
+        [{"identifierType": "Email"}, {"identifierType": "Phone"}],
+    ),
     "VerifyMfaVerificationCode": (
         {"verificationId": "v", "code": "123456", "identifierType": "phone"},
-        [{"verificationId": "v", "code": "123456", "identifierType": "Phone"}]),
-    "CreateSocialVerification": ({"state": "s", "redirectUri": "https://a/cb"},
-                                 [{"state": "s"}]),
-    "VerifySocialVerification": ({"connectorData": {"code": "c"}},
-                                 [{"connectorData": "code"}, {}]),
-    "CreateEnterpriseSsoVerification": ({"state": "s", "redirectUri": "https://a/cb"},
-                                        [{"redirectUri": "https://a/cb"}]),
-    "VerifyEnterpriseSsoVerification": ({"connectorData": {}, "verificationId": "v"},
-                                        [{"connectorData": {}}]),
+        [{"verificationId": "v", "code": "123456", "identifierType": "Phone"}],
+    ),
+    "CreateSocialVerification": ({"state": "s", "redirectUri": "https://a/cb"}, [{"state": "s"}]),
+    "VerifySocialVerification": ({"connectorData": {"code": "c"}}, [{"connectorData": "code"}, {}]),
+    "CreateEnterpriseSsoVerification": (
+        {"state": "s", "redirectUri": "https://a/cb"},
+        [{"redirectUri": "https://a/cb"}],
+    ),
+    "VerifyEnterpriseSsoVerification": (
+        {"connectorData": {}, "verificationId": "v"},
+        [{"connectorData": {}}],
+    ),
     "VerifyTotpVerification": ({"code": "123456"}, [{"code": ""}, {}]),
     "VerifyWebAuthnRegistrationVerification": (
         {"verificationId": "v", "payload": REG_PAYLOAD},
-        [{"verificationId": "v", "payload": {**REG_PAYLOAD, "type": "public-key"}}]),
+        [{"verificationId": "v", "payload": {**REG_PAYLOAD, "type": "public-key"}}],
+    ),
     "VerifyWebAuthnAuthenticationVerification": (
         {"verificationId": "v", "payload": AUTH_PAYLOAD},
-        [{"verificationId": "v", "payload": {**AUTH_PAYLOAD, "type": "Passkey"}}]),
+        [{"verificationId": "v", "payload": {**AUTH_PAYLOAD, "type": "Passkey"}}],
+    ),
     "CreateSignInPasskeyAuthenticationWithIdentifier": (
         {"identifier": {"type": "email", "value": "a@b.co"}},
-        [{"identifier": {"type": "social", "value": "x"}}]),
+        [{"identifier": {"type": "social", "value": "x"}}],
+    ),
     "VerifySignInPasskeyAuthentication": (
         {"payload": AUTH_PAYLOAD},
-        [{"payload": {**AUTH_PAYLOAD, "type": "webauthn"}}, {}]),
+        [{"payload": {**AUTH_PAYLOAD, "type": "webauthn"}}, {}],
+    ),
     "VerifyBackupCode": ({"code": "abcd-1234"}, [{"code": ""}]),
     "CreateNewPasswordIdentityVerification": (
         {"identifier": {"type": "username", "value": "new_user1"}, "password": "pw"},
-        [{"identifier": {"type": "email", "value": "a@b.co"}, "password": "pw"},
-         {"identifier": {"type": "username", "value": "1abc"}, "password": "pw"},
-         {"identifier": {"type": "username", "value": "bad-name"}, "password": "pw"},
-         {"identifier": {"type": "username", "value": "ünï"}, "password": "pw"},
-         {"identifier": {"type": "username", "value": "abc\n"}, "password": "pw"}]),
+        [
+            {"identifier": {"type": "email", "value": "a@b.co"}, "password": "pw"},
+            {"identifier": {"type": "username", "value": "1abc"}, "password": "pw"},
+            {"identifier": {"type": "username", "value": "bad-name"}, "password": "pw"},
+            {"identifier": {"type": "username", "value": "ünï"}, "password": "pw"},
+            {"identifier": {"type": "username", "value": "abc\n"}, "password": "pw"},
+        ],
+    ),
     "VerifyOneTimeTokenVerification": (
         {"identifier": {"type": "email", "value": "a@b.co"}, "token": "t"},
-        [{"identifier": {"type": "phone", "value": "a@b.co"}, "token": "t"},
-         {"identifier": {"type": "email", "value": "nope"}, "token": "t"},
-         {"identifier": {"type": "email", "value": "a@b.co"}, "token": ""}]),
+        [
+            {"identifier": {"type": "phone", "value": "a@b.co"}, "token": "t"},
+            {"identifier": {"type": "email", "value": "nope"}, "token": "t"},
+            {"identifier": {"type": "email", "value": "a@b.co"}, "token": ""},
+        ],
+    ),
     "AddUserProfile": (
         {"type": "email", "verificationId": "v"},
-        [{"type": "username", "value": "1abc"}, {"type": "nickname", "value": "x"},
-         {"type": "email"}, {"type": "extraProfile", "values": "x"}]),
+        [
+            {"type": "username", "value": "1abc"},
+            {"type": "nickname", "value": "x"},
+            {"type": "email"},
+            {"type": "extraProfile", "values": "x"},
+        ],
+    ),
     "ResetUserPassword": ({"password": "new-password"}, [{}, {"password": 1}]),
     "BindPasskey": ({"verificationId": "v"}, [{}]),
-    "BindMfaVerification": ({"type": "EmailVerificationCode", "verificationId": "v"},
-                            [{"type": "Sms", "verificationId": "v"}, {"type": "Totp"}]),
+    "BindMfaVerification": (
+        {"type": "EmailVerificationCode", "verificationId": "v"},
+        [{"type": "Sms", "verificationId": "v"}, {"type": "Totp"}],
+    ),
 }
 MORE_VALID: dict[str, list[Any]] = {
-    "AddUserProfile": [{"type": "username", "value": "Some_user"},
-                       {"type": "password", "value": "x"},
-                       {"type": "social", "verificationId": "v"},
-                       {"type": "phone", "verificationId": "v"},
-                       {"type": "extraProfile", "values": {"nickname": "n"}}],
+    "AddUserProfile": [
+        {"type": "username", "value": "Some_user"},
+        {"type": "password", "value": "x"},
+        {"type": "social", "verificationId": "v"},
+        {"type": "phone", "verificationId": "v"},
+        {"type": "extraProfile", "values": {"nickname": "n"}},
+    ],
     "CreateAndSendMfaVerificationCode": [{"identifierType": "phone"}],
 }
 
@@ -119,9 +176,11 @@ MORE_VALID: dict[str, list[Any]] = {
 def spec(experience_142: Path) -> Spec:
     start = time.perf_counter()
     loaded = load_spec(experience_142, refresh=True)
-    print(f"REPORT 1.42.0 experience document: load + normalise + index "
-          f"{(time.perf_counter() - start) * 1000:.0f} ms, rewrites "
-          f"{loaded.normalization.counts()}")
+    print(
+        f"REPORT 1.42.0 experience document: load + normalise + index "
+        f"{(time.perf_counter() - start) * 1000:.0f} ms, rewrites "
+        f"{loaded.normalization.counts()}"
+    )
     return loaded
 
 
@@ -142,15 +201,18 @@ def test_all_37_operations_index_and_build_requests(spec: Spec) -> None:
         seen.append((request.method, request.url.path))
         return httpx.Response(204)
 
-    with Client("http://logto.test", spec=spec, transport=httpx.MockTransport(handler),
-                validate=ValidationPolicy(Mode.STRICT, Mode.OFF)) as client:
+    with Client(
+        "http://logto.test",
+        spec=spec,
+        transport=httpx.MockTransport(handler),
+        validate=ValidationPolicy(Mode.STRICT, Mode.OFF),
+    ) as client:
         for op in spec.index:
             body = BODIES[op.operation_id][0] if op.operation_id in BODIES else None
             if op.operation_id == "UploadExperienceAvatar":
                 body = {"file": ("a.png", b"png", "image/png")}
             query = {"email": "a@b.co"} if op.operation_id == "GetEnabledSsoConnectors" else None
-            client.call(op.operation_id, body, path=_path_for(spec, op.operation_id),
-                        query=query)
+            client.call(op.operation_id, body, path=_path_for(spec, op.operation_id), query=query)
             assert seen[-1] == (op.method, op.path.replace("{connectorId}", "github"))
     assert len(seen) == 37
 
@@ -174,17 +236,22 @@ def test_valid_bodies_pass_and_invalid_bodies_fail(spec: Spec, op_id: str) -> No
 def test_client_refuses_what_the_server_refuses(spec: Spec) -> None:
     with Client("http://t", spec=spec, transport=httpx.MockTransport(_answer)) as client:
         with pytest.raises(RequestValidationError, match="identifier.type"):
-            client.call("CreateNewPasswordIdentityVerification",
-                        {"identifier": {"type": "email", "value": "a@b.co"}, "password": "p"})
+            client.call(
+                "CreateNewPasswordIdentityVerification",
+                {"identifier": {"type": "email", "value": "a@b.co"}, "password": "p"},
+            )
         with pytest.raises(RequestValidationError, match="pattern"):
-            client.call("CreateNewPasswordIdentityVerification",
-                        {"identifier": {"type": "username", "value": "1abc"}, "password": "p"})
+            client.call(
+                "CreateNewPasswordIdentityVerification",
+                {"identifier": {"type": "username", "value": "1abc"}, "password": "p"},
+            )
         with pytest.raises(RequestValidationError, match="Email"):
             client.call("CreateAndSendMfaVerificationCode", {"identifierType": "Email"})
 
 
-def _respond(spec: Spec, op_id: str, status: int, content_type: str | None,
-             body: bytes) -> list[Any]:
+def _respond(
+    spec: Spec, op_id: str, status: int, content_type: str | None, body: bytes
+) -> list[Any]:
     return spec.check_response(spec.operation(op_id), status, content_type, body)
 
 
@@ -193,33 +260,85 @@ def test_real_server_responses_pass(spec: Spec) -> None:
     assert _respond(spec, "IdentifyUser", 204, None, b"") == []
     assert _respond(spec, "InitInteraction", 204, None, b"") == []
     error = {"code": "session.invalid_credentials", "message": "Incorrect account or password."}
-    assert _respond(spec, "CreatePasswordVerification", 422, "application/json",
-                    json.dumps(error).encode()) == []
-    guard = {"code": "guard.invalid_input", "message": "The request body is invalid.",
-             "data": {"issues": [], "name": "ZodError"}, "details": "Error in key path"}
-    assert _respond(spec, "CreatePasswordVerification", 400, "application/json; charset=utf-8",
-                    json.dumps(guard).encode()) == []
-    no_session = {"code": "session.not_found", "message": "Session not found.",
-                  "error": "invalid_request", "error_description": "cookie not found"}
-    assert _respond(spec, "InitInteraction", 400, "application/json",
-                    json.dumps(no_session).encode()) == []
-    assert _respond(spec, "SubmitInteraction", 200, "application/json",
-                    b'{"redirectTo": "http://x/oidc/auth/1"}') == []
+    assert (
+        _respond(
+            spec, "CreatePasswordVerification", 422, "application/json", json.dumps(error).encode()
+        )
+        == []
+    )
+    guard = {
+        "code": "guard.invalid_input",
+        "message": "The request body is invalid.",
+        "data": {"issues": [], "name": "ZodError"},
+        "details": "Error in key path",
+    }
+    assert (
+        _respond(
+            spec,
+            "CreatePasswordVerification",
+            400,
+            "application/json; charset=utf-8",
+            json.dumps(guard).encode(),
+        )
+        == []
+    )
+    no_session = {
+        "code": "session.not_found",
+        "message": "Session not found.",
+        "error": "invalid_request",
+        "error_description": "cookie not found",
+    }
+    assert (
+        _respond(spec, "InitInteraction", 400, "application/json", json.dumps(no_session).encode())
+        == []
+    )
+    assert (
+        _respond(
+            spec,
+            "SubmitInteraction",
+            200,
+            "application/json",
+            b'{"redirectTo": "http://x/oidc/auth/1"}',
+        )
+        == []
+    )
     assert _respond(spec, "SubmitInteraction", 200, "text/plain; charset=utf-8", b"OK") == []
-    assert _respond(spec, "CreatePasswordVerification", 200, "application/json",
-                    b'{"verificationId": "vjlpbt7m9l5i6jt1jzzk0"}') == []
-    interaction = {"interactionEvent": "SignIn", "userId": "u", "profile": {},
-                   "verificationRecords": [{"id": "r", "type": "Password", "identifier": {
-                       "type": "username", "value": "flowuser1"}, "verified": True}],
-                   "mfa": {}, "signInContext": {"ip": "127.0.0.1", "userAgent": "ua"},
-                   "captcha": {"verified": False, "skipped": False}}
-    assert _respond(spec, "GetInteraction", 200, "application/json",
-                    json.dumps(interaction).encode()) == []
+    assert (
+        _respond(
+            spec,
+            "CreatePasswordVerification",
+            200,
+            "application/json",
+            b'{"verificationId": "vjlpbt7m9l5i6jt1jzzk0"}',
+        )
+        == []
+    )
+    interaction = {
+        "interactionEvent": "SignIn",
+        "userId": "u",
+        "profile": {},
+        "verificationRecords": [
+            {
+                "id": "r",
+                "type": "Password",
+                "identifier": {"type": "username", "value": "flowuser1"},
+                "verified": True,
+            }
+        ],
+        "mfa": {},
+        "signInContext": {"ip": "127.0.0.1", "userAgent": "ua"},
+        "captcha": {"verified": False, "skipped": False},
+    }
+    assert (
+        _respond(spec, "GetInteraction", 200, "application/json", json.dumps(interaction).encode())
+        == []
+    )
 
 
 def test_wrong_responses_still_fail(spec: Spec) -> None:
-    assert _respond(spec, "CreatePasswordVerification", 422, "application/json",
-                    b'{"message": "no code"}')
+    assert _respond(
+        spec, "CreatePasswordVerification", 422, "application/json", b'{"message": "no code"}'
+    )
     assert _respond(spec, "SubmitInteraction", 200, "application/json", b"{}")
     assert _respond(spec, "CreatePasswordVerification", 200, "application/json", b"{}")
 
@@ -236,8 +355,12 @@ def test_operations_new_since_122_are_callable(spec: Spec, op_id: str) -> None:
     body: Any = BODIES[op_id][0] if op_id in BODIES else None
     if op_id == "UploadExperienceAvatar":
         body = {"file": ("a.png", b"png", "image/png")}
-    with Client("http://t", spec=spec, transport=httpx.MockTransport(handler),
-                validate=ValidationPolicy(Mode.STRICT, Mode.OFF)) as client:
+    with Client(
+        "http://t",
+        spec=spec,
+        transport=httpx.MockTransport(handler),
+        validate=ValidationPolicy(Mode.STRICT, Mode.OFF),
+    ) as client:
         getattr(client.ops, op_id)(body)
     assert calls == [op.path]
 

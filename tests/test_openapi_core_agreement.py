@@ -42,8 +42,12 @@ def test_valid_calls_pass_both(oracle: Any, op_id: str) -> None:
     spec = ld.load_spec()
     op = spec.operation(op_id)
     _, _, kwargs = VALID_CALLS[op_id]
-    ours = spec.check_request(op, body=kwargs.get("body", ld._validation._requests.UNSET),
-                              path_params=kwargs.get("path"), query=kwargs.get("query"))
+    ours = spec.check_request(
+        op,
+        body=kwargs.get("body", ld._validation._requests.UNSET),
+        path_params=kwargs.get("path"),
+        query=kwargs.get("query"),
+    )
     assert ours == []
     assert oracle_accepts(oracle, mock_request(op, kwargs))
 
@@ -55,8 +59,12 @@ def test_invalid_calls_fail_both(oracle: Any, op_id: str) -> None:
     spec = ld.load_spec()
     op = spec.operation(op_id)
     kwargs, _, _ = INVALID_CALLS[op_id]
-    ours = spec.check_request(op, body=kwargs.get("body", ld._validation._requests.UNSET),
-                              path_params=kwargs.get("path"), query=kwargs.get("query"))
+    ours = spec.check_request(
+        op,
+        body=kwargs.get("body", ld._validation._requests.UNSET),
+        path_params=kwargs.get("path"),
+        query=kwargs.get("query"),
+    )
     assert ours != []
     assert not oracle_accepts(oracle, mock_request(op, kwargs))
 
@@ -67,13 +75,28 @@ def test_invalid_calls_fail_both(oracle: Any, op_id: str) -> None:
         ("CreatePasswordVerification", 200, "application/json", {"verificationId": "v"}, True),
         ("CreatePasswordVerification", 200, "application/json", {"verificationId": 1}, False),
         ("CreatePasswordVerification", 200, "application/json", {}, False),
-        ("CreatePasswordVerification", 422, "application/json",
-         {"code": "session.invalid_credentials", "message": "m"}, True),
+        (
+            "CreatePasswordVerification",
+            422,
+            "application/json",
+            {"code": "session.invalid_credentials", "message": "m"},
+            True,
+        ),
         ("CreatePasswordVerification", 422, "application/json", {"message": "m"}, False),
-        ("CreateTotpSecret", 200, "application/json",
-         {"verificationId": "v", "secret": "s", "secretQrCode": "q"}, True),
-        ("CreateTotpSecret", 200, "application/json", {"verificationId": "v", "secret": "s"},
-         False),
+        (
+            "CreateTotpSecret",
+            200,
+            "application/json",
+            {"verificationId": "v", "secret": "s", "secretQrCode": "q"},
+            True,
+        ),
+        (
+            "CreateTotpSecret",
+            200,
+            "application/json",
+            {"verificationId": "v", "secret": "s"},
+            False,
+        ),
         ("GetEnabledSsoConnectors", 200, "application/json", {"connectorIds": ["a"]}, True),
         ("GetEnabledSsoConnectors", 200, "application/json", {"connectorIds": [1]}, False),
         ("IdentifyUser", 201, "text/plain", "Created", True),
@@ -95,11 +118,15 @@ def test_response_verdicts_agree(
 def test_openapi_core_document_rewrites() -> None:
     from logto_dynamic._validation._openapi_core import ZOD_EMAIL_PATTERN, openapi_core_document
 
-    doc = {"components": {"schemas": {
-        "Email": {"type": "string", "format": "email"},
-        "Own": {"type": "string", "format": "email", "pattern": "^a$"},
-        "Name": {"type": "string", "pattern": r"^\w+$", "example": {"pattern": "^keep$"}},
-    }}}
+    doc = {
+        "components": {
+            "schemas": {
+                "Email": {"type": "string", "format": "email"},
+                "Own": {"type": "string", "format": "email", "pattern": "^a$"},
+                "Name": {"type": "string", "pattern": r"^\w+$", "example": {"pattern": "^keep$"}},
+            }
+        }
+    }
     out = openapi_core_document(doc)["components"]["schemas"]
     assert out["Email"]["pattern"] == "(?a)" + ZOD_EMAIL_PATTERN[:-1] + r"\Z"
     assert out["Own"]["pattern"] == r"(?a)^a\Z"  # a document's own pattern is kept

@@ -69,11 +69,18 @@ class _Recorder:
         request = response.request
         if not request.url.path.startswith("/api/"):
             return  # the OIDC bootstrap is not part of the Experience API
-        self.exchanges.append(Exchange(
-            request.method, request.url.path, dict(request.url.params),
-            dict(request.headers), request.content, response.status_code,
-            dict(response.headers), response.content,
-        ))
+        self.exchanges.append(
+            Exchange(
+                request.method,
+                request.url.path,
+                dict(request.url.params),
+                dict(request.headers),
+                request.content,
+                response.status_code,
+                dict(response.headers),
+                response.content,
+            )
+        )
 
 
 @contextlib.contextmanager
@@ -84,29 +91,42 @@ def _session(base_url: str, recorder: _Recorder) -> Iterator[httpx.Client]:
         yield http
 
 
-def _api(http: httpx.Client, method: str, path: str, body: Any = None,
-         **kwargs: Any) -> httpx.Response:
+def _api(
+    http: httpx.Client, method: str, path: str, body: Any = None, **kwargs: Any
+) -> httpx.Response:
     return http.request(method, "/api/experience" + path, json=body, **kwargs)
 
 
 def _verified_email(http: httpx.Client, server: ExperienceServer, event: str) -> str:
     identifier = {"type": "email", "value": NEW_USER[2]}
-    sent = _api(http, "POST", "/verification/verification-code",
-                {"identifier": identifier, "interactionEvent": event})
+    sent = _api(
+        http,
+        "POST",
+        "/verification/verification-code",
+        {"identifier": identifier, "interactionEvent": event},
+    )
     code = server.outbox.last_code(NEW_USER[2])
-    verified = _api(http, "POST", "/verification/verification-code/verify",
-                    {"identifier": identifier, "verificationId": sent.json()["verificationId"],
-                     "code": code})
+    verified = _api(
+        http,
+        "POST",
+        "/verification/verification-code/verify",
+        {"identifier": identifier, "verificationId": sent.json()["verificationId"], "code": code},
+    )
     return str(verified.json()["verificationId"])
 
 
 def _password_sign_in(http: httpx.Client, username: str, password: str) -> None:
     assert _api(http, "PUT", "", {"interactionEvent": "SignIn"}).status_code == 204
-    verified = _api(http, "POST", "/verification/password",
-                    {"identifier": {"type": "username", "value": username}, "password": password})
+    verified = _api(
+        http,
+        "POST",
+        "/verification/password",
+        {"identifier": {"type": "username", "value": username}, "password": password},
+    )
     assert verified.status_code == 200
-    identified = _api(http, "POST", "/identification",
-                      {"verificationId": verified.json()["verificationId"]})
+    identified = _api(
+        http, "POST", "/identification", {"verificationId": verified.json()["verificationId"]}
+    )
     assert identified.status_code == 204
 
 
@@ -114,20 +134,34 @@ def _flows(base_url: str, server: ExperienceServer, recorder: _Recorder) -> None
     with _session(base_url, recorder) as http:  # Register
         assert _api(http, "PUT", "", {"interactionEvent": "Register"}).status_code == 204
         email_id = _verified_email(http, server, "Register")
-        assert _api(http, "POST", "/profile",
-                    {"type": "email", "verificationId": email_id}).status_code == 204
-        new = _api(http, "POST", "/verification/new-password-identity",
-                   {"identifier": {"type": "username", "value": NEW_USER[0]},
-                    "password": NEW_USER[1]})
-        created = _api(http, "POST", "/identification",
-                       {"verificationId": new.json()["verificationId"]})
+        assert (
+            _api(
+                http, "POST", "/profile", {"type": "email", "verificationId": email_id}
+            ).status_code
+            == 204
+        )
+        new = _api(
+            http,
+            "POST",
+            "/verification/new-password-identity",
+            {"identifier": {"type": "username", "value": NEW_USER[0]}, "password": NEW_USER[1]},
+        )
+        created = _api(
+            http, "POST", "/identification", {"verificationId": new.json()["verificationId"]}
+        )
         assert (created.status_code, created.text) == (201, "Created")
         assert "redirectTo" in _api(http, "POST", "/submit").json()
     with _session(base_url, recorder) as http:  # SignIn, after a wrong password
         assert _api(http, "PUT", "", {"interactionEvent": "SignIn"}).status_code == 204
-        wrong = _api(http, "POST", "/verification/password",
-                     {"identifier": {"type": "username", "value": SEED_USER[0]},
-                      "password": "not-the-password"})
+        wrong = _api(
+            http,
+            "POST",
+            "/verification/password",
+            {
+                "identifier": {"type": "username", "value": SEED_USER[0]},
+                "password": "not-the-password",
+            },
+        )
         assert wrong.json()["code"] == "session.invalid_credentials"
         _password_sign_in(http, *SEED_USER)
         assert _api(http, "POST", "/submit").status_code == 200
@@ -136,10 +170,13 @@ def _flows(base_url: str, server: ExperienceServer, recorder: _Recorder) -> None
     with _session(base_url, recorder) as http:  # ForgotPassword: submit answers text "OK"
         assert _api(http, "PUT", "", {"interactionEvent": "ForgotPassword"}).status_code == 204
         email_id = _verified_email(http, server, "ForgotPassword")
-        assert _api(http, "POST", "/identification",
-                    {"verificationId": email_id}).status_code == 204
-        assert _api(http, "PUT", "/profile/password",
-                    {"password": "Zq8#meadow-Brick"}).status_code == 204
+        assert (
+            _api(http, "POST", "/identification", {"verificationId": email_id}).status_code == 204
+        )
+        assert (
+            _api(http, "PUT", "/profile/password", {"password": "Zq8#meadow-Brick"}).status_code
+            == 204
+        )
         done = _api(http, "POST", "/submit")
         assert (done.status_code, done.text) == (200, "OK")
     with _session(base_url, recorder) as http:  # requests the server refuses
@@ -147,8 +184,12 @@ def _flows(base_url: str, server: ExperienceServer, recorder: _Recorder) -> None
             assert _api(http, "PUT", "", body).status_code == 400
         for email in ("notanemail", "7%u^@0.com"):  # the second passes a loose email check
             assert _api(http, "GET", "/sso-connectors", params={"email": email}).status_code == 400
-        bad_type = _api(http, "POST", "/verification/password",
-                        {"identifier": {"type": "usernamex", "value": "a"}, "password": "p"})
+        bad_type = _api(
+            http,
+            "POST",
+            "/verification/password",
+            {"identifier": {"type": "usernamex", "value": "a"}, "password": "p"},
+        )
         assert bad_type.status_code == 400
 
 
@@ -158,11 +199,21 @@ def _totp_flow(base_url: str, recorder: _Recorder) -> None:
         assert _api(http, "POST", "/submit").json()["code"] == "user.suggest_mfa"
         created = _api(http, "POST", "/verification/totp/secret").json()
         verification_id = created["verificationId"]
-        assert _api(http, "POST", "/verification/totp/verify",
-                    {"code": totp(created["secret"]),
-                     "verificationId": verification_id}).status_code == 200
-        assert _api(http, "POST", "/profile/mfa",
-                    {"type": "Totp", "verificationId": verification_id}).status_code == 204
+        assert (
+            _api(
+                http,
+                "POST",
+                "/verification/totp/verify",
+                {"code": totp(created["secret"]), "verificationId": verification_id},
+            ).status_code
+            == 200
+        )
+        assert (
+            _api(
+                http, "POST", "/profile/mfa", {"type": "Totp", "verificationId": verification_id}
+            ).status_code
+            == 204
+        )
         assert _api(http, "POST", "/submit").status_code == 200
 
 
@@ -181,16 +232,25 @@ def traffic() -> list[Exchange]:
 def _openapi_core_problems(oracle: Any, exchange: Exchange) -> list[str]:
     """What openapi-core says about one exchange (request and response)."""
     request = MockRequest(
-        "http://127.0.0.1:3001", exchange.method.lower(), exchange.path, args=exchange.query,
-        headers=exchange.request_headers, data=exchange.request_body or None,
+        "http://127.0.0.1:3001",
+        exchange.method.lower(),
+        exchange.path,
+        args=exchange.query,
+        headers=exchange.request_headers,
+        data=exchange.request_body or None,
         content_type=exchange.request_headers.get("content-type", ""),
     )
-    response = MockResponse(exchange.response_body, status_code=exchange.status,
-                            headers=exchange.response_headers,
-                            content_type=exchange.response_headers.get("content-type", ""))
+    response = MockResponse(
+        exchange.response_body,
+        status_code=exchange.status,
+        headers=exchange.response_headers,
+        content_type=exchange.response_headers.get("content-type", ""),
+    )
     problems = []
-    for check in (lambda: oracle.validate_request(request),
-                  lambda: oracle.validate_response(request, response)):
+    for check in (
+        lambda: oracle.validate_request(request),
+        lambda: oracle.validate_response(request, response),
+    ):
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", DeprecationWarning)
@@ -221,9 +281,11 @@ def test_the_recording_has_flows_and_refusals(traffic: list[Exchange]) -> None:
     assert len(refused) == 5 and len(traffic) > 30
     assert {e.status for e in traffic} >= {200, 201, 204, 400, 422}
     assert {(e.method, e.path) for e in traffic if e.status < 300} >= {
-        ("POST", "/api/experience/identification"), ("POST", "/api/experience/submit"),
+        ("POST", "/api/experience/identification"),
+        ("POST", "/api/experience/submit"),
         ("POST", "/api/experience/verification/totp/secret"),
-        ("GET", "/api/experience/sso-connectors")}
+        ("GET", "/api/experience/sso-connectors"),
+    }
 
 
 def test_normalised_document_flags_exactly_what_the_server_refused(
@@ -232,8 +294,10 @@ def test_normalised_document_flags_exactly_what_the_server_refused(
     spec = load_spec(experience_142)
     flagged = _flagged(spec.to_openapi_core(), traffic)
     refused = {i for i, e in enumerate(traffic) if e.refused_as_invalid}
-    print(f"REPORT openapi-core, normalised 1.42.0 document: {len(flagged)} of {len(traffic)} "
-          f"exchanges flagged, {len(refused)} refused by the server\n{_show(traffic, flagged)}")
+    print(
+        f"REPORT openapi-core, normalised 1.42.0 document: {len(flagged)} of {len(traffic)} "
+        f"exchanges flagged, {len(refused)} refused by the server\n{_show(traffic, flagged)}"
+    )
     assert set(flagged) == refused, _show(traffic, flagged)
     # ... and our own validator agrees, exchange by exchange
     tv = TrafficValidator(spec)
@@ -254,11 +318,13 @@ def test_without_the_email_pattern_openapi_core_misses_a_refusal(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         plain = openapi_core.OpenAPI.from_dict(
-            json.loads(json.dumps(load_spec(experience_142).document)))
+            json.loads(json.dumps(load_spec(experience_142).document))
+        )
     refused = {i for i, e in enumerate(traffic) if e.refused_as_invalid}
     missed = refused - set(_flagged(plain, traffic))
     assert [str(traffic[i]) for i in missed] == [
-        "GET /api/experience/sso-connectors?email=7%u^@0.com -> 400"]
+        "GET /api/experience/sso-connectors?email=7%u^@0.com -> 400"
+    ]
 
 
 def test_published_document_as_is_gives_false_flags(
@@ -268,9 +334,11 @@ def test_published_document_as_is_gives_false_flags(
     refused = {i for i, e in enumerate(traffic) if e.refused_as_invalid}
     false_flags = set(flagged) - refused
     missed = refused - set(flagged)
-    print(f"REPORT openapi-core, published 1.42.0 document as is: {len(flagged)} of "
-          f"{len(traffic)} exchanges flagged, {len(false_flags)} false, {len(missed)} refused "
-          f"exchanges not flagged\n{_show(traffic, flagged)}")
+    print(
+        f"REPORT openapi-core, published 1.42.0 document as is: {len(flagged)} of "
+        f"{len(traffic)} exchanges flagged, {len(false_flags)} false, {len(missed)} refused "
+        f"exchanges not flagged\n{_show(traffic, flagged)}"
+    )
     assert false_flags, "the published document no longer misleads openapi-core"
     # the refusals it does see are the plain ones (an enum, a required property, a bad email)
     assert len(missed) < len(refused)

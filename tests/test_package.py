@@ -65,27 +65,38 @@ def test_validators_are_compiled_lazily_and_once() -> None:
     op = spec.operation("VerifyBackupCode")
     spec.check_request(op, body={"code": "x"})
     assert len(spec.validators) == 1
-    v = spec.validators.for_pointer(f"{op.pointer}/requestBody/content/application~1json/schema",
-                                    "request")
+    v = spec.validators.for_pointer(
+        f"{op.pointer}/requestBody/content/application~1json/schema", "request"
+    )
     spec.check_request(op, body={"code": "y"})
     assert len(spec.validators) == 1
-    assert spec.validators.for_pointer(
-        f"{op.pointer}/requestBody/content/application~1json/schema", "request") is v
+    assert (
+        spec.validators.for_pointer(
+            f"{op.pointer}/requestBody/content/application~1json/schema", "request"
+        )
+        is v
+    )
 
 
 def test_index_matching_prefers_concrete_paths() -> None:
-    spec = ld.Spec.from_dict({
-        "openapi": "3.0.3", "info": {"title": "t", "version": "1"},
-        "servers": [{"url": "http://h/base"}],
-        "paths": {
-            "/users/{id}": {"get": {"operationId": "GetUser", "responses": {"200": {
-                "description": "x"}}}},
-            "/users/me": {"get": {"operationId": "GetMe", "responses": {"200": {
-                "description": "x"}}}},
-            "/get-user": {"post": {"operationId": "get_user", "responses": {"200": {
-                "description": "x"}}}},
-        },
-    })
+    spec = ld.Spec.from_dict(
+        {
+            "openapi": "3.0.3",
+            "info": {"title": "t", "version": "1"},
+            "servers": [{"url": "http://h/base"}],
+            "paths": {
+                "/users/{id}": {
+                    "get": {"operationId": "GetUser", "responses": {"200": {"description": "x"}}}
+                },
+                "/users/me": {
+                    "get": {"operationId": "GetMe", "responses": {"200": {"description": "x"}}}
+                },
+                "/get-user": {
+                    "post": {"operationId": "get_user", "responses": {"200": {"description": "x"}}}
+                },
+            },
+        }
+    )
     assert spec.match("GET", "/base/users/me")[0].operation_id == "GetMe"  # type: ignore[index]
     op, params = spec.match("GET", "/base/users/a%2Fb") or (None, None)
     assert op is not None and op.operation_id == "GetUser" and params == {"id": "a/b"}
@@ -97,10 +108,14 @@ def test_index_matching_prefers_concrete_paths() -> None:
 
 
 def test_duplicate_operation_ids_are_refused() -> None:
-    doc = {"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {
-        "/a": {"get": {"operationId": "X", "responses": {}}},
-        "/b": {"get": {"operationId": "X", "responses": {}}},
-    }}
+    doc = {
+        "openapi": "3.0.3",
+        "info": {"title": "t", "version": "1"},
+        "paths": {
+            "/a": {"get": {"operationId": "X", "responses": {}}},
+            "/b": {"get": {"operationId": "X", "responses": {}}},
+        },
+    }
     with pytest.raises(ld.SpecError, match="'X'.*GET /a.*GET /b"):
         ld.Spec.from_dict(doc)
 

@@ -26,8 +26,11 @@ from logto_dynamic._validation._params import (
 )
 
 NUMBERS = {"type": "array", "items": {"type": "number"}}
-POINT = {"type": "object", "properties": {"x": {"type": "number"}, "y": {"type": "boolean"}},
-         "required": ["x", "y"]}
+POINT = {
+    "type": "object",
+    "properties": {"x": {"type": "number"}, "y": {"type": "boolean"}},
+    "required": ["x", "y"],
+}
 
 
 def _param(name: str, where: str, schema: dict[str, Any], **style: Any) -> dict[str, Any]:
@@ -36,8 +39,9 @@ def _param(name: str, where: str, schema: dict[str, Any], **style: Any) -> dict[
 
 PARAMS = [
     _param("ids", "path", NUMBERS),
-    _param("tags", "path", {"type": "array", "items": {"type": "string"}}, style="label",
-           explode=True),
+    _param(
+        "tags", "path", {"type": "array", "items": {"type": "string"}}, style="label", explode=True
+    ),
     _param("point", "path", POINT, style="matrix", explode=True),
     _param("n", "query", {"type": "integer"}),
     _param("flag", "query", {"type": "boolean"}),
@@ -53,15 +57,28 @@ PARAMS = [
 DOC: dict[str, Any] = {
     "openapi": "3.0.3",
     "info": {"title": "styles", "version": "1"},
-    "paths": {"/items/{ids}/{tags}/{point}": {"get": {
-        "operationId": "GetItems", "parameters": PARAMS,
-        "responses": {"204": {"description": "ok"}},
-    }}},
+    "paths": {
+        "/items/{ids}/{tags}/{point}": {
+            "get": {
+                "operationId": "GetItems",
+                "parameters": PARAMS,
+                "responses": {"204": {"description": "ok"}},
+            }
+        }
+    },
 }
 VALUES = {
     "path": {"ids": [1, 2.5], "tags": ["a", "b c"], "point": {"x": 3, "y": True}},
-    "query": {"n": 7, "flag": False, "many": [1, 2], "csv": [3, 4], "spaced": [5, 6],
-              "piped": [7, 8], "filter": {"x": 1, "y": False}, "flat": {"x": 2, "y": True}},
+    "query": {
+        "n": 7,
+        "flag": False,
+        "many": [1, 2],
+        "csv": [3, 4],
+        "spaced": [5, 6],
+        "piped": [7, 8],
+        "filter": {"x": 1, "y": False},
+        "flat": {"x": 2, "y": True},
+    },
     "headers": {"X-Sizes": [9, 10], "X-Point": {"x": 4, "y": False}},
 }
 OBJECTS = {"point", "filter", "flat", "X-Point"}
@@ -75,8 +92,13 @@ def _sent(values: dict[str, Any], validate: str = "strict") -> httpx.Request:
         return httpx.Response(204)
 
     with ld.Client("http://h", spec=DOC, transport=httpx.MockTransport(answer)) as client:
-        client.call("GetItems", path=values["path"], query=values["query"],
-                    headers=values["headers"], validate=validate)
+        client.call(
+            "GetItems",
+            path=values["path"],
+            query=values["query"],
+            headers=values["headers"],
+            validate=validate,
+        )
     (request,) = seen
     return request
 
@@ -85,7 +107,8 @@ def _decoded_problems(values: dict[str, Any], validate: str = "strict") -> set[s
     """The parameter names TrafficValidator finds fault with in the request the client sent."""
     request = _sent(values, validate)
     report = ld.TrafficValidator(DOC).validate_request(
-        request.method, str(request.url), request.headers.multi_items())
+        request.method, str(request.url), request.headers.multi_items()
+    )
     assert report.operation_id == "GetItems"
     return {str(v.name) for v in report.violations}
 
@@ -95,8 +118,18 @@ def test_the_client_encodes_every_style() -> None:
     raw = request.url.raw_path.decode()
     assert raw.startswith("/items/1%2C2.5/.a.b%20c/;x=3;y=true?"), raw
     query = raw.split("?", 1)[1].split("&")
-    assert {"n=7", "flag=false", "many=1", "many=2", "csv=3%2C4", "spaced=5+6", "piped=7%7C8",
-            "filter%5Bx%5D=1", "filter%5By%5D=false", "flat=x%2C2%2Cy%2Ctrue"} == set(query)
+    assert {
+        "n=7",
+        "flag=false",
+        "many=1",
+        "many=2",
+        "csv=3%2C4",
+        "spaced=5+6",
+        "piped=7%7C8",
+        "filter%5Bx%5D=1",
+        "filter%5By%5D=false",
+        "flat=x%2C2%2Cy%2Ctrue",
+    } == set(query)
     assert request.headers["X-Sizes"] == "9,10" and request.headers["X-Point"] == "x=4,y=false"
 
 
@@ -124,13 +157,16 @@ def _p(name: str, where: str, schema: dict[str, Any], style: str, explode: bool)
     return Parameter(name, where, where == "path", schema, style, explode)
 
 
-@pytest.mark.parametrize(("style", "explode", "schema", "value", "wire"), [
-    ("matrix", True, NUMBERS, [1, 2.5], ";v=1;v=2.5"),
-    ("matrix", False, POINT, {"x": 1, "y": True}, ";v=x,1,y,true"),
-    ("label", True, POINT, {"x": 1, "y": True}, ".x=1.y=true"),
-    ("label", False, POINT, {"x": 1, "y": True}, ".x,1,y,true"),
-    ("simple", False, POINT, {"x": 1.5, "y": False}, "x%2C1.5%2Cy%2Cfalse"),
-])
+@pytest.mark.parametrize(
+    ("style", "explode", "schema", "value", "wire"),
+    [
+        ("matrix", True, NUMBERS, [1, 2.5], ";v=1;v=2.5"),
+        ("matrix", False, POINT, {"x": 1, "y": True}, ";v=x,1,y,true"),
+        ("label", True, POINT, {"x": 1, "y": True}, ".x=1.y=true"),
+        ("label", False, POINT, {"x": 1, "y": True}, ".x,1,y,true"),
+        ("simple", False, POINT, {"x": 1.5, "y": False}, "x%2C1.5%2Cy%2Cfalse"),
+    ],
+)
 def test_path_styles_round_trip(
     style: str, explode: bool, schema: dict[str, Any], value: Any, wire: str
 ) -> None:
@@ -140,11 +176,14 @@ def test_path_styles_round_trip(
     assert decode_path_params((param,), decoded) == {"v": value}
 
 
-@pytest.mark.parametrize(("style", "explode", "wire"), [
-    ("pipeDelimited", False, [("v", "x|1|y|true")]),
-    ("spaceDelimited", False, [("v", "x 1 y true")]),
-    ("form", True, [("x", "1"), ("y", "true")]),
-])
+@pytest.mark.parametrize(
+    ("style", "explode", "wire"),
+    [
+        ("pipeDelimited", False, [("v", "x|1|y|true")]),
+        ("spaceDelimited", False, [("v", "x 1 y true")]),
+        ("form", True, [("x", "1"), ("y", "true")]),
+    ],
+)
 def test_query_object_styles_round_trip(
     style: str, explode: bool, wire: list[tuple[str, str]]
 ) -> None:
@@ -158,7 +197,9 @@ def test_an_exploded_form_object_leaves_other_parameters_alone() -> None:
     deep = _p("d", "query", POINT, "deepObject", True)
     pairs = [("x", "1"), ("y", "false"), ("d[x]", "2"), ("d[y]", "true")]
     assert decode_query((point, deep), pairs) == {
-        "p": {"x": 1, "y": False}, "d": {"x": 2, "y": True}}
+        "p": {"x": 1, "y": False},
+        "d": {"x": 2, "y": True},
+    }
 
 
 def test_property_schemas_come_from_refs_and_additional_properties() -> None:
@@ -168,14 +209,26 @@ def test_property_schemas_come_from_refs_and_additional_properties() -> None:
     mapped = _p("m", "query", extra, "deepObject", True)
     pairs = [("r[x]", "1.5"), ("r[y]", "true"), ("r[z]", "7"), ("m[a]", "3"), ("m[b]", "q")]
     assert decode_query((ref, mapped), pairs, doc) == {
-        "r": {"x": 1.5, "y": True, "z": "7"}, "m": {"a": 3, "b": "q"}}
+        "r": {"x": 1.5, "y": True, "z": "7"},
+        "m": {"a": 3, "b": "q"},
+    }
 
 
-BAD = [("query", "n", "seven"), ("query", "flag", "maybe"), ("query", "many", ["x"]),
-       ("query", "csv", ["1", "y"]), ("query", "spaced", ["z"]), ("query", "piped", ["w"]),
-       ("headers", "X-Sizes", ["a"]), ("path", "ids", ["q"]), ("path", "tags", [{"a": 1}]),
-       ("path", "point", {"x": "a", "y": True}), ("query", "filter", {"x": 1, "y": "no"}),
-       ("query", "flat", {"x": "b", "y": True}), ("headers", "X-Point", {"x": 4, "y": "0"})]
+BAD = [
+    ("query", "n", "seven"),
+    ("query", "flag", "maybe"),
+    ("query", "many", ["x"]),
+    ("query", "csv", ["1", "y"]),
+    ("query", "spaced", ["z"]),
+    ("query", "piped", ["w"]),
+    ("headers", "X-Sizes", ["a"]),
+    ("path", "ids", ["q"]),
+    ("path", "tags", [{"a": 1}]),
+    ("path", "point", {"x": "a", "y": True}),
+    ("query", "filter", {"x": 1, "y": "no"}),
+    ("query", "flat", {"x": "b", "y": True}),
+    ("headers", "X-Point", {"x": 4, "y": "0"}),
+]
 
 
 @pytest.mark.parametrize(("where", "name", "bad"), BAD)

@@ -12,7 +12,7 @@ from importlib.metadata import entry_points
 
 import pytest
 
-USER_TESTS = '''
+USER_TESTS = """
 import httpx
 
 
@@ -87,7 +87,7 @@ def test_outbox(logto_server):
             "interactionEvent": "Register"})
         assert sent.status_code == 200
     assert len(logto_server.outbox.last_code("c@example.com")) == 6
-'''
+"""
 
 
 def test_the_entry_point_names_the_plugin() -> None:

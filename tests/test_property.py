@@ -36,8 +36,9 @@ Path = tuple[str | int, ...]
 
 _JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=8),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner,
-                                                                 max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
     max_leaves=6,
 )
 _EMAIL = st.from_regex(r"[a-z][a-z0-9]{0,7}@[a-z]{1,8}\.(com|org|io)", fullmatch=True)
@@ -145,8 +146,13 @@ def _deep(depth: int) -> Any:
 def replacements(schema: dict[str, Any]) -> list[tuple[str, Any]]:
     """(name, value) pairs that are certainly invalid where ``schema`` applies."""
     kind = schema["type"]
-    wrong_type = {"string": 12345, "object": "not-an-object", "array": {"not": "array"},
-                  "boolean": "true", "number": "1"}[kind]
+    wrong_type = {
+        "string": 12345,
+        "object": "not-an-object",
+        "array": {"not": "array"},
+        "boolean": "true",
+        "number": "1",
+    }[kind]
     out: list[tuple[str, Any]] = [("wrong type", wrong_type), ("deep nesting", _deep(300))]
     if kind in ("string", "boolean", "number"):
         out.append(("extra nesting", {"nested": {"value": wrong_type}}))
@@ -210,12 +216,22 @@ def _session(server: ExperienceServer) -> dict[str, str]:
 
 
 def _request(
-    method: str, path: str, *, body: bytes = b"", query: dict[str, str] | None = None,
+    method: str,
+    path: str,
+    *,
+    body: bytes = b"",
+    query: dict[str, str] | None = None,
     cookies: dict[str, str] | None = None,
 ) -> Request:
-    return Request(method=method, path=path, query=query or {},
-                   headers={"content-type": "application/json"}, cookies=cookies or {},
-                   body=body, base_url="http://testserver")
+    return Request(
+        method=method,
+        path=path,
+        query=query or {},
+        headers={"content-type": "application/json"},
+        cookies=cookies or {},
+        body=body,
+        base_url="http://testserver",
+    )
 
 
 def server_guard_code(op: Operation, body: Any) -> str | None:

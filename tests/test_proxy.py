@@ -51,8 +51,13 @@ class Upstream:
             out = [(b"location", b"/sign-in")] + [(b"set-cookie", c) for c in SIX_COOKIES]
         elif path == "/echo":
             content = json.dumps(headers).encode()
-            out = [JSON_CT, (b"connection", b"x-bar"), (b"x-bar", b"1"),
-                   (b"keep-alive", b"timeout=5"), (b"x-kept", b"yes")]
+            out = [
+                JSON_CT,
+                (b"connection", b"x-bar"),
+                (b"x-bar", b"1"),
+                (b"keep-alive", b"timeout=5"),
+                (b"x-kept", b"yes"),
+            ]
         elif path == "/api/experience":
             status, out, content = 204, [(b"set-cookie", c) for c in SIX_COOKIES[:2]], b""
         elif path == "/api/experience/submit":
@@ -129,8 +134,14 @@ def test_hop_by_hop_and_forwarded_headers() -> None:
     with proxied() as (url, upstream, _), httpx.Client(base_url=url) as client:
         response = client.get(
             "/echo",
-            headers={"Connection": "X-Foo", "X-Foo": "1", "Keep-Alive": "timeout=5",
-                     "TE": "trailers", "Proxy-Authorization": "Basic eDp5", "X-Other": "2"},
+            headers={
+                "Connection": "X-Foo",
+                "X-Foo": "1",
+                "Keep-Alive": "timeout=5",
+                "TE": "trailers",
+                "Proxy-Authorization": "Basic eDp5",
+                "X-Other": "2",
+            },
         )
         received = dict(upstream.seen[-1]["headers"])
         host = url.removeprefix("http://")
@@ -147,9 +158,10 @@ def test_hop_by_hop_and_forwarded_headers() -> None:
 
 def test_enforce_mode_rejects_invalid_requests_and_responses(tmp_path: Path) -> None:
     log = tmp_path / "log.jsonl"
-    with proxied(mode="enforce", log=str(log)) as (url, upstream, _), httpx.Client(
-        base_url=url
-    ) as client:
+    with (
+        proxied(mode="enforce", log=str(log)) as (url, upstream, _),
+        httpx.Client(base_url=url) as client,
+    ):
         bad = client.put("/api/experience", json={"interactionEvent": "Bogus"})
         assert bad.status_code == 400
         assert bad.headers["content-type"] == "application/problem+json"
@@ -161,8 +173,11 @@ def test_enforce_mode_rejects_invalid_requests_and_responses(tmp_path: Path) -> 
         assert undocumented.status_code == 400
         assert undocumented.json()["violations"][0]["keyword"] == "undocumented"
         assert client.put("/api/experience", json={"interactionEvent": "SignIn"}).status_code == 204
-        for query, keyword in (("badjson", "json"), ("wrongtype", "content-type"),
-                               ("invalid", "required")):
+        for query, keyword in (
+            ("badjson", "json"),
+            ("wrongtype", "content-type"),
+            ("invalid", "required"),
+        ):
             response = client.post(f"/api/experience/submit?{query}")
             assert response.status_code == 502, query
             assert response.headers["content-type"] == "application/problem+json"
@@ -188,8 +203,10 @@ def test_upstream_down_gives_502(tmp_path: Path) -> None:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     dead = f"http://127.0.0.1:{port}"
-    with proxied(upstream=dead, timeout=2.0, log=str(log)) as (url, _, _p), \
-            httpx.Client(base_url=url) as client:
+    with (
+        proxied(upstream=dead, timeout=2.0, log=str(log)) as (url, _, _p),
+        httpx.Client(base_url=url) as client,
+    ):
         response = client.post("/api/experience/submit")
         invalid = client.put("/api/experience", json={"interactionEvent": "Bogus"})
     assert response.status_code == 502 and invalid.status_code == 502
@@ -207,13 +224,19 @@ def test_upstream_slow_gives_504() -> None:
 
 
 def test_size_limits() -> None:
-    with proxied(max_request_body=100, max_response_body=3000) as (url, upstream, _), \
-            httpx.Client(base_url=url) as client:
-        big = client.put("/api/experience", content=b"x" * 200,
-                         headers={"content-type": "application/json"})
+    with (
+        proxied(max_request_body=100, max_response_body=3000) as (url, upstream, _),
+        httpx.Client(base_url=url) as client,
+    ):
+        big = client.put(
+            "/api/experience", content=b"x" * 200, headers={"content-type": "application/json"}
+        )
         assert big.status_code == 413 and big.json()["status"] == 413
-        streamed = client.put("/api/experience", content=iter([b"x" * 60, b"y" * 60]),
-                              headers={"content-type": "application/json"})
+        streamed = client.put(
+            "/api/experience",
+            content=iter([b"x" * 60, b"y" * 60]),
+            headers={"content-type": "application/json"},
+        )
         assert streamed.status_code == 413
         assert upstream.seen == []
         declared = client.post("/api/experience/submit?huge")
@@ -221,12 +244,16 @@ def test_size_limits() -> None:
         with pytest.raises(httpx.RemoteProtocolError):  # report mode streams first: cut off
             client.post("/api/experience/submit?huge&chunked")
         assert client.post("/api/experience/submit").status_code == 200  # still serving
-    with proxied(mode="enforce", max_response_body=3000) as (url, _, _p), \
-            httpx.Client(base_url=url) as client:
+    with (
+        proxied(mode="enforce", max_response_body=3000) as (url, _, _p),
+        httpx.Client(base_url=url) as client,
+    ):
         buffered = client.post("/api/experience/submit?huge&chunked")
         assert buffered.status_code == 502  # enforce: noticed while held for validation
-    with proxied(mode="enforce", max_response_body=3000, validate_limit=1000) as (url, _, _p), \
-            httpx.Client(base_url=url) as client:
+    with (
+        proxied(mode="enforce", max_response_body=3000, validate_limit=1000) as (url, _, _p),
+        httpx.Client(base_url=url) as client,
+    ):
         # Noticed while holding the first bytes (502) or while streaming (cut off), depending
         # on how the upstream's chunks arrive; never a complete answer over the limit.
         try:
@@ -240,8 +267,10 @@ def test_size_limits() -> None:
 
 def test_large_bodies_relayed_unvalidated(tmp_path: Path) -> None:
     log = tmp_path / "log.jsonl"
-    with proxied(mode="enforce", validate_limit=1000, log=str(log)) as (url, _, _p), \
-            httpx.Client(base_url=url) as client:
+    with (
+        proxied(mode="enforce", validate_limit=1000, log=str(log)) as (url, _, _p),
+        httpx.Client(base_url=url) as client,
+    ):
         chunked = client.post("/api/experience/submit?invalid&chunked")
         assert chunked.status_code == 200 and chunked.content.endswith(b'{"nope":1}')
         declared = client.post("/api/experience/submit?huge")
@@ -296,9 +325,10 @@ def test_no_cookie_sharing_between_clients() -> None:
 
 def test_off_mode_relays_without_validating(tmp_path: Path) -> None:
     log = tmp_path / "log.jsonl"
-    with proxied(mode="off", log=str(log), log_all=True) as (url, upstream, _), httpx.Client(
-        base_url=url
-    ) as client:
+    with (
+        proxied(mode="off", log=str(log), log_all=True) as (url, upstream, _),
+        httpx.Client(base_url=url) as client,
+    ):
         bad = client.put("/api/experience", json={"interactionEvent": "Bogus"})
         assert bad.status_code == 204  # not refused, not checked
         assert upstream.seen[-1]["body"] == b'{"interactionEvent":"Bogus"}'

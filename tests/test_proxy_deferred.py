@@ -26,8 +26,16 @@ def test_a_deferred_check_runs_after_the_next_request_went_upstream(
             pass
         arrived.append(time.monotonic())
         body = b'{"redirectTo":"http://x/cb"}'
-        await send({"type": "http.response.start", "status": 200, "headers": [
-            (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
     # Requests with a body: aiohttp writes those from a task of its own (Python < 3.12).

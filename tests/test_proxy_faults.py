@@ -65,13 +65,21 @@ def raw_upstream(answer: Callable[[bytes], bytes]) -> Iterator[str]:
 def _broken(head: bytes) -> bytes:
     ok = b'{"redirectTo":"http://x/cb"}'
     if b"declared" in head.split(b"\r\n", 1)[0]:
-        return (b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n"
-                b"\r\n{\"redirectTo\"")
+        return (
+            b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n"
+            b'\r\n{"redirectTo"'
+        )
     if b"chunked" in head.split(b"\r\n", 1)[0]:
-        return (b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
-                b"transfer-encoding: chunked\r\n\r\n5\r\n{\"red\r\n")
-    return (b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: "
-            + str(len(ok)).encode() + b"\r\n\r\n" + ok)
+        return (
+            b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
+            b'transfer-encoding: chunked\r\n\r\n5\r\n{"red\r\n'
+        )
+    return (
+        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: "
+        + str(len(ok)).encode()
+        + b"\r\n\r\n"
+        + ok
+    )
 
 
 def test_upstream_closes_mid_body() -> None:
@@ -142,13 +150,17 @@ def test_client_disconnects_mid_upload(tmp_path: Path, caplog: pytest.LogCapture
         host, port = url.removeprefix("http://").split(":")
         for _ in range(5):
             with socket.create_connection((host, int(port))) as sock:
-                sock.sendall(b"PUT /api/experience HTTP/1.1\r\nHost: x\r\ncontent-type: "
-                             b"application/json\r\ncontent-length: 5000\r\n\r\n{\"interaction")
+                sock.sendall(
+                    b"PUT /api/experience HTTP/1.1\r\nHost: x\r\ncontent-type: "
+                    b'application/json\r\ncontent-length: 5000\r\n\r\n{"interaction'
+                )
                 time.sleep(0.05)
         time.sleep(0.3)
         with httpx.Client(base_url=url) as client:
-            assert client.put("/api/experience", json={"interactionEvent": "SignIn"}) \
-                .status_code == 204
+            assert (
+                client.put("/api/experience", json={"interactionEvent": "SignIn"}).status_code
+                == 204
+            )
         assert len(upstream.seen) == 1  # the cut uploads never reached the upstream
     assert [line["action"] for line in log_lines(log)] == ["client-disconnected"] * 5
     assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
@@ -163,8 +175,13 @@ class Download:
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         await receive()
         if scope["path"] != "/download":
-            await send({"type": "http.response.start", "status": 200,
-                        "headers": [JSON_CT, (b"content-length", b"2")]})
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [JSON_CT, (b"content-length", b"2")],
+                }
+            )
             await send({"type": "http.response.body", "body": b"{}"})
             return
         gone = asyncio.Event()
@@ -186,8 +203,7 @@ class Download:
         await send({"type": "http.response.body", "body": b""})
 
 
-def test_client_disconnects_mid_download(tmp_path: Path,
-                                         caplog: pytest.LogCaptureFixture) -> None:
+def test_client_disconnects_mid_download(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     log = tmp_path / "log.jsonl"
     upstream = Download()
     with caplog.at_level(logging.WARNING), serve_app(upstream) as upstream_url:
@@ -221,8 +237,10 @@ def test_slow_clients_do_not_block_others() -> None:
         try:
             for i, sock in enumerate(slow):
                 if i % 2:  # a slow body: the head arrives, the body trickles
-                    sock.sendall(b"PUT /api/experience HTTP/1.1\r\nHost: x\r\ncontent-type: "
-                                 b"application/json\r\ncontent-length: 1000\r\n\r\n{")
+                    sock.sendall(
+                        b"PUT /api/experience HTTP/1.1\r\nHost: x\r\ncontent-type: "
+                        b"application/json\r\ncontent-length: 1000\r\n\r\n{"
+                    )
                 else:  # slowloris: the head never completes
                     sock.sendall(b"GET /echo HTTP/1.1\r\nHost: x\r\n")
             started = time.monotonic()
@@ -245,13 +263,24 @@ class Gzipped:
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         await receive()
-        data = {"nope": 1} if "invalid" in scope["query_string"].decode() else {
-            "redirectTo": "http://x/cb"}
+        data = (
+            {"nope": 1}
+            if "invalid" in scope["query_string"].decode()
+            else {"redirectTo": "http://x/cb"}
+        )
         body = gzip.compress(json.dumps(data).encode())
         self.sent.append(body)
-        await send({"type": "http.response.start", "status": 200, "headers": [
-            JSON_CT, (b"content-encoding", b"gzip"),
-            (b"content-length", str(len(body)).encode())]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [
+                    JSON_CT,
+                    (b"content-encoding", b"gzip"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
 
@@ -291,8 +320,9 @@ def test_upstream_url_with_a_path_prefix(tmp_path: Path) -> None:
         await upstream(inner, receive, send)
 
     with serve_app(mounted) as upstream_url:
-        proxy = ValidatingProxy(upstream_url + "/logto/", mode="enforce", log=str(log),
-                                log_all=True)
+        proxy = ValidatingProxy(
+            upstream_url + "/logto/", mode="enforce", log=str(log), log_all=True
+        )
         with serve_app(proxy) as url, httpx.Client(base_url=url) as client:
             try:
                 ok = client.put("/api/experience?x=1", json={"interactionEvent": "SignIn"})
@@ -303,17 +333,25 @@ def test_upstream_url_with_a_path_prefix(tmp_path: Path) -> None:
     assert targets == ["/logto/api/experience?x=1"]
     lines = log_lines(log)
     assert [(line["operation"], line["action"]) for line in lines] == [
-        ("InitInteraction", "relayed"), ("InitInteraction", "rejected-request")]
+        ("InitInteraction", "relayed"),
+        ("InitInteraction", "rejected-request"),
+    ]
 
 
 def test_header_and_body_limits() -> None:
-    with proxied(max_header_bytes=2048, max_request_body=100) as (url, upstream, _), \
-            httpx.Client(base_url=url) as client:
+    with (
+        proxied(max_header_bytes=2048, max_request_body=100) as (url, upstream, _),
+        httpx.Client(base_url=url) as client,
+    ):
         big = client.get("/echo", headers={"x-big": "a" * 3000})
         assert big.status_code == 431 and big.json()["status"] == 431
         many = client.get("/echo", headers=[(f"x-h{i}", "b" * 40) for i in range(60)])
         assert many.status_code == 431
         assert client.get("/echo", headers={"x-small": "c" * 500}).status_code == 200
-        assert client.put("/api/experience", content=b"x" * 101,
-                          headers={"content-type": "application/json"}).status_code == 413
+        assert (
+            client.put(
+                "/api/experience", content=b"x" * 101, headers={"content-type": "application/json"}
+            ).status_code
+            == 413
+        )
         assert [seen["path"] for seen in upstream.seen] == ["/echo"]

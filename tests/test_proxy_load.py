@@ -36,8 +36,9 @@ async def _load(url: str) -> tuple[list[int], list[str], float]:
     failed: list[str] = []
     semaphore = asyncio.Semaphore(CONCURRENCY)
     connector = aiohttp.TCPConnector(limit=CONCURRENCY)
-    async with aiohttp.ClientSession(connector=connector,
-                                     timeout=aiohttp.ClientTimeout(total=30)) as session:
+    async with aiohttp.ClientSession(
+        connector=connector, timeout=aiohttp.ClientTimeout(total=30)
+    ) as session:
 
         async def one(i: int) -> None:
             value = f"user-{i}-{i * 7919 % 10007}"
@@ -78,5 +79,6 @@ def test_two_workers_report(upstream: str, tmp_path: Path) -> None:
     lines = [json.loads(line) for line in log.read_text().splitlines()]  # flushed at exit
     assert len(lines) == TOTAL
     assert {(line["operation"], line["status"]) for line in lines} == {
-        ("CreatePasswordVerification", 200)}
+        ("CreatePasswordVerification", 200)
+    }
     print(f"\n{TOTAL} exchanges at {CONCURRENCY} connections, --workers 2: {elapsed:.2f} s")

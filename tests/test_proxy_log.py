@@ -44,29 +44,56 @@ async def canary_upstream(scope: Any, receive: Any, send: Any) -> None:
         data["secret"] = {"leak": CANARIES["bad_totp"]} if bad else CANARIES["totp"]
         data["secretQrCode"] = [CANARIES["bad_totp"]] if bad else "data:image/png;base64,AA"
     body = json.dumps(data).encode()
-    await send({"type": "http.response.start", "status": 200, "headers": [
-        (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-        (b"set-cookie", f"_session={CANARIES['set_cookie']}; path=/; httponly".encode()),
-    ]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"set-cookie", f"_session={CANARIES['set_cookie']}; path=/; httponly".encode()),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
 def _traffic(client: httpx.Client) -> list[httpx.Response]:
-    headers = {"cookie": f"_interaction={CANARIES['cookie']}",
-               "authorization": f"Bearer {CANARIES['bearer']}"}
+    headers = {
+        "cookie": f"_interaction={CANARIES['cookie']}",
+        "authorization": f"Bearer {CANARIES['bearer']}",
+    }
     password = "/api/experience/verification/password"
     code = "/api/experience/verification/verification-code/verify"
     return [
-        client.post(password, json={"identifier": IDENTIFIER, "password": CANARIES["password"]},
-                    headers=headers),
-        client.post(f"{password}?token={CANARIES['query']}", headers=headers,
-                    json={"identifier": IDENTIFIER, "password": {"v": CANARIES["bad_password"]}}),
-        client.post(code, headers=headers, json={
-            "identifier": {"type": "email", "value": "a@example.com"}, "verificationId": "v1",
-            "code": CANARIES["code"]}),
-        client.post(code, headers=headers, json={
-            "identifier": {"type": "email", "value": "a@example.com"}, "verificationId": "v1",
-            "code": [CANARIES["bad_code"]]}),
+        client.post(
+            password,
+            json={"identifier": IDENTIFIER, "password": CANARIES["password"]},
+            headers=headers,
+        ),
+        client.post(
+            f"{password}?token={CANARIES['query']}",
+            headers=headers,
+            json={"identifier": IDENTIFIER, "password": {"v": CANARIES["bad_password"]}},
+        ),
+        client.post(
+            code,
+            headers=headers,
+            json={
+                "identifier": {"type": "email", "value": "a@example.com"},
+                "verificationId": "v1",
+                "code": CANARIES["code"],
+            },
+        ),
+        client.post(
+            code,
+            headers=headers,
+            json={
+                "identifier": {"type": "email", "value": "a@example.com"},
+                "verificationId": "v1",
+                "code": [CANARIES["bad_code"]],
+            },
+        ),
         client.post("/api/experience/verification/totp/secret", headers=headers),
         client.post("/api/experience/verification/totp/secret?bad", headers=headers),
     ]
@@ -76,8 +103,9 @@ def _traffic(client: httpx.Client) -> list[httpx.Response]:
 def test_no_secret_reaches_the_log(mode: str, tmp_path: Path) -> None:
     log = tmp_path / "log.jsonl"
     with serve_app(canary_upstream) as upstream_url:
-        proxy = ValidatingProxy(upstream_url, mode=mode, log=str(log), log_all=True,
-                                summary_header=mode == "report")
+        proxy = ValidatingProxy(
+            upstream_url, mode=mode, log=str(log), log_all=True, summary_header=mode == "report"
+        )
         with serve_app(proxy) as url, httpx.Client(base_url=url) as client:
             try:
                 responses = _traffic(client)
@@ -106,19 +134,55 @@ def test_no_secret_reaches_the_log(mode: str, tmp_path: Path) -> None:
 
 
 LOGIN_DOC: dict[str, Any] = {
-    "openapi": "3.0.3", "info": {"title": "login", "version": "1"},
-    "paths": {"/api/login": {"post": {
-        "operationId": "Login",
-        "requestBody": {"required": True, "content": {"application/json": {"schema": {
-            "type": "object", "required": ["user", "password"], "properties": {
-                "user": {"type": "string", "pattern": "^[a-z]+$"},
-                "password": {"type": "string", "pattern": "^[a-z]+$",
-                             "x-logto-secret": True}}}}}},
-        "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {
-            "type": "object", "required": ["token"], "properties": {
-                "token": {"type": "string", "pattern": "^ey", "x-logto-secret": True},
-                "user": {"type": "string", "pattern": "^[a-z]+$"}}}}}}},
-    }}},
+    "openapi": "3.0.3",
+    "info": {"title": "login", "version": "1"},
+    "paths": {
+        "/api/login": {
+            "post": {
+                "operationId": "Login",
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["user", "password"],
+                                "properties": {
+                                    "user": {"type": "string", "pattern": "^[a-z]+$"},
+                                    "password": {
+                                        "type": "string",
+                                        "pattern": "^[a-z]+$",
+                                        "x-logto-secret": True,
+                                    },
+                                },
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "200": {
+                        "description": "ok",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["token"],
+                                    "properties": {
+                                        "token": {
+                                            "type": "string",
+                                            "pattern": "^ey",
+                                            "x-logto-secret": True,
+                                        },
+                                        "user": {"type": "string", "pattern": "^[a-z]+$"},
+                                    },
+                                }
+                            }
+                        },
+                    }
+                },
+            }
+        }
+    },
 }
 
 
@@ -127,8 +191,16 @@ async def token_upstream(scope: Any, receive: Any, send: Any) -> None:
     while (await receive()).get("more_body"):
         pass
     body = json.dumps({"token": "CANARY-token-failing-1b2c", "user": "Echoed-User"}).encode()
-    await send({"type": "http.response.start", "status": 200, "headers": [
-        (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -139,8 +211,9 @@ def test_failing_secret_whose_message_would_echo_it(mode: str, tmp_path: Path) -
         proxy = ValidatingProxy(upstream_url, spec=LOGIN_DOC, mode=mode, log=str(log))
         with serve_app(proxy) as url, httpx.Client(base_url=url) as client:
             try:
-                sent = client.post("/api/login", json={"user": "Echoed-Name",
-                                                       "password": "CANARY-pw-failing-9e8d"})
+                sent = client.post(
+                    "/api/login", json={"user": "Echoed-Name", "password": "CANARY-pw-failing-9e8d"}
+                )
                 answered = client.post("/api/login", json={"user": "bob", "password": "pw"})
             finally:
                 proxy.close_from_thread()
@@ -152,7 +225,10 @@ def test_failing_secret_whose_message_would_echo_it(mode: str, tmp_path: Path) -
     if mode == "enforce":
         assert sent.status_code == 400 and "CANARY" not in sent.text
         assert answered.status_code == 502 and "CANARY" not in answered.text
-    keywords = [(v["direction"], v["path"], v["keyword"])
-                for line in log_lines(log) for v in line["violations"]]
+    keywords = [
+        (v["direction"], v["path"], v["keyword"])
+        for line in log_lines(log)
+        for v in line["violations"]
+    ]
     assert ("request", "$.password", "pattern") in keywords
     assert ("response", "$.token", "pattern") in keywords

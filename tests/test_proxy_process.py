@@ -20,27 +20,29 @@ PASSWORD_PATH = "/api/experience/verification/password"
 
 
 def _body(i: int, *, password: Any = None) -> dict[str, Any]:
-    return {"identifier": {"type": "username", "value": f"user-{i}"},
-            "password": f"pw-{i}" if password is None else password}
+    return {
+        "identifier": {"type": "username", "value": f"user-{i}"},
+        "password": f"pw-{i}" if password is None else password,
+    }
 
 
-async def _post(session: aiohttp.ClientSession, url: str, i: int,
-                **kwargs: Any) -> tuple[int, str, dict[str, Any]]:
+async def _post(
+    session: aiohttp.ClientSession, url: str, i: int, **kwargs: Any
+) -> tuple[int, str, dict[str, Any]]:
     async with session.post(url, json=_body(i, **kwargs)) as response:
         return response.status, response.headers.get("x-echo", ""), await response.json()
 
 
 def test_sigterm_drains_exchanges_in_flight(tmp_path: Path) -> None:
     log = tmp_path / "log.jsonl"
-    with upstream_process("echo") as upstream, proxy_process(
-        upstream, "--log", str(log), "--log-all", "--grace", "20"
-    ) as (url, proc):
+    with (
+        upstream_process("echo") as upstream,
+        proxy_process(upstream, "--log", str(log), "--log-all", "--grace", "20") as (url, proc),
+    ):
 
         async def scenario() -> tuple[list[tuple[int, str, dict[str, Any]]], bool]:
             slow = f"{url}{PASSWORD_PATH}?delay=3"
-            async with aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=0)
-            ) as session:
+            async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
                 tasks = [asyncio.create_task(_post(session, slow, i)) for i in range(40)]
                 await asyncio.sleep(1.5)  # all 40 are now waiting on the upstream
                 proc.send_signal(signal.SIGTERM)
@@ -77,9 +79,12 @@ def _scrape(port: int) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
 def test_metrics(workers: int) -> None:
     metrics_port = free_port()
     canary = "CANARY-pw-7f3a"
-    with upstream_process("echo") as upstream, proxy_process(
-        upstream, "--workers", str(workers), "--metrics", f"127.0.0.1:{metrics_port}"
-    ) as (url, _):
+    with (
+        upstream_process("echo") as upstream,
+        proxy_process(
+            upstream, "--workers", str(workers), "--metrics", f"127.0.0.1:{metrics_port}"
+        ) as (url, _),
+    ):
 
         async def traffic() -> None:
             async with aiohttp.ClientSession() as session:
@@ -92,8 +97,9 @@ def test_metrics(workers: int) -> None:
         asyncio.run(traffic())
         samples = _scrape(metrics_port)
         for _ in range(50):  # the deferred checks of report mode land just after the answers
-            total = sum(v for (name, _), v in samples.items()
-                        if name == "logto_dynamic_exchanges_total")
+            total = sum(
+                v for (name, _), v in samples.items() if name == "logto_dynamic_exchanges_total"
+            )
             # a scrape can fall between one exchange's counter and its histograms
             timed = samples.get(("logto_dynamic_proxy_overhead_seconds_count", ()), 0)
             if total >= 10 and timed >= 10:
@@ -113,14 +119,21 @@ def test_metrics(workers: int) -> None:
     assert not any(canary in value or "user-" in value for value in labels)
 
 
-@pytest.mark.parametrize("args", [
-    ["--upstream", "ftp://127.0.0.1:1"],
-    ["--upstream", "http://127.0.0.1:1", "--spec", "/nonexistent/spec.yaml"],
-    ["--upstream", "http://127.0.0.1:1", "--workers", "0"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--upstream", "ftp://127.0.0.1:1"],
+        ["--upstream", "http://127.0.0.1:1", "--spec", "/nonexistent/spec.yaml"],
+        ["--upstream", "http://127.0.0.1:1", "--workers", "0"],
+    ],
+)
 def test_bad_settings_exit_2_with_one_line(args: list[str]) -> None:
-    done = subprocess.run([sys.executable, "-m", "logto_dynamic", "proxy", *args],
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "logto_dynamic", "proxy", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 2
     lines = [line for line in done.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("logto-dynamic proxy: "), lines

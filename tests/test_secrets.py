@@ -29,8 +29,10 @@ def _texts(exc: BaseException) -> list[str]:
 
 
 INVALID_WITH_CANARY = [
-    ("CreatePasswordVerification",
-     {"identifier": {"type": "nope", "value": "alice"}, "password": CANARY}),
+    (
+        "CreatePasswordVerification",
+        {"identifier": {"type": "nope", "value": "alice"}, "password": CANARY},
+    ),
     ("CreatePasswordVerification", {"identifier": "alice", "password": CANARY}),
     ("AddUserProfile", {"type": "pass", "value": CANARY}),
     ("AddUserProfile", {"type": "password", "value": [CANARY]}),
@@ -39,16 +41,38 @@ INVALID_WITH_CANARY = [
     ("VerifyBackupCode", {"code": {"nested": CANARY}}),
     ("ResetUserPassword", {"password": CANARY, "extra": None} | {"password": 7}),
     ("VerifySocialVerification", {"connectorData": [CANARY]}),
-    ("CreateNewPasswordIdentityVerification",
-     {"identifier": {"type": "username", "value": "1bad"}, "password": CANARY}),
+    (
+        "CreateNewPasswordIdentityVerification",
+        {"identifier": {"type": "username", "value": "1bad"}, "password": CANARY},
+    ),
     # These two bite: the bundled document's WebAuthn credentials are secret objects whose
     # `type` is an enum, so an unredacted message would repeat the value.
-    ("VerifyWebAuthnRegistrationVerification",
-     {"verificationId": "v", "payload": {"type": CANARY, "id": "i", "rawId": "r",
-                                         "response": {}, "clientExtensionResults": {}}}),
-    ("VerifyWebAuthnAuthenticationVerification",
-     {"verificationId": "v", "payload": {"type": CANARY, "id": "i", "rawId": "r",
-                                         "response": {}, "clientExtensionResults": {}}}),
+    (
+        "VerifyWebAuthnRegistrationVerification",
+        {
+            "verificationId": "v",
+            "payload": {
+                "type": CANARY,
+                "id": "i",
+                "rawId": "r",
+                "response": {},
+                "clientExtensionResults": {},
+            },
+        },
+    ),
+    (
+        "VerifyWebAuthnAuthenticationVerification",
+        {
+            "verificationId": "v",
+            "payload": {
+                "type": CANARY,
+                "id": "i",
+                "rawId": "r",
+                "response": {},
+                "clientExtensionResults": {},
+            },
+        },
+    ),
 ]
 
 
@@ -73,22 +97,44 @@ def test_secret_field_failing_its_own_constraint_is_redacted() -> None:
     document = {
         "openapi": "3.0.3",
         "info": {"title": "t", "version": "1"},
-        "paths": {"/login": {"post": {
-            "operationId": "Login",
-            "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                "type": "object",
-                "properties": {
-                    "password": {"type": "string", "pattern": "^x", "x-logto-secret": True},
-                    "pin": {"type": "string", "enum": ["0000"], "x-logto-secret": True},
-                    "otp": {"allOf": [{"type": "string", "format": "email"}],
-                            "x-logto-secret": True},
-                },
-            }}}},
-            "responses": {"204": {"description": "ok"}},
-        }}},
+        "paths": {
+            "/login": {
+                "post": {
+                    "operationId": "Login",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {
+                                        "password": {
+                                            "type": "string",
+                                            "pattern": "^x",
+                                            "x-logto-secret": True,
+                                        },
+                                        "pin": {
+                                            "type": "string",
+                                            "enum": ["0000"],
+                                            "x-logto-secret": True,
+                                        },
+                                        "otp": {
+                                            "allOf": [{"type": "string", "format": "email"}],
+                                            "x-logto-secret": True,
+                                        },
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "responses": {"204": {"description": "ok"}},
+                }
+            }
+        },
     }
-    client = ld.Client("http://t", spec=document,
-                       transport=httpx.MockTransport(lambda r: httpx.Response(204)))
+    client = ld.Client(
+        "http://t", spec=document, transport=httpx.MockTransport(lambda r: httpx.Response(204))
+    )
     with pytest.raises(ld.RequestValidationError) as info:
         client.call("Login", {"password": CANARY, "pin": CANARY, "otp": CANARY})
     assert len(info.value.violations) == 3
@@ -114,8 +160,11 @@ def test_response_secrets_stay_out_of_errors_logs_and_reprs(
 
 def test_cookies_and_codes_are_not_logged(caplog: pytest.LogCaptureFixture) -> None:
     def answer(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, json={"verificationId": "v"},
-                              headers={"set-cookie": f"_interaction={CANARY}; path=/"})
+        return httpx.Response(
+            200,
+            json={"verificationId": "v"},
+            headers={"set-cookie": f"_interaction={CANARY}; path=/"},
+        )
 
     client = _client(answer)
     with caplog.at_level(logging.DEBUG):
@@ -132,8 +181,7 @@ def test_cookies_and_codes_are_not_logged(caplog: pytest.LogCaptureFixture) -> N
 # logs (strict and warn), TrafficValidator reports and the `har` command (text and --json).
 # --------------------------------------------------------------------------------------------
 
-KINDS = ("password", "verificationCode", "totpSecret", "totpCode", "backupCode", "token",
-         "cookie")
+KINDS = ("password", "verificationCode", "totpSecret", "totpCode", "backupCode", "token", "cookie")
 CANARIES = {kind: f"CANARY{i}-{kind}-7Qz" for i, kind in enumerate(KINDS)}
 
 
@@ -149,26 +197,53 @@ SECRET_FIELDS = {
     "totpCode": _secret({"type": "string", "format": "email"}),
     "backupCode": _secret({"type": "string", "not": {"pattern": "^CANARY"}}),
     # a secret object: the failing value sits in a plain-looking child
-    "token": _secret({"type": "object", "properties": {"refresh": {"type": "string",
-                                                                   "enum": ["r"]}}}),
+    "token": _secret(
+        {"type": "object", "properties": {"refresh": {"type": "string", "enum": ["r"]}}}
+    ),
 }
 SECRETS_BODY = {
-    "password": CANARIES["password"], "verificationCode": CANARIES["verificationCode"],
-    "totpSecret": CANARIES["totpSecret"], "totpCode": CANARIES["totpCode"],
-    "backupCode": CANARIES["backupCode"], "token": {"refresh": CANARIES["token"]},
+    "password": CANARIES["password"],
+    "verificationCode": CANARIES["verificationCode"],
+    "totpSecret": CANARIES["totpSecret"],
+    "totpCode": CANARIES["totpCode"],
+    "backupCode": CANARIES["backupCode"],
+    "token": {"refresh": CANARIES["token"]},
 }
 SECRETS_DOC: dict[str, Any] = {
     "openapi": "3.0.3",
     "info": {"title": "secrets", "version": "1"},
-    "paths": {"/api/experience/secrets": {"post": {
-        "operationId": "Secrets",
-        "parameters": [{"name": "_interaction", "in": "cookie",
-                        "schema": _secret({"type": "string", "pattern": "^[a-z]+$"})}],
-        "requestBody": {"required": True, "content": {"application/json": {"schema": {
-            "type": "object", "properties": SECRET_FIELDS}}}},
-        "responses": {"200": {"description": "ok", "content": {"application/json": {
-            "schema": {"type": "object", "properties": SECRET_FIELDS}}}}},
-    }}},
+    "paths": {
+        "/api/experience/secrets": {
+            "post": {
+                "operationId": "Secrets",
+                "parameters": [
+                    {
+                        "name": "_interaction",
+                        "in": "cookie",
+                        "schema": _secret({"type": "string", "pattern": "^[a-z]+$"}),
+                    }
+                ],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {"type": "object", "properties": SECRET_FIELDS}
+                        }
+                    },
+                },
+                "responses": {
+                    "200": {
+                        "description": "ok",
+                        "content": {
+                            "application/json": {
+                                "schema": {"type": "object", "properties": SECRET_FIELDS}
+                            }
+                        },
+                    }
+                },
+            }
+        }
+    },
 }
 COOKIE = f"_interaction={CANARIES['cookie']}"
 
@@ -187,16 +262,18 @@ def _secrets_client(**kwargs: Any) -> ld.Client:
     def answer(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, json=SECRETS_BODY, headers={"set-cookie": COOKIE + "; path=/"})
 
-    return ld.Client("http://logto.test", spec=SECRETS_DOC,
-                     transport=httpx.MockTransport(answer), **kwargs)
+    return ld.Client(
+        "http://logto.test", spec=SECRETS_DOC, transport=httpx.MockTransport(answer), **kwargs
+    )
 
 
 def test_the_canaries_fail_their_fields() -> None:
     """Precondition: every secret field really fails (or the tests below prove nothing)."""
     spec = ld.load_spec(SECRETS_DOC)
     op = spec.operation("Secrets")
-    violations = spec.check_request(op, body=SECRETS_BODY,
-                                    cookies={"_interaction": CANARIES["cookie"]})
+    violations = spec.check_request(
+        op, body=SECRETS_BODY, cookies={"_interaction": CANARIES["cookie"]}
+    )
     failing = {v.json_path.split(".")[1] if v.location == "body" else v.name for v in violations}
     assert failing == {*SECRET_FIELDS, "_interaction"}
     assert all("<redacted>" in v.message for v in violations), [v.message for v in violations]
@@ -214,8 +291,12 @@ def test_request_canaries_stay_out_of_errors_and_logs(caplog: pytest.LogCaptureF
     with caplog.at_level(logging.DEBUG):  # warn: sent anyway, violations logged and attached
         result = client.call("Secrets", SECRETS_BODY, validate="warn")
     assert len(result.violations) == 2 * len(SECRET_FIELDS)  # request and response
-    texts = [repr(result), *(repr(v.to_dict()) for v in result.violations),
-             *(str(v) for v in result.violations), caplog.text]
+    texts = [
+        repr(result),
+        *(repr(v.to_dict()) for v in result.violations),
+        *(str(v) for v in result.violations),
+        caplog.text,
+    ]
     assert caplog.records and _leaks(texts) == {}
     client.close()
 
@@ -232,15 +313,25 @@ def test_response_canaries_stay_out_of_errors_and_logs(caplog: pytest.LogCapture
 def test_traffic_reports_never_show_canaries() -> None:
     tv = ld.TrafficValidator(SECRETS_DOC)
     body = json.dumps(SECRETS_BODY).encode()
-    request = tv.validate_request("POST", "/api/experience/secrets",
-                                  {"content-type": "application/json", "cookie": COOKIE}, body)
-    response = tv.validate_response(request, 200, [("content-type", "application/json"),
-                                                   ("set-cookie", COOKIE)], body)
+    request = tv.validate_request(
+        "POST",
+        "/api/experience/secrets",
+        {"content-type": "application/json", "cookie": COOKIE},
+        body,
+    )
+    response = tv.validate_response(
+        request, 200, [("content-type", "application/json"), ("set-cookie", COOKIE)], body
+    )
     assert len(request.violations) == len(KINDS)  # the cookie too
     assert len(response.violations) == len(SECRET_FIELDS)
-    texts = [repr(request), repr(response), json.dumps(request.to_dict()),
-             json.dumps(response.to_dict()), *(str(v) for v in request.violations),
-             *(str(v) for v in response.violations)]
+    texts = [
+        repr(request),
+        repr(response),
+        json.dumps(request.to_dict()),
+        json.dumps(response.to_dict()),
+        *(str(v) for v in request.violations),
+        *(str(v) for v in response.violations),
+    ]
     assert _leaks(texts) == {}
 
 
@@ -251,15 +342,24 @@ def test_har_command_never_shows_canaries(
     spec_file.write_text(json.dumps(SECRETS_DOC))
     body = json.dumps(SECRETS_BODY)
     entry = {
-        "request": {"method": "POST", "url": "http://localhost:3001/api/experience/secrets",
-                    "headers": [{"name": "Cookie", "value": COOKIE},
-                                {"name": "Content-Type", "value": "application/json"}],
-                    "cookies": [{"name": "_interaction", "value": CANARIES["cookie"]}],
-                    "postData": {"mimeType": "application/json", "text": body}},
-        "response": {"status": 200,
-                     "headers": [{"name": "Content-Type", "value": "application/json"},
-                                 {"name": "Set-Cookie", "value": COOKIE}],
-                     "content": {"mimeType": "application/json", "text": body}},
+        "request": {
+            "method": "POST",
+            "url": "http://localhost:3001/api/experience/secrets",
+            "headers": [
+                {"name": "Cookie", "value": COOKIE},
+                {"name": "Content-Type", "value": "application/json"},
+            ],
+            "cookies": [{"name": "_interaction", "value": CANARIES["cookie"]}],
+            "postData": {"mimeType": "application/json", "text": body},
+        },
+        "response": {
+            "status": 200,
+            "headers": [
+                {"name": "Content-Type", "value": "application/json"},
+                {"name": "Set-Cookie", "value": COOKIE},
+            ],
+            "content": {"mimeType": "application/json", "text": body},
+        },
     }
     recording = tmp_path / "flow.har"
     recording.write_text(json.dumps({"log": {"version": "1.2", "entries": [entry]}}))

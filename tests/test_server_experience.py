@@ -37,10 +37,13 @@ async def _password_verification(http: httpx.AsyncClient, password: str) -> http
 
 async def test_wrong_password(http: httpx.AsyncClient) -> None:
     await _start(http, "SignIn")
-    body = await _error(await _password_verification(http, "nope"), 422,
-                        "session.invalid_credentials")
-    assert body == {"code": "session.invalid_credentials",
-                    "message": "Incorrect account or password. Please check your input."}
+    body = await _error(
+        await _password_verification(http, "nope"), 422, "session.invalid_credentials"
+    )
+    assert body == {
+        "code": "session.invalid_credentials",
+        "message": "Incorrect account or password. Please check your input.",
+    }
 
 
 async def test_unknown_user_is_invalid_credentials_too(http: httpx.AsyncClient) -> None:
@@ -161,8 +164,11 @@ async def _email_code(
     await _error(wrong, 400, "verification_code.code_mismatch")
     verified = await http.post(
         "/api/experience/verification/verification-code/verify",
-        json={"identifier": identifier, "verificationId": verification_id,
-              "code": server.outbox.last_code(email)},
+        json={
+            "identifier": identifier,
+            "verificationId": verification_id,
+            "code": server.outbox.last_code(email),
+        },
     )
     assert verified.status_code == 200
     return verification_id
@@ -186,8 +192,9 @@ async def test_register_by_email_then_forgot_password(
     await http.post("/api/experience/identification", json={"verificationId": email_id})
     response = await http.post("/api/experience/profile", json={"type": "username", "value": "c"})
     await _error(response, 400, "session.not_supported_for_forgot_password")
-    await _error(await http.post("/api/experience/submit"), 422,
-                 "user.new_password_required_in_profile")
+    await _error(
+        await http.post("/api/experience/submit"), 422, "user.new_password_required_in_profile"
+    )
     reset = await http.put("/api/experience/profile/password", json={"password": "Vb2%harbor-Owl"})
     assert reset.status_code == 204
     submitted = await http.post("/api/experience/submit")
@@ -213,8 +220,10 @@ async def test_verification_code_connector_missing(server: ExperienceServer) -> 
         await _start(http, "SignIn")
         response = await http.post(
             "/api/experience/verification/verification-code",
-            json={"identifier": {"type": "email", "value": "a@b.com"},
-                  "interactionEvent": "SignIn"},
+            json={
+                "identifier": {"type": "email", "value": "a@b.com"},
+                "interactionEvent": "SignIn",
+            },
         )
         await _error(response, 501, "connector.not_found")
 
@@ -243,14 +252,17 @@ async def test_social_connectors(server: ExperienceServer) -> None:
         await http.get("/oidc/auth", params=AUTH_QUERY)
         await _start(http, "SignIn")
         base = "/api/experience/verification/social"
-        await _error(await http.post(f"{base}/nope/authorization-uri", json=payload), 404,
-                     "entity.not_found")
+        await _error(
+            await http.post(f"{base}/nope/authorization-uri", json=payload), 404, "entity.not_found"
+        )
         created = await http.post(f"{base}/github/authorization-uri", json=payload)
         assert created.status_code == 200
         assert created.json()["authorizationUri"].startswith("http://testserver/")
         verify = await http.post(
             f"{base}/github/verify",
-            json={"connectorData": {"code": "c"},
-                  "verificationId": created.json()["verificationId"]},
+            json={
+                "connectorData": {"code": "c"},
+                "verificationId": created.json()["verificationId"],
+            },
         )
         await _error(verify, 400, "session.verification_failed")

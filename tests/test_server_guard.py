@@ -46,16 +46,31 @@ async def test_bogus_interaction_event(http: httpx.AsyncClient) -> None:
     ("payload", "expected"),
     [
         # missing required property: zod says invalid_type, received "undefined"
-        ({"identifier": {"type": "username"}, "password": "x"},
-         {"code": "invalid_type", "received": "undefined", "expected": "string",
-          "path": ["identifier", "value"], "message": "Required"}),
+        (
+            {"identifier": {"type": "username"}, "password": "x"},
+            {
+                "code": "invalid_type",
+                "received": "undefined",
+                "expected": "string",
+                "path": ["identifier", "value"],
+                "message": "Required",
+            },
+        ),
         # wrong type
-        ({"identifier": {"type": "username", "value": 5}, "password": "x"},
-         {"code": "invalid_type", "expected": "string", "received": "number",
-          "path": ["identifier", "value"]}),
+        (
+            {"identifier": {"type": "username", "value": 5}, "password": "x"},
+            {
+                "code": "invalid_type",
+                "expected": "string",
+                "received": "number",
+                "path": ["identifier", "value"],
+            },
+        ),
         # minLength
-        ({"identifier": {"type": "username", "value": "a"}, "password": ""},
-         {"code": "too_small", "minimum": 1, "type": "string", "path": ["password"]}),
+        (
+            {"identifier": {"type": "username", "value": "a"}, "password": ""},
+            {"code": "too_small", "minimum": 1, "type": "string", "path": ["password"]},
+        ),
     ],
 )
 async def test_issue_shapes(
@@ -72,8 +87,12 @@ async def test_pattern_break_is_invalid_string(http: httpx.AsyncClient) -> None:
         json={"identifier": {"type": "username", "value": "1-bad"}, "password": "x"},
     )
     (issue,) = (await _invalid(response))["data"]["issues"]
-    assert issue == {"validation": "regex", "code": "invalid_string", "message": "Invalid",
-                     "path": ["identifier", "value"]}
+    assert issue == {
+        "validation": "regex",
+        "code": "invalid_string",
+        "message": "Invalid",
+        "path": ["identifier", "value"],
+    }
 
 
 async def test_literal_mismatch_is_invalid_literal(http: httpx.AsyncClient) -> None:
@@ -97,8 +116,12 @@ async def test_bad_email_query(http: httpx.AsyncClient) -> None:
     response = await http.get("/api/experience/sso-connectors", params={"email": "notanemail"})
     body = await _invalid(response, "The request query is invalid.")
     assert body["data"]["issues"] == [
-        {"validation": "email", "code": "invalid_string", "message": "Invalid email",
-         "path": ["email"]}
+        {
+            "validation": "email",
+            "code": "invalid_string",
+            "message": "Invalid email",
+            "path": ["email"],
+        }
     ]
 
 
@@ -134,7 +157,8 @@ async def test_identification_without_verification_id_during_sign_in(
     response = await http.post("/api/experience/identification", json={})
     assert response.status_code == 400
     assert response.json() == {
-        "code": "guard.invalid_input", "message": "The request {{type}} is invalid."
+        "code": "guard.invalid_input",
+        "message": "The request {{type}} is invalid.",
     }
 
 

@@ -64,7 +64,6 @@ def test_new_secret_is_unpadded_base32_of_20_bytes() -> None:
 # -- the MFA operations --------------------------------------------------------------------
 
 
-
 @contextlib.asynccontextmanager
 async def _signed_in(
     factors: tuple[str, ...] = ("Totp", "BackupCode"), policy: Any = "UserControlled"
@@ -85,8 +84,9 @@ async def _identify(http: httpx.AsyncClient) -> None:
         "/api/experience/verification/password",
         json={"identifier": {"type": "username", "value": SEED_USER[0]}, "password": SEED_USER[1]},
     )
-    assert (await http.post("/api/experience/identification", json=verified.json())).status_code \
-        == 204
+    assert (
+        await http.post("/api/experience/identification", json=verified.json())
+    ).status_code == 204
 
 
 @pytest.fixture
@@ -108,8 +108,10 @@ async def _bind_totp(http: httpx.AsyncClient) -> str:
     assert len(base64.b32decode(data["secret"])) == 20
     bad = await http.post(
         "/api/experience/verification/totp/verify",
-        json={"code": "000000" if totp(data["secret"]) != "000000" else "111111",
-              "verificationId": data["verificationId"]},
+        json={
+            "code": "000000" if totp(data["secret"]) != "000000" else "111111",
+            "verificationId": data["verificationId"],
+        },
     )
     assert _code(bad) == (400, "session.mfa.invalid_totp_code")
     unverified = await http.post(
@@ -158,7 +160,8 @@ async def test_totp_bind_then_require_on_next_sign_in(
     forbidden = await http.post("/api/experience/submit")
     assert _code(forbidden) == (403, "session.mfa.require_mfa_verification")
     assert forbidden.json()["data"] == {
-        "availableFactors": ["Totp", "BackupCode"], "maskedIdentifiers": {},
+        "availableFactors": ["Totp", "BackupCode"],
+        "maskedIdentifiers": {},
     }
     profile = await http.post("/api/experience/profile", json={"type": "username", "value": "x"})
     assert _code(profile) == (403, "session.mfa.require_mfa_verification")
@@ -224,8 +227,9 @@ async def test_factor_not_enabled_and_unidentified() -> None:
     async with _signed_in(factors=()) as (_, http):
         secret = await http.post("/api/experience/verification/totp/secret")
         assert _code(secret) == (400, "session.mfa.mfa_factor_not_enabled")
-        bind = await http.post("/api/experience/profile/mfa", json={"type": "Totp",
-                                                                    "verificationId": "nope"})
+        bind = await http.post(
+            "/api/experience/profile/mfa", json={"type": "Totp", "verificationId": "nope"}
+        )
         assert _code(bind) == (400, "session.mfa.mfa_factor_not_enabled")
         await http.put("/api/experience", json={"interactionEvent": "SignIn"})
         unidentified = await http.post("/api/experience/verification/backup-code/generate")
@@ -239,8 +243,13 @@ async def test_webauthn_is_routed_but_never_verifies() -> None:
         assert created.status_code == 200
         options = created.json()["registrationOptions"]
         assert options["pubKeyCredParams"][0] == {"type": "public-key", "alg": -7}
-        payload = {"type": "WebAuthn", "id": "i", "rawId": "r", "clientExtensionResults": {},
-                   "response": {"clientDataJSON": "c", "attestationObject": "a"}}
+        payload = {
+            "type": "WebAuthn",
+            "id": "i",
+            "rawId": "r",
+            "clientExtensionResults": {},
+            "response": {"clientDataJSON": "c", "attestationObject": "a"},
+        }
         verify = await http.post(
             "/api/experience/verification/web-authn/registration/verify",
             json={"verificationId": created.json()["verificationId"], "payload": payload},

@@ -32,9 +32,16 @@ def _pkce() -> tuple[str, str]:
 
 def _query(challenge: str, **extra: str) -> dict[str, str]:
     return {
-        "client_id": "demo-app", "redirect_uri": REDIRECT, "response_type": "code",
-        "scope": "openid profile", "state": "st4te", "nonce": "n0nce", "prompt": "login",
-        "code_challenge": challenge, "code_challenge_method": "S256", **extra,
+        "client_id": "demo-app",
+        "redirect_uri": REDIRECT,
+        "response_type": "code",
+        "scope": "openid profile",
+        "state": "st4te",
+        "nonce": "n0nce",
+        "prompt": "login",
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+        **extra,
     }
 
 
@@ -76,10 +83,16 @@ async def _code(http: httpx.AsyncClient, challenge: str, **extra: str) -> str:
 
 
 async def _exchange(http: httpx.AsyncClient, code: str, verifier: str) -> httpx.Response:
-    return await http.post("/oidc/token", data={
-        "grant_type": "authorization_code", "code": code, "client_id": "demo-app",
-        "redirect_uri": REDIRECT, "code_verifier": verifier,
-    })
+    return await http.post(
+        "/oidc/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "client_id": "demo-app",
+            "redirect_uri": REDIRECT,
+            "code_verifier": verifier,
+        },
+    )
 
 
 async def _verify(http: httpx.AsyncClient, id_token: str) -> dict[str, Any]:
@@ -133,8 +146,10 @@ async def test_without_pkce_the_error_goes_back_to_the_redirect_uri(
     assert location.startswith(REDIRECT + "?")
     assert _params(location) == [
         ("error", "invalid_request"),
-        ("error_description",
-         "Authorization Server policy requires PKCE to be used for this request"),
+        (
+            "error_description",
+            "Authorization Server policy requires PKCE to be used for this request",
+        ),
         ("state", "st4te"),
         ("iss", f"{BASE}/oidc"),
     ]
@@ -163,7 +178,7 @@ async def test_unknown_client_and_unregistered_redirect_uri_are_400_json(
         "message": "`redirect_uri` did not match any of the client's registered `redirect_uris`.",
         "error": "invalid_redirect_uri",
         "error_description": "redirect_uri did not match any of the client's registered "
-                             "redirect_uris",
+        "redirect_uris",
         "iss": f"{BASE}/oidc",
     }
 
@@ -185,7 +200,8 @@ async def test_code_redirect_carries_code_state_and_iss(http: httpx.AsyncClient)
 
 
 async def test_resuming_without_the_cookies_is_session_not_found(
-    server: ExperienceServer, http: httpx.AsyncClient,
+    server: ExperienceServer,
+    http: httpx.AsyncClient,
 ) -> None:
     _, challenge = _pkce()
     redirect_to = await _submit(http, challenge)
@@ -201,7 +217,8 @@ async def test_resuming_without_the_cookies_is_session_not_found(
 
 
 async def test_token_exchange_returns_a_verified_es384_id_token(
-    server: ExperienceServer, http: httpx.AsyncClient,
+    server: ExperienceServer,
+    http: httpx.AsyncClient,
 ) -> None:
     verifier, challenge = _pkce()
     answer = await _exchange(http, await _code(http, challenge), verifier)
@@ -234,7 +251,8 @@ async def test_a_code_is_single_use(http: httpx.AsyncClient) -> None:
 
 
 async def test_a_code_expires_after_a_minute(
-    server: ExperienceServer, http: httpx.AsyncClient,
+    server: ExperienceServer,
+    http: httpx.AsyncClient,
 ) -> None:
     verifier, challenge = _pkce()
     code = await _code(http, challenge)
@@ -245,14 +263,23 @@ async def test_a_code_expires_after_a_minute(
 
 @pytest.mark.parametrize("wrong", ["verifier", "redirect_uri", "client_id"])
 async def test_the_exchange_checks_pkce_redirect_uri_and_client(
-    server: ExperienceServer, http: httpx.AsyncClient, wrong: str,
+    server: ExperienceServer,
+    http: httpx.AsyncClient,
+    wrong: str,
 ) -> None:
     server.add_app("other-app", "/other")
     verifier, challenge = _pkce()
-    form = {"grant_type": "authorization_code", "code": await _code(http, challenge),
-            "client_id": "demo-app", "redirect_uri": REDIRECT, "code_verifier": verifier}
+    form = {
+        "grant_type": "authorization_code",
+        "code": await _code(http, challenge),
+        "client_id": "demo-app",
+        "redirect_uri": REDIRECT,
+        "code_verifier": verifier,
+    }
     form[{"verifier": "code_verifier"}.get(wrong, wrong)] = {
-        "verifier": _pkce()[0], "redirect_uri": f"{BASE}/other", "client_id": "other-app",
+        "verifier": _pkce()[0],
+        "redirect_uri": f"{BASE}/other",
+        "client_id": "other-app",
     }[wrong]
     answer = await http.post("/oidc/token", data=form)
     assert answer.status_code == 400 and answer.json()["error"] == "invalid_grant"
@@ -263,8 +290,10 @@ async def test_the_exchange_checks_pkce_redirect_uri_and_client(
 async def test_token_endpoint_errors(http: httpx.AsyncClient) -> None:
     unsupported = await http.post("/oidc/token", data={"grant_type": "password"})
     assert unsupported.json()["error"] == "unsupported_grant_type"
-    unknown = await http.post("/oidc/token", data={"grant_type": "refresh_token",
-                                                   "client_id": "nobody", "refresh_token": "x"})
+    unknown = await http.post(
+        "/oidc/token",
+        data={"grant_type": "refresh_token", "client_id": "nobody", "refresh_token": "x"},
+    )
     assert (unknown.status_code, unknown.json()["error"]) == (401, "invalid_client")
 
 
@@ -299,15 +328,26 @@ async def test_consent_hop_then_refresh_rotation(http: httpx.AsyncClient) -> Non
     assert "offline_access" in tokens["scope"].split()
 
     def refresh(token: str) -> Any:
-        return http.post("/oidc/token", data={
-            "grant_type": "refresh_token", "refresh_token": token, "client_id": "demo-app",
-        })
+        return http.post(
+            "/oidc/token",
+            data={
+                "grant_type": "refresh_token",
+                "refresh_token": token,
+                "client_id": "demo-app",
+            },
+        )
 
     renewed = await refresh(tokens["refresh_token"])
     assert renewed.status_code == 200, renewed.text
     body = renewed.json()
-    assert list(body) == ["access_token", "expires_in", "id_token", "refresh_token", "scope",
-                          "token_type"]
+    assert list(body) == [
+        "access_token",
+        "expires_in",
+        "id_token",
+        "refresh_token",
+        "scope",
+        "token_type",
+    ]
     assert body["refresh_token"] != tokens["refresh_token"]
     assert (await _verify(http, body["id_token"]))["aud"] == "demo-app"
     reused = await refresh(tokens["refresh_token"])
@@ -316,12 +356,17 @@ async def test_consent_hop_then_refresh_rotation(http: httpx.AsyncClient) -> Non
     assert (await refresh(body["refresh_token"])).status_code == 400
 
 
-@pytest.mark.parametrize(("prompt", "scope"), [
-    ("login", "openid offline_access"),
-    ("consent", "openid"),
-])
+@pytest.mark.parametrize(
+    ("prompt", "scope"),
+    [
+        ("login", "openid offline_access"),
+        ("consent", "openid"),
+    ],
+)
 async def test_no_refresh_token_without_offline_access_and_consent(
-    http: httpx.AsyncClient, prompt: str, scope: str,
+    http: httpx.AsyncClient,
+    prompt: str,
+    scope: str,
 ) -> None:
     verifier, challenge = _pkce()
     location = await _submit(http, challenge, prompt=prompt, scope=scope)
@@ -335,7 +380,8 @@ async def test_no_refresh_token_without_offline_access_and_consent(
 
 
 async def test_a_third_party_app_shows_a_consent_page(
-    server: ExperienceServer, http: httpx.AsyncClient,
+    server: ExperienceServer,
+    http: httpx.AsyncClient,
 ) -> None:
     server.add_app("partner", "/partner", third_party=True)
     _, challenge = _pkce()
@@ -353,24 +399,28 @@ async def test_a_third_party_app_shows_a_consent_page(
 
 
 async def test_a_configured_endpoint_is_used_for_every_absolute_url() -> None:
-    server = ExperienceServer(SignInExperience(seed_users=(SEED_USER,)),
-                              endpoint="https://auth.example.test/")
+    server = ExperienceServer(
+        SignInExperience(seed_users=(SEED_USER,)), endpoint="https://auth.example.test/"
+    )
     transport = httpx.ASGITransport(app=server)
     async with httpx.AsyncClient(transport=transport, base_url=BASE) as http:
         meta = (await http.get("/oidc/.well-known/openid-configuration")).json()
         assert meta["issuer"] == "https://auth.example.test/oidc"
         # the default demo-app's redirect URI follows the endpoint too
-        started = await http.get("/oidc/auth", params=_query(
-            _pkce()[1], redirect_uri="https://auth.example.test/demo-app"))
+        started = await http.get(
+            "/oidc/auth",
+            params=_query(_pkce()[1], redirect_uri="https://auth.example.test/demo-app"),
+        )
         assert started.status_code == 303
 
 
 async def test_behind_a_proxy_the_forwarded_host_is_the_endpoint(
     http: httpx.AsyncClient,
 ) -> None:
-    meta = await http.get("/oidc/.well-known/openid-configuration",
-                          headers={"x-forwarded-host": "proxy.test:8080",
-                                   "x-forwarded-proto": "https"})
+    meta = await http.get(
+        "/oidc/.well-known/openid-configuration",
+        headers={"x-forwarded-host": "proxy.test:8080", "x-forwarded-proto": "https"},
+    )
     assert meta.json()["issuer"] == "https://proxy.test:8080/oidc"
 
 
@@ -384,27 +434,40 @@ def test_over_loopback_the_ephemeral_port_is_the_endpoint() -> None:
         query = {**_query(challenge), "redirect_uri": redirect}
         assert http.get("/oidc/auth", params=query).status_code == 303
         http.put("/api/experience", json={"interactionEvent": "SignIn"})
-        verified = http.post("/api/experience/verification/password", json={
-            "identifier": {"type": "username", "value": SEED_USER[0]}, "password": SEED_USER[1],
-        })
+        verified = http.post(
+            "/api/experience/verification/password",
+            json={
+                "identifier": {"type": "username", "value": SEED_USER[0]},
+                "password": SEED_USER[1],
+            },
+        )
         http.post("/api/experience/identification", json=verified.json())
         redirect_to = http.post("/api/experience/submit").json()["redirectTo"]
         assert redirect_to.startswith(f"{base_url}/oidc/auth/")
         location = http.get(redirect_to).headers["location"]
         assert dict(_params(location))["iss"] == issuer
-        tokens = http.post("/oidc/token", data={
-            "grant_type": "authorization_code", "code": dict(_params(location))["code"],
-            "client_id": "demo-app", "redirect_uri": redirect, "code_verifier": verifier,
-        }).json()
+        tokens = http.post(
+            "/oidc/token",
+            data={
+                "grant_type": "authorization_code",
+                "code": dict(_params(location))["code"],
+                "client_id": "demo-app",
+                "redirect_uri": redirect,
+                "code_verifier": verifier,
+            },
+        ).json()
         assert tokens["token_type"] == "Bearer" and tokens["id_token"].count(".") == 2
 
 
 def test_apps_from_serve_options() -> None:
     from logto_dynamic.testing._apps import build_apps, parse_app
 
-    apps = {app.id: app for app in build_apps(
-        ["spa=http://localhost:5173/cb", "spa=/cb2"], ["partner=https://partner.test/cb"]
-    )}
+    apps = {
+        app.id: app
+        for app in build_apps(
+            ["spa=http://localhost:5173/cb", "spa=/cb2"], ["partner=https://partner.test/cb"]
+        )
+    }
     assert apps["demo-app"].redirect_uris == ("/demo-app",)  # the default stays
     assert apps["spa"].redirect_uris == ("http://localhost:5173/cb", "/cb2")
     assert apps["spa"].allows("http://h:1/cb2", endpoint="http://h:1")
@@ -422,14 +485,23 @@ async def test_a_resource_gets_a_jwt_access_token_through_refresh(
     from joserfc.jwk import KeySet
 
     verifier, challenge = _pkce()
-    location = await _submit(http, challenge, prompt="consent", resource="https://api.test",
-                             scope="openid offline_access read:things")
+    location = await _submit(
+        http,
+        challenge,
+        prompt="consent",
+        resource="https://api.test",
+        scope="openid offline_access read:things",
+    )
     while not location.startswith(REDIRECT):
         location = (await http.get(location)).headers["location"]
     first = (await _exchange(http, dict(_params(location))["code"], verifier)).json()
     assert first["access_token"].count(".") == 0  # opaque, good for /oidc/me
-    form = {"grant_type": "refresh_token", "client_id": "demo-app",
-            "refresh_token": first["refresh_token"], "resource": "https://api.test"}
+    form = {
+        "grant_type": "refresh_token",
+        "client_id": "demo-app",
+        "refresh_token": first["refresh_token"],
+        "resource": "https://api.test",
+    }
     answer = (await http.post("/oidc/token", data=form)).json()
     keys = KeySet.import_key_set((await http.get("/oidc/jwks")).json())
     token = jwt.decode(answer["access_token"], keys, algorithms=["ES384"])

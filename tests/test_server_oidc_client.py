@@ -48,7 +48,9 @@ def test_async_sign_in_with_consent_and_refresh_rotation(logto: LogtoTestServer)
     async def main() -> None:
         async with AsyncClient(logto.base_url) as client:
             interaction = await client.interaction(
-                "demo-app", logto.redirect_uri, prompt="consent",
+                "demo-app",
+                logto.redirect_uri,
+                prompt="consent",
                 scopes=("openid", "profile", "offline_access"),
             )
             tokens = await interaction.sign_in(name, PASSWORD)
@@ -79,9 +81,12 @@ def test_mfa_answers_are_typed(logto: LogtoTestServer) -> None:
                 "mfa_user", PASSWORD, mfa=Totp(secret_user.totp_secret)
             )
             assert tokens.subject == secret_user.id
-            assert client.interaction("demo-app", logto.redirect_uri).sign_in(
-                "mfa_user", PASSWORD, mfa=codes[0]
-            ).subject == secret_user.id
+            assert (
+                client.interaction("demo-app", logto.redirect_uri)
+                .sign_in("mfa_user", PASSWORD, mfa=codes[0])
+                .subject
+                == secret_user.id
+            )
             steps = client.interaction("demo-app", logto.redirect_uri)
             steps.init("SignIn")
             steps.identify(steps.verify_password(plain, PASSWORD))

@@ -19,7 +19,9 @@ SESSION_NOT_FOUND = {
 
 
 def _client(server: ExperienceServer) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=server), base_url="http://testserver")
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=server), base_url="http://testserver"
+    )
 
 
 async def test_oidc_auth_sets_six_cookies_like_logto(server: ExperienceServer) -> None:
@@ -31,8 +33,12 @@ async def test_oidc_auth_sets_six_cookies_like_logto(server: ExperienceServer) -
     assert len(cookies) == 6
     parsed = {c.split("=", 1)[0]: c.lower() for c in cookies}
     assert list(parsed) == [
-        "_logto", "_logto.sig", "_interaction", "_interaction.sig",
-        "_interaction_resume", "_interaction_resume.sig",
+        "_logto",
+        "_logto.sig",
+        "_interaction",
+        "_interaction.sig",
+        "_interaction_resume",
+        "_interaction_resume.sig",
     ]
     uid = cookies[2].split("=", 1)[1].split(";", 1)[0]
     for name, text in parsed.items():
@@ -108,8 +114,10 @@ async def test_after_submit_the_resume_url_redirects_with_a_code(
     await http.put("/api/experience", json={"interactionEvent": "SignIn"})
     verified = await http.post(
         "/api/experience/verification/password",
-        json={"identifier": {"type": "username", "value": "alice"},
-              "password": "Ap9!rainbow-Quartz"},
+        json={
+            "identifier": {"type": "username", "value": "alice"},
+            "password": "Ap9!rainbow-Quartz",
+        },
     )
     await http.post("/api/experience/identification", json=verified.json())
     submitted = await http.post("/api/experience/submit")

@@ -43,7 +43,8 @@ def _escape(token: str) -> str:
 def _plain(pointer: str) -> jsonschema.Draft4Validator:
     """A plain Draft 4 validator of the schema at ``pointer`` in the YAML document."""
     return jsonschema.Draft4Validator(
-        {"$ref": f"{URI}#{pointer}"}, registry=REGISTRY,
+        {"$ref": f"{URI}#{pointer}"},
+        registry=REGISTRY,
         format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER,
     )
 
@@ -63,7 +64,8 @@ def _plain_verdict(op_id: str, kwargs: dict[str, Any]) -> bool:
     ok = True
     if "body" in kwargs and "requestBody" in op:
         ok &= _plain(f"{base}/requestBody/content/application~1json/schema").is_valid(
-            kwargs["body"])
+            kwargs["body"]
+        )
     for i, param in enumerate(op.get("parameters", [])):
         if "$ref" in param or param["in"] != "query":
             continue
@@ -86,20 +88,28 @@ def oracle() -> Any:
 def _ours(op_id: str, kwargs: dict[str, Any]) -> bool:
     spec = ld.load_spec()
     op = spec.operation(op_id)
-    return not spec.check_request(op, body=kwargs.get("body", ld._validation._requests.UNSET),
-                                  path_params=kwargs.get("path"), query=kwargs.get("query"))
+    return not spec.check_request(
+        op,
+        body=kwargs.get("body", ld._validation._requests.UNSET),
+        path_params=kwargs.get("path"),
+        query=kwargs.get("query"),
+    )
 
 
 # Every example of tests/_examples.py, except bodies sent to operations that take none (a
 # documented exception: standard validators ignore them).
 CASES = [(op_id, kwargs, True) for op_id, (_, _, kwargs) in sorted(VALID_CALLS.items())] + [
-    (op_id, kwargs, False) for op_id, (kwargs, _, keyword) in sorted(INVALID_CALLS.items())
+    (op_id, kwargs, False)
+    for op_id, (kwargs, _, keyword) in sorted(INVALID_CALLS.items())
     if keyword != "requestBody"
 ]
 
 
-@pytest.mark.parametrize(("op_id", "kwargs", "valid"), CASES,
-                         ids=[f"{c[0]}-{'valid' if c[2] else 'invalid'}" for c in CASES])
+@pytest.mark.parametrize(
+    ("op_id", "kwargs", "valid"),
+    CASES,
+    ids=[f"{c[0]}-{'valid' if c[2] else 'invalid'}" for c in CASES],
+)
 def test_standard_validators_agree_with_ours(
     oracle: Any, op_id: str, kwargs: dict[str, Any], valid: bool
 ) -> None:
@@ -110,11 +120,24 @@ def test_standard_validators_agree_with_ours(
 
 
 EMAILS = {
-    "a@example.com": True, "first.last+tag@sub.example.co": True, "o'brien@example.com": True,
-    "A_B-c@EXAMPLE.ORG": True, "7%u^@0.com": False, "notanemail": False, "a@b.c": False,
-    ".a@b.co": False, "a..b@b.co": False, "a.@b.co": False, "a@b.co\n": False,
-    "a@-b.co": False, "é@b.co": False, "a@b.co ": False, "a@b_c.co": False, "": False,
-    "\u017f@b.co": False, "a@b.\u212ao": False,  # ſ and the Kelvin sign: no ASCII case folding
+    "a@example.com": True,
+    "first.last+tag@sub.example.co": True,
+    "o'brien@example.com": True,
+    "A_B-c@EXAMPLE.ORG": True,
+    "7%u^@0.com": False,
+    "notanemail": False,
+    "a@b.c": False,
+    ".a@b.co": False,
+    "a..b@b.co": False,
+    "a.@b.co": False,
+    "a@b.co\n": False,
+    "a@-b.co": False,
+    "é@b.co": False,
+    "a@b.co ": False,
+    "a@b_c.co": False,
+    "": False,
+    "\u017f@b.co": False,
+    "a@b.\u212ao": False,  # ſ and the Kelvin sign: no ASCII case folding
 }
 
 
@@ -132,7 +155,8 @@ def test_email_verdicts_agree(oracle: Any, email: str, valid: bool) -> None:
 def test_email_verdicts_agree_on_generated_strings(email: str) -> None:
     kwargs = {"query": {"email": email}}
     assert _plain_verdict("GetEnabledSsoConnectors", kwargs) is _ours(
-        "GetEnabledSsoConnectors", kwargs), repr(email)
+        "GetEnabledSsoConnectors", kwargs
+    ), repr(email)
 
 
 def test_email_pattern_is_the_one_the_package_uses() -> None:
@@ -144,10 +168,14 @@ def test_email_pattern_is_the_one_the_package_uses() -> None:
     ("op_id", "kwargs"),
     [
         # `\w` is Unicode and `$` allows a final newline in Python's re (not in ECMA-262)
-        ("CreateNewPasswordIdentityVerification",
-         {"body": {"identifier": {"type": "username", "value": "aé"}, "password": "p"}}),
-        ("CreateNewPasswordIdentityVerification",
-         {"body": {"identifier": {"type": "username", "value": "a\n"}, "password": "p"}}),
+        (
+            "CreateNewPasswordIdentityVerification",
+            {"body": {"identifier": {"type": "username", "value": "aé"}, "password": "p"}},
+        ),
+        (
+            "CreateNewPasswordIdentityVerification",
+            {"body": {"identifier": {"type": "username", "value": "a\n"}, "password": "p"}},
+        ),
         # a body sent to an operation that takes none
         ("SubmitInteraction", {"body": {"x": 1}}),
     ],
@@ -177,8 +205,7 @@ def test_a_real_500_is_never_a_response_violation(oracle: Any, op_id: str) -> No
     request = tv.validate_request(method, sent_path + query.rstrip("?"), json_headers, body)
     assert request.ok and request.operation_id == op_id
     for status, answer in ((500, REAL_500), (503, {"code": "x.y", "message": "m"})):
-        report = tv.validate_response(request, status, json_headers,
-                                      json.dumps(answer).encode())
+        report = tv.validate_response(request, status, json_headers, json.dumps(answer).encode())
         assert report.ok, (status, report.violations)
         op = ld.load_spec().operation(op_id)
         response = MockResponse(json.dumps(answer).encode(), status_code=status)
@@ -190,13 +217,28 @@ def test_a_real_500_is_never_a_response_violation(oracle: Any, op_id: str) -> No
 
 def test_our_email_check_reads_the_end_like_zod() -> None:
     """Without the pattern (Logto's own documents), our `email` format check is zod's alone."""
-    spec = ld.Spec.from_dict({
-        "openapi": "3.0.3", "info": {"title": "t", "version": "1"},
-        "paths": {"/sso": {"get": {
-            "operationId": "Sso",
-            "parameters": [{"name": "email", "in": "query", "required": True,
-                            "schema": {"type": "string", "format": "email"}}],
-            "responses": {"200": {"description": "ok"}}}}}})
+    spec = ld.Spec.from_dict(
+        {
+            "openapi": "3.0.3",
+            "info": {"title": "t", "version": "1"},
+            "paths": {
+                "/sso": {
+                    "get": {
+                        "operationId": "Sso",
+                        "parameters": [
+                            {
+                                "name": "email",
+                                "in": "query",
+                                "required": True,
+                                "schema": {"type": "string", "format": "email"},
+                            }
+                        ],
+                        "responses": {"200": {"description": "ok"}},
+                    }
+                }
+            },
+        }
+    )
     op = spec.operation("Sso")
     for email, valid in EMAILS.items():
         assert (spec.check_request(op, query={"email": email}) == []) is valid, repr(email)

@@ -31,8 +31,15 @@ JWKS = {"keys": [KEY.as_dict(private=False)]}
 
 def _claims(**changes: Any) -> dict[str, Any]:
     now = int(time.time())
-    claims = {"sub": "u1", "aud": CLIENT, "iss": ISSUER, "iat": now, "exp": now + 3600,
-              "nonce": NONCE, "username": "alice"}
+    claims = {
+        "sub": "u1",
+        "aud": CLIENT,
+        "iss": ISSUER,
+        "iat": now,
+        "exp": now + 3600,
+        "nonce": NONCE,
+        "username": "alice",
+    }
     claims.update(changes)
     return {k: v for k, v in claims.items() if v is not None}
 
@@ -113,8 +120,14 @@ def test_algorithms_come_from_the_jwks_and_never_none() -> None:
 
 
 def test_tokens_never_show_their_values() -> None:
-    body = {"access_token": "AT-secret", "id_token": "ID-secret", "refresh_token": "RT-secret",
-            "expires_in": 3600, "scope": "openid", "token_type": "Bearer"}
+    body = {
+        "access_token": "AT-secret",
+        "id_token": "ID-secret",
+        "refresh_token": "RT-secret",
+        "expires_in": 3600,
+        "scope": "openid",
+        "token_type": "Bearer",
+    }
     tokens = Tokens.from_response(body, {"sub": "u1"}, now=1000.0)
     assert tokens.expires_at == 4600 and tokens.subject == "u1" and tokens.expired
     for text in (repr(tokens), str(tokens), f"{tokens}"):
@@ -133,7 +146,10 @@ def test_totp_rfc6238_vectors_and_repr() -> None:
     secret = base64.b32encode(b"12345678901234567890").decode()
     totp = Totp(secret)
     assert [totp.at(t) for t in (59, 1111111109, 1234567890, 2000000000)] == [
-        "287082", "081804", "005924", "279037",
+        "287082",
+        "081804",
+        "005924",
+        "279037",
     ]
     assert totp.verify(totp.now()) and secret not in repr(totp)
     with pytest.raises(ValueError, match="base32"):

@@ -30,8 +30,10 @@ def test_valid_request_and_response(tv: TrafficValidator) -> None:
 def test_absolute_url_and_pairs_of_bytes(tv: TrafficValidator) -> None:
     body = json.dumps({"identifier": {"type": "username", "value": "alice"}, "password": "x"})
     req = tv.validate_request(
-        "post", "http://localhost:3001/api/experience/verification/password",
-        [(b"Content-Type", b"application/json; charset=utf-8")], body.encode(),
+        "post",
+        "http://localhost:3001/api/experience/verification/password",
+        [(b"Content-Type", b"application/json; charset=utf-8")],
+        body.encode(),
     )
     assert req.ok, req.violations
     resp = tv.validate_response(
@@ -117,7 +119,9 @@ def test_query_decoding_sso_connectors(tv: TrafficValidator) -> None:
 
 def test_path_params_matched(tv: TrafficValidator) -> None:
     req = tv.validate_request(
-        "POST", "/api/experience/verification/social/c%201/authorization-uri", JSON,
+        "POST",
+        "/api/experience/verification/social/c%201/authorization-uri",
+        JSON,
         b'{"state":"s","redirectUri":"http://x/cb"}',
     )
     assert req.operation_id == "CreateSocialVerification"
@@ -134,15 +138,30 @@ MINI: dict[str, Any] = {
                 "operationId": "ListItems",
                 "parameters": [
                     {"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": 10}},
-                    {"name": "tags", "in": "query", "explode": False,
-                     "schema": {"type": "array", "items": {"type": "integer"}}},
-                    {"name": "ids", "in": "query",
-                     "schema": {"type": "array", "items": {"type": "string"}}},
+                    {
+                        "name": "tags",
+                        "in": "query",
+                        "explode": False,
+                        "schema": {"type": "array", "items": {"type": "integer"}},
+                    },
+                    {
+                        "name": "ids",
+                        "in": "query",
+                        "schema": {"type": "array", "items": {"type": "string"}},
+                    },
                     {"name": "flag", "in": "query", "schema": {"type": "boolean"}},
-                    {"name": "X-Page", "in": "header", "required": True,
-                     "schema": {"type": "integer", "minimum": 1}},
-                    {"name": "filter", "in": "query", "style": "deepObject",
-                     "schema": {"type": "object", "properties": {"n": {"type": "string"}}}},
+                    {
+                        "name": "X-Page",
+                        "in": "header",
+                        "required": True,
+                        "schema": {"type": "integer", "minimum": 1},
+                    },
+                    {
+                        "name": "filter",
+                        "in": "query",
+                        "style": "deepObject",
+                        "schema": {"type": "object", "properties": {"n": {"type": "string"}}},
+                    },
                 ],
                 "responses": {"200": {"description": "ok"}},
             }
@@ -150,8 +169,14 @@ MINI: dict[str, Any] = {
         "/api/items/{itemId}": {
             "get": {
                 "operationId": "GetItem",
-                "parameters": [{"name": "itemId", "in": "path", "required": True,
-                                "schema": {"type": "integer"}}],
+                "parameters": [
+                    {
+                        "name": "itemId",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "integer"},
+                    }
+                ],
                 "responses": {"200": {"description": "ok"}},
             }
         },
@@ -209,9 +234,12 @@ def test_secrets_never_in_violation_text(tv: TrafficValidator) -> None:
         text = json.dumps(report.to_dict()) + " ".join(str(v) for v in report.violations)
         assert CANARY not in text
     secret = tv.validate_request("POST", "/api/experience/verification/totp/secret", {}, b"")
-    resp = tv.validate_response(secret, 200, JSON, json.dumps(
-        {"verificationId": 1, "secret": 12345, "secretQrCode": "data:"}
-    ).encode())
+    resp = tv.validate_response(
+        secret,
+        200,
+        JSON,
+        json.dumps({"verificationId": 1, "secret": 12345, "secretQrCode": "data:"}).encode(),
+    )
     assert not resp.ok and "12345" not in json.dumps(resp.to_dict())
 
 
@@ -247,15 +275,16 @@ def test_one_wording_for_a_response_body_that_is_not_json(tv: TrafficValidator) 
     traffic = tv.validate_response(submit, 200, JSON, body).violations
     op = tv.spec.operation("CreateTotpSecret")
     spec = tv.spec.check_response(op, 200, "application/json", body)
-    transport = httpx.MockTransport(lambda request: httpx.Response(200, content=body,
-                                                                   headers=JSON))
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, content=body, headers=JSON))
     with Client("http://logto.test", transport=transport) as client:
         with pytest.raises(ResponseValidationError) as info:
             client.call("CreateTotpSecret")
     client_side = list(info.value.violations)
     assert traffic == spec == client_side and len(traffic) == 1
-    assert str(traffic[0]) == ("body $: the application/json body is not valid JSON: "
-                               "Expecting value at line 1 column 20 [json]")
+    assert str(traffic[0]) == (
+        "body $: the application/json body is not valid JSON: "
+        "Expecting value at line 1 column 20 [json]"
+    )
 
 
 def test_mitmproxy_addon_example(capsys: pytest.CaptureFixture[str]) -> None:
@@ -272,7 +301,8 @@ def test_mitmproxy_addon_example(capsys: pytest.CaptureFixture[str]) -> None:
     flow = SimpleNamespace(
         id="f1",
         request=SimpleNamespace(
-            method="PUT", path="/api/experience",
+            method="PUT",
+            path="/api/experience",
             headers=SimpleNamespace(fields=((b"content-type", b"application/json"),)),
             raw_content=b'{"interactionEvent":"Nope"}',
         ),

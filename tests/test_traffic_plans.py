@@ -21,8 +21,9 @@ from logto_dynamic._validation._responses import MAX_PLANS, check_response, resp
 from tests._examples import INVALID_CALLS, VALID_CALLS
 
 PASSWORD = "/api/experience/verification/password"
-GOOD = json.dumps({"identifier": {"type": "username", "value": "alice"},
-                   "password": "Ap9!rainbow"}).encode()
+GOOD = json.dumps(
+    {"identifier": {"type": "username", "value": "alice"}, "password": "Ap9!rainbow"}
+).encode()
 
 
 def _same(a: TrafficReport, b: TrafficReport) -> None:
@@ -31,8 +32,17 @@ def _same(a: TrafficReport, b: TrafficReport) -> None:
 
 
 def _bodies() -> list[bytes]:
-    out = [GOOD, b"", b"{", b"[]", b"null", b'{"password": 5}', b"\xff\xfe", b" " + GOOD,
-           json.dumps({"identifier": {"type": "username", "value": "a"}}).encode()]
+    out = [
+        GOOD,
+        b"",
+        b"{",
+        b"[]",
+        b"null",
+        b'{"password": 5}',
+        b"\xff\xfe",
+        b" " + GOOD,
+        json.dumps({"identifier": {"type": "username", "value": "a"}}).encode(),
+    ]
     for _op, (method, _path, kwargs) in VALID_CALLS.items():
         if method != "GET" and "body" in kwargs:
             out.append(json.dumps(kwargs["body"]).encode())
@@ -42,13 +52,26 @@ def _bodies() -> list[bytes]:
     return out
 
 
-URLS = [PASSWORD, PASSWORD + "?x=1", "/" + PASSWORD, PASSWORD + "#frag", "\t" + PASSWORD,
-        "http://localhost:3001" + PASSWORD, "/api/experience", "/api/experience/submit",
-        "/api/experience/identification", "/api/experience/verification/social/g/verify",
-        "/api/nowhere"]
+URLS = [
+    PASSWORD,
+    PASSWORD + "?x=1",
+    "/" + PASSWORD,
+    PASSWORD + "#frag",
+    "\t" + PASSWORD,
+    "http://localhost:3001" + PASSWORD,
+    "/api/experience",
+    "/api/experience/submit",
+    "/api/experience/identification",
+    "/api/experience/verification/social/g/verify",
+    "/api/nowhere",
+]
 TYPES: list[Any] = [
-    {"content-type": "application/json"}, [(b"Content-Type", b"application/json; charset=utf-8")],
-    [("content-type", "text/plain")], [], None, [(b"content-type", "application/json")],
+    {"content-type": "application/json"},
+    [(b"Content-Type", b"application/json; charset=utf-8")],
+    [("content-type", "text/plain")],
+    [],
+    None,
+    [(b"content-type", "application/json")],
     [(b"x-a", b"1"), (b"CONTENT-TYPE", b"application/json")],
 ]
 
@@ -58,8 +81,10 @@ def test_planned_requests_agree_with_the_full_check(method: str) -> None:
     tv = TrafficValidator(validate_limit=200)
     for url, headers, body in itertools.product(URLS, TYPES, _bodies()):
         for _ in range(2):  # the first call plans, the second uses the plan
-            _same(tv.validate_request(method, url, headers, body),
-                  tv._check_request(method.upper(), url, headers, body))
+            _same(
+                tv.validate_request(method, url, headers, body),
+                tv._check_request(method.upper(), url, headers, body),
+            )
 
 
 def test_a_valid_json_request_is_checked_by_its_plan() -> None:
@@ -80,24 +105,37 @@ def test_a_valid_json_request_is_checked_by_its_plan() -> None:
 def test_request_plans_are_bounded() -> None:
     tv = TrafficValidator()
     for n in range(MAX_PLANS + 10):
-        tv.validate_request("POST", PASSWORD, [(b"content-type", f"application/json; v={n}")],
-                            GOOD)
+        tv.validate_request("POST", PASSWORD, [(b"content-type", f"application/json; v={n}")], GOOD)
     assert len(tv._plans.table) <= MAX_PLANS
 
 
-RESPONSES = [b"", b'{"verificationId":"v1"}', b'{"verificationId":5}', b"{", b"[]", b"plain",
-             b'{"message":"boom","code":"x"}', b"x" * 300]
+RESPONSES = [
+    b"",
+    b'{"verificationId":"v1"}',
+    b'{"verificationId":5}',
+    b"{",
+    b"[]",
+    b"plain",
+    b'{"message":"boom","code":"x"}',
+    b"x" * 300,
+]
 
 
 def test_planned_responses_agree_with_a_fresh_check() -> None:
     tv = TrafficValidator()
     spec = tv.spec
-    kinds = ["application/json", "application/json; charset=utf-8", "text/plain", None,
-             "application/problem+json"]
+    kinds = [
+        "application/json",
+        "application/json; charset=utf-8",
+        "text/plain",
+        None,
+        "application/problem+json",
+    ]
     fresh = Validators(spec.document, spec.version)
     for op in spec.index:
         for status, kind, body in itertools.product(
-                (200, 201, 204, 302, 400, 404, 418, 500), kinds, [*RESPONSES, None]):
+            (200, 201, 204, 302, 400, 404, 418, 500), kinds, [*RESPONSES, None]
+        ):
             fresh.plans.clear()  # planned anew: the reference verdict
             expected = check_response(fresh, op, status, kind, body, limit=100)
             for _ in range(2):  # planned on the first call, then reused
@@ -121,8 +159,12 @@ def test_the_quick_response_verdict_is_the_full_checks() -> None:
         for status, kind, body in itertools.product((200, 204, 400, 418, 500), kinds, RESPONSES):
             full = check_response(spec.validators, op, status, kind, body, limit=100)
             ok = response_ok(spec.validators, op, status, kind, body, limit=100)
-            assert ok == (not full.violations and not full.notes), (op.operation_id, status,
-                                                                   kind, body)
+            assert ok == (not full.violations and not full.notes), (
+                op.operation_id,
+                status,
+                kind,
+                body,
+            )
             quick += ok
     assert quick > 25  # the usual answers do pass quickly
 
@@ -131,11 +173,18 @@ def _exchange_records(quick: bool, checked_first: bool) -> list[dict[str, Any]]:
     checker = Checker(TrafficValidator(validate_limit=200))
     records = []
     for url, headers, body, (status, answer) in itertools.product(
-            [PASSWORD, PASSWORD + "?a=1", "/api/experience", "/api/nowhere", "//x"],
-            [[(b"content-type", b"application/json")], [(b"content-type", b"text/plain")], []],
-            [GOOD, b"", b"{", b'{"interactionEvent":"SignIn"}'],
-            [(200, b'{"verificationId":"v1"}'), (200, b"{}"), (204, b""), (400, b"{"),
-             (418, b'{"verificationId":"v1"}'), (200, None)]):
+        [PASSWORD, PASSWORD + "?a=1", "/api/experience", "/api/nowhere", "//x"],
+        [[(b"content-type", b"application/json")], [(b"content-type", b"text/plain")], []],
+        [GOOD, b"", b"{", b'{"interactionEvent":"SignIn"}'],
+        [
+            (200, b'{"verificationId":"v1"}'),
+            (200, b"{}"),
+            (204, b""),
+            (400, b"{"),
+            (418, b'{"verificationId":"v1"}'),
+            (200, None),
+        ],
+    ):
         for encoding in ([], [(b"content-encoding", b"identity")]):
             ex = Exchange("POST", url, True)
             req = Request({}, _no_receive, "POST", url.encode(), headers, body)
@@ -146,8 +195,9 @@ def _exchange_records(quick: bool, checked_first: bool) -> list[dict[str, Any]]:
             if quick:
                 checker.exchange(ex, req, status, answer_headers, answer)
             else:  # the full route: one report per direction
-                report = req.report or checker.request(req.method, req.target, req.headers,
-                                                       req.body)
+                report = req.report or checker.request(
+                    req.method, req.target, req.headers, req.body
+                )
                 if req.report is None:
                     ex.add(report)
                 if report.operation is not None:
@@ -176,10 +226,12 @@ def test_the_proxy_checker_takes_the_quick_route_for_a_valid_exchange() -> None:
 
     checker.request = full  # type: ignore[method-assign]
     ex = Exchange("POST", PASSWORD, True)
-    req = Request({}, _no_receive, "POST", PASSWORD.encode(),
-                  [(b"content-type", b"application/json")], GOOD)
-    checker.exchange(ex, req, 200, [(b"content-type", b"application/json")],
-                     b'{"verificationId":"v1"}')
+    req = Request(
+        {}, _no_receive, "POST", PASSWORD.encode(), [(b"content-type", b"application/json")], GOOD
+    )
+    checker.exchange(
+        ex, req, 200, [(b"content-type", b"application/json")], b'{"verificationId":"v1"}'
+    )
     assert ex.checked and not ex.found and ex.verdict == "valid"
     assert ex.record["operation"] == "CreatePasswordVerification"
 

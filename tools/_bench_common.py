@@ -37,8 +37,9 @@ def wait_port(port: int, timeout: float = 30.0) -> None:
 @contextlib.contextmanager
 def process(args: list[str], port: int) -> Iterator[str]:
     """Start a server process (and its workers) in its own session, stop them all on exit."""
-    proc = subprocess.Popen(args, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        args, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
     try:
         wait_port(port)
         yield f"http://127.0.0.1:{port}"
@@ -62,8 +63,12 @@ def has(module: str) -> bool:
 
 
 def summary(samples: list[float]) -> dict[str, float]:
-    return {"median": statistics.median(samples), "min": min(samples), "max": max(samples),
-            "n": len(samples)}
+    return {
+        "median": statistics.median(samples),
+        "min": min(samples),
+        "max": max(samples),
+        "n": len(samples),
+    }
 
 
 def interleave(variants: dict[str, Callable[[], float]], rounds: int) -> dict[str, list[float]]:
@@ -81,18 +86,34 @@ class Report:
     def __init__(self) -> None:
         self.sections: list[dict[str, Any]] = []
 
-    def table(self, title: str, unit: str, samples: dict[str, list[float]], baseline: str,
-              notes: list[str] | None = None) -> dict[str, dict[str, float]]:
+    def table(
+        self,
+        title: str,
+        unit: str,
+        samples: dict[str, list[float]],
+        baseline: str,
+        notes: list[str] | None = None,
+    ) -> dict[str, dict[str, float]]:
         rows = {name: summary(v) for name, v in samples.items() if v}
         base = rows[baseline]["median"]
         for row in rows.values():
             row["ratio"] = row["median"] / base if base else float("nan")
-        self.sections.append({"title": title, "unit": unit, "baseline": baseline, "rows": rows,
-                              "notes": notes or [], "samples": samples})
+        self.sections.append(
+            {
+                "title": title,
+                "unit": unit,
+                "baseline": baseline,
+                "rows": rows,
+                "notes": notes or [],
+                "samples": samples,
+            }
+        )
         print(f"\n## {title} ({unit}; ratio to {baseline})")
         for name, row in rows.items():
-            print(f"  {name:<42} median {row['median']:>10.3f}  min {row['min']:>10.3f}  "
-                  f"max {row['max']:>10.3f}  x{row['ratio']:.3f}")
+            print(
+                f"  {name:<42} median {row['median']:>10.3f}  min {row['min']:>10.3f}  "
+                f"max {row['max']:>10.3f}  x{row['ratio']:.3f}"
+            )
         for note in notes or []:
             print(f"  note: {note}")
         return rows
@@ -111,11 +132,16 @@ class Report:
             if "lines" in sec:
                 lines += [f"## {sec['title']}", ""] + [f"- {x}" for x in sec["lines"]] + [""]
                 continue
-            lines += [f"## {sec['title']}", "",
-                      f"| variant | median ({sec['unit']}) | min | max | × {sec['baseline']} |",
-                      "|---|---:|---:|---:|---:|"]
+            lines += [
+                f"## {sec['title']}",
+                "",
+                f"| variant | median ({sec['unit']}) | min | max | × {sec['baseline']} |",
+                "|---|---:|---:|---:|---:|",
+            ]
             for name, r in sec["rows"].items():
-                lines.append(f"| {name} | {r['median']:.3f} | {r['min']:.3f} | {r['max']:.3f} "
-                             f"| {r['ratio']:.3f} |")
+                lines.append(
+                    f"| {name} | {r['median']:.3f} | {r['min']:.3f} | {r['max']:.3f} "
+                    f"| {r['ratio']:.3f} |"
+                )
             lines += [f"- {n}" for n in sec["notes"]] + [""]
         return "\n".join(lines)

@@ -22,8 +22,10 @@ from _bench_common import ENV, TOOLS, Report, free_port, process
 from _bench_wrk import WrkResult, have_wrk, lua_script, run_wrk, wrk_command
 
 PATH = "/api/experience/verification/password"
-BODY = json.dumps({"identifier": {"type": "username", "value": "alice"},
-                   "password": "Ap9!rainbow"}, separators=(",", ":")).encode()
+BODY = json.dumps(
+    {"identifier": {"type": "username", "value": "alice"}, "password": "Ap9!rainbow"},
+    separators=(",", ":"),
+).encode()
 SINK = "sink direct"
 LOGTO = "Logto-like (1 ms CPU) direct"
 LOGTO_REPORT = "proxy report -> Logto-like"
@@ -31,15 +33,36 @@ LOGTO_REPORT = "proxy report -> Logto-like"
 
 def pinned_uvicorn(app: str, port: int) -> list[str]:
     """A uvicorn server pinned to asyncio + h11, so the baseline never moves with our deps."""
-    return [sys.executable, "-m", "uvicorn", app, "--app-dir", str(TOOLS), "--host", "127.0.0.1",
-            "--port", str(port), "--loop", "asyncio", "--http", "h11", "--log-level", "warning",
-            "--no-access-log"]
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        app,
+        "--app-dir",
+        str(TOOLS),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--loop",
+        "asyncio",
+        "--http",
+        "h11",
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
 
 
 @functools.cache
 def _proxy_help() -> str:
-    return subprocess.run([sys.executable, "-m", "logto_dynamic", "proxy", "--help"], env=ENV,
-                          capture_output=True, text=True, check=True).stdout
+    return subprocess.run(
+        [sys.executable, "-m", "logto_dynamic", "proxy", "--help"],
+        env=ENV,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
 
 
 def proxy_command(upstream: str, port: int, mode: str, workers: int | None) -> list[str]:
@@ -48,8 +71,16 @@ def proxy_command(upstream: str, port: int, mode: str, workers: int | None) -> l
     Speaks ``--host/--port`` when the CLI's help offers them, else the older
     ``--listen HOST:PORT`` (now a deprecated alias).
     """
-    command = [sys.executable, "-m", "logto_dynamic", "proxy", "--upstream", upstream,
-               "--mode", mode]
+    command = [
+        sys.executable,
+        "-m",
+        "logto_dynamic",
+        "proxy",
+        "--upstream",
+        upstream,
+        "--mode",
+        mode,
+    ]
     if "--port" in _proxy_help():
         command += ["--host", "127.0.0.1", "--port", str(port)]
     else:
@@ -61,8 +92,9 @@ def proxy_command(upstream: str, port: int, mode: str, workers: int | None) -> l
 
 def check_answers(url: str) -> None:
     """One POST before measuring: a 200 with a verificationId, or the run would measure errors."""
-    request = urllib.request.Request(url + PATH, data=BODY, method="POST",
-                                     headers={"content-type": "application/json"})
+    request = urllib.request.Request(
+        url + PATH, data=BODY, method="POST", headers={"content-type": "application/json"}
+    )
     with urllib.request.urlopen(request, timeout=10) as response:
         answer = json.loads(response.read())
     if response.status != 200 or "verificationId" not in answer:
@@ -73,6 +105,7 @@ def check_answers(url: str) -> None:
 def servers(workers: int | None) -> Iterator[dict[str, str]]:
     """Start the sink, the Logto-like upstream and the proxies; yield name -> URL."""
     with contextlib.ExitStack() as stack:
+
         def start(args: list[str], port: int) -> str:
             return stack.enter_context(process(args, port))
 
@@ -111,30 +144,61 @@ def bench_proxy(report: Report, rounds: int, seconds: float, workers: int | None
     return _tables(report, c16, c1, seconds, workers)
 
 
-def _tables(report: Report, c16: dict[str, list[WrkResult]], c1: dict[str, list[WrkResult]],
-            seconds: float, workers: int | None) -> bool:
-    failures = [f"{name}: {r.errors} socket errors, {r.non_2xx} non-2xx"
-                for runs in (c16, c1) for name, results in runs.items() for r in results
-                if r.errors or r.non_2xx]
+def _tables(
+    report: Report,
+    c16: dict[str, list[WrkResult]],
+    c1: dict[str, list[WrkResult]],
+    seconds: float,
+    workers: int | None,
+) -> bool:
+    failures = [
+        f"{name}: {r.errors} socket errors, {r.non_2xx} non-2xx"
+        for runs in (c16, c1)
+        for name, results in runs.items()
+        for r in results
+        if r.errors or r.non_2xx
+    ]
     sink_names = [n for n in c16 if "Logto" not in n]
-    rps = report.table("Proxy throughput, wrk 16 connections", "requests/s",
-                       {n: [r.rps for r in c16[n]] for n in sink_names}, SINK, failures)
-    p99 = report.table("Proxy p99 latency, wrk 16 connections", "ms",
-                       {n: [r.p99_ms for r in c16[n]] for n in sink_names}, SINK)
-    report.table("Proxy p50 latency, wrk 16 connections", "ms",
-                 {n: [r.p50_ms for r in c16[n]] for n in sink_names}, SINK)
-    p50_1 = report.table("Proxy p50 latency, wrk 1 connection", "ms",
-                         {n: [r.p50_ms for r in c1[n]] for n in c1}, SINK)
-    logto = report.table("In front of a Logto-like upstream (1 ms CPU a request), 16 connections",
-                         "requests/s", {n: [r.rps for r in c16[n]] for n in (LOGTO, LOGTO_REPORT)},
-                         LOGTO)
+    rps = report.table(
+        "Proxy throughput, wrk 16 connections",
+        "requests/s",
+        {n: [r.rps for r in c16[n]] for n in sink_names},
+        SINK,
+        failures,
+    )
+    p99 = report.table(
+        "Proxy p99 latency, wrk 16 connections",
+        "ms",
+        {n: [r.p99_ms for r in c16[n]] for n in sink_names},
+        SINK,
+    )
+    report.table(
+        "Proxy p50 latency, wrk 16 connections",
+        "ms",
+        {n: [r.p50_ms for r in c16[n]] for n in sink_names},
+        SINK,
+    )
+    p50_1 = report.table(
+        "Proxy p50 latency, wrk 1 connection",
+        "ms",
+        {n: [r.p50_ms for r in c1[n]] for n in c1},
+        SINK,
+    )
+    logto = report.table(
+        "In front of a Logto-like upstream (1 ms CPU a request), 16 connections",
+        "requests/s",
+        {n: [r.rps for r in c16[n]] for n in (LOGTO, LOGTO_REPORT)},
+        LOGTO,
+    )
     checks = _checks(rps, p99, p50_1, logto, c16, c1)
     cmd = " ".join(wrk_command("http://127.0.0.1:PORT", Path("post.lua"), 16, seconds))
     lines = [f"{'MET ' if ok else 'MISSED'} {text}" for ok, text in checks]
     lines += [f"errors: {f}" for f in failures]
     worst = {n: max(r.max_ms for r in runs) for n, runs in c16.items()}
-    lines.append("slowest single request at 16 connections: "
-                 + ", ".join(f"{n} {ms:.0f} ms" for n, ms in worst.items()))
+    lines.append(
+        "slowest single request at 16 connections: "
+        + ", ".join(f"{n} {ms:.0f} ms" for n, ms in worst.items())
+    )
     lines += [f"wrk: `{cmd}` (and -c1); proxy: `{' '.join(_shown_proxy_command(workers))}`"]
     report.note("Proxy targets (issue 11)", lines)
     return all(ok for ok, _ in checks) and not failures
@@ -150,10 +214,14 @@ def _spread(values: list[float]) -> str:
     return f"per round {min(values):.3f}..{max(values):.3f}"
 
 
-def _checks(rps: dict[str, dict[str, float]], p99: dict[str, dict[str, float]],
-            p50_1: dict[str, dict[str, float]], logto: dict[str, dict[str, float]],
-            c16: dict[str, list[WrkResult]], c1: dict[str, list[WrkResult]]
-            ) -> list[tuple[bool, str]]:
+def _checks(
+    rps: dict[str, dict[str, float]],
+    p99: dict[str, dict[str, float]],
+    p50_1: dict[str, dict[str, float]],
+    logto: dict[str, dict[str, float]],
+    c16: dict[str, list[WrkResult]],
+    c1: dict[str, list[WrkResult]],
+) -> list[tuple[bool, str]]:
     rep, off = "proxy report -> sink", "proxy off -> sink"
 
     def per_round(a: str, b: str, runs: dict[str, list[WrkResult]]) -> list[float]:
@@ -166,16 +234,29 @@ def _checks(rps: dict[str, dict[str, float]], p99: dict[str, dict[str, float]],
     added_rounds = [x.p50_ms - y.p50_ms for x, y in zip(c1[rep], c1[SINK], strict=True)]
     vs_logto = logto[LOGTO_REPORT]["median"] / logto[LOGTO]["median"]
     return [
-        (vs_sink >= 0.25, f"report@16 throughput {vs_sink:.3f}x sink (>= 0.25; "
-                          f"{_spread(per_round(rep, SINK, c16))})"),
-        (vs_off >= 0.9, f"report@16 throughput {vs_off:.3f}x off (>= 0.9; "
-                        f"{_spread(per_round(rep, off, c16))})"),
-        (p99[rep]["median"] <= p99_limit,
-         f"report@16 p99 {p99[rep]['median']:.2f} ms (<= {p99_limit:.2f} ms = max(25, 10x sink "
-         f"p99 {p99[SINK]['median']:.2f}); {_spread([r.p99_ms for r in c16[rep]])})"),
-        (added <= 0.6, f"report@1 p50 adds {added:.3f} ms to sink's {p50_1[SINK]['median']:.3f} "
-                       f"ms (<= 0.6; {_spread(added_rounds)})"),
-        (vs_logto >= 0.8, f"report in front of the Logto-like upstream {vs_logto:.3f}x direct "
-                          f"(>= 0.8; {_spread(per_round(LOGTO_REPORT, LOGTO, c16))}; direct "
-                          f"{logto[LOGTO]['median']:.0f} req/s)"),
+        (
+            vs_sink >= 0.25,
+            f"report@16 throughput {vs_sink:.3f}x sink (>= 0.25; "
+            f"{_spread(per_round(rep, SINK, c16))})",
+        ),
+        (
+            vs_off >= 0.9,
+            f"report@16 throughput {vs_off:.3f}x off (>= 0.9; {_spread(per_round(rep, off, c16))})",
+        ),
+        (
+            p99[rep]["median"] <= p99_limit,
+            f"report@16 p99 {p99[rep]['median']:.2f} ms (<= {p99_limit:.2f} ms = max(25, 10x sink "
+            f"p99 {p99[SINK]['median']:.2f}); {_spread([r.p99_ms for r in c16[rep]])})",
+        ),
+        (
+            added <= 0.6,
+            f"report@1 p50 adds {added:.3f} ms to sink's {p50_1[SINK]['median']:.3f} "
+            f"ms (<= 0.6; {_spread(added_rounds)})",
+        ),
+        (
+            vs_logto >= 0.8,
+            f"report in front of the Logto-like upstream {vs_logto:.3f}x direct "
+            f"(>= 0.8; {_spread(per_round(LOGTO_REPORT, LOGTO, c16))}; direct "
+            f"{logto[LOGTO]['median']:.0f} req/s)",
+        ),
     ]

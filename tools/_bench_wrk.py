@@ -59,14 +59,29 @@ def _lua_string(text: str) -> str:
 
 def wrk_command(url: str, script: Path, connections: int, seconds: float) -> list[str]:
     """The wrk command line (one thread: wrk is not the bottleneck and leaves a core free)."""
-    return ["wrk", "-t1", f"-c{connections}", f"-d{seconds:g}s", "--latency", "--timeout", "10s",
-            "-s", str(script), url]
+    return [
+        "wrk",
+        "-t1",
+        f"-c{connections}",
+        f"-d{seconds:g}s",
+        "--latency",
+        "--timeout",
+        "10s",
+        "-s",
+        str(script),
+        url,
+    ]
 
 
 def run_wrk(url: str, script: Path, connections: int, seconds: float) -> WrkResult:
     """Run wrk once against ``url`` and return what its ``done()`` hook reported."""
-    out = subprocess.run(wrk_command(url, script, connections, seconds), capture_output=True,
-                         text=True, timeout=seconds + 60, check=True).stdout
+    out = subprocess.run(
+        wrk_command(url, script, connections, seconds),
+        capture_output=True,
+        text=True,
+        timeout=seconds + 60,
+        check=True,
+    ).stdout
     return parse_result(out)
 
 
@@ -76,8 +91,15 @@ def parse_result(out: str) -> WrkResult:
     if not lines:
         raise RuntimeError(f"wrk printed no result line:\n{out}")
     requests, duration_us, p50, p99, worst, errors, non_2xx = map(int, lines[-1].split()[1:])
-    return WrkResult(rps=requests / duration_us * 1e6, p50_ms=p50 / 1e3, p99_ms=p99 / 1e3,
-                     max_ms=worst / 1e3, requests=requests, errors=errors, non_2xx=non_2xx)
+    return WrkResult(
+        rps=requests / duration_us * 1e6,
+        p50_ms=p50 / 1e3,
+        p99_ms=p99 / 1e3,
+        max_ms=worst / 1e3,
+        requests=requests,
+        errors=errors,
+        non_2xx=non_2xx,
+    )
 
 
 def have_wrk() -> bool:

@@ -42,9 +42,24 @@ BODY = {"identifier": {"type": "username", "value": "alice"}, "password": "Ap9!r
 
 def upstream() -> contextlib.AbstractContextManager[str]:
     port = free_port()
-    return process([sys.executable, "-m", "uvicorn", "bench_app:app", "--app-dir", str(TOOLS),
-                    "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
-                    "--no-access-log"], port)
+    return process(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "bench_app:app",
+            "--app-dir",
+            str(TOOLS),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        port,
+    )
 
 
 # -- 1. cold start and memory -------------------------------------------------------------------
@@ -52,23 +67,27 @@ def upstream() -> contextlib.AbstractContextManager[str]:
 COLD = {
     "import httpx (floor)": "import httpx",
     "logto_dynamic: import + bundled spec + Client": (
-        "import logto_dynamic as ld\nld.Client('http://127.0.0.1:9', spec=ld.load_spec())"),
+        "import logto_dynamic as ld\nld.Client('http://127.0.0.1:9', spec=ld.load_spec())"
+    ),
     "py_logto: import + ExperienceApi": (
         "import py_logto\n"
         "py_logto.ExperienceApi(py_logto.ApiClient(py_logto.Configuration("
-        "host='http://127.0.0.1:9')))"),
+        "host='http://127.0.0.1:9')))"
+    ),
 }
 MEMORY = {
     "raw httpx, one POST (floor)": (
-        "import httpx\nwith httpx.Client() as c:\n"
-        "    c.post(URL + PATH, json=BODY).json()"),
+        "import httpx\nwith httpx.Client() as c:\n    c.post(URL + PATH, json=BODY).json()"
+    ),
     "logto_dynamic, one validated call": (
-        "import logto_dynamic as ld\nwith ld.Client(URL) as c:\n    c.call(OP, BODY)"),
+        "import logto_dynamic as ld\nwith ld.Client(URL) as c:\n    c.call(OP, BODY)"
+    ),
     "py_logto, one call": (
         "import py_logto\n"
         "api = py_logto.ExperienceApi(py_logto.ApiClient(py_logto.Configuration(host=URL)))\n"
         "api.create_password_verification(py_logto.CreatePasswordVerificationRequest.from_dict("
-        "BODY))"),
+        "BODY))"
+    ),
 }
 
 
@@ -82,8 +101,9 @@ def child(code: str, url: str = "") -> dict[str, float]:
         "'rss_kib': int(_hwm[0].split()[1])}))\n"
     )
     start = time.perf_counter()
-    out = subprocess.run([sys.executable, "-c", script], env=ENV, capture_output=True,
-                         text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", script], env=ENV, capture_output=True, text=True, check=True
+    )
     wall = time.perf_counter() - start
     data: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
     data["wall"] = wall
@@ -97,12 +117,19 @@ def bench_cold(report: Report, rounds: int) -> None:
         for name, code in variants.items():
             runs[name].append(child(code))
     notes = [] if has("py_logto") else ["py_logto not installed: its variant is skipped"]
-    report.table("Cold start, whole process (wall clock)", "s",
-                 {k: [r["wall"] for r in v] for k, v in runs.items()},
-                 "import httpx (floor)", notes)
-    rows = report.table("Cold start, inside the process (from before the first import)", "s",
-                        {k: [r["inside"] for r in v] for k, v in runs.items()},
-                        "import httpx (floor)")
+    report.table(
+        "Cold start, whole process (wall clock)",
+        "s",
+        {k: [r["wall"] for r in v] for k, v in runs.items()},
+        "import httpx (floor)",
+        notes,
+    )
+    rows = report.table(
+        "Cold start, inside the process (from before the first import)",
+        "s",
+        {k: [r["inside"] for r in v] for k, v in runs.items()},
+        "import httpx (floor)",
+    )
     if "py_logto: import + ExperienceApi" in rows:
         ours = rows["logto_dynamic: import + bundled spec + Client"]["median"]
         theirs = rows["py_logto: import + ExperienceApi"]["median"]
@@ -113,8 +140,12 @@ def bench_cold(report: Report, rounds: int) -> None:
         for _ in range(max(3, rounds // 2)):
             for name, code in mem.items():
                 samples[name].append(child(code, url)["rss_kib"] / 1024)
-    report.table("Peak memory of a process making one call (VmHWM)", "MiB", samples,
-                 "raw httpx, one POST (floor)")
+    report.table(
+        "Peak memory of a process making one call (VmHWM)",
+        "MiB",
+        samples,
+        "raw httpx, one POST (floor)",
+    )
 
 
 # -- 2./3. per call ------------------------------------------------------------------------------
@@ -159,14 +190,22 @@ def bench_loopback(report: Report, rounds: int, n: int) -> None:
                 fn()
         samples = interleave({k: (lambda f=f: timed(f, n)) for k, f in variants.items()}, rounds)
         notes = [] if "py_logto" in variants else ["py_logto not installed: skipped"]
-        rows = report.table(f"Per call over loopback, sequential ({n} calls a sample)",
-                            "µs/call", samples, "raw httpx post + .json() (floor)", notes)
+        rows = report.table(
+            f"Per call over loopback, sequential ({n} calls a sample)",
+            "µs/call",
+            samples,
+            "raw httpx post + .json() (floor)",
+            notes,
+        )
         print(f"  target: strict ≤ 1.10 × raw → {rows['logto_dynamic strict']['ratio']:.3f}")
         for c in closers:
             c.close()
-        report.table("Per call over loopback, AsyncClient at concurrency 32",
-                     "µs/call (wall / calls)", asyncio.run(_concurrent(url, rounds, n)),
-                     "raw httpx.AsyncClient (floor)")
+        report.table(
+            "Per call over loopback, AsyncClient at concurrency 32",
+            "µs/call (wall / calls)",
+            asyncio.run(_concurrent(url, rounds, n)),
+            "raw httpx.AsyncClient (floor)",
+        )
 
 
 async def _concurrent(url: str, rounds: int, n: int) -> dict[str, list[float]]:
@@ -216,8 +255,12 @@ def bench_inprocess(report: Report, rounds: int, n: int) -> None:
         for _ in range(100):
             fn()
     samples = interleave({k: (lambda f=f: timed(f, n)) for k, f in variants.items()}, rounds)
-    rows = report.table(f"Per call in-process, httpx.MockTransport ({n} calls a sample)",
-                        "µs/call", samples, "raw httpx post + .json() (floor)")
+    rows = report.table(
+        f"Per call in-process, httpx.MockTransport ({n} calls a sample)",
+        "µs/call",
+        samples,
+        "raw httpx post + .json() (floor)",
+    )
     base = rows["raw httpx post + .json() (floor)"]["median"]
     for name in ("logto_dynamic strict", "logto_dynamic validate=off"):
         print(f"  overhead {name}: {rows[name]['median'] - base:.1f} µs/call (target ≤ 60 µs)")
@@ -256,26 +299,38 @@ def bench_scale(report: Report, rounds: int, n: int) -> None:
     results: dict[str, list[dict[str, float]]] = {k: [] for k in sources}
     for _ in range(rounds):
         for name, source in sources.items():
-            first, body, params = (("GetUser", None, {"userId": "u1"}) if "management" in name
-                                   else (OP, BODY, None))
-            code = (f"SOURCE, FIRST, FIRST_BODY, FIRST_PATH = "
-                    f"{source!r}, {first!r}, {body!r}, {params!r}\n"
-                    + SCALE_CHILD)
-            script = ("import time, json, resource\n" + code)
-            out = subprocess.run([sys.executable, "-c", script], env=ENV, capture_output=True,
-                                 text=True, check=True)
+            first, body, params = (
+                ("GetUser", None, {"userId": "u1"}) if "management" in name else (OP, BODY, None)
+            )
+            code = (
+                f"SOURCE, FIRST, FIRST_BODY, FIRST_PATH = "
+                f"{source!r}, {first!r}, {body!r}, {params!r}\n" + SCALE_CHILD
+            )
+            script = "import time, json, resource\n" + code
+            out = subprocess.run(
+                [sys.executable, "-c", script], env=ENV, capture_output=True, text=True, check=True
+            )
             results[name].append(json.loads(out.stdout.strip().splitlines()[-1]))
     counts = {k: int(v[0]["ops"]) for k, v in results.items()}
     compiled = {k: max(int(r["compiled_after_load"]) for r in v) for k, v in results.items()}
     notes.append(f"operations indexed: {counts}; validators compiled by loading: {compiled}")
-    report.table("Load + normalise + index a document (fresh process each)", "s",
-                 {k: [r["load"] for r in v] for k, v in results.items()},
-                 "bundled 1.22 (25 ops)", notes)
-    report.table("First check of a never-used operation (compiles its validators)", "ms",
-                 {k: [r["first"] * 1e3 for r in v] for k, v in results.items()},
-                 "bundled 1.22 (25 ops)",
-                 ["CreatePasswordVerification body; GetUser (path parameter userId, no body) "
-                  "on the management document"])
+    report.table(
+        "Load + normalise + index a document (fresh process each)",
+        "s",
+        {k: [r["load"] for r in v] for k, v in results.items()},
+        "bundled 1.22 (25 ops)",
+        notes,
+    )
+    report.table(
+        "First check of a never-used operation (compiles its validators)",
+        "ms",
+        {k: [r["first"] * 1e3 for r in v] for k, v in results.items()},
+        "bundled 1.22 (25 ops)",
+        [
+            "CreatePasswordVerification body; GetUser (path parameter userId, no body) "
+            "on the management document"
+        ],
+    )
     if mgmt.is_file():
         _size_independence(report, rounds, n, mgmt)
 
@@ -299,15 +354,21 @@ def _size_independence(report: Report, rounds: int, n: int, mgmt: Path) -> None:
 
     clients = {
         f"bundled document ({len(small.index)} ops)": ld.Client(
-            "http://t", spec=small, transport=httpx.MockTransport(handler)),
+            "http://t", spec=small, transport=httpx.MockTransport(handler)
+        ),
         f"bundled + management ({len(big.index)} ops)": ld.Client(
-            "http://t", spec=big, transport=httpx.MockTransport(handler)),
+            "http://t", spec=big, transport=httpx.MockTransport(handler)
+        ),
     }
     variants = {k: (lambda c=c: timed(lambda: c.call(OP, BODY), n)) for k, c in clients.items()}
     for v in variants.values():
         v()
-    report.table("Per-call cost vs document size (same operation, MockTransport)", "µs/call",
-                 interleave(variants, rounds), next(iter(clients)))
+    report.table(
+        "Per-call cost vs document size (same operation, MockTransport)",
+        "µs/call",
+        interleave(variants, rounds),
+        next(iter(clients)),
+    )
 
 
 # -- main --------------------------------------------------------------------------------
@@ -315,8 +376,19 @@ def _size_independence(report: Report, rounds: int, n: int, mgmt: Path) -> None:
 
 def versions() -> dict[str, str]:
     out = {}
-    for name in ("logto-dynamic", "httpx", "jsonschema", "fastjsonschema", "py-logto",
-                 "uvicorn", "uvloop", "httptools", "aiohttp", "httpx-aiohttp", "granian"):
+    for name in (
+        "logto-dynamic",
+        "httpx",
+        "jsonschema",
+        "fastjsonschema",
+        "py-logto",
+        "uvicorn",
+        "uvloop",
+        "httptools",
+        "aiohttp",
+        "httpx-aiohttp",
+        "granian",
+    ):
         try:
             out[name] = importlib.metadata.version(name)
         except importlib.metadata.PackageNotFoundError:
@@ -335,8 +407,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--proxy", action="store_true", help="only the proxy section (wrk)")
     parser.add_argument("--rounds", type=int, help="proxy rounds (default 3)")
     parser.add_argument("--seconds", type=float, help="seconds per wrk run (default 5; quick 2)")
-    parser.add_argument("--proxy-workers", type=int, metavar="N",
-                        help="pass --workers N to logto-dynamic proxy (default: not passed)")
+    parser.add_argument(
+        "--proxy-workers",
+        type=int,
+        metavar="N",
+        help="pass --workers N to logto-dynamic proxy (default: not passed)",
+    )
     parser.add_argument("--out", default=str(ROOT / "bench-results"))
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
@@ -349,8 +425,11 @@ def main(argv: list[str] | None = None) -> int:
         "loopback": lambda: bench_loopback(report, rounds, 100 if quick else 400),
         "inprocess": lambda: bench_inprocess(report, rounds, 500 if quick else 3000),
         "scale": lambda: bench_scale(report, 2 if quick else 5, 500 if quick else 3000),
-        "proxy": lambda: held.append(bench_proxy(
-            report, args.rounds or 3, args.seconds or (2 if quick else 5), args.proxy_workers)),
+        "proxy": lambda: held.append(
+            bench_proxy(
+                report, args.rounds or 3, args.seconds or (2 if quick else 5), args.proxy_workers
+            )
+        ),
     }
     started = time.perf_counter()
     for name in ("proxy",) if args.proxy else args.sections.split(","):
@@ -365,8 +444,9 @@ def main(argv: list[str] | None = None) -> int:
     }
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "bench.json").write_text(json.dumps({"meta": meta, "sections": report.sections},
-                                               indent=2))
+    (out / "bench.json").write_text(
+        json.dumps({"meta": meta, "sections": report.sections}, indent=2)
+    )
     (out / "bench.md").write_text(report.markdown(meta))
     print(f"\nwrote {out / 'bench.md'} and {out / 'bench.json'} ({meta['duration']})")
     return 0 if all(held) else 1

@@ -29,8 +29,11 @@ def main(argv: Sequence[str] | None = None, *, spec_dir: Path | None = None) -> 
     """Run the tool; ``spec_dir`` (tests) replaces the repository's ``spec/``."""
     parser = argparse.ArgumentParser(prog="update_spec.py", description=__doc__.split("\n")[0])
     parser.add_argument("--from", dest="source", required=True, help="URL or file")
-    parser.add_argument("--out", help="where to write (default: spec/logto-experience-"
-                        "<version>.openapi.json); .yaml/.yml writes YAML")
+    parser.add_argument(
+        "--out",
+        help="where to write (default: spec/logto-experience-"
+        "<version>.openapi.json); .yaml/.yml writes YAML",
+    )
     args = parser.parse_args(argv)
     if args.out:
         out = Path(args.out)

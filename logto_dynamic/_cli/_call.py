@@ -39,7 +39,6 @@ if TYPE_CHECKING:
 __all__ = ["BASE_URL_ENV", "read_body", "register", "run_call"]
 
 
-
 def _pair(text: str) -> tuple[str, str]:
     name, sep, value = text.partition("=")
     if not sep or not name:
@@ -50,29 +49,54 @@ def _pair(text: str) -> tuple[str, str]:
 def register(subparsers: Any) -> None:
     """Add the ``call`` sub-command."""
     call = subparsers.add_parser(
-        "call", help="call one operation and print the answer",
+        "call",
+        help="call one operation and print the answer",
         description="Call OPERATION (operationId, any case or word style) with BODY and "
-                    "print the answer. Exit 0 on a 2xx answer, 1 when the call failed, "
-                    "2 on usage errors.",
+        "print the answer. Exit 0 on a 2xx answer, 1 when the call failed, "
+        "2 on usage errors.",
     )
     call.add_argument("operation", metavar="OPERATION")
-    call.add_argument("body", metavar="BODY", nargs="?", default=None,
-                      help="the JSON body: JSON text, @FILE, or - for stdin")
+    call.add_argument(
+        "body",
+        metavar="BODY",
+        nargs="?",
+        default=None,
+        help="the JSON body: JSON text, @FILE, or - for stdin",
+    )
     add_base_url(call)
-    call.add_argument("--cookie-jar", default=None, metavar="FILE",
-                      help="cookies.txt read before the call and written after it (mode 0600)")
+    call.add_argument(
+        "--cookie-jar",
+        default=None,
+        metavar="FILE",
+        help="cookies.txt read before the call and written after it (mode 0600)",
+    )
     for option, where in (("--path", "path"), ("--query", "query"), ("--header", "header")):
-        call.add_argument(option, action="append", default=[], type=_pair, metavar="NAME=VALUE",
-                          help=f"a {where} parameter (repeatable)")
-    call.add_argument("--validate", choices=("strict", "warn", "off"), default="strict",
-                      help="request and response validation (default: %(default)s)")
+        call.add_argument(
+            option,
+            action="append",
+            default=[],
+            type=_pair,
+            metavar="NAME=VALUE",
+            help=f"a {where} parameter (repeatable)",
+        )
+    call.add_argument(
+        "--validate",
+        choices=("strict", "warn", "off"),
+        default="strict",
+        help="request and response validation (default: %(default)s)",
+    )
     add_spec_option(call)
     call.add_argument("--timeout", type=float, default=None, help="seconds (default: 10)")
-    call.add_argument("--json", action="store_true",
-                      help="print {status, headers, data, violations, error} as one JSON object")
-    call.add_argument("--show-secrets", action="store_true",
-                      help="print secret fields of the answer (TOTP secret, backup codes) "
-                           "instead of <redacted>")
+    call.add_argument(
+        "--json",
+        action="store_true",
+        help="print {status, headers, data, violations, error} as one JSON object",
+    )
+    call.add_argument(
+        "--show-secrets",
+        action="store_true",
+        help="print secret fields of the answer (TOTP secret, backup codes) instead of <redacted>",
+    )
     add_verbosity(call)
     call.set_defaults(func=run_call)
 
@@ -96,8 +120,9 @@ def read_body(text: str | None) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:  # its message names the position, not the content
-        raise UsageError(f"{where} is not valid JSON: {exc.msg} at line {exc.lineno} "
-                         f"column {exc.colno}") from None
+        raise UsageError(
+            f"{where} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from None
 
 
 def run_call(args: argparse.Namespace) -> int:
@@ -122,19 +147,23 @@ def run_call(args: argparse.Namespace) -> int:
     for name, _ in args.path:
         if name not in declared:
             known = ", ".join(sorted(declared)) or "none"
-            raise UsageError(f"--path {name}: {op.operation_id} has no such path parameter "
-                             f"(it has: {known})")
+            raise UsageError(
+                f"--path {name}: {op.operation_id} has no such path parameter (it has: {known})"
+            )
     base_url = base_url_of(args)
     scrub = Scrubber(secret_strings(spec.document, op.request_schema, body))
     log.addFilter(scrub)
     jar = load_jar(args.cookie_jar)
-    options: dict[str, Any] = {"path": group_pairs(args.path),
-                               "query": group_pairs(args.query),
-                               "headers": group_pairs(args.header)}
+    options: dict[str, Any] = {
+        "path": group_pairs(args.path),
+        "query": group_pairs(args.query),
+        "headers": group_pairs(args.header),
+    }
     http: dict[str, Any] = {} if args.timeout is None else {"timeout": args.timeout}
     out = _Output(args, spec, op, scrub)
-    with Client(base_url, spec=spec, validate=args.validate, raise_for_status=False,
-                cookies=jar, **http) as client:
+    with Client(
+        base_url, spec=spec, validate=args.validate, raise_for_status=False, cookies=jar, **http
+    ) as client:
         try:
             result = client.call(op, body, **options)
         except RequestValidationError as exc:
@@ -152,8 +181,9 @@ def run_call(args: argparse.Namespace) -> int:
 class _Output:
     """Prints what ``call`` has to say, redacted, on the right stream."""
 
-    def __init__(self, args: argparse.Namespace, spec: Spec, op: Operation,
-                 scrub: Scrubber) -> None:
+    def __init__(
+        self, args: argparse.Namespace, spec: Spec, op: Operation, scrub: Scrubber
+    ) -> None:
         self.as_json = bool(args.json)
         self.show_secrets = bool(args.show_secrets)
         self.spec = spec
@@ -170,8 +200,9 @@ class _Output:
     def answer(self, result: Result | None, violations: Any, *, problem: str | None = None) -> int:
         """Print an answer; 0 for a 2xx one that passed, else 1 with a line on stderr."""
         if result is None:  # a response violation without the answer attached
-            return self.failed(problem or f"{self.op.operation_id}: invalid response",
-                               violations=violations)
+            return self.failed(
+                problem or f"{self.op.operation_id}: invalid response", violations=violations
+            )
         status = result.status_code
         if not 200 <= status < 300:
             problem = _api_error_line(self.op.operation_id, result)
@@ -180,8 +211,7 @@ class _Output:
             headers = _headers(result)
             self._print_json(status, headers, data, violations, problem)
         elif problem is None and data is not None:
-            text = data if isinstance(data, str) else json.dumps(data, indent=2,
-                                                                 ensure_ascii=False)
+            text = data if isinstance(data, str) else json.dumps(data, indent=2, ensure_ascii=False)
             print(self.scrub(text))
         if problem is not None:
             error("call", self.scrub(problem))
@@ -193,13 +223,22 @@ class _Output:
             return result.data
         from logto_dynamic._cli._redact import redact_data
 
-        spec = self.op.responses.get(str(result.status_code)) or self.op.responses.get(
-            f"{str(result.status_code)[0]}XX") or self.op.responses.get("default")
+        spec = (
+            self.op.responses.get(str(result.status_code))
+            or self.op.responses.get(f"{str(result.status_code)[0]}XX")
+            or self.op.responses.get("default")
+        )
         media = next(iter(spec.content.values()), {}) if spec is not None else {}
         return redact_data(self.spec.document, media.get("schema"), result.data)
 
-    def _print_json(self, status: int | None, headers: dict[str, Any], data: Any,
-                    violations: Any, problem: str | None) -> None:
+    def _print_json(
+        self,
+        status: int | None,
+        headers: dict[str, Any],
+        data: Any,
+        violations: Any,
+        problem: str | None,
+    ) -> None:
         document = {
             "status": status,
             "headers": headers,
@@ -222,5 +261,8 @@ def _api_error_line(operation_id: str, result: Result) -> str:
     message = body.get("message") if isinstance(body.get("message"), str) else None
     if message is None and isinstance(result.data, str) and result.data.strip():
         message = result.data.strip()[:200]
-    return (f"{operation_id} failed with HTTP {result.status_code}"
-            + (f" {code}" if code else "") + (f": {message}" if message else ""))
+    return (
+        f"{operation_id} failed with HTTP {result.status_code}"
+        + (f" {code}" if code else "")
+        + (f": {message}" if message else "")
+    )

@@ -83,8 +83,12 @@ BASE_URL_ENV = "LOGTO_DYNAMIC_BASE_URL"
 
 def add_base_url(parser: argparse.ArgumentParser) -> None:
     """``--base-url URL`` (default: ``$LOGTO_DYNAMIC_BASE_URL``)."""
-    parser.add_argument("--base-url", default=None, metavar="URL",
-                        help=f"the Logto server (default: ${BASE_URL_ENV})")
+    parser.add_argument(
+        "--base-url",
+        default=None,
+        metavar="URL",
+        help=f"the Logto server (default: ${BASE_URL_ENV})",
+    )
 
 
 def base_url_of(args: argparse.Namespace) -> str:
@@ -142,8 +146,7 @@ def load_document(value: str | None) -> dict[str, Any]:
 
 def add_verbosity(parser: argparse.ArgumentParser) -> None:
     """``-v`` (more, repeatable) and ``-q`` (less, repeatable) for the log level."""
-    parser.add_argument("-v", "--verbose", action="count", default=0,
-                        help="log more (repeatable)")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="log more (repeatable)")
     parser.add_argument("-q", "--quiet", action="count", default=0, help="log less (repeatable)")
 
 
@@ -171,8 +174,9 @@ def configure_logging(args: argparse.Namespace, default: int = logging.WARNING) 
     root.addHandler(handler)
     root.setLevel(level)
     # httpx logs one line per request at INFO: only worth seeing at DEBUG.
-    logging.getLogger("httpx").setLevel(logging.DEBUG if level <= logging.DEBUG
-                                        else max(level, logging.WARNING))
+    logging.getLogger("httpx").setLevel(
+        logging.DEBUG if level <= logging.DEBUG else max(level, logging.WARNING)
+    )
     return handler
 
 
@@ -192,10 +196,15 @@ def logging_restored() -> Iterator[None]:
 
 def add_address(parser: argparse.ArgumentParser, *, port: int) -> None:
     """``--host`` and ``--port`` (``--port 0`` picks a free port, printed at start-up)."""
-    parser.add_argument("--host", default="127.0.0.1",
-                        help="address to listen on (default: %(default)s)")
-    parser.add_argument("--port", type=int, default=port,
-                        help="port to listen on; 0 picks a free one (default: %(default)s)")
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=port,
+        help="port to listen on; 0 picks a free one (default: %(default)s)",
+    )
 
 
 def bind_address(host: str, port: int) -> socket.socket:
@@ -225,8 +234,13 @@ def serve_forever(
     import uvicorn
 
     uv_level = "info" if log_level <= logging.INFO else "warning"
-    config = uvicorn.Config(app, lifespan=lifespan, log_level=uv_level, access_log=access_log,
-                            timeout_graceful_shutdown=5)
+    config = uvicorn.Config(
+        app,
+        lifespan=lifespan,
+        log_level=uv_level,
+        access_log=access_log,
+        timeout_graceful_shutdown=5,
+    )
     try:
         uvicorn.Server(config).run(sockets=[sock])
     finally:

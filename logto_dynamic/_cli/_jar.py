@@ -26,8 +26,9 @@ def load_jar(path: str | None) -> MozillaCookieJar:
     try:
         jar.load(path, ignore_discard=True, ignore_expires=True)
     except LoadError:  # its message quotes the offending line, cookie value and all
-        raise UsageError(f"cannot read cookie jar {path!r}: not a Netscape/Mozilla "
-                         "cookies.txt file") from None
+        raise UsageError(
+            f"cannot read cookie jar {path!r}: not a Netscape/Mozilla cookies.txt file"
+        ) from None
     except OSError as exc:
         raise UsageError(f"cannot read cookie jar {path!r}: {exc.strerror or exc}") from None
     return jar

@@ -38,23 +38,44 @@ Outcome = tuple[dict[str, Any], str]
 
 __all__ = ["register", "run_login", "run_register"]
 
+
 def _common(parser: argparse.ArgumentParser) -> None:
     add_base_url(parser)
     parser.add_argument("--app-id", required=True, metavar="ID", help="the application's ID")
-    parser.add_argument("--redirect-uri", required=True, metavar="URI",
-                        help="a redirect URI registered for the app (never fetched)")
-    parser.add_argument("--password-stdin", action="store_true",
-                        help="read the password from the first line of stdin")
-    parser.add_argument("--scope", action="append", metavar="SCOPE",
-                        help="a scope to ask for (repeatable; default: openid profile)")
-    parser.add_argument("--resource", action="append", default=[], metavar="URI",
-                        help="an API resource indicator (repeatable)")
+    parser.add_argument(
+        "--redirect-uri",
+        required=True,
+        metavar="URI",
+        help="a redirect URI registered for the app (never fetched)",
+    )
+    parser.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from the first line of stdin",
+    )
+    parser.add_argument(
+        "--scope",
+        action="append",
+        metavar="SCOPE",
+        help="a scope to ask for (repeatable; default: openid profile)",
+    )
+    parser.add_argument(
+        "--resource",
+        action="append",
+        default=[],
+        metavar="URI",
+        help="an API resource indicator (repeatable)",
+    )
     parser.add_argument("--prompt", default="login", help="OIDC prompt (default: login)")
     add_spec_option(parser)
-    parser.add_argument("--json", action="store_true",
-                        help="print the token set as JSON on stdout (it holds secrets)")
-    parser.add_argument("--output", metavar="FILE",
-                        help="write the token set as JSON to FILE, mode 0600")
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print the token set as JSON on stdout (it holds secrets)",
+    )
+    parser.add_argument(
+        "--output", metavar="FILE", help="write the token set as JSON to FILE, mode 0600"
+    )
 
 
 def register(subparsers: Any) -> None:
@@ -64,16 +85,23 @@ def register(subparsers: Any) -> None:
     who = login.add_mutually_exclusive_group(required=True)
     who.add_argument("--username", metavar="NAME")
     who.add_argument("--identifier", metavar="ID", help="a username, email or phone number")
-    login.add_argument("--totp-secret-env", metavar="VAR",
-                       help="environment variable holding the TOTP secret (base32)")
+    login.add_argument(
+        "--totp-secret-env",
+        metavar="VAR",
+        help="environment variable holding the TOTP secret (base32)",
+    )
     login.set_defaults(func=run_login)
     reg = subparsers.add_parser("register", help="create an account (username, password)")
     _common(reg)
     reg.add_argument("--username", required=True, metavar="NAME")
     reg.add_argument("--email", metavar="EMAIL", help="verify and add an email (code prompted)")
     reg.add_argument("--phone", metavar="PHONE", help="verify and add a phone (code prompted)")
-    reg.add_argument("--bind-mfa", action="append", choices=("Totp", "BackupCode"),
-                     help="bind an MFA factor (its secrets go to --json/--output only)")
+    reg.add_argument(
+        "--bind-mfa",
+        action="append",
+        choices=("Totp", "BackupCode"),
+        help="bind an MFA factor (its secrets go to --json/--output only)",
+    )
     reg.set_defaults(func=run_register)
 
 
@@ -107,7 +135,8 @@ def _mfa(args: argparse.Namespace) -> Callable[[tuple[str, ...]], tuple[str, str
                 return "Totp", Totp(secret).now()
             except ValueError:
                 raise UsageError(
-                    f"--totp-secret-env: ${args.totp_secret_env} is not base32") from None
+                    f"--totp-secret-env: ${args.totp_secret_env} is not base32"
+                ) from None
         code = _prompt_secret(f"MFA code ({' or '.join(factors) or 'Totp'})").strip()
         is_totp = code.isdigit() and len(code) == 6 and ("Totp" in factors or not factors)
         return ("Totp" if is_totp else "BackupCode"), code
@@ -147,8 +176,11 @@ def _run(args: argparse.Namespace, flow: Callable[[Interaction], Outcome]) -> in
     try:
         with Client(base_url, spec=spec) as client:
             interaction = client.interaction(
-                args.app_id, args.redirect_uri, scopes=tuple(args.scope or ("openid", "profile")),
-                resources=tuple(args.resource), prompt=args.prompt,
+                args.app_id,
+                args.redirect_uri,
+                scopes=tuple(args.scope or ("openid", "profile")),
+                resources=tuple(args.resource),
+                prompt=args.prompt,
             )
             payload, summary = flow(interaction)
     except LogtoDynamicError as exc:
@@ -183,7 +215,11 @@ def run_register(args: argparse.Namespace) -> int:
 
     def flow(interaction: Interaction) -> Outcome:
         done = interaction.register(
-            args.username, password, email=args.email, phone=args.phone, code=_code_prompt,
+            args.username,
+            password,
+            email=args.email,
+            phone=args.phone,
+            code=_code_prompt,
             bind_mfa=tuple(args.bind_mfa or ()),
         )
         payload = done.tokens.as_dict()

@@ -31,8 +31,15 @@ def run_ops(args: argparse.Namespace) -> int:
     spec = load_spec_source(args.spec)
     rows = [(op.operation_id, op.method, op.path, op.summary) for op in spec.index]
     if args.json:
-        print(json.dumps([dict(zip(("operationId", "method", "path", "summary"), r,
-                                   strict=True)) for r in rows], indent=2))
+        print(
+            json.dumps(
+                [
+                    dict(zip(("operationId", "method", "path", "summary"), r, strict=True))
+                    for r in rows
+                ],
+                indent=2,
+            )
+        )
         return 0
     print(f"{spec.title} {spec.api_version} (OpenAPI {spec.version}): {len(rows)} operations")
     widths = [max(len(r[i]) for r in rows) if rows else 0 for i in range(3)]
@@ -55,19 +62,31 @@ def run_describe(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     schema = inline_refs(spec.document, op.request_schema)[0] if op.request_schema else None
     if args.json:
-        print(json.dumps({
-            "operationId": op.operation_id,
-            "method": op.method,
-            "path": op.path,
-            "summary": op.summary,
-            "parameters": [
-                {"name": p.name, "in": p.location, "required": p.required, "schema": p.schema}
-                for p in op.parameters
-            ],
-            "requestBody": schema,
-            "responses": {s: {"description": r.description, "content": list(r.content)}
-                          for s, r in op.responses.items()},
-        }, indent=2))
+        print(
+            json.dumps(
+                {
+                    "operationId": op.operation_id,
+                    "method": op.method,
+                    "path": op.path,
+                    "summary": op.summary,
+                    "parameters": [
+                        {
+                            "name": p.name,
+                            "in": p.location,
+                            "required": p.required,
+                            "schema": p.schema,
+                        }
+                        for p in op.parameters
+                    ],
+                    "requestBody": schema,
+                    "responses": {
+                        s: {"description": r.description, "content": list(r.content)}
+                        for s, r in op.responses.items()
+                    },
+                },
+                indent=2,
+            )
+        )
         return 0
     print(op.docstring)
     if schema is not None:

@@ -31,10 +31,11 @@ __all__ = ["add_proxy_arguments", "proxy_options", "register", "run_proxy"]
 def register(subparsers: Any) -> None:
     """Add the ``proxy`` sub-command."""
     proxy = subparsers.add_parser(
-        "proxy", help="run a validating reverse proxy in front of a Logto server",
+        "proxy",
+        help="run a validating reverse proxy in front of a Logto server",
         description="Relay traffic to UPSTREAM and validate Experience API exchanges "
-                    "against the document (report: log only; enforce: 400/502 answers; "
-                    "off: plain relay).",
+        "against the document (report: log only; enforce: 400/502 answers; "
+        "off: plain relay).",
     )
     add_proxy_arguments(proxy)
     proxy.set_defaults(func=run_proxy)
@@ -44,34 +45,67 @@ def add_proxy_arguments(parser: argparse.ArgumentParser) -> None:
     """Every option of ``proxy``."""
     parser.add_argument("--upstream", required=True, help="the server to forward to (http[s]://…)")
     add_address(parser, port=8080)
-    parser.add_argument("--listen", default=None, metavar="HOST:PORT",
-                        help="deprecated: use --host and --port")
+    parser.add_argument(
+        "--listen", default=None, metavar="HOST:PORT", help="deprecated: use --host and --port"
+    )
     parser.add_argument("--mode", choices=("report", "enforce", "off"), default="report")
     add_spec_option(parser)
-    parser.add_argument("--log", default=None, metavar="FILE",
-                        help="append one JSON line per exchange to FILE (default: stderr)")
-    parser.add_argument("--max-body", type=int, default=None, metavar="BYTES",
-                        help="request body limit (413 above; default 1 MiB)")
+    parser.add_argument(
+        "--log",
+        default=None,
+        metavar="FILE",
+        help="append one JSON line per exchange to FILE (default: stderr)",
+    )
+    parser.add_argument(
+        "--max-body",
+        type=int,
+        default=None,
+        metavar="BYTES",
+        help="request body limit (413 above; default 1 MiB)",
+    )
     parser.add_argument("--timeout", type=float, default=None, help="upstream timeout, seconds")
-    parser.add_argument("--summary-header", action="store_true",
-                        help="add X-Logto-Dynamic-Violations to answers with violations "
-                             "(report mode then checks before relaying)")
-    parser.add_argument("--log-all", action="store_true",
-                        help="log every API exchange, not only those with findings")
-    parser.add_argument("--workers", type=int, default=1, metavar="N",
-                        help="worker processes on the one port (default 1; one per core)")
-    parser.add_argument("--metrics", default=None, metavar="HOST:PORT",
-                        help="serve Prometheus metrics at http://HOST:PORT/metrics")
-    parser.add_argument("--grace", type=float, default=30.0, metavar="SECONDS",
-                        help="on SIGTERM, let exchanges in flight finish this long "
-                             "(default: %(default)s)")
+    parser.add_argument(
+        "--summary-header",
+        action="store_true",
+        help="add X-Logto-Dynamic-Violations to answers with violations "
+        "(report mode then checks before relaying)",
+    )
+    parser.add_argument(
+        "--log-all",
+        action="store_true",
+        help="log every API exchange, not only those with findings",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="worker processes on the one port (default 1; one per core)",
+    )
+    parser.add_argument(
+        "--metrics",
+        default=None,
+        metavar="HOST:PORT",
+        help="serve Prometheus metrics at http://HOST:PORT/metrics",
+    )
+    parser.add_argument(
+        "--grace",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="on SIGTERM, let exchanges in flight finish this long (default: %(default)s)",
+    )
     add_verbosity(parser)
 
 
 def proxy_options(args: argparse.Namespace) -> dict[str, Any]:
     """The :class:`ValidatingProxy` keyword arguments the options ask for."""
-    options: dict[str, Any] = {"mode": args.mode, "summary_header": args.summary_header,
-                               "log_all": args.log_all, "metrics": args.metrics is not None}
+    options: dict[str, Any] = {
+        "mode": args.mode,
+        "summary_header": args.summary_header,
+        "log_all": args.log_all,
+        "metrics": args.metrics is not None,
+    }
     if args.max_body is not None:
         options["max_request_body"] = args.max_body
     if args.timeout is not None:
@@ -114,11 +148,21 @@ def run_proxy(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     sock = bind_address(host, port)
     workers = f" ({args.workers} workers)" if args.workers > 1 else ""
-    print(f"validating proxy ({args.mode}) on {url_of(sock)} -> {args.upstream}{workers}",
-          file=sys.stderr, flush=True)
+    print(
+        f"validating proxy ({args.mode}) on {url_of(sock)} -> {args.upstream}{workers}",
+        file=sys.stderr,
+        flush=True,
+    )
     # One JSON line per exchange is the proxy's log; uvicorn's access log only with -v.
     settings = {"upstream": args.upstream, "spec": spec_source(args.spec), **options}
-    serve(app, settings, sock, workers=args.workers, grace=args.grace, metrics=metrics,
-          log_level="info" if level <= logging.INFO else "warning",
-          access_log=level <= logging.DEBUG)
+    serve(
+        app,
+        settings,
+        sock,
+        workers=args.workers,
+        grace=args.grace,
+        metrics=metrics,
+        log_level="info" if level <= logging.INFO else "warning",
+        access_log=level <= logging.DEBUG,
+    )
     return 0

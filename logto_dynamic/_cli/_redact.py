@@ -107,8 +107,7 @@ class Scrubber(logging.Filter):
             forms.add(json.dumps(secret)[1:-1])  # as it reads inside JSON text
             forms.add(repr(secret)[1:-1])  # as it reads inside a Python repr
         # Longest first, so a secret that contains another is replaced whole.
-        self._forms = sorted((f for f in forms if len(f) >= _MIN_SCRUBBED), key=len,
-                             reverse=True)
+        self._forms = sorted((f for f in forms if len(f) >= _MIN_SCRUBBED), key=len, reverse=True)
 
     def __call__(self, text: str) -> str:
         for form in self._forms:

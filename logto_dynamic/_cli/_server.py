@@ -50,34 +50,59 @@ def register(subparsers: Any) -> None:
     )
     add_address(serve, port=3001)
     serve.add_argument(
-        "--seed-user", action="append", default=[], type=_seed_user, metavar="USERNAME:PASSWORD",
+        "--seed-user",
+        action="append",
+        default=[],
+        type=_seed_user,
+        metavar="USERNAME:PASSWORD",
         help="create a user at start-up (repeatable)",
     )
     serve.add_argument(
-        "--mfa-factor", action="append", default=[], choices=["Totp", "BackupCode", "WebAuthn"],
+        "--mfa-factor",
+        action="append",
+        default=[],
+        choices=["Totp", "BackupCode", "WebAuthn"],
         help="enable an MFA factor (repeatable)",
     )
     serve.add_argument(
-        "--mfa-policy", default="UserControlled",
-        choices=["UserControlled", "PromptAtSignInAndSignUp", "PromptOnlyAtSignIn", "Mandatory",
-                 "NoPrompt"],
+        "--mfa-policy",
+        default="UserControlled",
+        choices=[
+            "UserControlled",
+            "PromptAtSignInAndSignUp",
+            "PromptOnlyAtSignIn",
+            "Mandatory",
+            "NoPrompt",
+        ],
     )
     serve.add_argument(
-        "--app", action="append", default=[], type=_app, metavar="ID=REDIRECT_URI",
+        "--app",
+        action="append",
+        default=[],
+        type=_app,
+        metavar="ID=REDIRECT_URI",
         help="register a first-party application and redirect URI (repeatable; a /path is "
         "under the endpoint; default: demo-app=/demo-app)",
     )
     serve.add_argument(
-        "--third-party-app", action="append", default=[], type=_app, metavar="ID=REDIRECT_URI",
+        "--third-party-app",
+        action="append",
+        default=[],
+        type=_app,
+        metavar="ID=REDIRECT_URI",
         help="register a third-party application (it gets a consent page; repeatable)",
     )
     serve.add_argument(
-        "--endpoint", metavar="URL",
+        "--endpoint",
+        metavar="URL",
         help="public URL used in every absolute URL the server emits (default: the URL each "
         "request came in on)",
     )
-    serve.add_argument("--sign-in-mode", choices=["SignInAndRegister", "SignIn", "Register"],
-                       default="SignInAndRegister")
+    serve.add_argument(
+        "--sign-in-mode",
+        choices=["SignInAndRegister", "SignIn", "Register"],
+        default="SignInAndRegister",
+    )
     add_verbosity(serve)
     serve.set_defaults(func=run_serve)
 
@@ -107,9 +132,12 @@ def run_serve(args: argparse.Namespace) -> int:
     )
     apps = build_apps(args.app, args.third_party_app)
     sock = bind_address(args.host, args.port)
-    print(f"embedded Logto experience server on {url_of(sock)} "
-          f"({len(settings.seed_users)} seeded user(s)); Ctrl+C stops it",
-          file=sys.stderr, flush=True)
+    print(
+        f"embedded Logto experience server on {url_of(sock)} "
+        f"({len(settings.seed_users)} seeded user(s)); Ctrl+C stops it",
+        file=sys.stderr,
+        flush=True,
+    )
     app = ExperienceServer(settings, apps=apps, endpoint=args.endpoint)
     serve_forever(app, sock, lifespan="off", log_level=level, access_log=level <= logging.INFO)
     return 0

@@ -44,31 +44,41 @@ def register(subparsers: Any) -> None:
     _compare_options(drift)
     drift.set_defaults(func=run_drift)
 
-    lint = sub.add_parser("lint", help="every problem of a document (openapi-spec-validator "
-                          "included), attributed to operations")
+    lint = sub.add_parser(
+        "lint",
+        help="every problem of a document (openapi-spec-validator "
+        "included), attributed to operations",
+    )
     lint.add_argument("file", metavar="SOURCE", help=SPEC_HELP)
     lint.add_argument("--json", action="store_true", help="print JSON")
-    lint.add_argument("--normalized", action="store_true",
-                      help="lint the document after the Logto dialect normalisation")
+    lint.add_argument(
+        "--normalized",
+        action="store_true",
+        help="lint the document after the Logto dialect normalisation",
+    )
     lint.set_defaults(func=run_lint)
 
     normalize = sub.add_parser(
-        "normalize", help="write the document as loaded (Logto dialect normalised) for any tool",
+        "normalize",
+        help="write the document as loaded (Logto dialect normalised) for any tool",
         description="Write the normalised document (what load_spec builds) for standard tools "
-                    "(Schemathesis, Prism, openapi-core): JSON, or YAML when OUT ends in "
-                    ".yaml/.yml; stdout by default.",
+        "(Schemathesis, Prism, openapi-core): JSON, or YAML when OUT ends in "
+        ".yaml/.yml; stdout by default.",
     )
     normalize.add_argument("source", metavar="SOURCE", help=SPEC_HELP)
-    normalize.add_argument("-o", "--output", metavar="OUT", default=None,
-                           help="write to OUT instead of stdout")
+    normalize.add_argument(
+        "-o", "--output", metavar="OUT", default=None, help="write to OUT instead of stdout"
+    )
     normalize.set_defaults(func=run_normalize)
 
 
 def _compare_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON")
-    parser.add_argument("--raw", action="store_true",
-                        help="compare the documents as published (no Logto dialect "
-                        "normalisation)")
+    parser.add_argument(
+        "--raw",
+        action="store_true",
+        help="compare the documents as published (no Logto dialect normalisation)",
+    )
 
 
 def _usage(parser: argparse.ArgumentParser) -> int:

@@ -14,9 +14,10 @@ __all__ = ["register", "run_har"]
 def register(subparsers: Any) -> None:
     """Add the ``har`` sub-command."""
     har = subparsers.add_parser(
-        "har", help="validate the Experience API exchanges of a HAR file",
+        "har",
+        help="validate the Experience API exchanges of a HAR file",
         description="Check every API request and response recorded in FILE.har offline; "
-                    "exit code 1 when any entry fails.",
+        "exit code 1 when any entry fails.",
     )
     har.add_argument("file", metavar="FILE.har")
     add_spec_option(har)
@@ -42,11 +43,15 @@ def run_har(args: argparse.Namespace) -> int:
     print(f"{'operation':<{width}}  {'count':>5}  {'passed':>6}  {'violations':>10}")
     for name, count, passed, violations in rows:
         print(f"{name:<{width}}  {count:>5}  {passed:>6}  {violations:>10}")
-    print(f"\n{len(summary.entries)} API exchange(s) checked, {summary.skipped} other "
-          f"entr{'y' if summary.skipped == 1 else 'ies'} skipped.")
+    print(
+        f"\n{len(summary.entries)} API exchange(s) checked, {summary.skipped} other "
+        f"entr{'y' if summary.skipped == 1 else 'ies'} skipped."
+    )
     for entry in summary.failures:
-        print(f"\n#{entry.index} {entry.method} {entry.to_dict()['path']} -> {entry.status} "
-              f"({entry.operation})")
+        print(
+            f"\n#{entry.index} {entry.method} {entry.to_dict()['path']} -> {entry.status} "
+            f"({entry.operation})"
+        )
         for violation in entry.violations:
             print(f"  - {violation}")
     print("\nOK" if summary.ok else f"\nFAILED: {len(summary.failures)} exchange(s)")

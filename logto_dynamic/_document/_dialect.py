@@ -119,7 +119,8 @@ def _responses(doc: dict[str, Any], report: NormalizationReport) -> None:
                 if code.startswith("2"):
                     _schemaless_json(resp, where, report)
                     if (
-                        code == "200" and method == "post"
+                        code == "200"
+                        and method == "post"
                         and str(path).endswith("/experience/submit")
                     ):
                         _submit_ok(resp, where, report)
@@ -128,16 +129,21 @@ def _responses(doc: dict[str, Any], report: NormalizationReport) -> None:
                     needs.add(name)
                     ref = f"#/components/schemas/{name}"
                     resp["content"] = {"application/json": {"schema": {"$ref": ref}}}
-                    report.add("error-body", f"{where}/content", "(no content)",
-                               f"application/json {ref}")
+                    report.add(
+                        "error-body", f"{where}/content", "(no content)", f"application/json {ref}"
+                    )
     if needs:
         schemas = doc.setdefault("components", {}).setdefault("schemas", {})
         for name in sorted(needs):
             wanted = ERROR_SCHEMA if name == ERROR_COMPONENT else _SERVER_ERROR_SCHEMA
             if name not in schemas:
                 schemas[name] = _copy(wanted)
-                report.add("error-body", f"#/components/schemas/{name}", "(absent)",
-                           "Logto error body schema")
+                report.add(
+                    "error-body",
+                    f"#/components/schemas/{name}",
+                    "(absent)",
+                    "Logto error body schema",
+                )
 
 
 def _schemaless_json(resp: dict[str, Any], where: str, report: NormalizationReport) -> None:
@@ -147,8 +153,12 @@ def _schemaless_json(resp: dict[str, Any], where: str, report: NormalizationRepo
     media = content.get("application/json")
     if isinstance(media, dict) and "schema" not in media:
         content["text/plain"] = {"schema": {"type": "string"}}
-        report.add("schemaless-json-response", f"{where}/content/text~1plain",
-                   "application/json without schema", "text/plain {type: string} added")
+        report.add(
+            "schemaless-json-response",
+            f"{where}/content/text~1plain",
+            "application/json without schema",
+            "text/plain {type: string} added",
+        )
 
 
 def _submit_ok(resp: dict[str, Any], where: str, report: NormalizationReport) -> None:
@@ -158,5 +168,9 @@ def _submit_ok(resp: dict[str, Any], where: str, report: NormalizationReport) ->
     media = content.get("application/json")
     if isinstance(media, dict) and "schema" in media:
         content["text/plain"] = {"schema": {"type": "string", "enum": ["OK"]}}
-        report.add("submit-text-ok", f"{where}/content/text~1plain", "application/json only",
-                   'text/plain enum ["OK"] added (ForgotPassword submissions)')
+        report.add(
+            "submit-text-ok",
+            f"{where}/content/text~1plain",
+            "application/json only",
+            'text/plain enum ["OK"] added (ForgotPassword submissions)',
+        )

@@ -23,8 +23,12 @@ class Rewrite:
 
     def to_dict(self) -> dict[str, str]:
         """A JSON-ready form."""
-        return {"rule": self.rule, "pointer": self.pointer, "before": self.before,
-                "after": self.after}
+        return {
+            "rule": self.rule,
+            "pointer": self.pointer,
+            "before": self.before,
+            "after": self.after,
+        }
 
 
 @dataclass

@@ -48,8 +48,12 @@ def _walk_schemas(
             continue
         if not names and key in ("example", "examples", "default", "enum", "const"):
             continue
-        _walk_schemas(value, f"{pointer}/{escape_pointer(str(key))}", report,
-                      names=not names and key in ("properties", "patternProperties"))
+        _walk_schemas(
+            value,
+            f"{pointer}/{escape_pointer(str(key))}",
+            report,
+            names=not names and key in ("properties", "patternProperties"),
+        )
 
 
 def _is_schema_like(node: Mapping[str, Any]) -> bool:
@@ -92,8 +96,12 @@ def _js_regex(node: dict[str, Any], pointer: str, report: NormalizationReport) -
         report.add("js-regex", f"{pointer}/pattern", pattern, new)
         dropped = sorted(set(flags) - {"i"})
         if dropped:
-            report.add("js-regex-flags-dropped", f"{pointer}/pattern", "/" + "".join(dropped),
-                       "no equivalent in a JSON Schema pattern (ignored)")
+            report.add(
+                "js-regex-flags-dropped",
+                f"{pointer}/pattern",
+                "/" + "".join(dropped),
+                "no equivalent in a JSON Schema pattern (ignored)",
+            )
     if node.get("format") == "regex":
         del node["format"]
         report.add("regex-marker", f"{pointer}/format", "format: regex", "(removed)")
@@ -118,8 +126,12 @@ def _fold_case(pattern: str) -> str:
                 in_class = False
                 out.append(ch)
             elif (
-                ch.isascii() and ch.isalpha() and i + 2 < len(pattern)
-                and pattern[i + 1] == "-" and pattern[i + 2].isascii() and pattern[i + 2].isalpha()
+                ch.isascii()
+                and ch.isalpha()
+                and i + 2 < len(pattern)
+                and pattern[i + 1] == "-"
+                and pattern[i + 2].isascii()
+                and pattern[i + 2].isalpha()
             ):
                 lo, hi = ch, pattern[i + 2]
                 out.append(pattern[i : i + 3])
@@ -187,5 +199,9 @@ def _oneof_properties(node: dict[str, Any], pointer: str, report: NormalizationR
                 for key, value in sub.items():
                     target.setdefault(key, value)
     del node["properties"]
-    report.add("oneof-sibling-properties", f"{pointer}/properties", sorted(props),
-               "folded into the variants' properties and removed")
+    report.add(
+        "oneof-sibling-properties",
+        f"{pointer}/properties",
+        sorted(props),
+        "folded into the variants' properties and removed",
+    )

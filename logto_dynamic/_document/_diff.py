@@ -42,8 +42,13 @@ class Change:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready form."""
-        return {"operation": self.operation, "kind": self.kind, "where": self.where,
-                "detail": self.detail, "breaking": self.breaking}
+        return {
+            "operation": self.operation,
+            "kind": self.kind,
+            "where": self.where,
+            "detail": self.detail,
+            "breaking": self.breaking,
+        }
 
 
 @dataclass
@@ -78,22 +83,30 @@ class SpecDiff:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready form."""
         return {
-            "old_version": self.old_version, "new_version": self.new_version,
-            "added": self.added, "removed": self.removed, "changed": self.changed,
-            "breaking": len(self.breaking), "changes": [c.to_dict() for c in self.changes],
+            "old_version": self.old_version,
+            "new_version": self.new_version,
+            "added": self.added,
+            "removed": self.removed,
+            "changed": self.changed,
+            "breaking": len(self.breaking),
+            "changes": [c.to_dict() for c in self.changes],
         }
 
     def table(self) -> str:
         """A text table, one change a line, breaking ones first."""
-        head = (f"{self.old_version or '?'} -> {self.new_version or '?'}: "
-                f"{len(self.added)} added, {len(self.removed)} removed, "
-                f"{len(self.changed)} changed, {len(self.breaking)} breaking change(s)")
+        head = (
+            f"{self.old_version or '?'} -> {self.new_version or '?'}: "
+            f"{len(self.added)} added, {len(self.removed)} removed, "
+            f"{len(self.changed)} changed, {len(self.breaking)} breaking change(s)"
+        )
         if not self.changes:
             return head + "\n(no differences)"
         rows = [("", "operation", "change", "where", "detail")]
         ordered = sorted(self.changes, key=lambda c: (not c.breaking, c.operation))
-        rows += [("BREAKING" if c.breaking else "", c.operation, c.kind, c.where, c.detail)
-                 for c in ordered]
+        rows += [
+            ("BREAKING" if c.breaking else "", c.operation, c.kind, c.where, c.detail)
+            for c in ordered
+        ]
         widths = [min(max(len(r[i]) for r in rows), 48) for i in range(4)]
         lines = [head, ""]
         for r in rows:
@@ -133,22 +146,23 @@ def diff_specs(old: Any, new: Any) -> SpecDiff:
         if name not in new_ops:
             out.removed.append(name)
             op = old_ops[name]
-            out.changes.append(Change(name, "operation-removed", "", f"{op.method} {op.path}",
-                                      True))
+            out.changes.append(
+                Change(name, "operation-removed", "", f"{op.method} {op.path}", True)
+            )
     for name in new_ops:
         if name not in old_ops:
             out.added.append(name)
             op = new_ops[name]
-            out.changes.append(Change(name, "operation-added", "", f"{op.method} {op.path}",
-                                      False))
+            out.changes.append(Change(name, "operation-added", "", f"{op.method} {op.path}", False))
     for name, op in old_ops.items():
         if name in new_ops:
             out.changes += _operation(old_doc, op, new_doc, new_ops[name])
     return out
 
 
-def _operation(old_doc: Mapping[str, Any], a: Operation,
-               new_doc: Mapping[str, Any], b: Operation) -> list[Change]:
+def _operation(
+    old_doc: Mapping[str, Any], a: Operation, new_doc: Mapping[str, Any], b: Operation
+) -> list[Change]:
     name = a.operation_id
     out: list[Change] = []
     if (a.method, a.path) != (b.method, b.path):
@@ -163,35 +177,58 @@ def _operation(old_doc: Mapping[str, Any], a: Operation,
             continue
         q = pb[key]
         if p.required != q.required:
-            out.append(Change(name, "parameter-required-changed", where,
-                              f"required {p.required} -> {q.required}", q.required))
+            out.append(
+                Change(
+                    name,
+                    "parameter-required-changed",
+                    where,
+                    f"required {p.required} -> {q.required}",
+                    q.required,
+                )
+            )
         sa, _ = inline_refs(old_doc, p.schema or {})
         sb, _ = inline_refs(new_doc, q.schema or {})
-        out += [Change(name, k, f"{where}{w}", d, brk)
-                for k, w, d, brk in _schema(sa, sb, "", request=True)]
+        out += [
+            Change(name, k, f"{where}{w}", d, brk)
+            for k, w, d, brk in _schema(sa, sb, "", request=True)
+        ]
     for key, q in pb.items():
         if key not in pa:
-            out.append(Change(name, "parameter-added", f"{key[0]} {key[1]}",
-                              "required" if q.required else "optional", q.required))
+            out.append(
+                Change(
+                    name,
+                    "parameter-added",
+                    f"{key[0]} {key[1]}",
+                    "required" if q.required else "optional",
+                    q.required,
+                )
+            )
     # Request body
     if a.request_content and not b.request_content:
-        out.append(Change(name, "request-body-removed", "body", "no body is taken any more",
-                          True))
+        out.append(Change(name, "request-body-removed", "body", "no body is taken any more", True))
     elif b.request_content and not a.request_content:
-        out.append(Change(name, "request-body-added", "body",
-                          "required" if b.request_required else "optional", b.request_required))
+        out.append(
+            Change(
+                name,
+                "request-body-added",
+                "body",
+                "required" if b.request_required else "optional",
+                b.request_required,
+            )
+        )
     else:
         if b.request_required and not a.request_required:
-            out.append(Change(name, "request-body-required", "body", "optional -> required",
-                              True))
+            out.append(Change(name, "request-body-required", "body", "optional -> required", True))
         for media in a.request_content:
             if media not in b.request_content:
                 out.append(Change(name, "request-media-removed", "body", media, True))
                 continue
             sa, _ = inline_refs(old_doc, a.request_content[media].get("schema") or {})
             sb, _ = inline_refs(new_doc, b.request_content[media].get("schema") or {})
-            out += [Change(name, k, f"body {media} ${w}", d, brk)
-                    for k, w, d, brk in _schema(sa, sb, "", request=True)]
+            out += [
+                Change(name, k, f"body {media} ${w}", d, brk)
+                for k, w, d, brk in _schema(sa, sb, "", request=True)
+            ]
         for media in b.request_content:
             if media not in a.request_content:
                 out.append(Change(name, "request-media-added", "body", media, False))
@@ -199,8 +236,7 @@ def _operation(old_doc: Mapping[str, Any], a: Operation,
     for status, ra in a.responses.items():
         rb = b.responses.get(status)
         if rb is None:
-            out.append(Change(name, "response-removed", status, ra.description[:60] or "-",
-                              False))
+            out.append(Change(name, "response-removed", status, ra.description[:60] or "-", False))
             continue
         for media, ma in ra.content.items():
             if media not in rb.content:
@@ -208,16 +244,26 @@ def _operation(old_doc: Mapping[str, Any], a: Operation,
                 continue
             sa, _ = inline_refs(old_doc, ma.get("schema") or {})
             sb, _ = inline_refs(new_doc, rb.content[media].get("schema") or {})
-            out += [Change(name, k, f"{status} {media} ${w}", d, brk)
-                    for k, w, d, brk in _schema(sa, sb, "", request=False)]
+            out += [
+                Change(name, k, f"{status} {media} ${w}", d, brk)
+                for k, w, d, brk in _schema(sa, sb, "", request=False)
+            ]
         for media in rb.content:
             if media not in ra.content:
-                out.append(Change(name, "response-media-added", status, media,
-                                  status.startswith("2")))
+                out.append(
+                    Change(name, "response-media-added", status, media, status.startswith("2"))
+                )
     for status in b.responses:
         if status not in a.responses:
-            out.append(Change(name, "response-added", status, b.responses[status].description[:60]
-                              or "-", status.startswith("2")))
+            out.append(
+                Change(
+                    name,
+                    "response-added",
+                    status,
+                    b.responses[status].description[:60] or "-",
+                    status.startswith("2"),
+                )
+            )
     return out
 
 
@@ -325,18 +371,29 @@ def _schema(a: Any, b: Any, path: str, *, request: bool) -> Iterator[tuple[str, 
         if not isinstance(va, list) and not isinstance(vb, list):
             continue
         if not va or not vb:
-            yield (f"{key}-introduced" if vb else f"{key}-dropped", path,
-                   f"{len(va or [])} -> {len(vb or [])} variants",
-                   tighter if vb else looser)
+            yield (
+                f"{key}-introduced" if vb else f"{key}-dropped",
+                path,
+                f"{len(va or [])} -> {len(vb or [])} variants",
+                tighter if vb else looser,
+            )
             continue
         for i in range(min(len(va), len(vb))):
             yield from _schema(va[i], vb[i], f"{path}/{key}[{i}]", request=request)
         if len(vb) > len(va):
-            yield (f"{key}-variant-added", path, f"{len(va)} -> {len(vb)} variants",
-                   tighter if key == "allOf" else looser)
+            yield (
+                f"{key}-variant-added",
+                path,
+                f"{len(va)} -> {len(vb)} variants",
+                tighter if key == "allOf" else looser,
+            )
         elif len(va) > len(vb):
-            yield (f"{key}-variant-removed", path, f"{len(va)} -> {len(vb)} variants",
-                   looser if key == "allOf" else tighter)
+            yield (
+                f"{key}-variant-removed",
+                path,
+                f"{len(va)} -> {len(vb)} variants",
+                looser if key == "allOf" else tighter,
+            )
 
 
 def _flatten(schema: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -43,8 +43,12 @@ class LintProblem:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready form."""
-        return {"kind": self.kind, "message": self.message, "pointer": self.pointer,
-                "operations": list(self.operations)}
+        return {
+            "kind": self.kind,
+            "message": self.message,
+            "pointer": self.pointer,
+            "operations": list(self.operations),
+        }
 
 
 @dataclass
@@ -75,15 +79,20 @@ class LintReport:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready form."""
-        return {"ok": self.ok, "operations": self.operation_count,
-                "problems": [p.to_dict() for p in self.problems],
-                "by_operation": self.by_operation()}
+        return {
+            "ok": self.ok,
+            "operations": self.operation_count,
+            "problems": [p.to_dict() for p in self.problems],
+            "by_operation": self.by_operation(),
+        }
 
     def __str__(self) -> str:
         if self.ok:
             return f"no problems ({self.operation_count} operations)"
-        lines = [f"{len(self.problems)} problem(s) in {self.operation_count} operations; "
-                 f"{len(self.by_operation())} operation(s) affected"]
+        lines = [
+            f"{len(self.problems)} problem(s) in {self.operation_count} operations; "
+            f"{len(self.by_operation())} operation(s) affected"
+        ]
         lines += [f"  {p}" for p in self.problems]
         return "\n".join(lines)
 
@@ -140,9 +149,7 @@ def operation_problems(document: Mapping[str, Any], *, checker: Any = None) -> d
     out: dict[str, list[str]] = {}
     for entry in iter_operations(document):
         if not isinstance(entry.raw, Mapping):
-            out.setdefault(entry.name, []).append(
-                f"operation at {entry.pointer} is not a mapping"
-            )
+            out.setdefault(entry.name, []).append(f"operation at {entry.pointer} is not a mapping")
             continue
         # Path-level parameters belong to every operation of the path.
         found = refs.problems(entry.raw) + refs.problems(entry.item.get("parameters") or [])
@@ -164,13 +171,18 @@ def lint(document: Mapping[str, Any], *, validator: bool = True) -> LintReport:
         try:
             build_operation(document, entry.path, entry.method, entry.item)
         except Exception as exc:  # any failure to read it is what we report
-            report.problems.append(LintProblem(
-                "unreadable", f"cannot be read: {exc!r}", entry.pointer, (entry.name,)
-            ))
+            report.problems.append(
+                LintProblem("unreadable", f"cannot be read: {exc!r}", entry.pointer, (entry.name,))
+            )
     for name, pointers in duplicates((e.name, e.pointer) for e in entries).items():
-        report.problems.append(LintProblem(
-            "duplicate-operation-id", f"operationId {name!r} is used {len(pointers)} times: "
-            + ", ".join(pointers), pointers[0], (name,)))
+        report.problems.append(
+            LintProblem(
+                "duplicate-operation-id",
+                f"operationId {name!r} is used {len(pointers)} times: " + ", ".join(pointers),
+                pointers[0],
+                (name,),
+            )
+        )
     for name, messages in operation_problems(document).items():
         pointer = seen.get(name, [""])[0]
         for message in messages:
@@ -243,11 +255,17 @@ class _Locator:
                 node, pointer = stack.pop()
                 if isinstance(node, dict):
                     self._by_id.setdefault(id(node), pointer)
-                    stack += [(v, f"{pointer}/{escape_pointer(str(k))}") for k, v in node.items()
-                              if isinstance(v, dict | list)]
+                    stack += [
+                        (v, f"{pointer}/{escape_pointer(str(k))}")
+                        for k, v in node.items()
+                        if isinstance(v, dict | list)
+                    ]
                 elif isinstance(node, list):
-                    stack += [(v, f"{pointer}/{i}") for i, v in enumerate(node)
-                              if isinstance(v, dict | list)]
+                    stack += [
+                        (v, f"{pointer}/{i}")
+                        for i, v in enumerate(node)
+                        if isinstance(v, dict | list)
+                    ]
         return self._by_id
 
     def find(self, schema: Any, instance: Any) -> str:
@@ -258,8 +276,11 @@ class _Locator:
         if found is not None:
             return found
         # Not the same object: the first equal schema not already blamed for this error.
-        matches = [p for i, p in sorted(self._index().items(), key=lambda t: t[1])
-                   if _at(self.document, p) == schema]
+        matches = [
+            p
+            for i, p in sorted(self._index().items(), key=lambda t: t[1])
+            if _at(self.document, p) == schema
+        ]
         if not matches:
             return ""
         key = hash(repr(schema))
@@ -272,8 +293,11 @@ class _Locator:
         if not pointer:
             return ()
         owners = self._owner_map()
-        direct = [e.name for e in iter_operations(self.document)
-                  if pointer == e.pointer or pointer.startswith(e.pointer + "/")]
+        direct = [
+            e.name
+            for e in iter_operations(self.document)
+            if pointer == e.pointer or pointer.startswith(e.pointer + "/")
+        ]
         if direct:
             return tuple(direct)
         if pointer.startswith("#/components/"):

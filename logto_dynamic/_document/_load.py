@@ -175,8 +175,10 @@ def bundle_external_refs(document: dict[str, Any], origin: Path) -> dict[str, An
             target = (current.parent / file_part).resolve() if file_part else current.resolve()
             new = local_ref(target, fragment, section)
             if new is not None:
-                return {**{k: walk(v, current, section, root=root) for k, v in node.items()},
-                        "$ref": new}
+                return {
+                    **{k: walk(v, current, section, root=root) for k, v in node.items()},
+                    "$ref": new,
+                }
         out: dict[str, Any] = {}
         for k, v in node.items():
             sub = _SECTIONS.get(k, section) if k != "properties" else "schemas"

@@ -80,8 +80,12 @@ def iter_operations(document: Mapping[str, Any]) -> Iterator[OperationEntry]:
             if method in item:
                 raw = item[method]
                 yield OperationEntry(
-                    operation_name(method, str(path), raw), method, str(path),
-                    f"#/paths/{escape_pointer(str(path))}/{method}", raw, item,
+                    operation_name(method, str(path), raw),
+                    method,
+                    str(path),
+                    f"#/paths/{escape_pointer(str(path))}/{method}",
+                    raw,
+                    item,
                 )
 
 

@@ -71,8 +71,14 @@ class ValidatingProxy:
         self.max_header_bytes = max_header_bytes
         self.summary_header = summary_header
         self.recorder = Recorder(self.log, Metrics(metrics), mode=mode, log_all=log_all)
-        self.relay = Relay(self.upstream, Checker(self.validator), self.recorder, mode=mode,
-                           max_response_body=max_response_body, summary_header=summary_header)
+        self.relay = Relay(
+            self.upstream,
+            Checker(self.validator),
+            self.recorder,
+            mode=mode,
+            max_response_body=max_response_body,
+            summary_header=summary_header,
+        )
         self._loop: asyncio.AbstractEventLoop | None = None
 
     # -- lifecycle ------------------------------------------------------------------------
@@ -151,8 +157,9 @@ class ValidatingProxy:
             ex.add(req.report)
             if self.mode == "enforce" and not req.report.ok:
                 ex.record["action"] = "rejected-request"
-                await self.relay.answer(send, ex, request_invalid(req.report.operation_id,
-                                                                  ex.violations))
+                await self.relay.answer(
+                    send, ex, request_invalid(req.report.operation_id, ex.violations)
+                )
                 return
         await self.relay.forward(send, ex, req)
 

@@ -22,8 +22,10 @@ class Checker:
         # The request headers a check reads: the body's type, cookies, documented headers.
         # Handing over only these spares the validator decoding the rest, every exchange.
         self._read = frozenset({b"content-type", b"cookie"}).union(
-            p.name.lower().encode("latin-1") for op in validator.spec.index
-            for p in op.parameters if p.location == "header"
+            p.name.lower().encode("latin-1")
+            for op in validator.spec.index
+            for p in op.parameters
+            if p.location == "header"
         )
 
     def _relevant(self, headers: RawHeaders) -> RawHeaders:
@@ -35,8 +37,9 @@ class Checker:
         """The most response bytes worth holding back to validate (the validator's limit)."""
         return self.validator.validate_limit
 
-    def exchange(self, ex: Exchange, req: Request, status: int, headers: RawHeaders,
-                 body: bytes | None) -> None:
+    def exchange(
+        self, ex: Exchange, req: Request, status: int, headers: RawHeaders, body: bytes | None
+    ) -> None:
         """Check the request (unless done before relaying) and its answer, into ``ex``."""
         report = req.report
         if body is not None and not header_value(headers, b"content-encoding"):
@@ -49,7 +52,8 @@ class Checker:
                     ex.passed(op.operation_id, op.path)
                     return
             elif report.operation is not None and validator.quick_response(
-                    report.operation, status, headers, body):
+                report.operation, status, headers, body
+            ):
                 ex.checked = True  # the request's report is in ``ex`` already
                 return
         if report is None:
@@ -58,18 +62,23 @@ class Checker:
         if report.operation is not None:  # an undocumented request has no answer to check
             ex.add(self.response(report, status, headers, body))
 
-    def request(self, method: str, target: bytes, headers: RawHeaders,
-                body: bytes) -> TrafficReport:
+    def request(
+        self, method: str, target: bytes, headers: RawHeaders, body: bytes
+    ) -> TrafficReport:
         """Check one request (``target`` is ``/path?query``)."""
-        return self.validator.validate_request(method, target.decode("latin-1"),
-                                               self._relevant(headers), body)
+        return self.validator.validate_request(
+            method, target.decode("latin-1"), self._relevant(headers), body
+        )
 
-    def response(self, request: TrafficReport, status: int, headers: RawHeaders,
-                 body: bytes | None) -> TrafficReport:
+    def response(
+        self, request: TrafficReport, status: int, headers: RawHeaders, body: bytes | None
+    ) -> TrafficReport:
         """Check one answer; ``body`` None when it was not held (over :attr:`hold_limit`)."""
         if body is None:
             return self._without_body(
-                request, status, headers,
+                request,
+                status,
+                headers,
                 f"response body not validated (over the {self.hold_limit}-byte validation "
                 "limit); streamed through",
             )
@@ -79,12 +88,14 @@ class Checker:
         decoded = decode_content(encoding, body) if encoding else body
         if decoded is None:
             coding = (encoding or b"").decode("latin-1")
-            return self._without_body(request, status, headers,
-                                      f"response body not validated (content coding {coding!r})")
+            return self._without_body(
+                request, status, headers, f"response body not validated (content coding {coding!r})"
+            )
         return self.validator.validate_response(request, status, headers, decoded)
 
-    def _without_body(self, request: TrafficReport, status: int, headers: RawHeaders,
-                      note: str) -> TrafficReport:
+    def _without_body(
+        self, request: TrafficReport, status: int, headers: RawHeaders, note: str
+    ) -> TrafficReport:
         """Status and headers only: body violations are dropped, the note says why."""
         report = self.validator.validate_response(request, status, headers, b"")
         report.violations = [v for v in report.violations if v.location != "body"]

@@ -21,8 +21,16 @@ class Exchange:
     keyword, message: messages never repeat a secret value) and notes.
     """
 
-    __slots__ = ("api", "checked", "end", "found", "record", "start", "upstream_error",
-                 "upstream_seconds")
+    __slots__ = (
+        "api",
+        "checked",
+        "end",
+        "found",
+        "record",
+        "start",
+        "upstream_error",
+        "upstream_seconds",
+    )
 
     def __init__(self, method: str, path: str, api: bool) -> None:
         self.start = time.perf_counter()
@@ -33,8 +41,14 @@ class Exchange:
         self.upstream_seconds: float | None = None
         self.upstream_error: str | None = None
         self.record: dict[str, Any] = {
-            "operation": None, "method": method, "path": path, "status": None,
-            "upstream_status": None, "action": "relayed", "violations": [], "notes": [],
+            "operation": None,
+            "method": method,
+            "path": path,
+            "status": None,
+            "upstream_status": None,
+            "action": "relayed",
+            "violations": [],
+            "notes": [],
         }
 
     def add(self, report: TrafficReport) -> None:
@@ -91,8 +105,15 @@ class Request:
 
     __slots__ = ("body", "headers", "method", "receive", "report", "scope", "target")
 
-    def __init__(self, scope: Scope, receive: Receive, method: str, target: bytes,
-                 headers: RawHeaders, body: bytes) -> None:
+    def __init__(
+        self,
+        scope: Scope,
+        receive: Receive,
+        method: str,
+        target: bytes,
+        headers: RawHeaders,
+        body: bytes,
+    ) -> None:
         self.scope, self.receive, self.method, self.target = scope, receive, method, target
         self.headers, self.body = headers, body
         self.report: TrafficReport | None = None

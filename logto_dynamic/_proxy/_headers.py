@@ -25,14 +25,24 @@ __all__ = [
 RawHeaders = list[tuple[bytes, bytes]]
 
 #: RFC 9110 §7.6.1 connection-specific fields (plus the de-facto Proxy-Connection).
-HOP_BY_HOP = frozenset({
-    b"connection", b"keep-alive", b"proxy-connection", b"te", b"trailer",
-    b"transfer-encoding", b"upgrade", b"proxy-authenticate", b"proxy-authorization",
-})
+HOP_BY_HOP = frozenset(
+    {
+        b"connection",
+        b"keep-alive",
+        b"proxy-connection",
+        b"te",
+        b"trailer",
+        b"transfer-encoding",
+        b"upgrade",
+        b"proxy-authenticate",
+        b"proxy-authorization",
+    }
+)
 
 #: Set by the proxy itself on the way to the upstream; whatever the client sent is replaced.
-OWN_REQUEST_FIELDS = frozenset({b"host", b"content-length", b"x-forwarded-proto",
-                                b"x-forwarded-host", b"x-forwarded-for"})
+OWN_REQUEST_FIELDS = frozenset(
+    {b"host", b"content-length", b"x-forwarded-proto", b"x-forwarded-host", b"x-forwarded-for"}
+)
 
 SUMMARY_HEADER = b"x-logto-dynamic-violations"
 SUMMARY_LIMIT = 512
@@ -53,7 +63,8 @@ def strip_hop_by_hop(
         if low in names:
             if low == b"connection":
                 listed = (listed or set()).union(
-                    t.strip().lower() for t in value.split(b",") if t.strip())
+                    t.strip().lower() for t in value.split(b",") if t.strip()
+                )
             continue
         out.append((key, value))
     if listed:

@@ -57,8 +57,9 @@ class ExchangeLog:
     def _start(self) -> None:
         with self._start_lock:
             if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="logto-dynamic-log",
-                                                daemon=True)
+                self._thread = threading.Thread(
+                    target=self._run, name="logto-dynamic-log", daemon=True
+                )
                 self._thread.start()
 
     def _run(self) -> None:
@@ -70,8 +71,7 @@ class ExchangeLog:
                 except queue.Empty:
                     break
             stop = any(item is _STOP for item in items)
-            lines = [json.dumps(item, separators=(",", ":")) for item in items
-                     if item is not _STOP]
+            lines = [json.dumps(item, separators=(",", ":")) for item in items if item is not _STOP]
             if lines:
                 self._emit(lines)
             if stop:
@@ -84,7 +84,7 @@ class ExchangeLog:
         elif self._fd is not None:
             data = ("\n".join(lines) + "\n").encode("utf-8")
             while data:
-                data = data[os.write(self._fd, data):]
+                data = data[os.write(self._fd, data) :]
         elif self._stream is not None:
             self._stream.write("\n".join(lines) + "\n")
             self._stream.flush()

@@ -25,19 +25,31 @@ def _series() -> dict[str, Any]:
     from prometheus_client import Counter, Histogram
 
     return {
-        "exchanges": Counter("logto_dynamic_exchanges", "Exchanges relayed or answered",
-                             ["operation", "status_class", "verdict"]),
-        "violations": Counter("logto_dynamic_violations", "Violations of the API document",
-                              ["operation", "direction", "keyword"]),
-        "upstream": Histogram("logto_dynamic_upstream_latency_seconds",
-                              "Upstream time: request sent to answer read", buckets=_SLOW),
-        "overhead": Histogram("logto_dynamic_proxy_overhead_seconds",
-                              "Time the proxy added to an exchange (total minus upstream)",
-                              buckets=_FAST),
-        "errors": Counter("logto_dynamic_upstream_errors", "Upstream failures by kind",
-                          ["kind"]),
-        "dropped": Counter("logto_dynamic_validation_skipped",
-                           "Report-mode exchanges relayed unvalidated: validation backlog full"),
+        "exchanges": Counter(
+            "logto_dynamic_exchanges",
+            "Exchanges relayed or answered",
+            ["operation", "status_class", "verdict"],
+        ),
+        "violations": Counter(
+            "logto_dynamic_violations",
+            "Violations of the API document",
+            ["operation", "direction", "keyword"],
+        ),
+        "upstream": Histogram(
+            "logto_dynamic_upstream_latency_seconds",
+            "Upstream time: request sent to answer read",
+            buckets=_SLOW,
+        ),
+        "overhead": Histogram(
+            "logto_dynamic_proxy_overhead_seconds",
+            "Time the proxy added to an exchange (total minus upstream)",
+            buckets=_FAST,
+        ),
+        "errors": Counter("logto_dynamic_upstream_errors", "Upstream failures by kind", ["kind"]),
+        "dropped": Counter(
+            "logto_dynamic_validation_skipped",
+            "Report-mode exchanges relayed unvalidated: validation backlog full",
+        ),
     }
 
 

@@ -41,7 +41,9 @@ class Problem:
     def body(self) -> bytes:
         """The JSON body."""
         problem: dict[str, Any] = {
-            "type": PROBLEM_BASE + self.kind, "title": self.title, "status": self.status,
+            "type": PROBLEM_BASE + self.kind,
+            "title": self.title,
+            "status": self.status,
             "detail": self.detail,
         }
         if self.violations is not None:
@@ -52,14 +54,16 @@ class Problem:
 async def send_problem(send: Send, problem: Problem) -> None:
     """Send ``problem`` as the whole answer."""
     body = problem.body()
-    await send({
-        "type": "http.response.start",
-        "status": problem.status,
-        "headers": [
-            (b"content-type", b"application/problem+json"),
-            (b"content-length", str(len(body)).encode()),
-        ],
-    })
+    await send(
+        {
+            "type": "http.response.start",
+            "status": problem.status,
+            "headers": [
+                (b"content-type", b"application/problem+json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -70,49 +74,85 @@ def upstream_problem(kind: str, error: str, timeout: float, *, reading: bool = F
     the exception (never its text: it may hold a URL or bytes of the exchange).
     """
     if kind == "timeout":
-        return Problem(504, "upstream-timeout", "Upstream timed out",
-                       f"no answer from the upstream within {timeout} s")
+        return Problem(
+            504,
+            "upstream-timeout",
+            "Upstream timed out",
+            f"no answer from the upstream within {timeout} s",
+        )
     if reading:
-        return Problem(502, "upstream-unreachable", "Upstream failed",
-                       f"the upstream answer could not be read ({error})")
-    return Problem(502, "upstream-unreachable", "Upstream unreachable",
-                   f"the upstream could not be reached ({error})")
+        return Problem(
+            502,
+            "upstream-unreachable",
+            "Upstream failed",
+            f"the upstream answer could not be read ({error})",
+        )
+    return Problem(
+        502,
+        "upstream-unreachable",
+        "Upstream unreachable",
+        f"the upstream could not be reached ({error})",
+    )
 
 
 def request_too_large(limit: int) -> Problem:
     """413: the request body is over ``max_request_body``."""
-    return Problem(413, "request-too-large", "Request body too large",
-                   f"the proxy accepts request bodies of at most {limit} bytes")
+    return Problem(
+        413,
+        "request-too-large",
+        "Request body too large",
+        f"the proxy accepts request bodies of at most {limit} bytes",
+    )
 
 
 def headers_too_large(limit: int) -> Problem:
     """431: the request header block is over ``max_header_bytes``."""
-    return Problem(431, "headers-too-large", "Request header fields too large",
-                   f"the proxy accepts request headers of at most {limit} bytes")
+    return Problem(
+        431,
+        "headers-too-large",
+        "Request header fields too large",
+        f"the proxy accepts request headers of at most {limit} bytes",
+    )
 
 
 def target_refused() -> Problem:
     """400: an absolute-form target or CONNECT."""
-    return Problem(400, "target-refused", "Request target refused",
-                   "only origin-form targets (/path) are proxied to the configured upstream; "
-                   "absolute-form targets and CONNECT are refused")
+    return Problem(
+        400,
+        "target-refused",
+        "Request target refused",
+        "only origin-form targets (/path) are proxied to the configured upstream; "
+        "absolute-form targets and CONNECT are refused",
+    )
 
 
 def response_too_large(size: str, limit: int) -> Problem:
     """502: the upstream answer is over ``max_response_body``."""
-    return Problem(502, "response-too-large", "Upstream response too large",
-                   f"the upstream answer has {size} bytes; the proxy relays at most {limit}")
+    return Problem(
+        502,
+        "response-too-large",
+        "Upstream response too large",
+        f"the upstream answer has {size} bytes; the proxy relays at most {limit}",
+    )
 
 
 def request_invalid(operation: str | None, violations: list[dict[str, Any]]) -> Problem:
     """400: enforce mode refused the request."""
-    return Problem(400, "request-invalid", "Request does not match the API document",
-                   f"{len(violations)} violation(s) of {operation or 'the API document'}",
-                   violations)
+    return Problem(
+        400,
+        "request-invalid",
+        "Request does not match the API document",
+        f"{len(violations)} violation(s) of {operation or 'the API document'}",
+        violations,
+    )
 
 
 def response_invalid(upstream_status: int, violations: list[dict[str, Any]]) -> Problem:
     """502: enforce mode refused the upstream answer."""
-    return Problem(502, "response-invalid", "Upstream response does not match the API document",
-                   f"the upstream answered {upstream_status} with {len(violations)} violation(s)",
-                   violations)
+    return Problem(
+        502,
+        "response-invalid",
+        "Upstream response does not match the API document",
+        f"the upstream answered {upstream_status} with {len(violations)} violation(s)",
+        violations,
+    )

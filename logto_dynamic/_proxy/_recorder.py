@@ -29,8 +29,15 @@ IDLE_DELAY = 0.002
 class Recorder:
     """Finishes exchanges: writes the log line (when due) and counts the metrics."""
 
-    def __init__(self, log: ExchangeLog, metrics: Metrics, *, mode: str, log_all: bool,
-                 max_pending: int = DEFAULT_MAX_PENDING) -> None:
+    def __init__(
+        self,
+        log: ExchangeLog,
+        metrics: Metrics,
+        *,
+        mode: str,
+        log_all: bool,
+        max_pending: int = DEFAULT_MAX_PENDING,
+    ) -> None:
         self.log = log
         self.metrics = metrics
         self.mode = mode

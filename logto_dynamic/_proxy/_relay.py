@@ -47,8 +47,16 @@ _DROP = OWN_REQUEST_FIELDS | {b"expect"}
 class Relay:
     """Forwards requests through one :class:`Upstream` and relays or refuses the answers."""
 
-    def __init__(self, upstream: Upstream, checker: Checker, recorder: Recorder, *,
-                 mode: str, max_response_body: int, summary_header: bool) -> None:
+    def __init__(
+        self,
+        upstream: Upstream,
+        checker: Checker,
+        recorder: Recorder,
+        *,
+        mode: str,
+        max_response_body: int,
+        summary_header: bool,
+    ) -> None:
         self.upstream = upstream
         self.checker = checker
         self.recorder = recorder
@@ -81,8 +89,9 @@ class Relay:
         finally:
             response.release()  # back to the pool, or closed when not read to the end
 
-    async def _relay(self, send: Send, ex: Exchange, req: Request, response: UpstreamResponse,
-                     started: float) -> None:
+    async def _relay(
+        self, send: Send, ex: Exchange, req: Request, response: UpstreamResponse, started: float
+    ) -> None:
         status = response.status
         ex.record["upstream_status"] = status
         headers = strip_hop_by_hop(response.raw_headers)
@@ -129,9 +138,15 @@ class Relay:
             await send({"type": "http.response.body", "body": b"".join(held)})
             kept = held
         else:
-            kept, cut = await stream_through(send, req.receive, response, held, chunks,
-                                             limit=self.max_response_body,
-                                             keep=limit if checking else -1)
+            kept, cut = await stream_through(
+                send,
+                req.receive,
+                response,
+                held,
+                chunks,
+                limit=self.max_response_body,
+                keep=limit if checking else -1,
+            )
             if cut is not None:
                 ex.record["action"] = "cut-off-" + cut
                 if cut.startswith("upstream-error:"):
@@ -154,13 +169,13 @@ class Relay:
         ex.record["action"] = "rejected-response-too-large"
         await self.answer(send, ex, response_too_large(size, self.max_response_body))
 
-    async def _failed(self, send: Send, ex: Exchange, req: Request, exc: BaseException, *,
-                      reading: bool) -> None:
+    async def _failed(
+        self, send: Send, ex: Exchange, req: Request, exc: BaseException, *, reading: bool
+    ) -> None:
         if ex.api and self.mode == "report" and req.report is None:  # not checked yet
             req.report = self.checker.request(req.method, req.target, req.headers, req.body)
             ex.add(req.report)
         kind = ex.upstream_error = error_kind(exc)
-        problem = upstream_problem(kind, type(exc).__name__, self.upstream.timeout,
-                                   reading=reading)
+        problem = upstream_problem(kind, type(exc).__name__, self.upstream.timeout, reading=reading)
         ex.record["action"] = problem.kind
         await self.answer(send, ex, problem)

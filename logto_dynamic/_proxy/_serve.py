@@ -59,9 +59,17 @@ def _loop() -> str:
     return "uvloop"
 
 
-def serve(proxy: ValidatingProxy, settings: dict[str, Any], sock: socket.socket, *,
-          workers: int = 1, grace: float = 30.0, metrics: tuple[str, int] | None = None,
-          log_level: str = "warning", access_log: bool = False) -> None:
+def serve(
+    proxy: ValidatingProxy,
+    settings: dict[str, Any],
+    sock: socket.socket,
+    *,
+    workers: int = 1,
+    grace: float = 30.0,
+    metrics: tuple[str, int] | None = None,
+    log_level: str = "warning",
+    access_log: bool = False,
+) -> None:
     """Serve on ``sock`` until SIGTERM or SIGINT.
 
     One worker serves ``proxy`` itself; N workers each build one from ``settings``
@@ -79,10 +87,14 @@ def serve(proxy: ValidatingProxy, settings: dict[str, Any], sock: socket.socket,
             atexit.register(shutil.rmtree, folder, ignore_errors=True)
         serve_metrics(*metrics, multiprocess=workers > 1)
     options: dict[str, Any] = {
-        "loop": _loop(), "http": "httptools", "lifespan": "on",
-        "timeout_graceful_shutdown": math.ceil(grace), "log_level": log_level,
+        "loop": _loop(),
+        "http": "httptools",
+        "lifespan": "on",
+        "timeout_graceful_shutdown": math.ceil(grace),
+        "log_level": log_level,
         "access_log": access_log,
-        "server_header": False, "date_header": False,  # the upstream's own are relayed
+        "server_header": False,
+        "date_header": False,  # the upstream's own are relayed
         "proxy_headers": False,  # clients' X-Forwarded-* are relayed, never trusted here
     }
     # uvicorn re-raises the signal it stopped on once it is done: a handler of our own
@@ -94,8 +106,9 @@ def serve(proxy: ValidatingProxy, settings: dict[str, Any], sock: socket.socket,
             uvicorn.Server(uvicorn.Config(proxy, **options)).run(sockets=[sock])
             return
         os.environ[SETTINGS_ENV] = json.dumps(settings)
-        config = uvicorn.Config("logto_dynamic._proxy._serve:create_app", factory=True,
-                                workers=workers, **options)
+        config = uvicorn.Config(
+            "logto_dynamic._proxy._serve:create_app", factory=True, workers=workers, **options
+        )
         supervisor: Any = Multiprocess
         if "target" in inspect.signature(supervisor).parameters:  # older uvicorn releases
             supervisor(config, target=uvicorn.Server(config).run, sockets=[sock]).run()

@@ -17,8 +17,14 @@ __all__ = ["stream_through"]
 
 
 async def stream_through(
-    send: Send, receive: Receive, response: UpstreamResponse, held: list[bytes],
-    chunks: AsyncIterator[bytes], *, limit: int, keep: int,
+    send: Send,
+    receive: Receive,
+    response: UpstreamResponse,
+    held: list[bytes],
+    chunks: AsyncIterator[bytes],
+    *,
+    limit: int,
+    keep: int,
 ) -> tuple[list[bytes], str | None]:
     """Send ``held``, then the rest of ``chunks``; ``(copy, reason the stream was cut)``.
 
@@ -54,7 +60,8 @@ async def stream_through(
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
         except UPSTREAM_ERRORS as exc:
             return kept, "client-disconnected" if gone.is_set() else (
-                f"upstream-error:{error_kind(exc)}")
+                f"upstream-error:{error_kind(exc)}"
+            )
         if gone.is_set():
             return kept, "client-disconnected"
         await send({"type": "http.response.body", "body": b""})

@@ -63,11 +63,18 @@ class Upstream:
         """The shared session (made on first use, on the running loop)."""
         if self._session is None:
             self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=self.max_connections, limit_per_host=0,
-                                               keepalive_timeout=30, ttl_dns_cache=60),
-                timeout=aiohttp.ClientTimeout(total=None, connect=self.timeout,
-                                              sock_connect=self.timeout,
-                                              sock_read=self.timeout),
+                connector=aiohttp.TCPConnector(
+                    limit=self.max_connections,
+                    limit_per_host=0,
+                    keepalive_timeout=30,
+                    ttl_dns_cache=60,
+                ),
+                timeout=aiohttp.ClientTimeout(
+                    total=None,
+                    connect=self.timeout,
+                    sock_connect=self.timeout,
+                    sock_read=self.timeout,
+                ),
                 cookie_jar=aiohttp.DummyCookieJar(),  # upstream cookies are never kept
                 auto_decompress=False,  # bodies are relayed exactly as the upstream sent them
                 trust_env=False,  # proxy environment variables are ignored
@@ -88,7 +95,11 @@ class Upstream:
         url = URL(self.origin + (self.prefix + target).decode("latin-1"), encoded=True)
         fields = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in headers]
         return await self.session().request(
-            method, url, headers=fields, data=body or None, allow_redirects=False,
+            method,
+            url,
+            headers=fields,
+            data=body or None,
+            allow_redirects=False,
         )
 
     async def close(self) -> None:

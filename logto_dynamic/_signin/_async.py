@@ -176,7 +176,12 @@ class AsyncInteraction(InteractionBase):
     ) -> Registration:
         """Register (``code(identifier)`` returns the code sent to an email/phone)."""
         flow = helpers.register(
-            self.state, username, password, email=email, phone=phone, code=code,
+            self.state,
+            username,
+            password,
+            email=email,
+            phone=phone,
+            code=code,
             bind_mfa=bind_mfa,
         )
         result: Registration = await self._run(flow)

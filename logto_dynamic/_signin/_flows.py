@@ -165,5 +165,3 @@ def reset_password(
     yield from steps.identify(state, verified)
     yield from steps.reset_user_password(state, new_password)
     yield from steps.submit(state)
-
-

@@ -194,16 +194,19 @@ class Provider:
             jwks_uri=str(document["jwks_uri"]),
             jwks=check_jwks(jwks),
             userinfo_endpoint=document.get("userinfo_endpoint"),
-            iss_parameter_supported=document.get(
-                "authorization_response_iss_parameter_supported"
-            ) is True,
+            iss_parameter_supported=document.get("authorization_response_iss_parameter_supported")
+            is True,
         )
 
     def with_jwks(self, jwks: Any) -> Provider:
         """The same provider with a fresh JWKS."""
         return Provider(
-            self.issuer, self.token_endpoint, self.jwks_uri, check_jwks(jwks),
-            self.userinfo_endpoint, self.iss_parameter_supported,
+            self.issuer,
+            self.token_endpoint,
+            self.jwks_uri,
+            check_jwks(jwks),
+            self.userinfo_endpoint,
+            self.iss_parameter_supported,
         )
 
     def algorithms(self) -> list[str]:

@@ -224,7 +224,12 @@ class Interaction(InteractionBase):
     ) -> Registration:
         """Register (``code(identifier)`` returns the code sent to an email/phone)."""
         flow = helpers.register(
-            self.state, username, password, email=email, phone=phone, code=code,
+            self.state,
+            username,
+            password,
+            email=email,
+            phone=phone,
+            code=code,
             bind_mfa=bind_mfa,
         )
         result: Registration = self._run(flow)

@@ -52,9 +52,14 @@ class HarEntryResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "index": self.index, "method": self.method, "path": urlsplit(self.url).path,
-            "operation": self.operation, "status": self.status, "ok": self.ok,
-            "violations": [v.to_dict() for v in self.violations], "notes": self.notes,
+            "index": self.index,
+            "method": self.method,
+            "path": urlsplit(self.url).path,
+            "operation": self.operation,
+            "status": self.status,
+            "ok": self.ok,
+            "violations": [v.to_dict() for v in self.violations],
+            "notes": self.notes,
         }
 
 
@@ -159,8 +164,9 @@ def validate_har(
         req = tv.validate_request(method, url, req_headers, body)
         content = response.get("content") or {}
         status = int(response.get("status") or 0)
-        resp_headers = _with_content_type(_headers(response.get("headers")),
-                                          content.get("mimeType") if content else None)
+        resp_headers = _with_content_type(
+            _headers(response.get("headers")), content.get("mimeType") if content else None
+        )
         violations = list(req.violations)
         notes = list(req.notes)
         if req.operation is not None and status:

@@ -22,10 +22,16 @@ def normalize_headers(headers: HeaderInput | None) -> list[tuple[str, str]]:
         items = headers
     out: list[tuple[str, str]] = []
     for key, value in items:  # type() first: this runs for every header of every exchange
-        k = key if type(key) is str else (
-            key.decode("latin-1") if isinstance(key, (bytes, bytearray)) else str(key))
-        v = value if type(value) is str else (
-            value.decode("latin-1") if isinstance(value, (bytes, bytearray)) else str(value))
+        k = (
+            key
+            if type(key) is str
+            else (key.decode("latin-1") if isinstance(key, (bytes, bytearray)) else str(key))
+        )
+        v = (
+            value
+            if type(value) is str
+            else (value.decode("latin-1") if isinstance(value, (bytes, bytearray)) else str(value))
+        )
         out.append((k.lower(), v))
     return out
 

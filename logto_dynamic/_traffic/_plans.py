@@ -32,8 +32,9 @@ class RequestPlans:
         #: (method, path, content type) -> plan, or None: no quick route, check it fully.
         self.table: dict[tuple[str, str, str | None], RequestPlan | None] = {}
 
-    def quick(self, method: str, url: str, content_type: str | None, body: bytes,
-              limit: int) -> Operation | None:
+    def quick(
+        self, method: str, url: str, content_type: str | None, body: bytes, limit: int
+    ) -> Operation | None:
         """The operation when the request is valid by its plan; None: check it fully."""
         if not body or url[:1] != "/" or url[1:2] == "/" or "#" in url or len(body) > limit:
             return None

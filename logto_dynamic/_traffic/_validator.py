@@ -107,9 +107,7 @@ class TrafficValidator:
         self.spec: Spec = load_spec(spec)
         self.validate_limit = validate_limit
         self._plans = RequestPlans(self.spec)
-        self._api_prefix = self.spec.base_path + _common_prefix(
-            [op.path for op in self.spec.index]
-        )
+        self._api_prefix = self.spec.base_path + _common_prefix([op.path for op in self.spec.index])
 
     @property
     def api_prefix(self) -> str:
@@ -133,22 +131,29 @@ class TrafficValidator:
             return TrafficReport("request", method, url.partition("?")[0], op)
         return self._check_request(method, url, headers, body)
 
-    def quick_request(self, method: str, url: str, headers: HeaderInput | None,
-                      body: bytes) -> Operation | None:
+    def quick_request(
+        self, method: str, url: str, headers: HeaderInput | None, body: bytes
+    ) -> Operation | None:
         """The operation of a request that is valid by its plan, else None (check it fully).
 
         The usual request: a JSON body to an operation without parameters (see
         :class:`~._request_plans.RequestPlans`). None means "ask :meth:`validate_request`",
         which may still find nothing. ``method`` is upper case.
         """
-        return self._plans.quick(method, url, content_type_of(headers), body,
-                                 self.validate_limit)
+        return self._plans.quick(method, url, content_type_of(headers), body, self.validate_limit)
 
-    def quick_response(self, op: Operation, status: int, headers: HeaderInput | None,
-                       body: bytes) -> bool:
+    def quick_response(
+        self, op: Operation, status: int, headers: HeaderInput | None, body: bytes
+    ) -> bool:
         """True when :meth:`validate_response` would find nothing and note nothing."""
-        return response_ok(self.spec.validators, op, status, content_type_of(headers), body,
-                           limit=self.validate_limit)
+        return response_ok(
+            self.spec.validators,
+            op,
+            status,
+            content_type_of(headers),
+            body,
+            limit=self.validate_limit,
+        )
 
     def _check_request(
         self, method: str, url: str, headers: HeaderInput | None, body: bytes
@@ -170,15 +175,15 @@ class TrafficValidator:
         cookies: dict[str, Any] = {}
         path_values: dict[str, Any] = {}
         if op.parameters:  # most Experience API operations have none
-            query = decode_query(op.parameters, parse_qsl(parts.query, keep_blank_values=True),
-                                 doc)
+            query = decode_query(op.parameters, parse_qsl(parts.query, keep_blank_values=True), doc)
             header_values = decode_headers(op.parameters, pairs, doc)
             cookies = decode_cookies(
                 op.parameters, parse_cookie_header([v for k, v in pairs if k == "cookie"]), doc
             )
             path_values = decode_path_params(op.parameters, raw_params, doc)
-        data, media, problems = _request_body(op, header_value(pairs, "content-type"), body,
-                                              self.validate_limit)
+        data, media, problems = _request_body(
+            op, header_value(pairs, "content-type"), body, self.validate_limit
+        )
         report.violations += problems
         skipped = data is _SKIPPED or data is _NOT_DECODED
         if data is _SKIPPED and not problems:
@@ -187,8 +192,13 @@ class TrafficValidator:
                 f"(over the {self.validate_limit}-byte validation limit)"
             )
         found = self.spec.check_request(
-            op, body=UNSET if skipped else data, path_params=path_values, query=query,
-            headers=header_values, cookies=cookies, media_type=media,
+            op,
+            body=UNSET if skipped else data,
+            path_params=path_values,
+            query=query,
+            headers=header_values,
+            cookies=cookies,
+            media_type=media,
         )
         if skipped:  # a body was sent, just not checked: it is not missing
             found = [v for v in found if not (v.location == "body" and v.keyword == "required")]
@@ -220,8 +230,12 @@ class TrafficValidator:
                 method, url = request
             request = self.validate_request(method, url, [], b"")
         report = TrafficReport(
-            "response", request.method, request.path, request.operation,
-            dict(request.path_params), status=status,
+            "response",
+            request.method,
+            request.path,
+            request.operation,
+            dict(request.path_params),
+            status=status,
         )
         op = request.operation
         if op is None:
@@ -254,11 +268,19 @@ def _request_body(
     documented = media_matches(op.request_content, media) if media else None
     if documented is None:
         allowed = ", ".join(op.request_content)
-        return _SKIPPED, None, [Violation(
-            "content-type", (), "content-type",
-            f"request content type {media or 'none'!r} is not documented "
-            f"(documented: {allowed})",
-        )]
+        return (
+            _SKIPPED,
+            None,
+            [
+                Violation(
+                    "content-type",
+                    (),
+                    "content-type",
+                    f"request content type {media or 'none'!r} is not documented "
+                    f"(documented: {allowed})",
+                )
+            ],
+        )
     if not is_json_media(media):
         return _NOT_DECODED, documented, []  # form and multipart bodies: not decoded
     if len(body) > limit:
@@ -278,8 +300,9 @@ def _undocumented(spec: Spec, method: str, path: str) -> Violation:
     elif path == base or path.startswith(base + "/"):
         methods = spec.index.methods_for(path[len(base) :] or "/")
     if methods:
-        message = (f"method {method} is not allowed for {_short(path)} "
-                   f"(documented: {', '.join(methods)})")
+        message = (
+            f"method {method} is not allowed for {_short(path)} (documented: {', '.join(methods)})"
+        )
     else:
         message = f"no documented operation for {method} {_short(path)}"
     return Violation("operation", (), "undocumented", message)

@@ -61,7 +61,7 @@ def encode_path(param: Parameter, value: Any) -> str:
             text = f";{param.name}={_join(value, False)}"
     else:
         text = _join(value, param.explode)
-    return quote(text, safe=";=.,")if param.style in ("label", "matrix") else quote(text, safe="")
+    return quote(text, safe=";=.,") if param.style in ("label", "matrix") else quote(text, safe="")
 
 
 _QUERY_SEPARATORS = {"spaceDelimited": " ", "pipeDelimited": "|"}
@@ -179,8 +179,9 @@ def _decode_object(
     raw: Mapping[str, str], schema: Mapping[str, Any] | None, document: Any
 ) -> dict[str, Any]:
     """Property values converted by their property schemas, like primitive parameters are."""
-    return {k: decode_scalar(v, _property_schema(schema, k, document), document)
-            for k, v in raw.items()}
+    return {
+        k: decode_scalar(v, _property_schema(schema, k, document), document) for k, v in raw.items()
+    }
 
 
 def _is_object(types: set[str]) -> bool:

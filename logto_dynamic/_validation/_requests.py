@@ -73,8 +73,11 @@ class Validators:
                 found = self._compiled.get(key)
                 if found is None:
                     found = compile_schema(
-                        self._document, pointer, version=self._version,
-                        direction=direction, cache=self._translated,
+                        self._document,
+                        pointer,
+                        version=self._version,
+                        direction=direction,
+                        cache=self._translated,
                     )
                     self._compiled[key] = found
         return found
@@ -115,9 +118,7 @@ class Validators:
         if not op.parameters:
             return []
         values = values or {}
-        lookup = (
-            {k.lower(): v for k, v in values.items()} if location == "header" else dict(values)
-        )
+        lookup = {k.lower(): v for k, v in values.items()} if location == "header" else dict(values)
         out: list[Violation] = []
         for param in op.parameters:
             if param.location != location:
@@ -138,8 +139,10 @@ class Validators:
     def response_schema(self, op: Operation, status: str, media: str) -> CompiledSchema:
         """The validator of a documented response body (``status`` as documented: ``2XX``)."""
         raw = op.raw.get("responses", {}).get(status)
-        base = raw["$ref"] if isinstance(raw, Mapping) and "$ref" in raw else (
-            f"{op.pointer}/responses/{escape_pointer(status)}"
+        base = (
+            raw["$ref"]
+            if isinstance(raw, Mapping) and "$ref" in raw
+            else (f"{op.pointer}/responses/{escape_pointer(status)}")
         )
         return self.for_pointer(f"{base}/content/{escape_pointer(media)}/schema", "response")
 
@@ -149,4 +152,3 @@ def _file_placeholder(value: Any) -> Any:
     if isinstance(value, bytes | bytearray | tuple) or hasattr(value, "read"):
         return "<binary>"
     return value
-

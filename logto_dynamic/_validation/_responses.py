@@ -84,8 +84,10 @@ def check_response(
     if not body:
         return ResponseCheck(None, plan.found)
     if limit is not None and plan.json and len(body) > limit:
-        note = (f"response body of {len(body)} bytes not validated "
-                f"(over the {limit}-byte validation limit)")
+        note = (
+            f"response body of {len(body)} bytes not validated "
+            f"(over the {limit}-byte validation limit)"
+        )
         return ResponseCheck(None, plan.found, (note,))
     if plan.json:
         data, problem = parse_json(plan.media, body)
@@ -140,8 +142,9 @@ class _Plan:
 MAX_PLANS = 4096
 
 
-def _plan(validators: Validators, op: Operation, status: int, content_type: str | None,
-          has_body: bool) -> _Plan:
+def _plan(
+    validators: Validators, op: Operation, status: int, content_type: str | None, has_body: bool
+) -> _Plan:
     """The memoised :func:`_make_plan`: looked up on every response, computed once."""
     key = (op, status, content_type, has_body)
     plans = validators.plans
@@ -154,30 +157,44 @@ def _plan(validators: Validators, op: Operation, status: int, content_type: str 
     return plan
 
 
-def _make_plan(validators: Validators, op: Operation, status: int, content_type: str | None,
-               has_body: bool) -> _Plan:
+def _make_plan(
+    validators: Validators, op: Operation, status: int, content_type: str | None, has_body: bool
+) -> _Plan:
     found: list[Violation] = []
     spec = select_response(op, status)
     documented: str | None = None
     if spec is None:
         listed = ", ".join(op.responses) or "none"
-        found.append(Violation("status", (), "status",
-                               f"status {status} is not documented (documented: {listed})"))
+        found.append(
+            Violation(
+                "status", (), "status", f"status {status} is not documented (documented: {listed})"
+            )
+        )
     elif not spec.content:
         if has_body:
-            found.append(Violation("body", (), "content",
-                                   f"status {spec.status} documents no body, but one was sent"))
+            found.append(
+                Violation(
+                    "body",
+                    (),
+                    "content",
+                    f"status {spec.status} documents no body, but one was sent",
+                )
+            )
     elif not has_body:
         if any("schema" in media for media in spec.content.values()):
             found.append(Violation("body", (), "content", f"status {spec.status} expects a body"))
     else:
         documented = media_matches(spec.content, content_type or "")
         if documented is None:
-            found.append(Violation(
-                "content-type", (), "content-type",
-                f"content type {content_type or 'none'!r} is not documented for "
-                f"{spec.status} (documented: {', '.join(spec.content)})",
-            ))
+            found.append(
+                Violation(
+                    "content-type",
+                    (),
+                    "content-type",
+                    f"content type {content_type or 'none'!r} is not documented for "
+                    f"{spec.status} (documented: {', '.join(spec.content)})",
+                )
+            )
     media = media_type_of(content_type)
     schema = None
     if spec is not None and documented is not None and "schema" in spec.content[documented]:

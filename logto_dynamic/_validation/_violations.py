@@ -46,8 +46,10 @@ class Violation:
         return out
 
     def __str__(self) -> str:
-        where = self.location if self.location in ("status", "content-type", "operation") else (
-            f"{self.location} {self.json_path}"
+        where = (
+            self.location
+            if self.location in ("status", "content-type", "operation")
+            else (f"{self.location} {self.json_path}")
         )
         return f"{where}: {self.message} [{self.keyword}]"
 
@@ -124,8 +126,10 @@ def _message(err: JsonSchemaError, secret: bool) -> str:
     if kw == "format":
         return f"{shown} is not a valid {val}"
     if kw == "oneOf":
-        return "matches more than one of the allowed shapes" if not err.context else (
-            "matches none of the allowed shapes"
+        return (
+            "matches more than one of the allowed shapes"
+            if not err.context
+            else ("matches none of the allowed shapes")
         )
     if kw == "anyOf":
         return "matches none of the allowed shapes"
@@ -196,8 +200,11 @@ def to_violations(
                 if kind == "missing":
                     out.append(
                         Violation(
-                            location, (*path, info), "required",
-                            f"{info!r} is a required property", name,
+                            location,
+                            (*path, info),
+                            "required",
+                            f"{info!r} is a required property",
+                            name,
                         )
                     )
                 else:
@@ -208,8 +215,11 @@ def to_violations(
                     shown = _shown(instance.get(prop), secret)
                     out.append(
                         Violation(
-                            location, (*path, prop), "discriminator",
-                            f"{shown} is not one of {info!r}", name,
+                            location,
+                            (*path, prop),
+                            "discriminator",
+                            f"{shown} is not one of {info!r}",
+                            name,
                         )
                     )
                 return
@@ -222,8 +232,11 @@ def to_violations(
             missing = _missing_name(err)
             out.append(
                 Violation(
-                    location, (*path, missing) if missing else path, "required",
-                    f"{missing!r} is a required property" if missing else err.message, name,
+                    location,
+                    (*path, missing) if missing else path,
+                    "required",
+                    f"{missing!r} is a required property" if missing else err.message,
+                    name,
                 )
             )
             return

@@ -52,9 +52,7 @@ def parse_app(text: str, *, third_party: bool = False) -> OidcApp:
     return OidcApp(app_id, (redirect_uri,), third_party=third_party)
 
 
-def build_apps(
-    first_party: Sequence[str], third_party: Sequence[str] = ()
-) -> tuple[OidcApp, ...]:
+def build_apps(first_party: Sequence[str], third_party: Sequence[str] = ()) -> tuple[OidcApp, ...]:
     """Apps from ``ID=REDIRECT_URI`` texts (``serve --app`` / ``--third-party-app``).
 
     The default ``demo-app`` stays unless an option names it; repeating an id adds

@@ -63,9 +63,9 @@ class Context:
 
     def record(self, verification_id: Any, *types: str) -> VerificationRecord:
         """A verification record of one of ``types``; 404 if it is not in this interaction."""
-        record = self.session.records.get(verification_id) if isinstance(
-            verification_id, str
-        ) else None
+        record = (
+            self.session.records.get(verification_id) if isinstance(verification_id, str) else None
+        )
         if record is None or (types and record.type not in types):
             raise LogtoError(404, "session.verification_session_not_found")
         return record
@@ -75,7 +75,8 @@ class Context:
         user = self.identified_user()
         if user.has_mfa and not self.session.mfa_verified:
             raise LogtoError(
-                403, "session.mfa.require_mfa_verification",
+                403,
+                "session.mfa.require_mfa_verification",
                 data={"availableFactors": user.mfa_factors, "maskedIdentifiers": {}},
             )
 

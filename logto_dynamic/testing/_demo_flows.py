@@ -116,9 +116,9 @@ class Account:
     totp_secret: str | None = None
 
 
-def _verified_email(acct: Account, server: ExperienceServer, event: str) -> Generator[
-    Step, Outcome, str
-]:
+def _verified_email(
+    acct: Account, server: ExperienceServer, event: str
+) -> Generator[Step, Outcome, str]:
     identifier = {"type": "email", "value": acct.email}
     sent = yield Call(
         "CreateAndSendVerificationCode", {"identifier": identifier, "interactionEvent": event}
@@ -196,8 +196,9 @@ def totp_binding(server: ExperienceServer, acct: Account) -> Flow:
         "VerifyTotpVerification",
         {"code": totp(acct.totp_secret), "verificationId": verification_id},
     )
-    yield Call("BindMfaVerification", {"type": "Totp", "verificationId": verification_id},
-               expect=204)
+    yield Call(
+        "BindMfaVerification", {"type": "Totp", "verificationId": verification_id}, expect=204
+    )
     yield from _submit_and_finish()
 
 

@@ -26,8 +26,12 @@ _SCOPES = ("openid", "profile", "offline_access")
 
 
 def _interaction_args(base_url: str, step: Bootstrap) -> dict[str, Any]:
-    return {"app_id": step.app_id, "redirect_uri": base_url + step.redirect_path,
-            "scopes": _SCOPES, "prompt": "consent"}
+    return {
+        "app_id": step.app_id,
+        "redirect_uri": base_url + step.redirect_path,
+        "scopes": _SCOPES,
+        "prompt": "consent",
+    }
 
 
 def _oidc_errors() -> tuple[type[Exception], ...]:
@@ -46,16 +50,24 @@ def _started(step: Bootstrap, error: Exception | None = None) -> Outcome:
 def _finished(step: Finish, tokens: Tokens | None, error: Exception | None = None) -> Outcome:
     outcome = Outcome(step, "GET", "/oidc/auth/<uid> .. /oidc/token", 200 if tokens else 0)
     if tokens is not None:  # the subject and expiry only: never a token
-        outcome.data = {"sub": tokens.subject, "expires_at": tokens.expires_at,
-                        "refresh": tokens.refresh_token is not None}
+        outcome.data = {
+            "sub": tokens.subject,
+            "expires_at": tokens.expires_at,
+            "refresh": tokens.refresh_token is not None,
+        }
     outcome.error = type(error).__name__ if error is not None else None
     return outcome
 
 
 def _from_result(step: Call, result: Result) -> Outcome:
     return Outcome(
-        step, result.operation.method, result.http.request.url.path, result.status_code,
-        data=result.data, violations=result.violations, http=result.http,
+        step,
+        result.operation.method,
+        result.http.request.url.path,
+        result.status_code,
+        data=result.data,
+        violations=result.violations,
+        http=result.http,
     )
 
 

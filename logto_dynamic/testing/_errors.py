@@ -127,9 +127,7 @@ def session_expired() -> LogtoError:
     )
 
 
-def oidc_error(
-    status: int, error: str, description: str, *, iss: str | None = None
-) -> LogtoError:
+def oidc_error(status: int, error: str, description: str, *, iss: str | None = None) -> LogtoError:
     """An OIDC provider error as Logto wraps it: ``{code: "oidc.<error>", message, error, ...}``."""
     extra: dict[str, Any] = {"error": error, "error_description": description}
     if iss is not None:

@@ -51,19 +51,17 @@ def _param_schema(op: Operation, location: str) -> dict[str, Any]:
     return {"type": "object", "properties": params}
 
 
-def guard_request(
-    spec: Spec, op: Operation, request: Request, path_params: dict[str, str]
-) -> Any:
+def guard_request(spec: Spec, op: Operation, request: Request, path_params: dict[str, str]) -> Any:
     """Check a request against ``op``; returns the parsed body or raises ``guard.invalid_input``."""
     body = _parse_body(op, request)
     try:
-        violations = spec.check_request(
-            op, body=body, path_params=path_params, query=request.query
-        )
+        violations = spec.check_request(op, body=body, path_params=path_params, query=request.query)
     except RecursionError:
         raise LogtoError(
-            400, "guard.invalid_input", message="The request body is invalid.",
-            details="Error in key path \"\": (custom) Input is nested too deeply",
+            400,
+            "guard.invalid_input",
+            message="The request body is invalid.",
+            details='Error in key path "": (custom) Input is nested too deeply',
         ) from None
     for location, label in _PARTS:
         found = [v for v in violations if v.location == location]

@@ -21,9 +21,7 @@ from ._totp import new_totp_secret, verify_totp
 __all__ = ["MFA_HANDLERS"]
 
 # A 1x1 PNG: the embedded server draws no real QR code, but the data URL has Logto's shape.
-_PNG = (
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
-)
+_PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="  # noqa: E501
 _BACKUP_CODE_COUNT = 10
 
 

@@ -66,8 +66,13 @@ class LogtoTestServer:
         """
         secret = new_totp_secret() if totp is True else (totp or None)
         user = self.server.users.create(
-            username=username, password=password, primary_email=email, primary_phone=phone,
-            name=name, totp_secret=secret, backup_codes=list(backup_codes),
+            username=username,
+            password=password,
+            primary_email=email,
+            primary_phone=phone,
+            name=name,
+            totp_secret=secret,
+            backup_codes=list(backup_codes),
         )
         return user
 

@@ -69,7 +69,8 @@ class Authorization:
         redirect_uri = query.get("redirect_uri", "")
         if not app.allows(redirect_uri, endpoint=request.base_url):
             raise oidc_error(
-                400, "invalid_redirect_uri",
+                400,
+                "invalid_redirect_uri",
                 "redirect_uri did not match any of the client's registered redirect_uris",
                 iss=issuer,
             )
@@ -77,17 +78,23 @@ class Authorization:
             auth = self._auth_request(app, redirect_uri, query)
             auth.resources = tuple(v for k, v in request.query_items if k == "resource" and v)
         except _RedirectError as exc:
-            location = _with_query(redirect_uri, {
-                "error": exc.error, "error_description": exc.description,
-                "state": query.get("state"), "iss": issuer,
-            })
+            location = _with_query(
+                redirect_uri,
+                {
+                    "error": exc.error,
+                    "error_description": exc.description,
+                    "state": query.get("state"),
+                    "iss": issuer,
+                },
+            )
             return Response(303, b"", [("location", location), ("content-type", _HTML)])
         uid = new_id()
         self.interactions[uid] = Interaction(uid=uid, auth=auth)
         logto = base64.urlsafe_b64encode(json.dumps({"appId": app.id}).encode()).decode()
         headers = [("location", f"/sign-in?{urlencode({'app_id': app.id})}")]
-        headers += self.cookies.set("_logto", logto.rstrip("="), "/", httponly=False,
-                                    seconds=_SESSION_SECONDS)
+        headers += self.cookies.set(
+            "_logto", logto.rstrip("="), "/", httponly=False, seconds=_SESSION_SECONDS
+        )
         headers += self._interaction_cookies(uid)
         headers.append(("content-type", _HTML))
         return Response(303, b"Redirecting to /sign-in.", headers)
@@ -118,10 +125,16 @@ class Authorization:
         )
 
     def _interaction_cookies(self, uid: str) -> list[tuple[str, str]]:
-        headers = self.cookies.set("_interaction", uid, "/", httponly=True,
-                                   seconds=_INTERACTION_SECONDS)
-        headers += self.cookies.set("_interaction_resume", uid, f"/oidc/auth/{uid}",
-                                    httponly=True, seconds=_INTERACTION_SECONDS)
+        headers = self.cookies.set(
+            "_interaction", uid, "/", httponly=True, seconds=_INTERACTION_SECONDS
+        )
+        headers += self.cookies.set(
+            "_interaction_resume",
+            uid,
+            f"/oidc/auth/{uid}",
+            httponly=True,
+            seconds=_INTERACTION_SECONDS,
+        )
         return headers
 
     # -- the interaction cookie, for the Experience API ---------------------------------
@@ -147,13 +160,23 @@ class Authorization:
         if auth.needs_consent or (app.third_party and not auth.consented):
             return self._to_consent(interaction)
         grant = Grant(
-            id=new_id(), user_id=interaction.user_id, app_id=auth.app_id, scopes=auth.scopes,
-            nonce=auth.nonce, resources=auth.resources, offline=auth.offline,
+            id=new_id(),
+            user_id=interaction.user_id,
+            app_id=auth.app_id,
+            scopes=auth.scopes,
+            nonce=auth.nonce,
+            resources=auth.resources,
+            offline=auth.offline,
         )
         code = self.tokens.issue_code(grant, auth.redirect_uri, auth.code_challenge)
-        location = _with_query(auth.redirect_uri, {
-            "code": code, "state": auth.state, "iss": f"{request.base_url}/oidc",
-        })
+        location = _with_query(
+            auth.redirect_uri,
+            {
+                "code": code,
+                "state": auth.state,
+                "iss": f"{request.base_url}/oidc",
+            },
+        )
         return Response(303, b"", [("location", location), ("content-type", _HTML)])
 
     def _to_consent(self, interaction: Interaction) -> Response:
@@ -161,7 +184,9 @@ class Authorization:
         uid = new_id()
         follow_up = Interaction(uid=uid, auth=interaction.auth)
         follow_up.event, follow_up.user_id, follow_up.submitted = (
-            interaction.event, interaction.user_id, True,
+            interaction.event,
+            interaction.user_id,
+            True,
         )
         self.interactions[uid] = follow_up
         headers = [("location", f"/consent?{urlencode({'app_id': interaction.auth.app_id})}")]
@@ -178,10 +203,14 @@ class Authorization:
         """
         interaction = self.interaction(request)
         if interaction is None or not interaction.submitted:
-            raise LogtoError(400, "session.not_found", extra={
-                "error": "invalid_request",
-                "error_description": "interaction session id cookie not found",
-            })
+            raise LogtoError(
+                400,
+                "session.not_found",
+                extra={
+                    "error": "invalid_request",
+                    "error_description": "interaction session id cookie not found",
+                },
+            )
         app = self.apps[interaction.auth.app_id]
         if app.third_party:
             page = _consent_page(app)
@@ -199,5 +228,3 @@ def _consent_page(app: OidcApp) -> str:
         "<p>This third-party application needs your consent in a browser.</p>"
         "</body></html>"
     )
-
-

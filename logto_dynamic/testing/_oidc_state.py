@@ -93,8 +93,9 @@ class TokenStore:
         """A new authorization code for ``grant``."""
         code = secrets.token_urlsafe(32)
         with self._lock:
-            self.codes[code] = AuthCode(grant, redirect_uri, code_challenge,
-                                        self.clock() + CODE_TTL)
+            self.codes[code] = AuthCode(
+                grant, redirect_uri, code_challenge, self.clock() + CODE_TTL
+            )
         return code
 
     def take_code(self, code: str) -> AuthCode | None:

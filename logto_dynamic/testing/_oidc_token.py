@@ -19,15 +19,43 @@ from ._state import User, UserStore
 __all__ = ["TokenEndpoint", "discovery"]
 
 _GRANT_TYPES = [
-    "authorization_code", "refresh_token", "client_credentials",
+    "authorization_code",
+    "refresh_token",
+    "client_credentials",
     "urn:ietf:params:oauth:grant-type:device_code",
     "urn:ietf:params:oauth:grant-type:token-exchange",
 ]
-_SCOPES = ["openid", "offline_access", "profile", "email", "phone", "address", "custom_data",
-           "identities", "roles", "urn:logto:scope:organizations"]
-_CLAIMS = ["sub", "name", "picture", "username", "created_at", "updated_at", "email",
-           "email_verified", "phone_number", "phone_number_verified", "iss", "aud", "exp", "iat",
-           "nonce", "auth_time", "at_hash"]
+_SCOPES = [
+    "openid",
+    "offline_access",
+    "profile",
+    "email",
+    "phone",
+    "address",
+    "custom_data",
+    "identities",
+    "roles",
+    "urn:logto:scope:organizations",
+]
+_CLAIMS = [
+    "sub",
+    "name",
+    "picture",
+    "username",
+    "created_at",
+    "updated_at",
+    "email",
+    "email_verified",
+    "phone_number",
+    "phone_number_verified",
+    "iss",
+    "aud",
+    "exp",
+    "iat",
+    "nonce",
+    "auth_time",
+    "at_hash",
+]
 _OIDC_SCOPES = frozenset({"openid", "offline_access", "profile", "email", "phone", "address"})
 _NO_STORE = [("cache-control", "no-store"), ("pragma", "no-cache")]
 
@@ -54,7 +82,10 @@ def discovery(endpoint: str) -> dict[str, Any]:
         "scopes_supported": _SCOPES,
         "subject_types_supported": ["public"],
         "token_endpoint_auth_methods_supported": [
-            "none", "client_secret_basic", "client_secret_jwt", "client_secret_post",
+            "none",
+            "client_secret_basic",
+            "client_secret_jwt",
+            "client_secret_post",
             "private_key_jwt",
         ],
         "token_endpoint": f"{issuer}/token",
@@ -74,16 +105,26 @@ def user_claims(user: User, scopes: tuple[str, ...]) -> dict[str, Any]:
     """The user's claims for ``scopes`` (``profile``, ``email``, ``phone``), ``sub`` first."""
     claims: dict[str, Any] = {"sub": user.id}
     if "profile" in scopes:
-        claims.update({
-            "name": user.name, "picture": user.avatar, "username": user.username,
-            "created_at": user.created_at, "updated_at": user.updated_at,
-        })
+        claims.update(
+            {
+                "name": user.name,
+                "picture": user.avatar,
+                "username": user.username,
+                "created_at": user.created_at,
+                "updated_at": user.updated_at,
+            }
+        )
     if "email" in scopes:
-        claims.update({"email": user.primary_email,
-                       "email_verified": user.primary_email is not None})
+        claims.update(
+            {"email": user.primary_email, "email_verified": user.primary_email is not None}
+        )
     if "phone" in scopes:
-        claims.update({"phone_number": user.primary_phone,
-                       "phone_number_verified": user.primary_phone is not None})
+        claims.update(
+            {
+                "phone_number": user.primary_phone,
+                "phone_number_verified": user.primary_phone is not None,
+            }
+        )
     return claims
 
 
@@ -153,9 +194,16 @@ class TokenEndpoint:
             return self.tokens.issue_access(grant)
         now = int(self.tokens.clock())
         scope = " ".join(s for s in grant.scopes if s not in _OIDC_SCOPES)
-        claims = {"jti": secrets.token_urlsafe(16), "sub": grant.user_id, "iat": now,
-                  "exp": now + ACCESS_TOKEN_TTL, "scope": scope, "client_id": grant.app_id,
-                  "iss": f"{request.base_url}/oidc", "aud": resource}
+        claims = {
+            "jti": secrets.token_urlsafe(16),
+            "sub": grant.user_id,
+            "iat": now,
+            "exp": now + ACCESS_TOKEN_TTL,
+            "scope": scope,
+            "client_id": grant.app_id,
+            "iss": f"{request.base_url}/oidc",
+            "aud": resource,
+        }
         return self.key.sign(claims, typ="at+jwt")
 
     def _token_set(self, request: Request, grant: Grant, resource: str | None) -> dict[str, Any]:
@@ -166,8 +214,9 @@ class TokenEndpoint:
         claims = user_claims(user, grant.scopes)
         if grant.nonce is not None:
             claims["nonce"] = grant.nonce
-        claims.update({"aud": grant.app_id, "exp": now + 3600, "iat": now,
-                       "iss": f"{request.base_url}/oidc"})
+        claims.update(
+            {"aud": grant.app_id, "exp": now + 3600, "iat": now, "iss": f"{request.base_url}/oidc"}
+        )
         body: dict[str, Any] = {
             "access_token": self._access_token(request, grant, resource),
             "expires_in": ACCESS_TOKEN_TTL,
@@ -187,8 +236,12 @@ class TokenEndpoint:
         if grant is None or user is None:
             error = oidc_error(401, "invalid_token", "invalid token provided")
             response = error.response()
-            response.headers.append(("www-authenticate",
-                                     'Bearer realm="logto", error="invalid_token", '
-                                     'error_description="invalid token provided"'))
+            response.headers.append(
+                (
+                    "www-authenticate",
+                    'Bearer realm="logto", error="invalid_token", '
+                    'error_description="invalid token provided"',
+                )
+            )
             return response
         return Response.json(200, user_claims(user, grant.scopes))

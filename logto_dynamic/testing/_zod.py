@@ -92,8 +92,11 @@ def _flat(schema: Any) -> Any:
             merged.update({k: v for k, v in member.items() if k != "properties"})
     properties.update(schema.get("properties", {}))
     merged["properties"] = {
-        k: ({**properties[k], **v} if isinstance(v, dict) and isinstance(properties.get(k), dict)
-            else v)
+        k: (
+            {**properties[k], **v}
+            if isinstance(v, dict) and isinstance(properties.get(k), dict)
+            else v
+        )
         for k, v in properties.items()
     }
     return merged
@@ -149,12 +152,21 @@ def to_issue(violation: ViolationLike, instance: Any, schema: Any) -> dict[str, 
     if keyword == "required":  # the engine puts the missing key at the end of the path
         sub = _schema_at(schema, instance, path)
         expected = sub.get("type") if isinstance(sub.get("type"), str) else "unknown"
-        return {"code": "invalid_type", "expected": expected, "received": "undefined",
-                "path": path, "message": "Required"}
+        return {
+            "code": "invalid_type",
+            "expected": expected,
+            "received": "undefined",
+            "path": path,
+            "message": "Required",
+        }
     if keyword == "discriminator":
         options = _enum_options({}, violation.message)
-        return {"code": "invalid_union_discriminator", "options": options, "path": path,
-                "message": f"Invalid discriminator value. Expected {_quoted(options)}"}
+        return {
+            "code": "invalid_union_discriminator",
+            "options": options,
+            "path": path,
+            "message": f"Invalid discriminator value. Expected {_quoted(options)}",
+        }
     sub = _schema_at(schema, instance, path)
     received = _zod_type(value)
     if keyword == "type":
@@ -164,41 +176,69 @@ def to_issue(violation: ViolationLike, instance: Any, schema: Any) -> dict[str, 
             expected = match.group(1) if match else "unknown"
         if expected == "integer":
             expected = "number"
-        return {"code": "invalid_type", "expected": expected, "received": received, "path": path,
-                "message": f"Expected {expected}, received {received}"}
+        return {
+            "code": "invalid_type",
+            "expected": expected,
+            "received": received,
+            "path": path,
+            "message": f"Expected {expected}, received {received}",
+        }
     literal = _literal(sub)
-    if keyword in ("const", "format") and literal is not None or (
-        keyword == "enum" and literal is not None and len(sub.get("enum", [])) == 1
+    if (
+        keyword in ("const", "format")
+        and literal is not None
+        or (keyword == "enum" and literal is not None and len(sub.get("enum", [])) == 1)
     ):
-        return {"received": value if value is not _MISSING else None, "code": "invalid_literal",
-                "expected": literal, "path": path,
-                "message": f'Invalid literal value, expected "{literal}"'}
+        return {
+            "received": value if value is not _MISSING else None,
+            "code": "invalid_literal",
+            "expected": literal,
+            "path": path,
+            "message": f'Invalid literal value, expected "{literal}"',
+        }
     if keyword == "enum":
         options = _enum_options(sub, violation.message)
-        return {"received": value if value is not _MISSING else None,
-                "code": "invalid_enum_value", "options": options, "path": path,
-                "message": f"Invalid enum value. Expected {_quoted(options)}, received '{value}'"}
+        return {
+            "received": value if value is not _MISSING else None,
+            "code": "invalid_enum_value",
+            "options": options,
+            "path": path,
+            "message": f"Invalid enum value. Expected {_quoted(options)}, received '{value}'",
+        }
     if keyword in ("minLength", "maxLength", "minItems", "maxItems"):
         small = keyword.startswith("min")
         limit = sub.get(keyword, 1 if small else 0)
         kind = "string" if "Length" in keyword else "array"
         unit = "character(s)" if kind == "string" else "element(s)"
         word = "least" if small else "most"
-        return {"code": "too_small" if small else "too_big",
-                "minimum" if small else "maximum": limit, "type": kind, "inclusive": True,
-                "exact": False, "path": path,
-                "message": f"{kind.capitalize()} must contain at {word} {limit} {unit}"}
+        return {
+            "code": "too_small" if small else "too_big",
+            "minimum" if small else "maximum": limit,
+            "type": kind,
+            "inclusive": True,
+            "exact": False,
+            "path": path,
+            "message": f"{kind.capitalize()} must contain at {word} {limit} {unit}",
+        }
     if keyword == "pattern":
         return {"validation": "regex", "code": "invalid_string", "message": "Invalid", "path": path}
     if keyword == "format":
         fmt = str(sub.get("format", "regex"))
-        return {"validation": fmt, "code": "invalid_string", "message": f"Invalid {fmt}",
-                "path": path}
+        return {
+            "validation": fmt,
+            "code": "invalid_string",
+            "message": f"Invalid {fmt}",
+            "path": path,
+        }
     if keyword in ("oneOf", "anyOf"):
         return _union_issue(sub, value, path)
     if keyword == "additionalProperties":
-        return {"code": "unrecognized_keys", "keys": [], "path": path,
-                "message": "Unrecognized key(s) in object"}
+        return {
+            "code": "unrecognized_keys",
+            "keys": [],
+            "path": path,
+            "message": "Unrecognized key(s) in object",
+        }
     return {"code": "custom", "path": path, "message": "Invalid input"}
 
 
@@ -209,9 +249,12 @@ def _union_issue(schema: dict[str, Any], value: Any, path: list[str | int]) -> d
         if isinstance(o, dict)
     ]
     if options and all(options) and isinstance(value, dict) and value.get("type") not in options:
-        return {"code": "invalid_union_discriminator", "options": options,
-                "path": [*path, "type"],
-                "message": f"Invalid discriminator value. Expected {_quoted(options)}"}
+        return {
+            "code": "invalid_union_discriminator",
+            "options": options,
+            "path": [*path, "type"],
+            "message": f"Invalid discriminator value. Expected {_quoted(options)}",
+        }
     return {"code": "invalid_union", "unionErrors": [], "path": path, "message": "Invalid input"}
 
 
