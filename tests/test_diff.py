@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from logto_dynamic._cli import main
-from logto_dynamic._document._diff import diff_specs
 from logto_dynamic._document._load import WELL_KNOWN_PATH
+from logto_dynamic._spec import diff_specs
 from logto_dynamic.testing._uvicorn import serve_app
 
 

@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from logto_dynamic import Client, Operation, RequestValidationError, load_spec
-from logto_dynamic._validation._schema import inline_refs
+from logto_dynamic._document._refs import inline_refs
 from logto_dynamic.testing import ExperienceServer, LogtoError
 from logto_dynamic.testing._asgi import Request
 

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import copy
 import functools
+from collections.abc import Mapping
 from typing import Any
 
 from logto_dynamic._exceptions import SpecError
 
-__all__ = ["UnresolvableRefError", "deref", "escape_pointer", "resolve_pointer"]
+__all__ = [
+    "UnresolvableRefError",
+    "deref",
+    "escape_pointer",
+    "inline_refs",
+    "resolve_pointer",
+]
 
 
 class UnresolvableRefError(SpecError):
@@ -53,3 +61,36 @@ def deref(document: Any, node: Any, *, limit: int = 32) -> Any:
         if seen > limit:
             raise UnresolvableRefError(ref, "reference chain too long (a cycle?)")
     return node
+
+
+class _Cycle(Exception):
+    pass
+
+
+def inline_refs(document: Mapping[str, Any], schema: Any) -> tuple[Any, bool]:
+    """Return a copy of ``schema`` with local ``$ref``s replaced by their targets.
+
+    The second value is False when the schema is recursive; the copy then keeps its refs.
+    """
+
+    def walk(node: Any, stack: tuple[str, ...]) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#"):
+                if ref in stack:
+                    raise _Cycle(ref)
+                target = walk(resolve_pointer(document, ref), (*stack, ref))
+                # OAS 3.0: siblings of $ref are ignored, except our own vendor markers.
+                extras = {k: v for k, v in node.items() if k.startswith("x-")}
+                if extras and isinstance(target, dict):
+                    return {**target, **extras}
+                return target
+            return {k: walk(v, stack) for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v, stack) for v in node]
+        return node
+
+    try:
+        return walk(schema, ()), True
+    except _Cycle:
+        return copy.deepcopy(schema), False

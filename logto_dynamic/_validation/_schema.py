@@ -10,12 +10,11 @@ first validator is compiled.
 
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from logto_dynamic._document._refs import resolve_pointer
+from logto_dynamic._document._refs import inline_refs, resolve_pointer
 
 if TYPE_CHECKING:
     from jsonschema.protocols import Validator
@@ -25,7 +24,6 @@ __all__ = [
     "CompiledSchema",
     "compile_schema",
     "ecma_pattern",
-    "inline_refs",
     "is_zod_email",
     "to_json_schema",
     "translate_patterns",
@@ -45,39 +43,6 @@ _ZOD_EMAIL = re.compile(
 def is_zod_email(value: object) -> bool:
     """Format check for ``email``; non-strings pass (``type`` judges those)."""
     return not isinstance(value, str) or _ZOD_EMAIL.match(value) is not None
-
-
-class _Cycle(Exception):
-    pass
-
-
-def inline_refs(document: Mapping[str, Any], schema: Any) -> tuple[Any, bool]:
-    """Return a copy of ``schema`` with local ``$ref``s replaced by their targets.
-
-    The second value is False when the schema is recursive; the copy then keeps its refs.
-    """
-
-    def walk(node: Any, stack: tuple[str, ...]) -> Any:
-        if isinstance(node, dict):
-            ref = node.get("$ref")
-            if isinstance(ref, str) and ref.startswith("#"):
-                if ref in stack:
-                    raise _Cycle(ref)
-                target = walk(resolve_pointer(document, ref), (*stack, ref))
-                # OAS 3.0: siblings of $ref are ignored, except our own vendor markers.
-                extras = {k: v for k, v in node.items() if k.startswith("x-")}
-                if extras and isinstance(target, dict):
-                    return {**target, **extras}
-                return target
-            return {k: walk(v, stack) for k, v in node.items()}
-        if isinstance(node, list):
-            return [walk(v, stack) for v in node]
-        return node
-
-    try:
-        return walk(schema, ()), True
-    except _Cycle:
-        return copy.deepcopy(schema), False
 
 
 def ecma_pattern(pattern: str) -> str:
