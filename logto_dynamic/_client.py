@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, Unpack
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, Unpack, cast
 
 import httpx
 
-from logto_dynamic._client_core import CallOptions, ClientCore
+from logto_dynamic._client_core import CallOptions, ClientCore, map_transport_errors
 from logto_dynamic._config import DEFAULT_TIMEOUT, ValidateTypes, to_policy
 from logto_dynamic._document._operations import Operation
-from logto_dynamic._exceptions import ConnectError, RequestTimeoutError, TransportError
 from logto_dynamic._results import Result
 from logto_dynamic._spec import (
     Spec,
@@ -25,31 +23,16 @@ from logto_dynamic._spec import (
 __all__ = ["AsyncClient", "Client", "Operations"]
 
 if TYPE_CHECKING:
-    from logto_dynamic._signin._async import AsyncInteraction
-    from logto_dynamic._signin._oidc import HttpRequest
-    from logto_dynamic._signin._sync import Interaction
+    # Named as strings in the shells' bases (`Client(_BaseClient[..., "Interaction", ...])`).
+    from logto_dynamic._signin._async import AsyncInteraction, AsyncPort
+    from logto_dynamic._signin._steps import Flow
+    from logto_dynamic._signin._sync import Interaction, SyncPort  # noqa: F401
     from logto_dynamic._signin._tokens import Tokens
 
 HttpT = TypeVar("HttpT", httpx.Client, httpx.AsyncClient)
-
-
-@contextlib.contextmanager
-def map_transport_errors(operation_id: str) -> Iterator[None]:
-    """The transport seam: httpx errors raised inside the block become our own."""
-    try:
-        yield
-    except httpx.TimeoutException as exc:
-        raise RequestTimeoutError(
-            f"{operation_id}: timed out ({type(exc).__name__})", operation_id=operation_id
-        ) from exc
-    except httpx.ConnectError as exc:
-        raise ConnectError(
-            f"{operation_id}: could not connect ({exc})", operation_id=operation_id
-        ) from exc
-    except httpx.TransportError as exc:
-        raise TransportError(
-            f"{operation_id}: {type(exc).__name__}: {exc}", operation_id=operation_id
-        ) from exc
+#: What ``interaction()`` and ``refresh_tokens()`` return: the value, or an awaitable of it.
+StartedT = TypeVar("StartedT")
+TokensT = TypeVar("TokensT")
 
 
 class Operations:
@@ -60,7 +43,7 @@ class Operations:
     :class:`UnknownOperationError`, which is also an ``AttributeError``.
     """
 
-    def __init__(self, client: _BaseClient[Any]) -> None:
+    def __init__(self, client: _BaseClient[Any, Any, Any]) -> None:
         self._client = client
         self._callables: dict[str, Callable[..., Any]] = {}
 
@@ -88,7 +71,7 @@ class Operations:
         return f"<Operations: {len(self._client.spec.index)} operations>"
 
 
-def _bind(client: _BaseClient[Any], op: Operation) -> Callable[..., Any]:
+def _bind(client: _BaseClient[Any, Any, Any], op: Operation) -> Callable[..., Any]:
     def call(body: Any = None, **options: Unpack[CallOptions]) -> Any:
         return client.call(op, body, **options)
 
@@ -97,10 +80,15 @@ def _bind(client: _BaseClient[Any], op: Operation) -> Callable[..., Any]:
     return call
 
 
-class _BaseClient(Generic[HttpT]):
-    """What both clients share: the spec, the core, the httpx client, ``ops``."""
+class _BaseClient(Generic[HttpT, StartedT, TokensT]):
+    """What both clients share: the spec, the core, the httpx client, ``ops``, sign-in.
+
+    The shells differ in how they send (``call``) and close; sign-in runs the same sans-I/O
+    flows through the sync or the async driver, which send through :attr:`http`.
+    """
 
     _http_class: type[HttpT]
+    _asynchronous: ClassVar[bool]
 
     def __init__(
         self,
@@ -157,11 +145,59 @@ class _BaseClient(Generic[HttpT]):
     ) -> Any:
         raise NotImplementedError  # pragma: no cover - defined by the shells
 
+    def interaction(
+        self,
+        app_id: str,
+        redirect_uri: str,
+        *,
+        scopes: Sequence[str] = ("openid", "profile"),
+        resources: Sequence[str] = (),
+        prompt: str = "login",
+        extra_params: Mapping[str, str] | None = None,
+    ) -> StartedT:
+        """Start a sign-in: the OIDC authorization request (PKCE S256, state, nonce) on this
+        client's cookie jar. Returns an :class:`Interaction` (from an :class:`AsyncClient`,
+        awaitable: an :class:`AsyncInteraction`) whose steps and flows end in verified
+        :class:`Tokens`. OIDC errors raise :class:`AuthorizationError`."""
+        options: dict[str, Any] = {
+            "scopes": scopes,
+            "resources": resources,
+            "prompt": prompt,
+            "extra_params": extra_params,
+        }
+        port: Any = self  # each shell is its driver's port (checked below, for mypy)
+        if self._asynchronous:
+            from logto_dynamic._signin._async import abegin
+
+            return cast(StartedT, abegin(port, app_id, redirect_uri, **options))
+        from logto_dynamic._signin._sync import begin
+
+        return cast(StartedT, begin(port, app_id, redirect_uri, **options))
+
+    def refresh_tokens(
+        self, app_id: str, refresh_token: str, *, resource: str | None = None
+    ) -> TokensT:
+        """Trade a refresh token for new :class:`Tokens`, verified like the first ones
+        (awaitable from an :class:`AsyncClient`)."""
+        from logto_dynamic._signin._rounds import refresh
+
+        return cast(TokensT, self._drive(refresh(self.base_url, app_id, refresh_token, resource)))
+
+    def _drive(self, flow: Flow) -> Any:
+        port: Any = self
+        if self._asynchronous:
+            from logto_dynamic._signin._async import adrive
+
+            return adrive(port, flow)
+        from logto_dynamic._signin._sync import drive
+
+        return drive(port, flow)
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.base_url} {self._spec!r}>"
 
 
-class Client(_BaseClient[httpx.Client]):
+class Client(_BaseClient[httpx.Client, "Interaction", "Tokens"]):
     """A synchronous client. One instance is one cookie jar, so one sign-in interaction.
 
     >>> with Client("http://localhost:3001") as client:               # doctest: +SKIP
@@ -169,6 +205,7 @@ class Client(_BaseClient[httpx.Client]):
     """
 
     _http_class = httpx.Client
+    _asynchronous = False
 
     @classmethod
     def from_server(cls, base_url: str, **kwargs: Any) -> Client:
@@ -195,52 +232,6 @@ class Client(_BaseClient[httpx.Client]):
             response = self._http.send(request)
         return self._core.finish(prepared, response)
 
-    def interaction(
-        self,
-        app_id: str,
-        redirect_uri: str,
-        *,
-        scopes: Sequence[str] = ("openid", "profile"),
-        resources: Sequence[str] = (),
-        prompt: str = "login",
-        extra_params: Mapping[str, str] | None = None,
-    ) -> Interaction:
-        """Start a sign-in: the OIDC authorization request (PKCE S256, state, nonce) on this
-        client's cookie jar. Returns an :class:`Interaction` whose steps and flows end in
-        verified :class:`Tokens`. OIDC errors raise :class:`AuthorizationError`."""
-        from logto_dynamic._signin._sync import begin
-
-        return begin(
-            self,
-            app_id,
-            redirect_uri,
-            scopes=scopes,
-            resources=resources,
-            prompt=prompt,
-            extra_params=extra_params,
-        )
-
-    def refresh_tokens(
-        self, app_id: str, refresh_token: str, *, resource: str | None = None
-    ) -> Tokens:
-        """Trade a refresh token for new :class:`Tokens`, verified like the first ones."""
-        from logto_dynamic._signin._rounds import refresh
-        from logto_dynamic._signin._sync import drive
-
-        tokens: Tokens = drive(self, refresh(self.base_url, app_id, refresh_token, resource))
-        return tokens
-
-    def _send_http(self, request: HttpRequest) -> httpx.Response:
-        with map_transport_errors("OIDC"):
-            return self._http.request(
-                request.method,
-                request.url,
-                params=request.params,
-                data=request.data,
-                headers=request.headers,
-                follow_redirects=False,
-            )
-
     def close(self) -> None:
         """Close the httpx client if this client created it."""
         if self._owns_http:
@@ -258,7 +249,9 @@ class Client(_BaseClient[httpx.Client]):
         self.close()
 
 
-class AsyncClient(_BaseClient[httpx.AsyncClient]):
+class AsyncClient(
+    _BaseClient[httpx.AsyncClient, Awaitable["AsyncInteraction"], Awaitable["Tokens"]]
+):
     """The asyncio twin of :class:`Client`, on the same core.
 
     >>> async with AsyncClient("http://localhost:3001") as client:    # doctest: +SKIP
@@ -266,6 +259,7 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
     """
 
     _http_class = httpx.AsyncClient
+    _asynchronous = True
 
     @classmethod
     async def from_server(cls, base_url: str, **kwargs: Any) -> AsyncClient:
@@ -288,51 +282,6 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
             response = await self._http.send(request)
         return self._core.finish(prepared, response)
 
-    async def interaction(
-        self,
-        app_id: str,
-        redirect_uri: str,
-        *,
-        scopes: Sequence[str] = ("openid", "profile"),
-        resources: Sequence[str] = (),
-        prompt: str = "login",
-        extra_params: Mapping[str, str] | None = None,
-    ) -> AsyncInteraction:
-        """The awaitable :meth:`Client.interaction`; its steps are awaitable too."""
-        from logto_dynamic._signin._async import abegin
-
-        return await abegin(
-            self,
-            app_id,
-            redirect_uri,
-            scopes=scopes,
-            resources=resources,
-            prompt=prompt,
-            extra_params=extra_params,
-        )
-
-    async def refresh_tokens(
-        self, app_id: str, refresh_token: str, *, resource: str | None = None
-    ) -> Tokens:
-        """The awaitable :meth:`Client.refresh_tokens`."""
-        from logto_dynamic._signin._async import adrive
-        from logto_dynamic._signin._rounds import refresh
-
-        flow = refresh(self.base_url, app_id, refresh_token, resource)
-        tokens: Tokens = await adrive(self, flow)
-        return tokens
-
-    async def _send_http(self, request: HttpRequest) -> httpx.Response:
-        with map_transport_errors("OIDC"):
-            return await self._http.request(
-                request.method,
-                request.url,
-                params=request.params,
-                data=request.data,
-                headers=request.headers,
-                follow_redirects=False,
-            )
-
     async def aclose(self) -> None:
         """Close the httpx client if this client created it."""
         if self._owns_http:
@@ -348,3 +297,10 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
+
+
+if TYPE_CHECKING:
+
+    def _ports(client: Client, async_client: AsyncClient) -> tuple[SyncPort, AsyncPort]:
+        """For mypy: each shell is what its sign-in driver needs."""
+        return client, async_client

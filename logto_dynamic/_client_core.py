@@ -7,9 +7,10 @@ raises). Neither does I/O: the two clients differ only in how they send.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, TypedDict, Unpack
 
@@ -24,7 +25,13 @@ from logto_dynamic._config import (
 )
 from logto_dynamic._document._media import is_json_media
 from logto_dynamic._document._operations import Operation, fill_template
-from logto_dynamic._exceptions import RequestValidationError, ResponseValidationError
+from logto_dynamic._exceptions import (
+    ConnectError,
+    RequestTimeoutError,
+    RequestValidationError,
+    ResponseValidationError,
+    TransportError,
+)
 from logto_dynamic._results import Result, api_error_for
 from logto_dynamic._spec import Spec
 from logto_dynamic._validation._params import encode_path, encode_query, header_value
@@ -32,7 +39,7 @@ from logto_dynamic._validation._requests import UNSET, missing_parameter
 from logto_dynamic._validation._responses import check_response, decode_body
 from logto_dynamic._validation._violations import Violation
 
-__all__ = ["CallOptions", "ClientCore", "PreparedCall"]
+__all__ = ["CallOptions", "ClientCore", "PreparedCall", "map_transport_errors"]
 
 logger = logging.getLogger("logto_dynamic")
 
@@ -65,6 +72,25 @@ class PreparedCall:
     raise_for_status: bool
     request_kwargs: dict[str, Any]
     violations: tuple[Violation, ...] = ()
+
+
+@contextlib.contextmanager
+def map_transport_errors(operation_id: str) -> Iterator[None]:
+    """The transport seam: httpx errors raised inside the block become our own."""
+    try:
+        yield
+    except httpx.TimeoutException as exc:
+        raise RequestTimeoutError(
+            f"{operation_id}: timed out ({type(exc).__name__})", operation_id=operation_id
+        ) from exc
+    except httpx.ConnectError as exc:
+        raise ConnectError(
+            f"{operation_id}: could not connect ({exc})", operation_id=operation_id
+        ) from exc
+    except httpx.TransportError as exc:
+        raise TransportError(
+            f"{operation_id}: {type(exc).__name__}: {exc}", operation_id=operation_id
+        ) from exc
 
 
 class ClientCore:

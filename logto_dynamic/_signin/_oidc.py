@@ -39,6 +39,17 @@ class HttpRequest:
     data: Mapping[str, str] | None = None
     headers: Mapping[str, str] | None = None
 
+    def httpx_arguments(self) -> dict[str, Any]:
+        """Keyword arguments of ``httpx.Client.request`` (and the async one) for this request."""
+        return {
+            "method": self.method,
+            "url": self.url,
+            "params": self.params,
+            "data": self.data,
+            "headers": self.headers,
+            "follow_redirects": False,
+        }
+
 
 def random_token(nbytes: int = 32) -> str:
     """A URL-safe random string (``state``, ``nonce``, PKCE verifier)."""
