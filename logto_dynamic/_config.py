@@ -1,8 +1,10 @@
-"""Configuration: validation policy, defaults and the "use the client's setting" sentinel."""
+"""Configuration: validation policy, defaults, the "use the client's setting" sentinel, extras."""
 
 from __future__ import annotations
 
 import enum
+import importlib
+import sys
 from dataclasses import dataclass
 from typing import Final
 
@@ -14,6 +16,7 @@ __all__ = [
     "Mode",
     "ValidationPolicy",
     "ValidateTypes",
+    "missing_extra",
     "to_policy",
 ]
 
@@ -80,3 +83,37 @@ def to_policy(value: ValidateTypes) -> ValidationPolicy:
     if isinstance(value, ValidationPolicy):
         return value
     return _UNIFORM[_mode(value)]
+
+
+#: The modules each optional extra brings (``pip install "logto-dynamic[<extra>]"``).
+EXTRAS: Final[dict[str, tuple[str, ...]]] = {
+    "proxy": (
+        "uvicorn",
+        "aiohttp",
+        "httptools",
+        "prometheus_client",
+        *(() if sys.platform == "win32" else ("uvloop",)),
+    ),
+    "server": ("uvicorn",),
+}
+
+
+def missing_extra(what: str, *extras: str) -> str | None:
+    """None when ``extras`` are installed, else one line: what is missing, the pip command.
+
+    ``what`` names the command or fixture that needs them (``"logto-dynamic proxy"``).
+    """
+    missing = []
+    for extra in extras:
+        for module in EXTRAS[extra]:
+            try:
+                importlib.import_module(module)
+            except ImportError:
+                missing.append(module)
+    if not missing:
+        return None
+    wanted = "all" if len(extras) > 1 else extras[0]
+    return (
+        f"{what} needs the [{wanted}] extra ({', '.join(dict.fromkeys(missing))} not "
+        f'installed): pip install "logto-dynamic[{wanted}]"'
+    )

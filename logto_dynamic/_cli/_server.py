@@ -15,6 +15,7 @@ from logto_dynamic._cli._common import (
     add_verbosity,
     bind_address,
     configure_logging,
+    require_extras,
     serve_forever,
     url_of,
 )
@@ -120,6 +121,7 @@ def register(subparsers: Any) -> None:
 
 def run_serve(args: argparse.Namespace) -> int:
     """Serve the embedded server until SIGINT/SIGTERM."""
+    require_extras("server")
     from logto_dynamic.testing import ExperienceServer, SignInExperience
     from logto_dynamic.testing._apps import build_apps
 
@@ -145,6 +147,7 @@ def run_serve(args: argparse.Namespace) -> int:
 
 def run_demo(args: argparse.Namespace) -> int:
     """Run the demo flows; 0 only if every one behaved as expected."""
+    require_extras("proxy", "server")
     from logto_dynamic.testing._demo import run_demo as demo
 
     configure_logging(args, logging.WARNING)
