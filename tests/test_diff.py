@@ -224,6 +224,7 @@ def test_cli_diff(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["spec", "diff", "bundled", "bundled", "--raw"]) == 0
 
 
+@pytest.mark.loopback
 def test_cli_drift_against_a_live_server(capsys: pytest.CaptureFixture[str]) -> None:
     from logto_dynamic._document._load import bundled_spec_path, read_document
 

@@ -75,6 +75,7 @@ def test_with_every_extra_nothing_is_missing() -> None:
     assert missing_extra("x", *EXTRAS) is None
 
 
+@pytest.mark.process
 def test_the_fixture_without_its_extra_stops_the_run_in_one_line(
     pytester: pytest.Pytester,
 ) -> None:

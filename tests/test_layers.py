@@ -10,6 +10,7 @@ never one above. Every import counts: module level, inside functions, under ``TY
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -53,9 +54,14 @@ def _root_exports() -> dict[str, str]:
     return found
 
 
+@functools.cache
+def _parse(text: str) -> ast.Module:
+    return ast.parse(text)
+
+
 def _imports(module: str, text: str, exports: dict[str, str]) -> Iterator[tuple[int, str]]:
     """Every module that ``module`` (source ``text``) imports, anywhere in it, with its line."""
-    for node in ast.walk(ast.parse(text)):
+    for node in ast.walk(_parse(text)):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 yield node.lineno, alias.name

@@ -19,6 +19,8 @@ from test_proxy import log_lines
 from logto_dynamic._proxy import ValidatingProxy
 from logto_dynamic.testing._uvicorn import serve_app
 
+pytestmark = pytest.mark.loopback
+
 CANARIES = {
     "password": "CANARY-password-3d9f",
     "bad_password": "CANARY-badpassword-77c1",

@@ -33,6 +33,8 @@ async def _post(
         return response.status, response.headers.get("x-echo", ""), await response.json()
 
 
+@pytest.mark.loopback
+@pytest.mark.process
 def test_sigterm_drains_exchanges_in_flight(tmp_path: Path) -> None:
     log = tmp_path / "log.jsonl"
     with (
@@ -75,6 +77,8 @@ def _scrape(port: int) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     return samples
 
 
+@pytest.mark.loopback
+@pytest.mark.process
 @pytest.mark.parametrize("workers", [1, 2])
 def test_metrics(workers: int) -> None:
     metrics_port = free_port()
@@ -119,6 +123,7 @@ def test_metrics(workers: int) -> None:
     assert not any(canary in value or "user-" in value for value in labels)
 
 
+@pytest.mark.process
 @pytest.mark.parametrize(
     "args",
     [
