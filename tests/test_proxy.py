@@ -189,6 +189,20 @@ def test_enforce_mode_rejects_invalid_requests_and_responses(tmp_path: Path) -> 
     assert actions == ["rejected-request"] * 2 + ["rejected-response"] * 3
 
 
+def test_enforce_refuses_an_invalid_request_with_the_summary_header_on() -> None:
+    """--summary-header adds a header; it never lets enforce mode relay what it refuses."""
+    with (
+        proxied(mode="enforce", summary_header=True) as (url, upstream, _),
+        httpx.Client(base_url=url) as client,
+    ):
+        bad = client.put("/api/experience", json={"interactionEvent": "Bogus"})
+        assert bad.status_code == 400
+        assert bad.headers["content-type"] == "application/problem+json"
+        assert upstream.seen == []  # never relayed
+        good = client.put("/api/experience", json={"interactionEvent": "SignIn"})
+        assert good.status_code == 204 and len(upstream.seen) == 1
+
+
 def test_summary_header() -> None:
     with proxied(summary_header=True) as (url, _, _p), httpx.Client(base_url=url) as client:
         bad = client.post("/api/experience/submit?invalid")
