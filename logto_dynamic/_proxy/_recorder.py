@@ -94,6 +94,8 @@ class Recorder:
             ex, check = pending.popleft()
             try:
                 check()
+            except Exception as exc:  # a bug, not traffic: the rest of the queue still runs
+                ex.record["notes"].append(f"not validated: the check failed ({exc!r:.200})")
             finally:
                 self.finish(ex)
 

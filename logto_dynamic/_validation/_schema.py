@@ -192,7 +192,10 @@ class CompiledSchema:
                 return True
             except Exception:
                 return False
-        return bool(self.full.is_valid(instance))
+        try:
+            return bool(self.full.is_valid(instance))
+        except RecursionError:  # the full check says where and why
+            return False
 
 
 def _fast(schema: Any, oas30: bool) -> Any:
