@@ -12,7 +12,6 @@ import json
 import time
 import tracemalloc
 import zlib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 

@@ -73,9 +73,7 @@ def test_a_cut_off_answer_keeps_the_request_check(tmp_path: Path) -> None:
     (line,) = log_lines(log)
     assert line["action"] == "cut-off-upstream-error:payload"
     assert line["operation"] == "CreatePasswordVerification"
-    assert [(v["direction"], v["keyword"]) for v in line["violations"]] == [
-        ("request", "required")
-    ]
+    assert [(v["direction"], v["keyword"]) for v in line["violations"]] == [("request", "required")]
 
 
 def test_an_answer_over_the_size_limit_keeps_the_request_check(tmp_path: Path) -> None:

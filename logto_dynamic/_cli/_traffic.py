@@ -48,7 +48,9 @@ def run_har(args: argparse.Namespace) -> int:
         f"entr{'y' if summary.skipped == 1 else 'ies'} skipped."
     )
     for entry in summary.failures:
-        where = f"{entry.method} {entry.to_dict()['path']} -> {entry.status} " if entry.method else ""
+        where = (
+            f"{entry.method} {entry.to_dict()['path']} -> {entry.status} " if entry.method else ""
+        )
         print(_printable(f"\n#{entry.index} {where}({entry.operation})"))
         for violation in entry.violations:
             print(_printable(f"  - {violation}"))

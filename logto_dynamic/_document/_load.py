@@ -8,6 +8,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from logto_dynamic._document._guard import check_shape
 from logto_dynamic._exceptions import SpecLoadError
 
 __all__ = [
@@ -55,6 +56,8 @@ def parse_document(text: str | bytes, origin: str) -> dict[str, Any]:
             document = json.loads(text)
         except json.JSONDecodeError as exc:
             raise SpecLoadError(f"{origin}: invalid JSON: {exc}") from exc
+        except RecursionError:
+            raise SpecLoadError(f"{origin}: invalid JSON: nested too deeply") from None
     else:
         import yaml
 
@@ -63,8 +66,11 @@ def parse_document(text: str | bytes, origin: str) -> dict[str, Any]:
             document = yaml.load(text, Loader=loader)
         except yaml.YAMLError as exc:
             raise SpecLoadError(f"{origin}: invalid YAML: {exc}") from exc
+        except RecursionError:
+            raise SpecLoadError(f"{origin}: invalid YAML: nested too deeply") from None
     if not isinstance(document, dict):
         raise SpecLoadError(f"{origin}: an OpenAPI document must be a mapping at the top level")
+    check_shape(document, origin)  # before anything walks it
     return document
 
 

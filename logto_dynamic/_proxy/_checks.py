@@ -7,8 +7,8 @@ decode, is re-checked without the body here, once, with a note saying why.
 
 from __future__ import annotations
 
-from logto_dynamic._proxy._exchange import Exchange, Request
 from logto_dynamic._proxy._codings import OVER_LIMIT, decode_content
+from logto_dynamic._proxy._exchange import Exchange, Request
 from logto_dynamic._proxy._headers import RawHeaders, header_value
 from logto_dynamic._traffic._validator import TrafficReport, TrafficValidator
 

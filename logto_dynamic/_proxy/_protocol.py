@@ -44,7 +44,7 @@ _REQUEST_TIMEOUT = (
 )
 
 
-class GuardedProtocol(HttpToolsProtocol):  # type: ignore[misc]
+class GuardedProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol with a header and a body deadline (0: none)."""
 
     def __init__(

@@ -152,7 +152,11 @@ def _status(response: Mapping[str, Any]) -> int:
     value = response.get("status") or 0
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or not (value == 0 or 100 <= value <= 999):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or not (value == 0 or 100 <= value <= 999)
+    ):
         raise _Malformed(f"response.status {str(value)[:40]!r} is not an HTTP status")
     return value
 
