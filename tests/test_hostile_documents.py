@@ -6,6 +6,8 @@ Every document is written by the test into its own folder.
 
 from __future__ import annotations
 
+import asyncio
+import gzip
 import json
 import time
 from collections.abc import Callable
@@ -16,6 +18,9 @@ import pytest
 
 from logto_dynamic import QuarantinedOperationError, SpecError, TrafficValidator, load_spec
 from logto_dynamic._cli import main
+from logto_dynamic._document import _load
+from logto_dynamic._spec import load_spec_url_async
+from logto_dynamic.testing._uvicorn import serve_app
 
 FAST = 10.0  # seconds: generous for a loaded machine; the failures were hangs
 
@@ -190,3 +195,23 @@ def test_a_catastrophic_pattern_is_cut_short(tmp_path: Path) -> None:
         "POST", "/api/x", {"content-type": "application/json"}, b'{"name": "' + b"a" * 60 + b'!"}'
     )
     assert [v.keyword for v in report.violations] == ["pattern-timeout"]
+
+
+class _Bomb:
+    """Serves a gzip bomb as an OpenAPI document: 8 MiB of spaces in 8 KB."""
+
+    body = gzip.compress(b"{" + b" " * (8 << 20) + b"}", 9)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        headers = [(b"content-type", b"application/json"), (b"content-encoding", b"gzip")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": self.body})
+
+
+def test_a_fetched_document_is_capped_once_decoded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_load, "MAX_DOCUMENT_BYTES", 1 << 20)
+    with serve_app(_Bomb()) as url:
+        with pytest.raises(SpecError, match="larger than 1048576 bytes"):
+            load_spec(url + "/bomb.json", refresh=True)
+        with pytest.raises(SpecError, match="larger than"):
+            asyncio.run(load_spec_url_async(url + "/bomb.json", refresh=True))
