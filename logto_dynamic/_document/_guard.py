@@ -47,6 +47,11 @@ def _children(node: Any) -> Any:
     return iter(node.items()) if isinstance(node, dict) else iter(enumerate(node))
 
 
+def _pointer(frames: list[tuple[Any, Any, str]], last: object) -> str:
+    keys = [f[2] for f in frames[1:]] + [str(last)]
+    return "#" + "".join(f"/{escape_pointer(k)}" for k in keys)
+
+
 def check_shape(document: Any, origin: str) -> None:
     """Raise :class:`SpecLoadError` for a self-containing, exploding or too deep document."""
     sizes: dict[int, int] = {}  # id -> values under it, aliases expanded (finished nodes)
@@ -63,13 +68,13 @@ def check_shape(document: Any, origin: str) -> None:
             if cid in sizes:
                 counts[-1] += sizes[cid]
                 continue
-            pointer = "#" + "".join(f"/{escape_pointer(str(f[2]))}" for f in frames[1:])
-            pointer += f"/{escape_pointer(str(child_key))}"
             if cid in active:
-                raise SpecLoadError(f"{origin}: the value at {pointer} contains itself")
+                where = _pointer(frames, child_key)
+                raise SpecLoadError(f"{origin}: the value at {where} contains itself")
             if len(frames) >= MAX_DOCUMENT_DEPTH:
+                where = _pointer(frames, child_key)
                 raise SpecLoadError(
-                    f"{origin}: nests deeper than {MAX_DOCUMENT_DEPTH} levels (at {pointer})"
+                    f"{origin}: nests deeper than {MAX_DOCUMENT_DEPTH} levels (at {where})"
                 )
             frames.append((child, _children(child), str(child_key)))
             counts.append(1)
