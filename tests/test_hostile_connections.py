@@ -95,6 +95,17 @@ def test_an_idle_keep_alive_connection_is_closed(guarded: str) -> None:
     assert data.startswith(b"HTTP/1.1 200") and seconds < 2.0
 
 
+def test_a_slow_answer_and_the_next_request_are_not_cut(guarded: str) -> None:
+    """The deadlines are on what the client sends, never on the upstream's answer."""
+    with connect(guarded) as sock:
+        sock.sendall(b"GET /anything?delay=1.5 HTTP/1.1\r\nHost: p\r\n\r\n")
+        first = sock.recv(65536)
+        time.sleep(0.3)  # within the keep-alive timeout
+        sock.sendall(HEAD + b"Connection: close\r\n\r\n")
+        second, _seconds = until_closed(sock)
+    assert first.startswith(b"HTTP/1.1 200") and second.startswith(b"HTTP/1.1 200")
+
+
 def test_a_late_body_is_closed(guarded: str) -> None:
     with connect(guarded) as sock:
         sock.sendall(b"POST /anything HTTP/1.1\r\nHost: p\r\nContent-Length: 10\r\n\r\n12")
