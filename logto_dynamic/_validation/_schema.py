@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from logto_dynamic._document._refs import inline_refs, resolve_pointer
+from logto_dynamic._validation._patterns import guard_fast, guarded_validator
 
 if TYPE_CHECKING:
     from jsonschema.protocols import Validator
@@ -157,7 +158,10 @@ class CompiledSchema:
                 return True
             except Exception:
                 return False
-        return bool(self.full.is_valid(instance))
+        try:
+            return bool(self.full.is_valid(instance))
+        except RecursionError:  # the full check says where and why
+            return False
 
 
 def _fast(schema: Any, oas30: bool) -> Any:
@@ -166,10 +170,12 @@ def _fast(schema: Any, oas30: bool) -> Any:
     try:
         import fastjsonschema
 
-        return fastjsonschema.compile(
-            {"$schema": "http://json-schema.org/draft-04/schema#", **schema},
-            formats=_FAST_FORMATS,
-            use_default=False,
+        return guard_fast(
+            fastjsonschema.compile(
+                {"$schema": "http://json-schema.org/draft-04/schema#", **schema},
+                formats=_FAST_FORMATS,
+                use_default=False,
+            )
         )
     except Exception:
         return None
@@ -203,9 +209,7 @@ def compile_schema(
         )
 
         def full() -> Validator:
-            from jsonschema import Draft4Validator, Draft202012Validator
-
-            cls: Any = Draft4Validator if oas30 else Draft202012Validator
+            cls = guarded_validator(oas30)
             return cls(final, format_checker=_checker())  # type: ignore[no-any-return]
 
         return CompiledSchema(final, _fast(final, oas30), full)
@@ -220,11 +224,10 @@ def compile_schema(
     root = {"$ref": DOCUMENT_URI + pointer}
 
     def full_recursive() -> Validator:
-        from jsonschema import Draft4Validator, Draft202012Validator
         from referencing import Registry, Resource
         from referencing.jsonschema import DRAFT4, DRAFT202012
 
-        cls: Any = Draft4Validator if oas30 else Draft202012Validator
+        cls = guarded_validator(oas30)
         dialect = DRAFT4 if oas30 else DRAFT202012
         registry: Any = Registry().with_resource(
             DOCUMENT_URI, Resource.from_contents(translated, default_specification=dialect)
