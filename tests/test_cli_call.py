@@ -11,10 +11,9 @@ import stat
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from _support import SEED_USER, seed_jar
+from _support import CANARY, ECHO_SPEC, SEED_USER, TOKEN, echo_app, seed_jar
 
 from logto_dynamic._cli import main
 from logto_dynamic.testing import ExperienceServer, SignInExperience, serve_app
@@ -202,109 +201,6 @@ def test_refused_request_and_transport_error_exit_1(capsys: Capture, tmp_path: P
 
 
 # -- a server of our own: parameters reach it, and it echoes secrets back ---------------------
-
-CANARY = "Canary-Pa55word-7e1"
-TOKEN = "tok-5ecret-b2f9"
-
-ECHO_SPEC: dict[str, Any] = {
-    "openapi": "3.0.3",
-    "info": {"title": "echo", "version": "1"},
-    "paths": {
-        "/things/{id}": {
-            "post": {
-                "operationId": "SetPassword",
-                "parameters": [
-                    {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}},
-                    {
-                        "name": "tag",
-                        "in": "query",
-                        "schema": {"type": "array", "items": {"type": "string"}},
-                    },
-                    {"name": "x-trace", "in": "header", "schema": {"type": "string"}},
-                ],
-                "requestBody": {
-                    "required": True,
-                    "content": {
-                        "application/json": {
-                            "schema": {
-                                "type": "object",
-                                "required": ["password"],
-                                "properties": {
-                                    "password": {
-                                        "type": "string",
-                                        "pattern": "^[a-z]+$",
-                                        "x-logto-secret": True,
-                                    },
-                                },
-                            }
-                        }
-                    },
-                },
-                "responses": {
-                    "200": {
-                        "description": "ok",
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "properties": {
-                                        "token": {"type": "string", "x-logto-secret": True},
-                                        "seen": {"type": "object"},
-                                    },
-                                }
-                            }
-                        },
-                    },
-                    "400": {
-                        "description": "bad",
-                        "content": {"application/json": {"schema": {"type": "object"}}},
-                    },
-                },
-            }
-        },
-    },
-}
-
-
-async def echo_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
-    """Answers 200 with a secret token and what it saw, or 400 repeating the password."""
-    body = b""
-    while True:
-        message = await receive()
-        body += message.get("body", b"")
-        if not message.get("more_body"):
-            break
-    data = json.loads(body or b"{}")
-    password = data.get("password")
-    if password == "letmein":
-        headers = {k.decode(): v.decode() for k, v in scope["headers"]}
-        answer = {
-            "token": TOKEN,
-            "seen": {
-                "path": scope["path"],
-                "query": scope["query_string"].decode(),
-                "trace": headers.get("x-trace"),
-            },
-        }
-        status = 200
-    else:  # a careless server: its error repeats the value it refused
-        answer = {
-            "code": "password.rejected",
-            "message": f"password {password!r} is too weak",
-            "details": json.dumps(password),
-        }
-        status = 400
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"set-cookie", b"sid=" + TOKEN.encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": json.dumps(answer).encode()})
 
 
 @pytest.fixture(scope="module")

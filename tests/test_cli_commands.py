@@ -172,7 +172,7 @@ def test_the_console_entry_point_runs_as_a_module() -> None:
 def test_har_output_never_repeats_a_secret(tmp_path: Path, capsys: Capture) -> None:
     """A recorded password that fails its pattern (a violation that would quote it), and a
     secret token in a response that fails its type: neither appears in ``har`` output."""
-    from test_cli_call import CANARY, ECHO_SPEC, TOKEN
+    from _support import CANARY, ECHO_SPEC, TOKEN
 
     spec = tmp_path / "echo.json"
     spec.write_text(json.dumps(ECHO_SPEC))

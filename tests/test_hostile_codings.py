@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
-from test_proxy import log_lines
+from _support import log_lines
 
 from logto_dynamic._proxy import ValidatingProxy
 from logto_dynamic._proxy._codings import OVER_LIMIT, PIECE, decode_content

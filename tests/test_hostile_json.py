@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from test_proxy import log_lines, proxied
+from _support import log_lines, proxied
 
 from logto_dynamic import TrafficValidator
 from logto_dynamic._proxy._exchange import Exchange

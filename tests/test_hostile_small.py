@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 from _processes import proxy_process, stop
-from test_proxy import log_lines
+from _support import log_lines
 from test_proxy_faults import _broken, raw_upstream
 
 from logto_dynamic import Client, RequestValidationError

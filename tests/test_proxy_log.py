@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-from test_proxy import log_lines
+from _support import log_lines
 
 from logto_dynamic._proxy import ValidatingProxy
 from logto_dynamic.testing._uvicorn import serve_app
