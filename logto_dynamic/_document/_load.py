@@ -12,11 +12,13 @@ from logto_dynamic._exceptions import SpecLoadError
 
 __all__ = [
     "BUNDLED_SPEC_NAME",
+    "NAMED_DOCUMENTS",
     "bundle_external_refs",
     "bundled_spec_path",
     "fetch_document",
     "fetch_document_async",
     "is_url",
+    "named_spec_path",
     "parse_document",
     "read_document",
 ]
@@ -24,16 +26,28 @@ __all__ = [
 BUNDLED_SPEC_NAME = "logto-experience.openapi.yaml"
 WELL_KNOWN_PATH = "/api/.well-known/experience.openapi.json"
 
+#: Documents shipped with the package, by the name ``spec=`` takes.
+NAMED_DOCUMENTS = {
+    "bundled": BUNDLED_SPEC_NAME,
+    "logto-management-1.42": "logto-management-1.42.openapi.json",
+}
 
-def bundled_spec_path() -> Path:
-    """Where the bundled document is: inside the installed package, or ``spec/`` in a checkout."""
-    installed = resources.files("logto_dynamic") / "_bundled_spec" / BUNDLED_SPEC_NAME
+
+def bundled_spec_path(file_name: str = BUNDLED_SPEC_NAME) -> Path:
+    """Where a shipped document is: inside the installed package, or ``spec/`` in a checkout."""
+    installed = resources.files("logto_dynamic") / "_bundled_spec" / file_name
     if installed.is_file():
         return Path(str(installed))
-    checkout = Path(__file__).resolve().parents[2] / "spec" / BUNDLED_SPEC_NAME
+    checkout = Path(__file__).resolve().parents[2] / "spec" / file_name
     if checkout.is_file():
         return checkout
-    raise SpecLoadError(f"the bundled document {BUNDLED_SPEC_NAME} is missing from the install")
+    raise SpecLoadError(f"the bundled document {file_name} is missing from the install")
+
+
+def named_spec_path(name: str) -> Path | None:
+    """The shipped document called ``name`` (see :data:`NAMED_DOCUMENTS`), or None."""
+    file_name = NAMED_DOCUMENTS.get(name)
+    return bundled_spec_path(file_name) if file_name is not None else None
 
 
 def is_url(source: str) -> bool:
