@@ -56,7 +56,11 @@ def test_the_rewrites_and_their_report() -> None:
     doc, report = normalize(_doc(UNION))
     props = _schema(doc)["properties"]
     assert props["name"]["anyOf"][1] == {"type": "string", "enum": [""]}
-    assert props["avatar"]["anyOf"][0] == {"type": "string", "format": "url", "pattern": URL_PATTERN}
+    assert props["avatar"]["anyOf"][0] == {
+        "type": "string",
+        "format": "url",
+        "pattern": URL_PATTERN,
+    }
     assert props["flag"]["oneOf"][0]["properties"]["on"] == {"type": "boolean", "enum": [False]}
     assert props["flag"]["oneOf"][1]["properties"]["on"] == {"type": "boolean", "enum": [True]}
     rules = sorted(change.rule for change in report)

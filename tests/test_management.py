@@ -91,9 +91,7 @@ async def test_the_async_client_paginates_the_same(logto_server: LogtoTestServer
     ) as client:
         found = [
             user["id"]
-            async for user in client.paginate(
-                "ListUsers", query={"search": "%tag%"}, page_size=2
-            )
+            async for user in client.paginate("ListUsers", query={"search": "%tag%"}, page_size=2)
         ]
         created = await client.call("GetUser", path={"userId": found[0]})
     assert found == expected and len(found) == 5
@@ -175,9 +173,7 @@ def test_users_can_be_updated_and_deleted(logto_management: ManagementClient) ->
     assert patched["updatedAt"] >= user["updatedAt"]
     gone = logto_management.call("DeleteUser", path={"userId": user["id"]})
     assert gone.status_code == 204 and gone.data is None
-    answer = logto_management.call(
-        "GetUser", path={"userId": user["id"]}, raise_for_status=False
-    )
+    answer = logto_management.call("GetUser", path={"userId": user["id"]}, raise_for_status=False)
     assert answer.status_code == 404
 
 
