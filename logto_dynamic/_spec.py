@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from logto_dynamic._document._dialect_report import NormalizationReport
 from logto_dynamic._document._lint import LintReport, operation_problems
 from logto_dynamic._document._load import (
+    NORMALIZED_DOCUMENTS,
     WELL_KNOWN_PATH,
     bundled_spec_path,
     fetch_document,
@@ -278,6 +279,7 @@ def load_spec(
     if source is None:
         source = bundled_spec_path()
     elif isinstance(source, str) and (named := named_spec_path(source)) is not None:
+        normalize = normalize and source not in NORMALIZED_DOCUMENTS  # normalised when made
         source = named
     url: str | None = None
     path: Path | None = None
