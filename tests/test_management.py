@@ -215,3 +215,26 @@ def test_http_given_gets_the_auth_and_auth_cannot_be_given_twice(
         ManagementClient("http://127.0.0.1:9", app_id="a", app_secret="b", auth=("u", "p"))
     with pytest.raises(ValueError, match="app id and an app secret"):
         M2MAuth("http://127.0.0.1:9", "a", "")
+
+
+BACKOFFICE_TESTS = """
+def test_backoffice_creates_users(logto_management, logto_server):
+    logto_management.call("CreateUser", {"username": "carol", "password": "Hn3&pepper-Vault"})
+    assert logto_server.sign_in("carol", "Hn3&pepper-Vault").subject
+
+
+def test_the_fixture_is_authenticated_as_the_default_app(logto_management, logto_server):
+    assert logto_management.auth.app_id == logto_server.m2m_app.id
+    assert logto_management.call("GetSignInExp").data["signInMode"] == "SignInAndRegister"
+"""
+
+
+def test_the_fixture_in_a_user_test_file(pytester: pytest.Pytester) -> None:
+    """The README's example, run the way a user runs it (the plugin found by entry point)."""
+    from importlib.metadata import entry_points
+
+    if not [ep for ep in entry_points(group="pytest11") if ep.name == "logto_dynamic"]:
+        pytest.skip("logto-dynamic is not installed, so pytest cannot find its plugin")
+    pytester.makepyfile(test_backoffice=BACKOFFICE_TESTS)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q")
+    result.assert_outcomes(passed=2)

@@ -127,8 +127,6 @@ class M2MAuth(httpx.Auth):
     <M2MAuth 'my-m2m-app' at http://localhost:3001 resource='https://default.logto.app/api'>
     """
 
-    requires_request_body = True  # a request may be sent twice (after a 401)
-
     def __init__(
         self,
         base_url: str,
@@ -164,7 +162,7 @@ class M2MAuth(httpx.Auth):
     # -- the sync driver ------------------------------------------------------------------
 
     def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response]:
-        request.read()
+        request.read()  # a request may be sent twice (after a 401)
         with self._lock:
             token = self.cache.usable()
             if token is None:

@@ -67,8 +67,9 @@ def _field_value(view: dict[str, Any], name: str) -> str | None:
 def _search(ctx: ManagementContext) -> Callable[[dict[str, Any]], bool]:
     """Logto's ``search`` / ``search.<field>`` / ``mode`` / ``joint`` / ``isCaseSensitive``."""
     items = ctx.request.query_items
-    case_sensitive = dict(items).get("isCaseSensitive", "false").lower() in ("true", "1", "yes")
-    joint = dict(items).get("joint") or dict(items).get("jointMode") or "or"
+    first = dict(reversed(items))  # URLSearchParams.get: the first value of a name
+    case_sensitive = first.get("isCaseSensitive", "false").lower() in ("true", "1", "yes")
+    joint = first.get("joint") or first.get("jointMode") or "or"
     if joint not in ("and", "or"):
         raise _error(400, "request.invalid_input", details=f"bad joint mode `{joint}`")
     tests: list[Callable[[dict[str, Any]], bool]] = []
