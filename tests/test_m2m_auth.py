@@ -248,3 +248,33 @@ def test_neither_the_secret_nor_the_token_is_ever_shown(
     for text in shown:
         assert app.secret not in text and token not in text
     assert any("M2M token for app" in r.getMessage() for r in caplog.records)
+
+
+def test_a_failed_token_request_leaves_the_lock_free() -> None:
+    fake = FakeLogto()
+    failures = [httpx.ConnectError("refused")]
+
+    def flaky(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/oidc/token" and failures:
+            raise failures.pop()
+        return fake(request)
+
+    auth = M2MAuth("http://logto.test", "app", SECRET)
+    with httpx.Client(transport=httpx.MockTransport(flaky), auth=auth) as http:
+        with pytest.raises(httpx.ConnectError):
+            http.get("http://logto.test/api/users")
+        assert not auth._lock.locked()
+        assert http.get("http://logto.test/api/users").json() == {"seen": "token-1"}
+
+
+@pytest.mark.anyio
+async def test_a_failed_async_token_request_leaves_the_lock_free() -> None:
+    fake = FakeLogto()
+    fake.token_answer = (400, {"error": "invalid_target", "code": "oidc.invalid_target"})
+    auth = M2MAuth("http://logto.test", "app", SECRET)
+    async with httpx.AsyncClient(transport=httpx.MockTransport(fake), auth=auth) as http:
+        with pytest.raises(TokenRequestError, match="invalid_target"):
+            await http.get("http://logto.test/api/users")
+        assert not auth._async_lock().locked()
+        fake.token_answer = None
+        assert (await http.get("http://logto.test/api/users")).status_code == 200

@@ -9,6 +9,7 @@ runs at a time: a thread lock for threads, an asyncio lock per event loop for ta
 from __future__ import annotations
 
 import base64
+import enum
 import logging
 import threading
 import time
@@ -32,6 +33,17 @@ logger = logging.getLogger("logto_dynamic.m2m")
 DEFAULT_MANAGEMENT_RESOURCE = "https://default.logto.app/api"
 #: A token is renewed this long before it expires (at most a tenth of its lifetime).
 RENEW_BEFORE = 60.0
+
+
+class Lock(enum.Enum):
+    """What the flow asks of its driver besides sending: take or leave the driver's lock."""
+
+    TAKE = "take"
+    LEAVE = "leave"
+
+
+#: One step of the flow: a lock action, or ``(request, is_token_request)`` to send.
+Step = Lock | tuple[httpx.Request, bool]
 
 
 class TokenCache:
@@ -159,57 +171,84 @@ class M2MAuth(httpx.Auth):
     def __repr__(self) -> str:
         return f"<M2MAuth {self.app_id!r} at {self.base_url} resource={self.cache.resource!r}>"
 
-    # -- the sync driver ------------------------------------------------------------------
+    # -- one flow, two drivers ---------------------------------------------------------
+
+    def _steps(self, request: httpx.Request) -> Generator[Step, httpx.Response | None, None]:
+        """The flow without I/O: lock, token (cached or requested), send, maybe renew once.
+
+        It yields :class:`Lock` actions (the drivers hold their kind of lock in between) or
+        ``(request, is_token_request)``, and is sent each answer back (None after a lock).
+        """
+        yield Lock.TAKE
+        token = self.cache.usable()
+        if token is None:
+            token = self.cache.accept(_sent((yield self.cache.request(), True)))
+        yield Lock.LEAVE
+        request.headers["Authorization"] = f"Bearer {token}"
+        response = yield request, False
+        if response is None or response.status_code != 401:
+            return
+        yield Lock.TAKE
+        self.cache.forget(token)
+        renewed = self.cache.usable()
+        if renewed is None:
+            renewed = self.cache.accept(_sent((yield self.cache.request(), True)))
+        yield Lock.LEAVE
+        request.headers["Authorization"] = f"Bearer {renewed}"
+        yield request, False
 
     def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response]:
         request.read()  # a request may be sent twice (after a 401)
-        with self._lock:
-            token = self.cache.usable()
-            if token is None:
-                token = yield from self._fetch()
-        request.headers["Authorization"] = f"Bearer {token}"
-        response = yield request
-        if response.status_code != 401:
+        steps = self._steps(request)
+        held = False
+        try:
+            step = next(steps)
+            while True:
+                answer: httpx.Response | None = None
+                if step is Lock.TAKE:
+                    held = self._lock.acquire()
+                elif step is Lock.LEAVE:
+                    self._lock.release()
+                    held = False
+                else:
+                    outgoing, is_token_request = step
+                    answer = yield outgoing
+                    if is_token_request:
+                        answer.read()
+                step = steps.send(answer)
+        except StopIteration:
             return
-        with self._lock:
-            self.cache.forget(token)
-            renewed = self.cache.usable()
-            if renewed is None:
-                renewed = yield from self._fetch()
-        request.headers["Authorization"] = f"Bearer {renewed}"
-        yield request
-
-    def _fetch(self) -> Generator[httpx.Request, httpx.Response, str]:
-        answer = yield self.cache.request()
-        answer.read()
-        return self.cache.accept(answer)
-
-    # -- the async driver -----------------------------------------------------------------
+        finally:
+            if held:
+                self._lock.release()
 
     async def async_auth_flow(
         self, request: httpx.Request
     ) -> AsyncGenerator[httpx.Request, httpx.Response]:
         await request.aread()
         lock = self._async_lock()
-        async with lock:
-            token = self.cache.usable()
-            if token is None:
-                answer = yield self.cache.request()
-                await answer.aread()
-                token = self.cache.accept(answer)
-        request.headers["Authorization"] = f"Bearer {token}"
-        response = yield request
-        if response.status_code != 401:
+        steps = self._steps(request)
+        held = False
+        try:
+            step = next(steps)
+            while True:
+                answer: httpx.Response | None = None
+                if step is Lock.TAKE:
+                    held = await lock.acquire()
+                elif step is Lock.LEAVE:
+                    lock.release()
+                    held = False
+                else:
+                    outgoing, is_token_request = step
+                    answer = yield outgoing
+                    if is_token_request:
+                        await answer.aread()
+                step = steps.send(answer)
+        except StopIteration:
             return
-        async with lock:
-            self.cache.forget(token)
-            renewed = self.cache.usable()
-            if renewed is None:
-                answer = yield self.cache.request()
-                await answer.aread()
-                renewed = self.cache.accept(answer)
-        request.headers["Authorization"] = f"Bearer {renewed}"
-        yield request
+        finally:
+            if held:
+                lock.release()
 
     def _async_lock(self) -> asyncio.Lock:
         """The lock of the running event loop (an asyncio.Lock belongs to one loop)."""
@@ -224,3 +263,9 @@ class M2MAuth(httpx.Auth):
             if known is None or known[0] is not loop:
                 known = self._async_locks[id(loop)] = (loop, asyncio.Lock())
             return known[1]
+
+
+def _sent(answer: httpx.Response | None) -> httpx.Response:
+    """The answer a driver sent back for a request (never None there)."""
+    assert answer is not None, "the driver sends every answer back"
+    return answer

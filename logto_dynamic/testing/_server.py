@@ -156,7 +156,7 @@ class ExperienceServer:
             return self._oidc(request, path)
         if not path.startswith("/api/experience"):
             served = self.management.handle(request, path) if path.startswith("/api/") else None
-            return served or Response.text(404, "Not Found")
+            return served if served is not None else Response.text(404, "Not Found")
         hit = self.spec.match(request.method, path)
         if hit is None:
             if self.spec.operations.methods_for(path):
