@@ -10,10 +10,38 @@ __all__ = ["MESSAGES", "LogtoError", "oidc_error", "session_expired", "session_n
 
 # Message texts of the codes this server uses (Logto's English phrases where known).
 MESSAGES: dict[str, str] = {
+    "request.message_rate_limited": (
+        "Too many messages sent to this recipient. Please try again later."
+    ),
+    "session.insufficient_info": "Insufficient session info.",
+    "session.invalid_connector_id": "Unable to find available connector with id {{connectorId}}.",
+    "entity.not_exists_with_id": "The {{name}} with ID `{{id}}` does not exist.",
+    "verification_code.not_found": (
+        "Verification code not found. Please send verification code first."
+    ),
+    "verification_code.email_mismatch": "Email mismatch. Please request a new verification code.",
+    "verification_code.phone_mismatch": "Phone mismatch. Please request a new verification code.",
+    "verification_code.expired": (
+        "Verification code has expired. Please request a new verification code."
+    ),
+    "verification_code.exceed_max_try": (
+        "Verification code retries limitation exceeded. Please request a new verification code."
+    ),
+    "one_time_token.token_not_found": "One-time token not found.",
+    "one_time_token.email_mismatch": "Email mismatch.",
+    "one_time_token.token_expired": "The token is expired.",
+    "one_time_token.token_consumed": "The token has been consumed.",
+    "one_time_token.token_revoked": "The token has been revoked.",
+    "one_time_token.interaction_event_mismatch": "Interaction event mismatch.",
+    "session.passkey_sign_in.conflict_rp_id": "The relying party ID does not match.",
+    "session.mfa.suggest_additional_mfa": "You can bind additional MFA to protect your account.",
+    "storage.not_configured": "Storage provider is not configured.",
     "auth.forbidden": "Forbidden.",
     "connector.not_found": "Can not find any available connector with type: {{type}}.",
     "entity.not_found": "The entity does not exist.",
     "guard.invalid_input": "The request {{type}} is invalid.",
+    "guard.file_size_exceeded": "File size exceeded.",
+    "guard.mime_type_not_allowed": "MIME type is not allowed.",
     "oidc.invalid_client": "Client authentication failed.",
     "oidc.invalid_grant": "Grant request is invalid.",
     "oidc.invalid_redirect_uri": (
