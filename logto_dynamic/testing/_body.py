@@ -49,13 +49,14 @@ class BodyParserError(LogtoError):
 def _position(text: str, pos: int) -> str:
     line = text.count("\n", 0, pos) + 1
     column = pos - (text.rfind("\n", 0, pos) + 1) + 1
-    return f"in JSON at position {pos} (line {line} column {column})"
+    return f"at position {pos} (line {line} column {column})"
 
 
 def _v8_message(exc: json.JSONDecodeError) -> str:
     """A JSON parse error worded as Node's ``JSON.parse`` words it (the common cases)."""
     text, pos, msg = exc.doc, exc.pos, exc.msg
-    where = _position(text, pos)
+    at = _position(text, pos)
+    where = f"in JSON {at}"
     if pos >= len(text):
         return "Unexpected end of JSON input"
     if msg.startswith("Expecting property name"):
@@ -71,7 +72,7 @@ def _v8_message(exc: json.JSONDecodeError) -> str:
             return f"Expected ',' or ']' after array element {where}"
         return f"Expected ',' or '}}' after property value {where}"
     if msg.startswith("Extra data"):
-        return f"Unexpected non-whitespace character after JSON {where}"
+        return f"Unexpected non-whitespace character after JSON {at}"
     if msg.startswith("Unterminated string"):
         return f"Unterminated string {where}"
     if msg.startswith("Invalid control character"):
