@@ -143,3 +143,33 @@ def test_recipients_are_canonical() -> None:
     assert canonical_recipient(" Ann@Example.com") == canonical_recipient("ann@example.com")
     assert canonical_recipient("+1 (650) 253-0000") == "16502530000"
     assert canonical_recipient("not a number") == "not a number"
+
+
+async def test_code_checks_in_logtos_order() -> None:
+    clock = Clock()
+    server = _server(clock)
+    verify = "/api/experience/verification/verification-code/verify"
+    async with client(server) as http:
+        await interaction(http)
+        identifier = {"type": "email", "value": "ann@example.com"}
+        sent = await http.post(SEND, json={"identifier": identifier, "interactionEvent": "SignIn"})
+        check = {"identifier": identifier, "verificationId": sent.json()["verificationId"]}
+        code = server.outbox.last_code("ann@example.com")
+        empty = answer(await http.post(verify, json={**check, "code": ""}))
+        assert empty == (400, "verification_code.not_found")
+        other = {**check, "identifier": {"type": "email", "value": "bob@example.com"}, "code": code}
+        mismatch = answer(await http.post(verify, json=other))
+        assert mismatch == (400, "verification_code.email_mismatch")
+        for _ in range(10):
+            wrong = answer(await http.post(verify, json={**check, "code": "x"}))
+            assert wrong == (400, "verification_code.code_mismatch")
+        exceeded = answer(await http.post(verify, json={**check, "code": code}))
+        assert exceeded == (400, "verification_code.exceed_max_try")
+        resent = await http.post(
+            SEND, json={"identifier": identifier, "interactionEvent": "SignIn"}
+        )
+        check["verificationId"] = resent.json()["verificationId"]
+        code = server.outbox.last_code("ann@example.com")
+        clock.advance(601)
+        late = answer(await http.post(verify, json={**check, "code": code}))
+        assert late == (400, "verification_code.expired")

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import re
+from email.parser import BytesParser
+from email.policy import HTTP
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
@@ -19,7 +21,7 @@ from ._errors import LogtoError
 if TYPE_CHECKING:
     from ._asgi import Request
 
-__all__ = ["BodyParserError", "read_body"]
+__all__ = ["BodyParserError", "multipart_parts", "read_body"]
 
 JSON_TYPES = frozenset(
     {
@@ -156,8 +158,26 @@ def _has_body(request: Request) -> bool:
     )
 
 
-def read_body(request: Request) -> Any:
-    """What ``ctx.request.body`` holds when Logto's guard looks at it (``{}`` by default)."""
+def multipart_parts(request: Request) -> dict[str, bytes]:
+    """The named parts of a ``multipart/form-data`` body (``{}`` for any other body)."""
+    if request.content_type != "multipart/form-data":
+        return {}
+    head = f"Content-Type: {request.headers['content-type']}\r\n\r\n".encode("latin-1")
+    message = BytesParser(policy=HTTP).parsebytes(head + request.body)
+    parts: dict[str, bytes] = {}
+    for part in message.iter_parts() if message.is_multipart() else ():
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True)
+        if isinstance(name, str) and isinstance(payload, bytes):
+            parts.setdefault(name, payload)
+    return parts
+
+
+def read_body(request: Request, *, multipart: bool = False) -> Any:
+    """What ``ctx.request.body`` holds when Logto's guard looks at it (``{}`` by default).
+
+    With ``multipart`` (an upload operation) form parts are read too, as text for the guard.
+    """
     if request.method not in PARSED_METHODS or not (_has_body(request) or request.body):
         return {}
     media = request.content_type
@@ -168,4 +188,6 @@ def read_body(request: Request) -> Any:
         return _form(text)
     if media.startswith("text/"):
         return text
+    if multipart:
+        return {k: v.decode("latin-1") for k, v in multipart_parts(request).items()}
     return {}

@@ -29,7 +29,7 @@ def _parse_body(op: Operation, request: Request) -> Any:
     """The body as Logto's koa-body hands it to the guard (``None``: the operation has none)."""
     if not op.request_content:
         return None
-    return read_body(request)
+    return read_body(request, multipart="multipart/form-data" in op.request_content)
 
 
 def _body_schema(spec: Spec, op: Operation) -> Any:

@@ -14,11 +14,10 @@ storage.not_configured``, as a Logto without storage does.
 from __future__ import annotations
 
 from collections.abc import Callable
-from email.parser import BytesParser
-from email.policy import HTTP
 from typing import Any
 
 from ._asgi import Response
+from ._body import multipart_parts
 from ._context import Context
 from ._errors import LogtoError
 from ._handlers_mfa import verified_interaction
@@ -85,23 +84,10 @@ def skip_mfa_suggestion(ctx: Context) -> Response:
     return Response.empty()
 
 
-def _uploaded_file(ctx: Context) -> bytes | None:
-    request = ctx.request
-    if request.content_type != "multipart/form-data":
-        return None
-    head = f"Content-Type: {request.headers['content-type']}\r\n\r\n".encode("latin-1")
-    message = BytesParser(policy=HTTP).parsebytes(head + request.body)
-    for part in message.iter_parts() if message.is_multipart() else ():
-        if part.get_param("name", header="content-disposition") == "file":
-            payload = part.get_payload(decode=True)
-            return payload if isinstance(payload, bytes) else b""
-    return None
-
-
 def upload_avatar(ctx: Context) -> Response:
     """POST /api/experience/user-assets/avatar: checked as Logto does; no storage to keep it."""
-    content = _uploaded_file(ctx)
-    if content is None:
+    content = multipart_parts(ctx.request).get("file")
+    if content is None:  # Logto guards the uploaded files, whatever the body was
         raise LogtoError(400, "guard.invalid_input", message="The request files is invalid.")
     event = ctx.event
     if event == "ForgotPassword":
