@@ -215,3 +215,29 @@ async def test_avatar_upload(http: httpx.AsyncClient) -> None:
     await interaction(http, "ForgotPassword")
     forgot = await http.post(AVATAR, files={"file": ("a.png", PNG, "image/png")})
     assert answer(forgot) == (400, "session.not_supported_for_forgot_password")
+
+
+def test_one_time_token_over_loopback() -> None:
+    from conftest import auth_query
+
+    from logto_dynamic.testing import running_server
+
+    with running_server(SignInExperience()) as logto:
+        logto.add_user("cy", PASSWORD, email="cy@example.com")
+        token = logto.one_time_token("cy@example.com")
+        with httpx.Client(base_url=logto.base_url) as http:
+            assert http.get("/oidc/auth", params=auth_query(logto.base_url)).status_code == 303
+            assert (
+                http.put("/api/experience", json={"interactionEvent": "SignIn"}).status_code == 204
+            )
+            body = {"identifier": {"type": "email", "value": "cy@example.com"}, "token": token}
+            verified = http.post(OTT, json=body)
+            assert verified.status_code == 200
+            identified = http.post(
+                "/api/experience/identification",
+                json={"verificationId": verified.json()["verificationId"]},
+            )
+            assert identified.status_code == 204
+            submitted = http.post("/api/experience/submit")
+            assert submitted.json()["redirectTo"].startswith(f"{logto.base_url}/oidc/auth/")
+            assert http.post(OTT, json=body).json()["code"] == "one_time_token.token_consumed"
