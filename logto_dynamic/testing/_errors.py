@@ -34,7 +34,6 @@ MESSAGES: dict[str, str] = {
     "one_time_token.token_revoked": "The token has been revoked.",
     "one_time_token.interaction_event_mismatch": "Interaction event mismatch.",
     "session.passkey_sign_in.conflict_rp_id": "The relying party ID does not match.",
-    "session.mfa.suggest_additional_mfa": "You can bind additional MFA to protect your account.",
     "storage.not_configured": "Storage provider is not configured.",
     "auth.forbidden": "Forbidden.",
     "connector.not_found": "Can not find any available connector with type: {{type}}.",
@@ -52,7 +51,6 @@ MESSAGES: dict[str, str] = {
     "oidc.invalid_token": "Invalid token provided.",
     "oidc.unsupported_grant_type": "Unsupported `grant_type` requested.",
     "password.rejected": "Password rejected. Please check if your password meets the requirements.",
-    "session.connector_session_not_found": "Connector session not found.",
     "session.identifier_not_found": "User identifier not found. Please go back and sign in again.",
     "session.identity_conflict": "The interaction has already been identified with another user.",
     "session.interaction_not_found": "Interaction session not found.",
@@ -64,7 +62,6 @@ MESSAGES: dict[str, str] = {
     "session.mfa.invalid_totp_code": "Invalid TOTP code.",
     "session.mfa.mfa_factor_not_enabled": "MFA factor is not enabled.",
     "session.mfa.mfa_policy_not_user_controlled": "MFA policy is not user controlled.",
-    "session.mfa.pending_info_not_found": "Pending info not found.",
     "session.mfa.require_mfa_verification": "Mfa verification is required to sign in.",
     "session.mfa.webauthn_verification_failed": "WebAuthn verification failed.",
     "session.mfa.webauthn_verification_not_found": "WebAuthn verification not found.",
@@ -88,9 +85,6 @@ MESSAGES: dict[str, str] = {
     "user.user_not_exist": "User with {{identifier}} does not exist.",
     "user.username_already_in_use": "This username is already in use.",
     "verification_code.code_mismatch": "Invalid verification code.",
-    "verification_code.identifier_mismatch": (
-        "The identifier does not match the verification record."
-    ),
 }
 
 
