@@ -10,8 +10,10 @@ the sign-in experience: ``_management``). For pytest, the ``logto_server``, ``lo
 ``logto_tokens`` and ``logto_management`` fixtures come with the package
 (``logto_dynamic.pytest_plugin``); ``running_server()`` gives the same handle without pytest.
 
-Deliberate simplifications (see ``_handlers_mfa``): the TOTP QR code is a 1x1 PNG, and
-WebAuthn and the social/SSO connectors are mocks that never verify.
+The Experience API answers as Logto 1.42 does for its 37 operations (``_server`` lists the
+order of checks; ``_body``, ``_rate``, ``_codes``, ``_one_time`` and the ``_handlers_*``
+modules say what each part answers). Deliberate simplifications: the TOTP QR code is a 1x1
+PNG; WebAuthn, passkeys and the social/SSO connectors are mocks that never verify.
 """
 
 from __future__ import annotations
