@@ -13,7 +13,7 @@ import typing as _typing
 
 from logto_dynamic.__version__ import __version__
 from logto_dynamic._client import AsyncClient, Client, Operations
-from logto_dynamic._client_core import CallOptions
+from logto_dynamic._client_core import CallOptions, PaginationError
 from logto_dynamic._config import DEFAULT_TIMEOUT, USE_CLIENT_DEFAULT, Mode, ValidationPolicy
 from logto_dynamic._document._dialect_report import NormalizationReport
 from logto_dynamic._document._lint import LintReport
@@ -45,6 +45,7 @@ from logto_dynamic._exceptions import (
     UnprocessableEntityError,
     ValidationError,
 )
+from logto_dynamic._management import AsyncManagementClient, ManagementClient
 from logto_dynamic._results import Result
 from logto_dynamic._signin._errors import (
     AuthorizationError,
@@ -54,6 +55,7 @@ from logto_dynamic._signin._errors import (
     TokenRequestError,
     TokenVerificationError,
 )
+from logto_dynamic._signin._m2m import M2MAuth
 from logto_dynamic._signin._tokens import Tokens
 from logto_dynamic._signin._totp import Totp
 from logto_dynamic._spec import Spec, diff_specs, load_spec
@@ -107,6 +109,7 @@ __all__ = [
     "ApiError",
     "AsyncClient",
     "AsyncInteraction",
+    "AsyncManagementClient",
     "AuthorizationError",
     "BackupCodes",
     "BadRequestError",
@@ -121,6 +124,8 @@ __all__ = [
     "Interaction",
     "LintReport",
     "LogtoDynamicError",
+    "M2MAuth",
+    "ManagementClient",
     "MfaBindingRequired",
     "MfaRequired",
     "MfaSuggested",
@@ -130,6 +135,7 @@ __all__ = [
     "OidcError",
     "Operation",
     "Operations",
+    "PaginationError",
     "Parameter",
     "QuarantinedOperationError",
     "RateLimitError",

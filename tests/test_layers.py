@@ -1,10 +1,11 @@
 """The package's layers, kept by reading every import of its source (``ast``).
 
-Top to bottom: the shells (``_cli``, ``testing``, ``pytest_plugin``), then ``_proxy`` and
-``_signin``, the clients, ``_traffic``, ``_spec``, ``_validation``, ``_document``; the
-foundations (``_exceptions``, ``_config``, ``_types``, ``__version__``) serve every layer and
-``__init__`` may import anything. A module may import its own layer and the layers below it,
-never one above. Every import counts: module level, inside functions, under ``TYPE_CHECKING``.
+Top to bottom: the shells (``_cli``, ``testing``, ``pytest_plugin``); then ``_proxy``,
+``_signin`` and ``_management`` (a client that signs in with client credentials); the
+clients; ``_traffic``; ``_spec``; ``_validation``; ``_document``. The foundations
+(``_exceptions``, ``_config``, ``_types``, ``__version__``) serve every layer and ``__init__``
+may import anything. A module may import its own layer and the layers below it, never one
+above. Every import counts: module level, inside functions, under ``TYPE_CHECKING``.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "logto_dynamic"
 #: Top to bottom; a name is the first component under ``logto_dynamic``.
 LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"_cli", "testing", "pytest_plugin", "__main__"}),
-    frozenset({"_proxy", "_signin"}),
+    frozenset({"_proxy", "_signin", "_management"}),
     frozenset({"_client", "_client_core", "_results"}),
     frozenset({"_traffic"}),
     frozenset({"_spec"}),

@@ -4,12 +4,16 @@
 >>> server = ExperienceServer(SignInExperience(mfa_factors=("Totp",)))
 
 It completes OIDC as Logto 1.42 does (PKCE S256, code redirect with ``state`` and ``iss``,
-the consent hop, discovery, an ES384 JWKS, the token endpoint, ``/oidc/me``). For pytest,
-the ``logto_server``, ``logto_user`` and ``logto_tokens`` fixtures come with the package
+the consent hop, discovery, an ES384 JWKS, the token endpoint, ``/oidc/me``), gives
+machine-to-machine apps client-credentials tokens and serves a Management API subset (users,
+the sign-in experience: ``_management``). For pytest, the ``logto_server``, ``logto_user``,
+``logto_tokens`` and ``logto_management`` fixtures come with the package
 (``logto_dynamic.pytest_plugin``); ``running_server()`` gives the same handle without pytest.
 
-Deliberate simplifications (see ``_handlers_mfa``): the TOTP QR code is a 1x1 PNG, and
-WebAuthn and the social/SSO connectors are mocks that never verify.
+The Experience API answers as Logto 1.42 does for its 37 operations (``_server`` lists the
+order of checks; ``_body``, ``_rate``, ``_codes``, ``_one_time`` and the ``_handlers_*``
+modules say what each part answers). Deliberate simplifications: the TOTP QR code is a 1x1
+PNG; WebAuthn, passkeys and the social/SSO connectors are mocks that never verify.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 from ._apps import OidcApp
 from ._errors import LogtoError
 from ._harness import LogtoTestServer, running_server
+from ._m2m import M2MApp
 from ._policy import password_issues
 from ._server import ExperienceServer, create_app
 from ._state import Delivery, Outbox, SignInExperience, User
@@ -28,6 +33,7 @@ __all__ = [
     "ExperienceServer",
     "LogtoError",
     "LogtoTestServer",
+    "M2MApp",
     "OidcApp",
     "Outbox",
     "SignInExperience",

@@ -7,9 +7,9 @@ disagree with the client about what is valid.
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
+from ._body import read_body
 from ._errors import LogtoError
 from ._zod import details_text, to_issue
 
@@ -26,17 +26,10 @@ _PARTS = (("query", "query"), ("body", "body"), ("path", "params"))
 
 
 def _parse_body(op: Operation, request: Request) -> Any:
-    """The body as Logto's koa-body sees it: ``{}`` when empty or not JSON."""
+    """The body as Logto's koa-body hands it to the guard (``None``: the operation has none)."""
     if not op.request_content:
         return None
-    if not request.body.strip() or request.content_type not in ("", "application/json"):
-        return {}
-    try:
-        return json.loads(request.body)
-    except (ValueError, RecursionError) as exc:
-        raise LogtoError(
-            400, "guard.invalid_input", message="The request body is invalid.", details=str(exc)
-        ) from None
+    return read_body(request, multipart="multipart/form-data" in op.request_content)
 
 
 def _body_schema(spec: Spec, op: Operation) -> Any:
@@ -51,11 +44,23 @@ def _param_schema(op: Operation, location: str) -> dict[str, Any]:
     return {"type": "object", "properties": params}
 
 
-def guard_request(spec: Spec, op: Operation, request: Request, path_params: dict[str, str]) -> Any:
-    """Check a request against ``op``; returns the parsed body or raises ``guard.invalid_input``."""
+def guard_request(
+    spec: Spec,
+    op: Operation,
+    request: Request,
+    path_params: dict[str, str],
+    *,
+    query: dict[str, Any] | None = None,
+) -> Any:
+    """Check a request against ``op``; returns the parsed body or raises ``guard.invalid_input``.
+
+    ``query`` is the decoded query (typed values) when the caller decoded it; by default the
+    raw query strings are checked.
+    """
     body = _parse_body(op, request)
+    checked_query = request.query if query is None else query
     try:
-        violations = spec.check_request(op, body=body, path_params=path_params, query=request.query)
+        violations = spec.check_request(op, body=body, path_params=path_params, query=checked_query)
     except RecursionError:
         raise LogtoError(
             400,
@@ -71,7 +76,7 @@ def guard_request(spec: Spec, op: Operation, request: Request, path_params: dict
             schema, instance = _body_schema(spec, op), body
             issues = [to_issue(v, instance, schema) for v in found]
         else:
-            instance = request.query if location == "query" else path_params
+            instance = checked_query if location == "query" else path_params
             schema = _param_schema(op, location)
             issues = []
             for v in found:
