@@ -217,6 +217,7 @@ async def test_avatar_upload(http: httpx.AsyncClient) -> None:
     assert answer(forgot) == (400, "session.not_supported_for_forgot_password")
 
 
+@pytest.mark.loopback
 def test_one_time_token_over_loopback() -> None:
     from _support import auth_query
 
