@@ -101,7 +101,7 @@ EXTRAS: Final[dict[str, tuple[str, ...]]] = {
 def missing_extra(what: str, *extras: str) -> str | None:
     """None when ``extras`` are installed, else one line: what is missing, the pip command.
 
-    ``what`` names the command or fixture that needs them (``"logto-dynamic proxy"``).
+    ``what`` names what needs them (``"this command"``, ``"the logto_server fixture"``).
     """
     missing = []
     for extra in extras:
