@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import functools
 import os
 import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
-from urllib.parse import urlsplit
 
 from logto_dynamic._document._dialect_report import NormalizationReport
 from logto_dynamic._document._lint import LintReport, operation_problems
@@ -22,16 +20,21 @@ from logto_dynamic._document._load import (
     read_document,
 )
 from logto_dynamic._document._naming import duplicates, iter_operations, normalize_name
-from logto_dynamic._document._operations import Operation, OperationIndex, build_operation
+from logto_dynamic._document._operations import (
+    Operation,
+    OperationIndex,
+    build_operation,
+    server_url,
+)
 from logto_dynamic._exceptions import (
     DuplicateOperationError,
     QuarantinedOperationError,
     SpecError,
     SpecLoadError,
 )
-from logto_dynamic._validation._requests import UNSET, Validators
-from logto_dynamic._validation._responses import check_response
-from logto_dynamic._validation._violations import Violation
+from logto_dynamic._validation._request_checker import RequestChecker
+from logto_dynamic._validation._requests import Validators
+from logto_dynamic._validation._responses import ResponseChecker
 
 __all__ = ["Spec", "SpecSource", "load_spec", "load_spec_url_async"]
 
@@ -74,6 +77,10 @@ class Spec:
         )
         self.index = OperationIndex(operations)
         self.validators = Validators(document, version)
+        #: The request checker: a call's decoded parts, or raw requests (proxy, HAR files).
+        self.requests = RequestChecker(document, self.index, self.validators)
+        #: The response checker: raw status, content type and body, for every caller.
+        self.responses = ResponseChecker(self.validators)
 
     def lint(self, *, validator: bool = True, quarantine: bool = True) -> Spec:
         """A new Spec after the full check of the document (slow on big ones); this one stays.
@@ -157,57 +164,16 @@ class Spec:
 
     def server_url(self, variables: Mapping[str, str] | None = None) -> str:
         """The first server URL with its variables filled in (defaults unless given)."""
-        return _server_url(self.document, variables or {})
+        return server_url(self.document, variables or {})
 
-    @functools.cached_property
+    @property
     def base_path(self) -> str:
         """The path part of the server URL (``""`` when the paths start at the root)."""
-        return urlsplit(self.server_url()).path.rstrip("/")
+        return self.requests.base_path
 
     def match(self, method: str, path: str) -> tuple[Operation, dict[str, str]] | None:
         """The operation for ``METHOD /full/path`` (the server base path is honoured)."""
-        base = self.base_path
-        if base:
-            if path != base and not path.startswith(base + "/"):
-                return None
-            path = path[len(base) :] or "/"
-        return self.index.match(method, path)
-
-    def check_request(
-        self,
-        op: Operation,
-        *,
-        body: Any = UNSET,
-        path_params: Mapping[str, Any] | None = None,
-        query: Mapping[str, Any] | None = None,
-        headers: Mapping[str, Any] | None = None,
-        cookies: Mapping[str, Any] | None = None,
-        media_type: str | None = None,
-    ) -> list[Violation]:
-        """Every violation of a request's parts (values already decoded to JSON types)."""
-        v = self.validators
-        return [
-            *v.check_parameters(op, "path", path_params),
-            *v.check_parameters(op, "query", query),
-            *v.check_parameters(op, "header", headers),
-            *v.check_parameters(op, "cookie", cookies),
-            *v.check_body(op, body, media_type),
-        ]
-
-    def check_response(
-        self, op: Operation, status: int, content_type: str | None, body: bytes | None
-    ) -> list[Violation]:
-        """Every violation of a raw response (the clients', proxy's and HAR's checker)."""
-        checked = check_response(self.validators, op, status, content_type, body or b"")
-        return list(checked.violations)
-
-
-def _server_url(document: Mapping[str, Any], given: Mapping[str, str]) -> str:
-    server = (document.get("servers") or [{"url": "/"}])[0]
-    url = str(server.get("url", "/"))
-    for name, var in (server.get("variables") or {}).items():
-        url = url.replace("{" + name + "}", str(given.get(name, var.get("default", ""))))
-    return url
+        return self.requests.match(method, path)
 
 
 def _openapi_version(document: Mapping[str, Any], origin: str) -> str:

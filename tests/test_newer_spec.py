@@ -227,9 +227,13 @@ def test_valid_bodies_pass_and_invalid_bodies_fail(spec: Spec, op_id: str) -> No
     op = spec.operation(op_id)
     valid, invalid = BODIES[op_id]
     for body in [valid, *MORE_VALID.get(op_id, [])]:
-        assert spec.check_request(op, body=body, path_params=_path_for(spec, op_id)) == [], body
+        assert (
+            list(spec.requests.iter_errors(op, body=body, path_params=_path_for(spec, op_id))) == []
+        ), body
     for body in invalid:
-        problems = spec.check_request(op, body=body, path_params=_path_for(spec, op_id))
+        problems = list(
+            spec.requests.iter_errors(op, body=body, path_params=_path_for(spec, op_id))
+        )
         assert problems, f"{op_id} accepted {body!r}"
 
 
@@ -252,7 +256,7 @@ def test_client_refuses_what_the_server_refuses(spec: Spec) -> None:
 def _respond(
     spec: Spec, op_id: str, status: int, content_type: str | None, body: bytes
 ) -> list[Any]:
-    return spec.check_response(spec.operation(op_id), status, content_type, body)
+    return list(spec.responses.check(spec.operation(op_id), status, content_type, body).violations)
 
 
 def test_real_server_responses_pass(spec: Spec) -> None:

@@ -42,11 +42,13 @@ def test_valid_calls_pass_both(oracle: Any, op_id: str) -> None:
     spec = ld.load_spec()
     op = spec.operation(op_id)
     _, _, kwargs = VALID_CALLS[op_id]
-    ours = spec.check_request(
-        op,
-        body=kwargs.get("body", ld._validation._requests.UNSET),
-        path_params=kwargs.get("path"),
-        query=kwargs.get("query"),
+    ours = list(
+        spec.requests.iter_errors(
+            op,
+            body=kwargs.get("body", ld._validation._requests.UNSET),
+            path_params=kwargs.get("path"),
+            query=kwargs.get("query"),
+        )
     )
     assert ours == []
     assert oracle_accepts(oracle, mock_request(op, kwargs))
@@ -59,11 +61,13 @@ def test_invalid_calls_fail_both(oracle: Any, op_id: str) -> None:
     spec = ld.load_spec()
     op = spec.operation(op_id)
     kwargs, _, _ = INVALID_CALLS[op_id]
-    ours = spec.check_request(
-        op,
-        body=kwargs.get("body", ld._validation._requests.UNSET),
-        path_params=kwargs.get("path"),
-        query=kwargs.get("query"),
+    ours = list(
+        spec.requests.iter_errors(
+            op,
+            body=kwargs.get("body", ld._validation._requests.UNSET),
+            path_params=kwargs.get("path"),
+            query=kwargs.get("query"),
+        )
     )
     assert ours != []
     assert not oracle_accepts(oracle, mock_request(op, kwargs))
@@ -108,7 +112,7 @@ def test_response_verdicts_agree(
     spec = ld.load_spec()
     op = spec.operation(op_id)
     raw = body.encode() if isinstance(body, str) else json.dumps(body).encode()
-    ours = spec.check_response(op, status, content_type, raw)
+    ours = list(spec.responses.check(op, status, content_type, raw).violations)
     assert (ours == []) is valid
     _, _, kwargs = VALID_CALLS[op_id]
     response = MockResponse(raw, status_code=status, content_type=content_type)
