@@ -7,9 +7,10 @@ import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Unpack
 
 from logto_dynamic._document._dialect_report import NormalizationReport
+from logto_dynamic._document._guard import check_shape
 from logto_dynamic._document._lint import LintReport, operation_problems
 from logto_dynamic._document._load import (
     WELL_KNOWN_PATH,
@@ -32,9 +33,10 @@ from logto_dynamic._exceptions import (
     SpecError,
     SpecLoadError,
 )
-from logto_dynamic._validation._request_checker import RequestChecker
+from logto_dynamic._validation._request_checker import CallParts, RequestChecker
 from logto_dynamic._validation._requests import Validators
 from logto_dynamic._validation._responses import ResponseChecker
+from logto_dynamic._validation._violations import Violation
 
 __all__ = ["Spec", "SpecSource", "load_spec", "load_spec_url_async"]
 
@@ -129,6 +131,7 @@ class Spec:
         ``tolerant`` quarantines operations that share an operationId instead of raising
         :class:`DuplicateOperationError` (``load_spec`` is always tolerant).
         """
+        check_shape(document, origin)  # before anything walks it
         if normalize:
             prepared, report = _prepare(document)
             return cls(prepared, origin=origin, normalization=report, tolerant=tolerant)
@@ -174,6 +177,10 @@ class Spec:
     def match(self, method: str, path: str) -> tuple[Operation, dict[str, str]] | None:
         """The operation for ``METHOD /full/path`` (the server base path is honoured)."""
         return self.requests.match(method, path)
+
+    def check_request(self, op: Operation, **parts: Unpack[CallParts]) -> list[Violation]:
+        """Every violation of a call's parts (decoded values): ``requests.iter_errors``."""
+        return list(self.requests.iter_errors(op, **parts))
 
 
 def _openapi_version(document: Mapping[str, Any], origin: str) -> str:

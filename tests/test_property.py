@@ -263,7 +263,7 @@ IDS = [op.operation_id for op in BODY_OPS]
 
 
 def check_valid(op: Operation, body: Any) -> None:
-    assert list(SPEC.requests.iter_errors(op, body=body, path_params=PATH)) == []
+    assert SPEC.check_request(op, body=body, path_params=PATH) == []
     assert server_guard_code(op, body) is None
 
 

@@ -7,8 +7,9 @@ decode, is checked without the body, with a note saying why.
 
 from __future__ import annotations
 
+from logto_dynamic._proxy._codings import OVER_LIMIT, decode_content
 from logto_dynamic._proxy._exchange import Exchange, Request
-from logto_dynamic._proxy._headers import RawHeaders, decode_content, header_value
+from logto_dynamic._proxy._headers import RawHeaders, header_value
 from logto_dynamic._traffic._validator import TrafficReport, TrafficValidator
 from logto_dynamic._validation._headers import content_type_of
 
@@ -57,23 +58,22 @@ class Checker:
         held (over :attr:`hold_limit`)."""
         encoding = header_value(headers, b"content-encoding")
         content_type = content_type_of(headers)  # all a response check reads
+        limit = self.validator.validate_limit
         op = request.operation
         if body is not None and not encoding and op is not None:
-            limit = self.validator.validate_limit
             if self._responses.is_valid(op, status, content_type, body, limit=limit):
                 return None
-        headers = (
-            [] if content_type is None else [(b"content-type", content_type.encode("latin-1"))]
-        )
+        unchecked: str | None = None  # why the body is not checked
         if body is None:
-            unchecked = f"over the {self.hold_limit}-byte validation limit, streamed through"
-            return self.validator.validate_response(
-                request, status, headers, None, unchecked=unchecked
-            )
-        decoded = decode_content(encoding, body) if encoding else body
-        if decoded is None:
-            unchecked = f"content coding {(encoding or b'').decode('latin-1')!r}"
-            return self.validator.validate_response(
-                request, status, headers, None, unchecked=unchecked
-            )
-        return self.validator.validate_response(request, status, headers, decoded)
+            unchecked = f"over the {limit}-byte validation limit, streamed through"
+        elif encoding:
+            decoded = decode_content(encoding, body, limit)
+            if decoded is OVER_LIMIT:
+                unchecked = f"over the {limit}-byte validation limit once decoded, relayed as sent"
+            elif decoded is None:
+                unchecked = f"content coding {encoding.decode('latin-1')!r}"
+            else:
+                body = decoded
+        kind = [] if content_type is None else [("content-type", content_type)]
+        checked = None if unchecked else body
+        return self.validator.validate_response(request, status, kind, checked, unchecked=unchecked)

@@ -39,6 +39,7 @@ class TrafficValidator:
         self.spec: Spec = load_spec(spec)
         self.validate_limit = validate_limit
         self._api_prefix = self.spec.base_path + _common_prefix([op.path for op in self.spec.index])
+        self._folded_prefix = self._api_prefix.lower().rstrip("/")
 
     @property
     def api_prefix(self) -> str:
@@ -46,9 +47,16 @@ class TrafficValidator:
         return self._api_prefix
 
     def is_api_path(self, path: str) -> bool:
-        """Whether a URL path belongs to the API at all (``/sign-in``, assets: no)."""
-        prefix = self._api_prefix
-        return not prefix or path == prefix or path.startswith(prefix.rstrip("/") + "/")
+        """Whether a URL path belongs to the API at all (``/sign-in``, assets: no).
+
+        In any letter case, as the server's router matches paths (``/api/EXPERIENCE`` is the
+        Experience API to Logto): a path the server would serve is never left unchecked.
+        """
+        prefix = self._folded_prefix
+        if not prefix:
+            return True
+        folded = path[: len(prefix) + 1].lower()
+        return folded == prefix or folded == prefix + "/"
 
     # -- requests -------------------------------------------------------------------------
 

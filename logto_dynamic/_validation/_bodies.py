@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from logto_dynamic._document._media import charset_of, is_json_media, media_type_of
+from logto_dynamic._validation._depth import too_deep, too_deep_violation
 from logto_dynamic._validation._violations import Violation
 
 __all__ = ["decode_body", "parse_json"]
@@ -16,6 +17,9 @@ _DECODER = json.JSONDecoder()
 
 def parse_json(media: str, content: bytes) -> tuple[Any, Violation | None]:
     """Parse a JSON body (request or response); on failure the text and one violation."""
+    deep = too_deep(content)
+    if deep is not None:
+        return content.decode("utf-8", "replace"), too_deep_violation(media, deep)
     try:
         # json.loads on bytes first guesses the encoding; a body opening with '{' or '['
         # followed by a non-NUL byte is UTF-8 by that same rule, so decode it directly.
@@ -26,6 +30,8 @@ def parse_json(media: str, content: bytes) -> tuple[Any, Violation | None]:
                 return data, None
             return _DECODER.decode(text), None  # trailing whitespace, or the usual error
         return json.loads(content), None
+    except RecursionError:  # nesting that too_deep did not see (another encoding): same verdict
+        return content.decode("utf-8", "replace"), too_deep_violation(media, ())
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         if isinstance(exc, json.JSONDecodeError):
             detail = f"{exc.msg} at line {exc.lineno} column {exc.colno}"

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, TypedDict
 from urllib.parse import parse_qsl, urlsplit
 
 from logto_dynamic._document._media import is_json_media, media_matches, media_type_of
@@ -37,7 +37,19 @@ from logto_dynamic._validation._responses import MAX_PLANS
 from logto_dynamic._validation._schema import CompiledSchema
 from logto_dynamic._validation._violations import Violation
 
-__all__ = ["RequestChecker"]
+__all__ = ["CallParts", "RequestChecker"]
+
+
+class CallParts(TypedDict, total=False):
+    """The decoded parts of a call, as :meth:`RequestChecker.iter_errors` takes them."""
+
+    body: Any
+    path_params: Mapping[str, Any] | None
+    query: Mapping[str, Any] | None
+    headers: Mapping[str, Any] | None
+    cookies: Mapping[str, Any] | None
+    media_type: str | None
+
 
 #: A request's operation, the media type sent and the body schema.
 _Plan = tuple[Operation, str, CompiledSchema]
@@ -145,7 +157,14 @@ class RequestChecker:
         self, method: str, url: str, headers: HeaderInput | None, body: bytes, limit: int
     ) -> TrafficReport:
         """The full check of a request: every violation, with where and why."""
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+        except ValueError as exc:  # "http://[": bad traffic, so a verdict, not an error
+            report = TrafficReport("request", method, short_path(url.partition("?")[0]), None)
+            report.violations.append(
+                Violation("url", (), "url", f"the request URL cannot be parsed ({exc})")
+            )
+            return report
         path = parts.path or "/"
         report = TrafficReport("request", method, path, None)
         matched = self.match(method, path)

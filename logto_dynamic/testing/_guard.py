@@ -1,8 +1,8 @@
 """The server's input guard: Logto's ``koaGuard``, driven by the bundled OpenAPI document.
 
-A request is checked with the engine's request checker (``Spec.requests``) and every
-violation becomes a zod-like issue, so the 400 ``guard.invalid_input`` looks like Logto's and
-the server can never disagree with the client about what is valid.
+A request is checked with the engine's ``Spec.check_request`` and every violation becomes a
+zod-like issue, so the 400 ``guard.invalid_input`` looks like Logto's and the server can never
+disagree with the client about what is valid.
 """
 
 from __future__ import annotations
@@ -55,9 +55,7 @@ def guard_request(spec: Spec, op: Operation, request: Request, path_params: dict
     """Check a request against ``op``; returns the parsed body or raises ``guard.invalid_input``."""
     body = _parse_body(op, request)
     try:
-        violations = list(
-            spec.requests.iter_errors(op, body=body, path_params=path_params, query=request.query)
-        )
+        violations = spec.check_request(op, body=body, path_params=path_params, query=request.query)
     except RecursionError:
         raise LogtoError(
             400,
