@@ -18,8 +18,8 @@ import httpx
 
 from logto_dynamic._config import (
     USE_CLIENT_DEFAULT,
-    Mode,
     ValidateTypes,
+    ValidationMode,
     ValidationPolicy,
     to_policy,
 )
@@ -27,7 +27,7 @@ from logto_dynamic._document._media import is_json_media
 from logto_dynamic._document._operations import TEMPLATE_VARIABLE, Operation, fill_template
 from logto_dynamic._exceptions import (
     ConnectError,
-    LogtoDynamicError,
+    PaginationError,
     RequestTimeoutError,
     RequestValidationError,
     ResponseValidationError,
@@ -44,7 +44,6 @@ __all__ = [
     "CallOptions",
     "ClientCore",
     "PageWalk",
-    "PaginationError",
     "PreparedCall",
     "map_transport_errors",
 ]
@@ -134,11 +133,11 @@ class ClientCore:
         policy = self.policy if validate is None else to_policy(validate)
         body_value = UNSET if body is None else body
         violations: list[Violation] = []
-        if policy.request is not Mode.OFF:
+        if policy.request is not ValidationMode.OFF:
             violations = self.spec.check_request(
                 op, body=body_value, path_params=path, query=query, headers=headers
             )
-            if violations and policy.request is Mode.STRICT:
+            if violations and policy.request is ValidationMode.STRICT:
                 raise RequestValidationError(op.operation_id, violations)
             if violations:
                 _warn(op, "request", violations)
@@ -171,7 +170,7 @@ class ClientCore:
         op = prepared.operation
         content_type = response.headers.get("content-type")
         found: list[Violation] = []
-        if prepared.policy.response is Mode.OFF:
+        if prepared.policy.response is ValidationMode.OFF:
             data, _ = decode_body(content_type, response.content)
         else:
             checked = self.spec.responses.check(
@@ -187,11 +186,11 @@ class ClientCore:
             operation=op,
             violations=prepared.violations + tuple(found),
         )
-        if found and prepared.policy.response is Mode.WARN:
+        if found and prepared.policy.response is ValidationMode.WARN:
             _warn(op, "response", found)
         if response.status_code >= 400 and prepared.raise_for_status:
             raise api_error_for(result)
-        if found and prepared.policy.response is Mode.STRICT:
+        if found and prepared.policy.response is ValidationMode.STRICT:
             raise ResponseValidationError(op.operation_id, found, result)
         return result
 
@@ -323,11 +322,6 @@ def _join_base(base_url: str | None, spec: Spec) -> str:
 # Logto's lists take ``page`` (from 1) and ``page_size`` and carry the total in the
 # ``Total-Number`` header. Their ``Link`` header is never followed: Logto 1.42 builds it
 # without the ``/api`` prefix, so its URLs answer 404.
-
-
-class PaginationError(LogtoDynamicError):
-    """A list answer cannot be paginated (its body is not a JSON array, or
-    ``Total-Number`` is not a number)."""
 
 
 class PageWalk:
