@@ -16,8 +16,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pytest
 
-from logto_dynamic import Client
-from logto_dynamic._signin._errors import OidcError, StateMismatchError, TokenVerificationError
+from logto_dynamic import Client, OidcError, StateMismatchError, TokenVerificationError
 from logto_dynamic.testing import ExperienceServer, SignInExperience, serve_app
 
 pytestmark = pytest.mark.loopback
