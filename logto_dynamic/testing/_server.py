@@ -5,7 +5,9 @@ Experience API operations then work inside that interaction. Requests are routed
 validated with the bundled OpenAPI document (see ``_guard``). After submit the OIDC side
 completes as on Logto 1.42 (``_oidc_auth``, ``_oidc_token``): the code redirect with
 ``state`` and ``iss``, the first-party consent hop, discovery, an ES384 JWKS, the token
-endpoint (PKCE, refresh-token rotation) and ``/oidc/me``.
+endpoint (PKCE, refresh-token rotation, confidential apps, API resources and organization
+tokens: ``_oidc_access``), ``/oidc/me``, the session (silent sign-in, sign-out:
+``_oidc_session``) and revocation (``_oidc_revoke``).
 """
 
 from __future__ import annotations
@@ -22,8 +24,11 @@ from ._errors import LogtoError, session_not_found
 from ._guard import guard_request
 from ._handlers_core import CORE_HANDLERS
 from ._handlers_mfa import MFA_HANDLERS
+from ._oidc_access import AccessDirectory, Role
 from ._oidc_auth import Authorization
 from ._oidc_keys import SigningKey
+from ._oidc_revoke import revoke
+from ._oidc_session import Sessions
 from ._oidc_state import TokenStore
 from ._oidc_token import TokenEndpoint, discovery
 from ._state import Interaction, Outbox, SignInExperience, UserStore
@@ -69,19 +74,63 @@ class ExperienceServer:
         self.endpoint = endpoint.rstrip("/") if endpoint else None
         self.tokens = TokenStore()
         self.key = SigningKey()
+        self.directory = AccessDirectory()
         self._spec = spec
+        cookies = CookieSigner()
+        self.sessions = Sessions(self.apps, cookies, self.tokens, self.key)
         self._authorization = Authorization(
-            self.apps, self.interactions, CookieSigner(), self.tokens
+            self.apps, self.interactions, cookies, self.tokens, self.sessions, self.directory
         )
-        self._token_endpoint = TokenEndpoint(self.apps, self.users, self.tokens, self.key)
+        self._token_endpoint = TokenEndpoint(
+            self.apps, self.users, self.tokens, self.key, self.directory
+        )
         for username, password in self.settings.seed_users:
             self.users.create(username=username, password=password)
 
-    def add_app(self, app_id: str, redirect_uri: str, *, third_party: bool = False) -> OidcApp:
-        """Register an application (``redirect_uri`` may be ``/relative`` to the endpoint)."""
-        app = OidcApp(app_id, (redirect_uri,), third_party=third_party)
+    def add_app(
+        self,
+        app_id: str,
+        redirect_uri: str,
+        *,
+        third_party: bool = False,
+        secret: str | None = None,
+        post_logout_redirect_uris: Iterable[str] = (),
+    ) -> OidcApp:
+        """Register an application (``redirect_uri`` may be ``/relative`` to the endpoint).
+
+        With ``secret`` it is a confidential (``Traditional``) app that authenticates at the
+        token and revocation endpoints.
+        """
+        app = OidcApp(
+            app_id,
+            (redirect_uri,),
+            third_party=third_party,
+            secret=secret,
+            post_logout_redirect_uris=tuple(post_logout_redirect_uris),
+        )
         self.apps[app_id] = app
         return app
+
+    def add_resource(self, indicator: str, scopes: Iterable[str] = ()) -> None:
+        """Register an API resource and its scopes (unknown indicators are ``invalid_target``)."""
+        self.directory.add_resource(indicator, tuple(scopes))
+
+    def add_role(
+        self,
+        user_id: str,
+        scopes: Iterable[str],
+        *,
+        resource: str | None = None,
+        name: str | None = None,
+    ) -> Role:
+        """Give a user a role granting ``scopes`` (of ``resource``, else of every resource
+        defining them); access tokens for a resource carry only scopes granted this way."""
+        label = name or f"role-{len(self.directory.roles.get(user_id, ())) + 1}"
+        return self.directory.add_role(user_id, tuple(scopes), resource=resource, name=label)
+
+    def add_organization(self, organization_id: str, members: Iterable[str] = ()) -> None:
+        """Create an organization with these member user ids (members get its tokens)."""
+        self.directory.add_organization(organization_id, tuple(members))
 
     @property
     def clock(self) -> Callable[[], float]:
@@ -179,6 +228,14 @@ class ExperienceServer:
             return self._token_endpoint.token(request)
         if path == "/oidc/me" and method in ("GET", "POST"):
             return self._token_endpoint.userinfo(request)
+        if path == "/oidc/token/revocation" and method == "POST":
+            return revoke(self.apps, self.tokens, request)
+        if path == "/oidc/session/end" and method in ("GET", "POST"):
+            return self.sessions.end(request)
+        if path == "/oidc/session/end/confirm" and method == "POST":
+            return self.sessions.confirm(request)
+        if path == "/oidc/session/end/success" and method == "GET":
+            return self.sessions.success(request)
         return Response.text(404, "Not Found")
 
 
