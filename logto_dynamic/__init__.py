@@ -49,6 +49,7 @@ from logto_dynamic._results import Result
 from logto_dynamic._signin._errors import (
     AuthorizationError,
     ConsentRequiredError,
+    LoginRequired,
     OidcError,
     StateMismatchError,
     TokenRequestError,
@@ -56,6 +57,7 @@ from logto_dynamic._signin._errors import (
 )
 from logto_dynamic._signin._tokens import Tokens
 from logto_dynamic._signin._totp import Totp
+from logto_dynamic._signin._verifier import AccessTokenVerifier
 from logto_dynamic._spec import Spec, load_spec
 from logto_dynamic._validation._violations import Violation
 
@@ -104,6 +106,7 @@ def __dir__() -> list[str]:
 __all__ = [
     "DEFAULT_TIMEOUT",
     "USE_CLIENT_DEFAULT",
+    "AccessTokenVerifier",
     "AmbiguousOperationError",
     "ApiError",
     "AsyncClient",
@@ -121,6 +124,7 @@ __all__ = [
     "ForbiddenError",
     "Interaction",
     "LintReport",
+    "LoginRequired",
     "LogtoDynamicError",
     "MfaBindingRequired",
     "MfaRequired",

@@ -5,10 +5,11 @@
     LogtoDynamicError
     └── OidcError                   the OIDC round did not complete (``.error``, ...)
         ├── AuthorizationError      the server answered an OIDC error (redirect or JSON)
+        │   └── LoginRequired       prompt=none without a Logto session (``login_required``)
         ├── ConsentRequiredError    a third-party app: Logto shows a consent page to a person
         ├── StateMismatchError      the code redirect's ``state`` or ``iss`` is not ours
-        ├── TokenRequestError       the token endpoint refused (``.status_code``)
-        └── TokenVerificationError  the ID token failed verification (signature, iss, aud, ...)
+        ├── TokenRequestError       a token, revocation or userinfo endpoint refused
+        └── TokenVerificationError  an ID or access token failed verification (``.check``)
 
 Messages never contain a code, token, verifier or cookie.
 """
@@ -20,6 +21,7 @@ from logto_dynamic._exceptions import LogtoDynamicError
 __all__ = [
     "AuthorizationError",
     "ConsentRequiredError",
+    "LoginRequired",
     "OidcError",
     "StateMismatchError",
     "TokenRequestError",
@@ -42,6 +44,10 @@ class AuthorizationError(OidcError):
     """The authorization server answered an OIDC error (``invalid_request``, ...)."""
 
 
+class LoginRequired(AuthorizationError):
+    """A silent sign-in (``prompt=none``) found no Logto session: ``error == "login_required"``."""
+
+
 class ConsentRequiredError(OidcError):
     """The app is a third-party app: Logto shows a consent page that a person must accept."""
 
@@ -51,7 +57,7 @@ class StateMismatchError(OidcError):
 
 
 class TokenRequestError(OidcError):
-    """The token endpoint refused the request (``status_code`` is its HTTP status)."""
+    """The token, revocation or userinfo endpoint refused (``status_code`` its HTTP status)."""
 
     def __init__(
         self,
@@ -66,4 +72,17 @@ class TokenRequestError(OidcError):
 
 
 class TokenVerificationError(OidcError):
-    """The ID token failed verification: signature, algorithm, iss, aud, exp/iat or nonce."""
+    """A token failed verification. ``check`` names the check that failed when known:
+    ``format``, ``alg``, ``typ``, ``kid``, ``signature``, ``iss``, ``aud``, ``exp``,
+    ``nbf``, ``scope`` (``error`` is then ``invalid_token``, or ``insufficient_scope``)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        check: str | None = None,
+        error: str | None = None,
+        error_description: str | None = None,
+    ) -> None:
+        self.check = check
+        super().__init__(message, error=error, error_description=error_description)

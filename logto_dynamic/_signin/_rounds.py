@@ -26,6 +26,7 @@ from logto_dynamic._signin._oidc import (
     AuthorizationRequest,
     HttpRequest,
     Provider,
+    client_auth,
     discovery_url,
     location_of,
     origin,
@@ -33,7 +34,15 @@ from logto_dynamic._signin._oidc import (
 )
 from logto_dynamic._signin._tokens import Tokens, UnknownKeyIdError, verify_id_token
 
-__all__ = ["MAX_HOPS", "code_for", "exchange_code", "provider_for", "refresh", "reset_cache"]
+__all__ = [
+    "MAX_HOPS",
+    "code_for",
+    "endpoint_error",
+    "exchange_code",
+    "provider_for",
+    "refresh",
+    "reset_cache",
+]
 
 MAX_HOPS = 10
 
@@ -126,52 +135,70 @@ def _maybe_json(answer: httpx.Response) -> dict[str, Any]:
 
 
 def exchange_code(
-    auth: AuthorizationRequest, code: str, provider: Provider
+    auth: AuthorizationRequest, code: str, provider: Provider, client_secret: str | None = None
 ) -> Generator[HttpRequest, httpx.Response, Tokens]:
     """Trade the code (with the PKCE verifier) for a verified token set."""
     form = {
         "grant_type": "authorization_code",
         "code": code,
-        "client_id": auth.app_id,
         "redirect_uri": auth.redirect_uri,
         "code_verifier": auth.verifier,
     }
-    return (yield from _token_request(provider, form, auth.app_id, auth.nonce, None))
+    headers = client_auth(form, auth.app_id, client_secret)
+    return (yield from _token_request(provider, form, headers, auth.app_id, auth.nonce, None))
 
 
 def refresh(
-    base_url: str, app_id: str, refresh_token: str, resource: str | None
+    base_url: str,
+    app_id: str,
+    refresh_token: str,
+    resource: str | None,
+    *,
+    organization_id: str | None = None,
+    client_secret: str | None = None,
 ) -> Generator[HttpRequest, httpx.Response, Tokens]:
-    """Trade a refresh token for a new verified token set (the refresh token rotates)."""
+    """Trade a refresh token for a new verified token set (the refresh token rotates).
+
+    With ``resource`` the access token is a JWT for that API; with ``organization_id`` one
+    for the organization (``aud`` ``urn:logto:organization:<id>``).
+    """
     provider = yield from provider_for(base_url)
-    form = {"grant_type": "refresh_token", "refresh_token": refresh_token, "client_id": app_id}
+    form = {"grant_type": "refresh_token", "refresh_token": refresh_token}
     if resource is not None:
         form["resource"] = resource
-    return (yield from _token_request(provider, form, app_id, None, refresh_token))
+    if organization_id is not None:
+        form["organization_id"] = organization_id
+    headers = client_auth(form, app_id, client_secret)
+    return (yield from _token_request(provider, form, headers, app_id, None, refresh_token))
+
+
+def endpoint_error(answer: httpx.Response, what: str) -> TokenRequestError:
+    """The :class:`TokenRequestError` for a refusal (``error`` and its description)."""
+    body = _maybe_json(answer)
+    error = body.get("error") if isinstance(body.get("error"), str) else None
+    text = body.get("error_description")
+    description = text if isinstance(text, str) else None
+    detail = f" {error}" + (f": {description}" if description else "") if error else ""
+    return TokenRequestError(
+        f"{what} answered HTTP {answer.status_code}{detail}",
+        status_code=answer.status_code,
+        error=error,
+        error_description=description,
+    )
 
 
 def _token_request(
     provider: Provider,
     form: dict[str, str],
+    headers: dict[str, str],
     client_id: str,
     nonce: str | None,
     previous_refresh: str | None,
 ) -> Generator[HttpRequest, httpx.Response, Tokens]:
-    answer = yield HttpRequest(
-        "POST", provider.token_endpoint, data=form, headers={"accept": "application/json"}
-    )
-    body = _maybe_json(answer)
+    answer = yield HttpRequest("POST", provider.token_endpoint, data=form, headers=headers)
     if answer.status_code != 200:
-        error = body.get("error") if isinstance(body.get("error"), str) else None
-        text = body.get("error_description")
-        description = text if isinstance(text, str) else None
-        detail = f" {error}" + (f": {description}" if description else "") if error else ""
-        raise TokenRequestError(
-            f"the token endpoint answered HTTP {answer.status_code}{detail}",
-            status_code=answer.status_code,
-            error=error,
-            error_description=description,
-        )
+        raise endpoint_error(answer, "the token endpoint")
+    body = _maybe_json(answer)
     id_token = body.get("id_token")
     if not isinstance(id_token, str):
         raise OidcError("the token answer has no id_token (was 'openid' in the scopes?)")

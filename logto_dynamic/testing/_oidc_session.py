@@ -10,8 +10,9 @@ As on Logto 1.42 (oidc-provider underneath):
 - ``GET /oidc/session/end`` answers a page whose form (``op.logoutForm``, field ``xsrf``,
   plus ``logout=yes`` outside the form) posts to ``/oidc/session/end/confirm``, which ends
   the session and answers ``303`` to the registered ``post_logout_redirect_uri`` (with
-  ``state``) or to ``/oidc/session/end/success``. Grants without ``offline_access`` end
-  with the session; refresh tokens of ``offline_access`` grants stay valid.
+  ``state``) or to ``/oidc/session/end/success``. An app's grant without ``offline_access``
+  ends with the session (with the tokens of its silent sign-ins); an ``offline_access``
+  grant persists, as oidc-provider's ``persistsLogout`` does.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ class Session:
     id: str
     user_id: str | None = None
     grants: dict[str, Grant] = field(default_factory=dict)
+    silent: dict[str, list[Grant]] = field(default_factory=dict, repr=False)
     logout: dict[str, str] | None = field(default=None, repr=False)
 
 
@@ -124,6 +126,7 @@ class Sessions:
             resources=auth.resources,
             offline=auth.offline,
         )
+        session.silent.setdefault(auth.app_id, []).append(grant)  # ends with the session grant
         code = self.tokens.issue_code(grant, auth.redirect_uri, auth.code_challenge)
         return redirect(auth.redirect_uri, {"code": code, "state": auth.state, "iss": issuer})
 
@@ -204,9 +207,10 @@ class Sessions:
             ended = [g for g in ended if g.app_id == client]
             for grant in ended:
                 session.grants.pop(grant.app_id, None)
-        for grant in ended:
+        for grant in ended:  # oidc-provider: offline_access grants persist the sign-out
             if not grant.offline:
-                grant.revoked = True
+                for issued in (grant, *session.silent.pop(grant.app_id, ())):
+                    issued.revoked = True
         post_logout = pending.get("post_logout_redirect_uri")
         if post_logout is not None:
             response = redirect(post_logout, {"state": pending.get("state") or None})

@@ -24,7 +24,7 @@ from ._errors import LogtoError, session_not_found
 from ._guard import guard_request
 from ._handlers_core import CORE_HANDLERS
 from ._handlers_mfa import MFA_HANDLERS
-from ._oidc_access import AccessDirectory, Role
+from ._oidc_access import AccessDirectory
 from ._oidc_auth import Authorization
 from ._oidc_keys import SigningKey
 from ._oidc_revoke import revoke
@@ -110,27 +110,6 @@ class ExperienceServer:
         )
         self.apps[app_id] = app
         return app
-
-    def add_resource(self, indicator: str, scopes: Iterable[str] = ()) -> None:
-        """Register an API resource and its scopes (unknown indicators are ``invalid_target``)."""
-        self.directory.add_resource(indicator, tuple(scopes))
-
-    def add_role(
-        self,
-        user_id: str,
-        scopes: Iterable[str],
-        *,
-        resource: str | None = None,
-        name: str | None = None,
-    ) -> Role:
-        """Give a user a role granting ``scopes`` (of ``resource``, else of every resource
-        defining them); access tokens for a resource carry only scopes granted this way."""
-        label = name or f"role-{len(self.directory.roles.get(user_id, ())) + 1}"
-        return self.directory.add_role(user_id, tuple(scopes), resource=resource, name=label)
-
-    def add_organization(self, organization_id: str, members: Iterable[str] = ()) -> None:
-        """Create an organization with these member user ids (members get its tokens)."""
-        self.directory.add_organization(organization_id, tuple(members))
 
     @property
     def clock(self) -> Callable[[], float]:
