@@ -2,8 +2,8 @@
 
 The issuer's discovery document and JWKS are served by an httpx.MockTransport that counts
 requests, so caching and the one refetch on an unknown ``kid`` are measured, not assumed.
-The last tests run the verifier inside a tiny ASGI app (the README's pattern) and against
-the embedded server over loopback.
+The last test runs the verifier inside a tiny ASGI app (the README's pattern); against the
+embedded server over loopback it runs in test_token_lifecycle.
 """
 
 from __future__ import annotations
