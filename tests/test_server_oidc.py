@@ -485,11 +485,11 @@ async def test_a_resource_gets_a_jwt_access_token_through_refresh(
     from joserfc import jwt
     from joserfc.jwk import KeySet
 
-    server.add_resource("https://api.test", ("read:things", "write:things"))
-    server.add_resource("https://other.test", ("read:things",))
+    server.directory.add_resource("https://api.test", ("read:things", "write:things"))
+    server.directory.add_resource("https://other.test", ("read:things",))
     user = server.users.find("username", SEED_USER[0])
     assert user is not None
-    server.add_role(user.id, ("read:things",), resource="https://api.test")
+    server.directory.add_role(user.id, ("read:things",), resource="https://api.test", name="r")
     verifier, challenge = _pkce()
     location = await _submit(
         http,
