@@ -175,8 +175,6 @@ class AccessTokenVerifier:
         return True
 
     def _verify(self, token: str, scopes: tuple[str, ...]) -> Round:
-        from joserfc import errors, jwk, jws
-
         header = _header(token)
         fresh = self._jwks is None
         jwks = yield from self._keys(refresh=False)
@@ -196,42 +194,55 @@ class AccessTokenVerifier:
         typ = str(header.get("typ", "")).lower()
         if typ not in ACCESS_TOKEN_TYPES:
             raise _refuse("typ", f"typ is {header.get('typ')!r}, expected 'at+jwt'")
-        try:
-            key_set = jwk.KeySet.import_key_set({"keys": keys})
-            verified = jws.deserialize_compact(token, key_set, algorithms=algorithms)
-        except errors.BadSignatureError:
-            raise _refuse("signature", "the signature does not verify") from None
-        except (errors.JoseError, ValueError) as exc:
-            raise _refuse("signature", f"cannot be verified ({type(exc).__name__})") from None
-        try:
-            claims = json.loads(verified.payload)
-        except (ValueError, UnicodeDecodeError):
-            raise _refuse("format", "the payload is not JSON") from None
-        if not isinstance(claims, dict):
-            raise _refuse("format", "the payload is not a JSON object")
-        self._check_claims(claims, scopes)
+        claims = verified_claims(token, keys, algorithms)
+        check_claims(claims, self.issuer, self.audience, self.leeway, scopes)
         return claims
 
-    def _check_claims(self, claims: dict[str, Any], scopes: tuple[str, ...]) -> None:
-        if claims.get("iss") != self.issuer:
-            raise _refuse("iss", f"iss is {claims.get('iss')!r}, expected {self.issuer!r}")
-        audience = claims.get("aud")
-        audiences = audience if isinstance(audience, list) else [audience]
-        if self.audience not in audiences:
-            raise _refuse("aud", f"aud is {audience!r}, expected {self.audience!r}")
-        now = time.time()
-        exp = claims.get("exp")
-        if not isinstance(exp, int | float) or isinstance(exp, bool):
-            raise _refuse("exp", "the token has no numeric exp")
-        if now > exp + self.leeway:
-            raise _refuse("exp", f"expired {int(now - exp)} s ago")
-        nbf = claims.get("nbf")
-        if nbf is not None:
-            if not isinstance(nbf, int | float) or isinstance(nbf, bool):
-                raise _refuse("nbf", "nbf is not a number")
-            if now + self.leeway < nbf:
-                raise _refuse("nbf", f"not valid for another {int(nbf - now)} s")
-        granted = str(claims.get("scope") or "").split()
-        missing = [s for s in scopes if s not in granted]
-        if missing:
-            raise _refuse("scope", f"missing scope(s) {' '.join(missing)}")
+
+def verified_claims(
+    token: str, keys: list[dict[str, Any]], algorithms: list[str]
+) -> dict[str, Any]:
+    """The payload of ``token`` once joserfc has verified its signature with ``keys``."""
+    from joserfc import errors, jwk, jws
+
+    try:
+        key_set = jwk.KeySet.import_key_set({"keys": keys})
+        verified = jws.deserialize_compact(token, key_set, algorithms=algorithms)
+    except errors.BadSignatureError:
+        raise _refuse("signature", "the signature does not verify") from None
+    except (errors.JoseError, ValueError) as exc:
+        raise _refuse("signature", f"cannot be verified ({type(exc).__name__})") from None
+    try:
+        claims = json.loads(verified.payload)
+    except (ValueError, UnicodeDecodeError):
+        raise _refuse("format", "the payload is not JSON") from None
+    if not isinstance(claims, dict):
+        raise _refuse("format", "the payload is not a JSON object")
+    return claims
+
+
+def check_claims(
+    claims: dict[str, Any], issuer: str, audience: str, leeway: int, scopes: tuple[str, ...]
+) -> None:
+    """``iss``, ``aud``, ``exp``/``nbf`` (with ``leeway``) and the required ``scopes``."""
+    if claims.get("iss") != issuer:
+        raise _refuse("iss", f"iss is {claims.get('iss')!r}, expected {issuer!r}")
+    aud = claims.get("aud")
+    if audience not in (aud if isinstance(aud, list) else [aud]):
+        raise _refuse("aud", f"aud is {aud!r}, expected {audience!r}")
+    now = time.time()
+    exp = claims.get("exp")
+    if not isinstance(exp, int | float) or isinstance(exp, bool):
+        raise _refuse("exp", "the token has no numeric exp")
+    if now > exp + leeway:
+        raise _refuse("exp", f"expired {int(now - exp)} s ago")
+    nbf = claims.get("nbf")
+    if nbf is not None:
+        if not isinstance(nbf, int | float) or isinstance(nbf, bool):
+            raise _refuse("nbf", "nbf is not a number")
+        if now + leeway < nbf:
+            raise _refuse("nbf", f"not valid for another {int(nbf - now)} s")
+    granted = str(claims.get("scope") or "").split()
+    missing = [s for s in scopes if s not in granted]
+    if missing:
+        raise _refuse("scope", f"missing scope(s) {' '.join(missing)}")

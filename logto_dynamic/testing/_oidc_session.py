@@ -1,4 +1,4 @@
-"""The Logto session (``_session`` cookie): silent sign-in and RP-initiated sign-out.
+"""The Logto session (``_session`` cookie) and silent sign-in.
 
 As on Logto 1.42 (oidc-provider underneath):
 
@@ -7,32 +7,23 @@ As on Logto 1.42 (oidc-provider underneath):
 - ``GET /oidc/auth?prompt=none`` with that session redirects straight to the app with a
   code; without one, ``error=login_required``; with a session that never granted this app
   what it asks for, ``error=consent_required``.
-- ``GET /oidc/session/end`` answers a page whose form (``op.logoutForm``, field ``xsrf``,
-  plus ``logout=yes`` outside the form) posts to ``/oidc/session/end/confirm``, which ends
-  the session and answers ``303`` to the registered ``post_logout_redirect_uri`` (with
-  ``state``) or to ``/oidc/session/end/success``. An app's grant without ``offline_access``
-  ends with the session (with the tokens of its silent sign-ins); an ``offline_access``
-  grant persists, as oidc-provider's ``persistsLogout`` does.
+- Sign-out (``_oidc_end_session``) ends it.
 """
 
 from __future__ import annotations
 
-import html
-import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import urlencode
 
 from ._apps import OidcApp
 from ._asgi import Request, Response
 from ._cookies import CookieSigner
-from ._errors import oidc_error
 from ._oidc_keys import SigningKey
 from ._oidc_state import AuthRequest, Grant, TokenStore
 from ._state import new_id
 
-__all__ = ["Session", "Sessions"]
+__all__ = ["COOKIE", "Session", "Sessions", "redirect"]
 
 COOKIE = "_session"
 _HTML = "text/html; charset=utf-8"
@@ -79,7 +70,8 @@ class Sessions:
         sid = self.cookies.read(request, COOKIE)
         return self.by_id.get(sid) if sid else None
 
-    def _cookie(self, session: Session) -> list[tuple[str, str]]:
+    def cookie(self, session: Session) -> list[tuple[str, str]]:
+        """``Set-Cookie`` headers naming ``session``."""
         return self.cookies.set(COOKIE, session.id, "/", httponly=True, seconds=_SESSION_SECONDS)
 
     def remember(self, request: Request, grant: Grant) -> list[tuple[str, str]]:
@@ -90,7 +82,7 @@ class Sessions:
             self.by_id[session.id] = session
         session.user_id = grant.user_id
         session.grants[grant.app_id] = grant
-        return self._cookie(session)
+        return self.cookie(session)
 
     # -- prompt=none --------------------------------------------------------------------
 
@@ -129,114 +121,3 @@ class Sessions:
         session.silent.setdefault(auth.app_id, []).append(grant)  # ends with the session grant
         code = self.tokens.issue_code(grant, auth.redirect_uri, auth.code_challenge)
         return redirect(auth.redirect_uri, {"code": code, "state": auth.state, "iss": issuer})
-
-    # -- sign-out -----------------------------------------------------------------------
-
-    def end(self, request: Request) -> Response:
-        """``GET /oidc/session/end``: the page whose form confirms the sign-out."""
-        query = request.query
-        client_id = query.get("client_id") or None
-        hint = query.get("id_token_hint")
-        if hint:
-            client_id = self._hinted_client(hint, client_id)
-        if client_id is not None and client_id not in self.apps:
-            raise oidc_error(400, "invalid_client", "client is invalid")
-        post_logout = query.get("post_logout_redirect_uri") or None
-        if post_logout is not None:
-            app = self.apps.get(client_id or "")
-            if app is None:
-                raise oidc_error(
-                    400,
-                    "invalid_request",
-                    "post_logout_redirect_uri can only be used in combination with "
-                    "id_token_hint or client_id",
-                )
-            if not app.allows_post_logout(post_logout, endpoint=request.base_url):
-                raise oidc_error(400, "invalid_request", "post_logout_redirect_uri not registered")
-        session = self.current(request)
-        if session is None:
-            session = Session(new_id())
-            self.by_id[session.id] = session
-        xsrf = secrets.token_hex(32)
-        session.logout = {"xsrf": xsrf, "client_id": client_id or ""}
-        if post_logout is not None:
-            session.logout["post_logout_redirect_uri"] = post_logout
-            session.logout["state"] = query.get("state", "")
-        action = f"{request.base_url}/oidc/session/end/confirm"
-        page = _logout_page(action, xsrf)
-        return Response(200, page.encode(), [("content-type", _HTML), *self._cookie(session)])
-
-    def _hinted_client(self, hint: str, client_id: str | None) -> str:
-        claims = self._verified(hint)
-        audience = claims.get("aud") if claims is not None else None
-        if not isinstance(audience, str):
-            raise oidc_error(400, "invalid_request", "could not validate id_token_hint")
-        if client_id is not None and client_id != audience:
-            raise oidc_error(
-                400, "invalid_request", "client_id does not match the provided id_token_hint"
-            )
-        return audience
-
-    def _verified(self, token: str) -> dict[str, Any] | None:
-        from joserfc import errors, jwt
-        from joserfc.jwk import KeySet
-
-        try:
-            keys = KeySet.import_key_set(self.key.jwks())  # type: ignore[arg-type]
-            return dict(jwt.decode(token, keys, algorithms=["ES384"]).claims)
-        except (errors.JoseError, ValueError):
-            return None
-
-    def confirm(self, request: Request) -> Response:
-        """``POST /oidc/session/end/confirm``: end the session, 303 to where the app said."""
-        form = dict(parse_qsl(request.body.decode("utf-8", "replace"), keep_blank_values=True))
-        session = self.current(request)
-        pending = session.logout if session is not None else None
-        if (
-            session is None
-            or pending is None
-            or not secrets.compare_digest(form.get("xsrf", ""), pending["xsrf"])
-        ):
-            raise oidc_error(400, "invalid_request", "xsrf token invalid")
-        session.logout = None
-        ended = list(session.grants.values())
-        if form.get("logout"):  # the whole session
-            del self.by_id[session.id]
-        else:  # only the app that asked
-            client = pending.get("client_id", "")
-            ended = [g for g in ended if g.app_id == client]
-            for grant in ended:
-                session.grants.pop(grant.app_id, None)
-        for grant in ended:  # oidc-provider: offline_access grants persist the sign-out
-            if not grant.offline:
-                for issued in (grant, *session.silent.pop(grant.app_id, ())):
-                    issued.revoked = True
-        post_logout = pending.get("post_logout_redirect_uri")
-        if post_logout is not None:
-            response = redirect(post_logout, {"state": pending.get("state") or None})
-        else:
-            success = f"{request.base_url}/oidc/session/end/success"
-            response = redirect(success, {"client_id": pending.get("client_id") or None})
-        if session.id not in self.by_id:
-            response.headers += self.cookies.set(COOKIE, "", "/", httponly=True, seconds=-86400)
-        return response
-
-    @staticmethod
-    def success(request: Request) -> Response:
-        """``GET /oidc/session/end/success``: a plain page saying the sign-out happened."""
-        page = (
-            "<!doctype html><html><head><title>Signed out</title></head>"
-            "<body><p>You are signed out.</p></body></html>"
-        )
-        return Response(200, page.encode(), [("content-type", _HTML)])
-
-
-def _logout_page(action: str, xsrf: str) -> str:
-    return (
-        '<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8"><title>Sign Out</title>'
-        "</head><body onload=\"document.getElementById('op.logoutForm').submit();\">"
-        f'<form id="op.logoutForm" method="post" action="{html.escape(action)}">'
-        f'<input type="hidden" name="xsrf" value="{xsrf}"/></form>'
-        '<input type="hidden" form="op.logoutForm" value="yes" name="logout" />'
-        "</body></html>"
-    )

@@ -12,7 +12,6 @@ tokens: ``_oidc_access``), ``/oidc/me``, the session (silent sign-in, sign-out:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
@@ -27,10 +26,10 @@ from ._handlers_mfa import MFA_HANDLERS
 from ._oidc_access import AccessDirectory
 from ._oidc_auth import Authorization
 from ._oidc_keys import SigningKey
-from ._oidc_revoke import revoke
+from ._oidc_routes import OidcRoutes
 from ._oidc_session import Sessions
 from ._oidc_state import TokenStore
-from ._oidc_token import TokenEndpoint, discovery
+from ._oidc_token import TokenEndpoint
 from ._state import Interaction, Outbox, SignInExperience, UserStore
 
 if TYPE_CHECKING:
@@ -81,9 +80,8 @@ class ExperienceServer:
         self._authorization = Authorization(
             self.apps, self.interactions, cookies, self.tokens, self.sessions, self.directory
         )
-        self._token_endpoint = TokenEndpoint(
-            self.apps, self.users, self.tokens, self.key, self.directory
-        )
+        token_endpoint = TokenEndpoint(self.apps, self.users, self.tokens, self.key, self.directory)
+        self._oidc = OidcRoutes(self._authorization, token_endpoint, self.sessions, self.key)
         for username, password in self.settings.seed_users:
             self.users.create(username=username, password=password)
 
@@ -162,7 +160,7 @@ class ExperienceServer:
             request.base_url = self.endpoint
         path = request.path.rstrip("/") or "/"
         if path.startswith(("/oidc/", "/consent")):
-            return self._oidc(request, path)
+            return self._oidc.route(request, path)
         if not path.startswith("/api/experience"):
             return Response.text(404, "Not Found")
         hit = self.spec.match(request.method, path)
@@ -188,41 +186,6 @@ class ExperienceServer:
             query=request.query,
         )
         return HANDLERS[op.operation_id](ctx)
-
-    # -- the OIDC side ------------------------------------------------------------------
-
-    def _oidc(self, request: Request, path: str) -> Response:
-        method = request.method
-        if path == "/oidc/auth" and method == "GET":
-            return self._authorization.start(request)
-        if path.startswith("/oidc/auth/") and method == "GET":
-            return self._authorization.resume(request, path.rsplit("/", 1)[1])
-        if path == "/consent" and method == "GET":
-            return self._authorization.consent(request)
-        if path == "/oidc/.well-known/openid-configuration" and method == "GET":
-            return Response.json(200, discovery(request.base_url))
-        if path == "/oidc/jwks" and method == "GET":
-            return Response(200, _jwks_body(self.key), [("content-type", _JWKS_TYPE)])
-        if path == "/oidc/token" and method == "POST":
-            return self._token_endpoint.token(request)
-        if path == "/oidc/me" and method in ("GET", "POST"):
-            return self._token_endpoint.userinfo(request)
-        if path == "/oidc/token/revocation" and method == "POST":
-            return revoke(self.apps, self.tokens, request)
-        if path == "/oidc/session/end" and method in ("GET", "POST"):
-            return self.sessions.end(request)
-        if path == "/oidc/session/end/confirm" and method == "POST":
-            return self.sessions.confirm(request)
-        if path == "/oidc/session/end/success" and method == "GET":
-            return self.sessions.success(request)
-        return Response.text(404, "Not Found")
-
-
-_JWKS_TYPE = "application/jwk-set+json; charset=utf-8"
-
-
-def _jwks_body(key: SigningKey) -> bytes:
-    return json.dumps(key.jwks(), separators=(",", ":")).encode()
 
 
 def create_app(
