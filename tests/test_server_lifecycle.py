@@ -201,6 +201,12 @@ async def test_pkce_is_optional_for_confidential_apps_only(client: AsyncClient) 
     )
 
 
+async def test_the_client_secret_stays_out_of_reprs(client: AsyncClient) -> None:
+    interaction = await client.interaction("web", f"{BASE}/web/cb", client_secret="s3cret")
+    assert interaction.state.client_secret == "s3cret"
+    assert "s3cret" not in repr(interaction) + repr(interaction.state) + repr(client)
+
+
 async def test_an_unknown_resource_is_invalid_target(client: AsyncClient) -> None:
     with pytest.raises(AuthorizationError) as refused:
         await client.interaction("demo-app", REDIRECT, resources=("https://unknown.test",))
