@@ -8,6 +8,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from logto_dynamic._document._guard import check_shape
 from logto_dynamic._exceptions import SpecLoadError
 
 __all__ = [
@@ -55,6 +56,8 @@ def parse_document(text: str | bytes, origin: str) -> dict[str, Any]:
             document = json.loads(text)
         except json.JSONDecodeError as exc:
             raise SpecLoadError(f"{origin}: invalid JSON: {exc}") from exc
+        except RecursionError:
+            raise SpecLoadError(f"{origin}: invalid JSON: nested too deeply") from None
     else:
         import yaml
 
@@ -63,8 +66,11 @@ def parse_document(text: str | bytes, origin: str) -> dict[str, Any]:
             document = yaml.load(text, Loader=loader)
         except yaml.YAMLError as exc:
             raise SpecLoadError(f"{origin}: invalid YAML: {exc}") from exc
+        except RecursionError:
+            raise SpecLoadError(f"{origin}: invalid YAML: nested too deeply") from None
     if not isinstance(document, dict):
         raise SpecLoadError(f"{origin}: an OpenAPI document must be a mapping at the top level")
+    check_shape(document, origin)  # before anything walks it
     return document
 
 
@@ -197,19 +203,41 @@ def bundle_external_refs(document: dict[str, Any], origin: Path) -> dict[str, An
     return result
 
 
+#: The most bytes of a fetched document (decoded): a server cannot stream one without end,
+#: nor send a compression bomb (Logto's management API document is 2 MB).
+MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
+
+
+def _capped(pieces: list[bytes], total: int, piece: bytes, url: str) -> int:
+    """Keep ``piece``; the bytes kept so far, or SpecLoadError past the cap."""
+    total += len(piece)
+    if total > MAX_DOCUMENT_BYTES:
+        raise SpecLoadError(
+            f"cannot fetch OpenAPI document from {url}: larger than {MAX_DOCUMENT_BYTES} bytes"
+        )
+    pieces.append(piece)
+    return total
+
+
 def fetch_document(url: str, *, timeout: float = 10.0, http: Any = None) -> dict[str, Any]:
     """GET a document over HTTP(S); ``http`` may be an ``httpx.Client`` to reuse."""
     import httpx
 
+    pieces: list[bytes] = []
     try:
-        if http is not None:
-            response = http.get(url, timeout=timeout, follow_redirects=True)
-        else:
-            response = httpx.get(url, timeout=timeout, follow_redirects=True)
-        response.raise_for_status()
+        client = http if http is not None else httpx.Client()
+        try:
+            with client.stream("GET", url, timeout=timeout, follow_redirects=True) as response:
+                response.raise_for_status()
+                total = 0
+                for piece in response.iter_bytes():
+                    total = _capped(pieces, total, piece, url)
+        finally:
+            if http is None:
+                client.close()
     except httpx.HTTPError as exc:
         raise _fetch_failed(url, exc) from exc
-    return parse_document(response.content, url)
+    return parse_document(b"".join(pieces), url)
 
 
 async def fetch_document_async(
@@ -218,16 +246,23 @@ async def fetch_document_async(
     """:func:`fetch_document` without blocking the event loop (``http``: an AsyncClient)."""
     import httpx
 
+    pieces: list[bytes] = []
     try:
-        if http is not None:
-            response = await http.get(url, timeout=timeout, follow_redirects=True)
-        else:
-            async with httpx.AsyncClient() as client:
-                response = await client.get(url, timeout=timeout, follow_redirects=True)
-        response.raise_for_status()
+        client = http if http is not None else httpx.AsyncClient()
+        try:
+            async with client.stream(
+                "GET", url, timeout=timeout, follow_redirects=True
+            ) as response:
+                response.raise_for_status()
+                total = 0
+                async for piece in response.aiter_bytes():
+                    total = _capped(pieces, total, piece, url)
+        finally:
+            if http is None:
+                await client.aclose()
     except httpx.HTTPError as exc:
         raise _fetch_failed(url, exc) from exc
-    return parse_document(response.content, url)
+    return parse_document(b"".join(pieces), url)
 
 
 def _fetch_failed(url: str, exc: Exception) -> SpecLoadError:
