@@ -45,6 +45,8 @@ from logto_dynamic._exceptions import (
     UnprocessableEntityError,
     ValidationError,
 )
+from logto_dynamic._management import AsyncManagementClient, ManagementClient
+from logto_dynamic._pagination import PaginationError
 from logto_dynamic._results import Result
 from logto_dynamic._signin._errors import (
     AuthorizationError,
@@ -55,6 +57,7 @@ from logto_dynamic._signin._errors import (
     TokenRequestError,
     TokenVerificationError,
 )
+from logto_dynamic._signin._m2m import M2MAuth
 from logto_dynamic._signin._tokens import Tokens
 from logto_dynamic._signin._totp import Totp
 from logto_dynamic._signin._verifier import AccessTokenVerifier
@@ -111,6 +114,7 @@ __all__ = [
     "ApiError",
     "AsyncClient",
     "AsyncInteraction",
+    "AsyncManagementClient",
     "AuthorizationError",
     "BackupCodes",
     "BadRequestError",
@@ -126,6 +130,8 @@ __all__ = [
     "LintReport",
     "LoginRequired",
     "LogtoDynamicError",
+    "M2MAuth",
+    "ManagementClient",
     "MfaBindingRequired",
     "MfaRequired",
     "MfaSuggested",
@@ -135,6 +141,7 @@ __all__ = [
     "OidcError",
     "Operation",
     "Operations",
+    "PaginationError",
     "Parameter",
     "QuarantinedOperationError",
     "RateLimitError",

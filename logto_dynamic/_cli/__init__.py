@@ -17,6 +17,7 @@ from logto_dynamic.__version__ import __version__
 from logto_dynamic._cli import (
     _call,
     _login,
+    _m2m,
     _ops,
     _proxy,
     _server,
@@ -54,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     _server.register(subparsers)
     _login.register(subparsers)
     _userinfo.register(subparsers)
+    _m2m.register(subparsers)
     return parser
 
 

@@ -28,9 +28,10 @@ from logto_dynamic._signin._oidc import (
 from logto_dynamic._signin._rounds import (
     MAX_HOPS,
     code_for,
-    endpoint_error,
     exchange_code,
+    maybe_json,
     provider_for,
+    token_refused,
 )
 from logto_dynamic._signin._tokens import Tokens
 
@@ -53,7 +54,7 @@ def userinfo(base_url: str, access_token: str) -> Round:
     url = _endpoint(provider, "userinfo_endpoint")
     answer = yield HttpRequest("GET", url, headers={"authorization": f"Bearer {access_token}"})
     if answer.status_code != 200:
-        raise endpoint_error(answer, "the userinfo endpoint")
+        raise token_refused(answer.status_code, maybe_json(answer), "the userinfo endpoint")
     try:
         claims = answer.json()
     except ValueError:
@@ -159,4 +160,4 @@ def revoke(
     headers = client_auth(form, app_id, client_secret)
     answer = yield HttpRequest("POST", url, data=form, headers=headers)
     if answer.status_code != 200:
-        raise endpoint_error(answer, "the revocation endpoint")
+        raise token_refused(answer.status_code, maybe_json(answer), "the revocation endpoint")

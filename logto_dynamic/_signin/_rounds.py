@@ -37,11 +37,12 @@ from logto_dynamic._signin._tokens import Tokens, UnknownKeyIdError, verify_id_t
 __all__ = [
     "MAX_HOPS",
     "code_for",
-    "endpoint_error",
     "exchange_code",
+    "maybe_json",
     "provider_for",
     "refresh",
     "reset_cache",
+    "token_refused",
 ]
 
 MAX_HOPS = 10
@@ -118,7 +119,7 @@ def code_for(
                 "consent page instead of redirecting, which an API client cannot accept",
                 error="consent_required",
             )
-        body = _maybe_json(answer)
+        body = maybe_json(answer)
         raise_for_error(body, where=f"{path} (HTTP {answer.status_code})")
         raise AuthorizationError(
             f"{path} answered HTTP {answer.status_code} instead of redirecting to the app"
@@ -126,7 +127,29 @@ def code_for(
     raise OidcError(f"more than {MAX_HOPS} redirects before the code redirect")
 
 
-def _maybe_json(answer: httpx.Response) -> dict[str, Any]:
+def token_refused(
+    status_code: int, body: dict[str, Any], what: str = "the token endpoint"
+) -> TokenRequestError:
+    """The error for a token endpoint's refusal (or the revocation's, userinfo's: ``what``):
+    its ``error``, ``error_description`` and Logto's ``code`` as the answer gave them (they
+    never hold a secret)."""
+
+    def text(name: str) -> str | None:
+        value = body.get(name)
+        return value if isinstance(value, str) else None
+
+    error, description = text("error"), text("error_description")
+    detail = f" {error}" + (f": {description}" if description else "") if error else ""
+    return TokenRequestError(
+        f"{what} answered HTTP {status_code}{detail}",
+        status_code=status_code,
+        error=error,
+        error_description=description,
+        code=text("code"),
+    )
+
+
+def maybe_json(answer: httpx.Response) -> dict[str, Any]:
     try:
         body = answer.json()
     except (json.JSONDecodeError, UnicodeDecodeError):
@@ -172,21 +195,6 @@ def refresh(
     return (yield from _token_request(provider, form, headers, app_id, None, refresh_token))
 
 
-def endpoint_error(answer: httpx.Response, what: str) -> TokenRequestError:
-    """The :class:`TokenRequestError` for a refusal (``error`` and its description)."""
-    body = _maybe_json(answer)
-    error = body.get("error") if isinstance(body.get("error"), str) else None
-    text = body.get("error_description")
-    description = text if isinstance(text, str) else None
-    detail = f" {error}" + (f": {description}" if description else "") if error else ""
-    return TokenRequestError(
-        f"{what} answered HTTP {answer.status_code}{detail}",
-        status_code=answer.status_code,
-        error=error,
-        error_description=description,
-    )
-
-
 def _token_request(
     provider: Provider,
     form: dict[str, str],
@@ -196,9 +204,9 @@ def _token_request(
     previous_refresh: str | None,
 ) -> Generator[HttpRequest, httpx.Response, Tokens]:
     answer = yield HttpRequest("POST", provider.token_endpoint, data=form, headers=headers)
+    body = maybe_json(answer)
     if answer.status_code != 200:
-        raise endpoint_error(answer, "the token endpoint")
-    body = _maybe_json(answer)
+        raise token_refused(answer.status_code, body)
     id_token = body.get("id_token")
     if not isinstance(id_token, str):
         raise OidcError("the token answer has no id_token (was 'openid' in the scopes?)")

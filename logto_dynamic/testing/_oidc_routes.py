@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from ._asgi import Request, Response
+from ._m2m import ClientCredentials
 from ._oidc_auth import Authorization
 from ._oidc_end_session import EndSession
 from ._oidc_keys import SigningKey
@@ -18,7 +19,8 @@ _JWKS_TYPE = "application/jwk-set+json; charset=utf-8"
 
 
 class OidcRoutes:
-    """Authorization, discovery and keys, tokens, userinfo, revocation and the session."""
+    """Authorization, discovery and keys, tokens (client credentials included), userinfo,
+    revocation and the session."""
 
     def __init__(
         self,
@@ -26,11 +28,13 @@ class OidcRoutes:
         token_endpoint: TokenEndpoint,
         sessions: Sessions,
         key: SigningKey,
+        m2m: ClientCredentials,
     ) -> None:
         self.authorization = authorization
         self.token_endpoint = token_endpoint
         self.end_session = EndSession(sessions)
         self.key = key
+        self.m2m = m2m
 
     def route(self, request: Request, path: str) -> Response:
         """Serve ``path`` (``/oidc/...`` or ``/consent``); 404 for anything else."""
@@ -47,6 +51,8 @@ class OidcRoutes:
             body = json.dumps(self.key.jwks(), separators=(",", ":")).encode()
             return Response(200, body, [("content-type", _JWKS_TYPE)])
         if path == "/oidc/token" and method == "POST":
+            if self.m2m.handles(request):  # machine-to-machine apps: client credentials
+                return self.m2m.token(request)
             return self.token_endpoint.token(request)
         if path == "/oidc/me" and method in ("GET", "POST"):
             return self.token_endpoint.userinfo(request)

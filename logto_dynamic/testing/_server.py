@@ -30,6 +30,8 @@ from ._handlers_core import CORE_HANDLERS
 from ._handlers_interaction import INTERACTION_HANDLERS
 from ._handlers_mfa import MFA_HANDLERS
 from ._handlers_passkey import PASSKEY_HANDLERS
+from ._m2m import DEFAULT_M2M_APP_ID, ClientCredentials, M2MApp
+from ._management import ManagementApi
 from ._oidc_access import AccessDirectory
 from ._oidc_auth import Authorization
 from ._oidc_keys import SigningKey
@@ -84,6 +86,7 @@ class ExperienceServer:
         spec: Spec | None = None,
         apps: Iterable[OidcApp] | None = None,
         endpoint: str | None = None,
+        m2m_apps: Iterable[M2MApp] | None = None,
     ) -> None:
         self.settings = settings or SignInExperience()
         self.users = UserStore()
@@ -103,7 +106,18 @@ class ExperienceServer:
             self.apps, self.interactions, cookies, self.tokens, self.sessions, self.directory
         )
         token_endpoint = TokenEndpoint(self.apps, self.users, self.tokens, self.key, self.directory)
-        self._oidc = OidcRoutes(self._authorization, token_endpoint, self.sessions, self.key)
+        #: Machine-to-machine apps (``m2m_apps``, default one ``m2m-app`` with a random
+        #: secret): the client-credentials grant and the Management API's bearer check.
+        self.m2m = ClientCredentials(
+            m2m_apps if m2m_apps is not None else (M2MApp(DEFAULT_M2M_APP_ID),),
+            self.key,
+            lambda: self.tokens.clock(),
+            public_apps=self.apps,
+        )
+        self.management = ManagementApi(self, self.m2m)
+        self._oidc = OidcRoutes(
+            self._authorization, token_endpoint, self.sessions, self.key, self.m2m
+        )
         for username, password in self.settings.seed_users:
             self.users.create(username=username, password=password)
 
@@ -129,6 +143,13 @@ class ExperienceServer:
             post_logout_redirect_uris=tuple(post_logout_redirect_uris),
         )
         self.apps[app_id] = app
+        return app
+
+    def add_m2m_app(self, app_id: str, secret: str | None = None) -> M2MApp:
+        """Register a machine-to-machine app with the Management API role (a random secret
+        unless one is given); read the secret from ``app.secret``."""
+        app = M2MApp(app_id, secret) if secret is not None else M2MApp(app_id)
+        self.m2m.apps[app_id] = app
         return app
 
     @property
@@ -184,7 +205,8 @@ class ExperienceServer:
         if path.startswith(("/oidc/", "/consent")):
             return self._oidc.route(request, path)
         if not path.startswith("/api/experience"):
-            return Response.text(404, "Not Found")
+            served = self.management.handle(request, path) if path.startswith("/api/") else None
+            return served if served is not None else Response.text(404, "Not Found")
         hit = self.spec.match(request.method, path)
         if hit is None:
             if self.spec.operations.methods_for(path):
@@ -219,6 +241,7 @@ def create_app(
     spec: Spec | None = None,
     apps: Iterable[OidcApp] | None = None,
     endpoint: str | None = None,
+    m2m_apps: Iterable[M2MApp] | None = None,
 ) -> ExperienceServer:
     """A new :class:`ExperienceServer` (an ASGI app) with its own empty state."""
-    return ExperienceServer(settings, spec=spec, apps=apps, endpoint=endpoint)
+    return ExperienceServer(settings, spec=spec, apps=apps, endpoint=endpoint, m2m_apps=m2m_apps)
