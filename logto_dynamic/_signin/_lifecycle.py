@@ -14,7 +14,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from logto_dynamic._signin._errors import OidcError
+from logto_dynamic._exceptions import OidcError
 from logto_dynamic._signin._logout_page import read_logout_form
 from logto_dynamic._signin._oidc import (
     AuthorizationRequest,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-from logto_dynamic._signin._errors import OidcError
+from logto_dynamic._exceptions import OidcError
 
 __all__ = ["LogoutForm", "read_logout_form"]
 

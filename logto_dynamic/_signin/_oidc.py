@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import parse_qs, quote_plus, urlencode, urljoin, urlsplit
 
-from logto_dynamic._signin._errors import (
+from logto_dynamic._exceptions import (
     AuthorizationError,
     LoginRequired,
     OidcError,

@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 
-from logto_dynamic._signin._errors import OidcError, TokenVerificationError
+from logto_dynamic._exceptions import OidcError, TokenVerificationError
 from logto_dynamic._signin._oidc import HttpRequest, check_jwks, signing_algorithms
 from logto_dynamic._signin._tokens import LEEWAY_SECONDS
 
