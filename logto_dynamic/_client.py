@@ -12,6 +12,7 @@ from logto_dynamic._client_core import CallOptions, ClientCore, PageWalk, map_tr
 from logto_dynamic._config import DEFAULT_TIMEOUT, ValidateTypes, to_policy
 from logto_dynamic._document._operations import Operation
 from logto_dynamic._results import Result
+from logto_dynamic._signin._client_methods import AsyncTokenLifecycle, TokenLifecycle
 from logto_dynamic._spec import (
     Spec,
     SpecSource,
@@ -23,16 +24,13 @@ from logto_dynamic._spec import (
 __all__ = ["AsyncClient", "Client", "Operations"]
 
 if TYPE_CHECKING:
-    # Named as strings in the shells' bases (`Client(_BaseClient[..., "Interaction", ...])`).
+    # Named as strings in the shells' bases (`Client(_BaseClient[..., "Interaction"])`).
     from logto_dynamic._signin._async import AsyncInteraction, AsyncPort
-    from logto_dynamic._signin._steps import Flow
     from logto_dynamic._signin._sync import Interaction, SyncPort  # noqa: F401
-    from logto_dynamic._signin._tokens import Tokens
 
 HttpT = TypeVar("HttpT", httpx.Client, httpx.AsyncClient)
-#: What ``interaction()`` and ``refresh_tokens()`` return: the value, or an awaitable of it.
+#: What ``interaction()`` returns: an Interaction, or an awaitable of an AsyncInteraction.
 StartedT = TypeVar("StartedT")
-TokensT = TypeVar("TokensT")
 
 
 class Operations:
@@ -43,7 +41,7 @@ class Operations:
     :class:`UnknownOperationError`, which is also an ``AttributeError``.
     """
 
-    def __init__(self, client: _BaseClient[Any, Any, Any]) -> None:
+    def __init__(self, client: _BaseClient[Any, Any]) -> None:
         self._client = client
         self._callables: dict[str, Callable[..., Any]] = {}
 
@@ -71,7 +69,7 @@ class Operations:
         return f"<Operations: {len(self._client.spec.index)} operations>"
 
 
-def _bind(client: _BaseClient[Any, Any, Any], op: Operation) -> Callable[..., Any]:
+def _bind(client: _BaseClient[Any, Any], op: Operation) -> Callable[..., Any]:
     def call(body: Any = None, **options: Unpack[CallOptions]) -> Any:
         return client.call(op, body, **options)
 
@@ -80,7 +78,7 @@ def _bind(client: _BaseClient[Any, Any, Any], op: Operation) -> Callable[..., An
     return call
 
 
-class _BaseClient(Generic[HttpT, StartedT, TokensT]):
+class _BaseClient(Generic[HttpT, StartedT]):
     """What both clients share: the spec, the core, the httpx client, ``ops``, sign-in.
 
     The shells differ in how they send (``call``) and close; sign-in runs the same sans-I/O
@@ -154,16 +152,19 @@ class _BaseClient(Generic[HttpT, StartedT, TokensT]):
         resources: Sequence[str] = (),
         prompt: str = "login",
         extra_params: Mapping[str, str] | None = None,
+        client_secret: str | None = None,
     ) -> StartedT:
         """Start a sign-in: the OIDC authorization request (PKCE S256, state, nonce) on this
         client's cookie jar. Returns an :class:`Interaction` (from an :class:`AsyncClient`,
         awaitable: an :class:`AsyncInteraction`) whose steps and flows end in verified
-        :class:`Tokens`. OIDC errors raise :class:`AuthorizationError`."""
+        :class:`Tokens`. OIDC errors raise :class:`AuthorizationError`. A confidential (web)
+        app passes ``client_secret`` for the code exchange."""
         options: dict[str, Any] = {
             "scopes": scopes,
             "resources": resources,
             "prompt": prompt,
             "extra_params": extra_params,
+            "client_secret": client_secret,
         }
         port: Any = self  # each shell is its driver's port (checked below, for mypy)
         if self._asynchronous:
@@ -174,30 +175,11 @@ class _BaseClient(Generic[HttpT, StartedT, TokensT]):
 
         return cast(StartedT, begin(port, app_id, redirect_uri, **options))
 
-    def refresh_tokens(
-        self, app_id: str, refresh_token: str, *, resource: str | None = None
-    ) -> TokensT:
-        """Trade a refresh token for new :class:`Tokens`, verified like the first ones
-        (awaitable from an :class:`AsyncClient`)."""
-        from logto_dynamic._signin._rounds import refresh
-
-        return cast(TokensT, self._drive(refresh(self.base_url, app_id, refresh_token, resource)))
-
-    def _drive(self, flow: Flow) -> Any:
-        port: Any = self
-        if self._asynchronous:
-            from logto_dynamic._signin._async import adrive
-
-            return adrive(port, flow)
-        from logto_dynamic._signin._sync import drive
-
-        return drive(port, flow)
-
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.base_url} {self._spec!r}>"
 
 
-class Client(_BaseClient[httpx.Client, "Interaction", "Tokens"]):
+class Client(TokenLifecycle, _BaseClient[httpx.Client, "Interaction"]):
     """A synchronous client. One instance is one cookie jar, so one sign-in interaction.
 
     >>> with Client("http://localhost:3001") as client:               # doctest: +SKIP
@@ -269,7 +251,7 @@ class Client(_BaseClient[httpx.Client, "Interaction", "Tokens"]):
 
 
 class AsyncClient(
-    _BaseClient[httpx.AsyncClient, Awaitable["AsyncInteraction"], Awaitable["Tokens"]]
+    AsyncTokenLifecycle, _BaseClient[httpx.AsyncClient, Awaitable["AsyncInteraction"]]
 ):
     """The asyncio twin of :class:`Client`, on the same core.
 

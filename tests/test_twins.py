@@ -32,6 +32,7 @@ ASYNC_WORDS = {
     "httpx.Client": "httpx.AsyncClient",
     "Iterator": "AsyncIterator",
     "Generator": "AsyncGenerator",
+    "SyncPort": "AsyncPort",  # the sign-in drivers' view of a client (`self: SyncPort`)
     "Callable": "Callable",
 }
 
