@@ -50,9 +50,6 @@ class _Guarded:
     def search(self, text: str) -> bool:
         return search(self.pattern, text)
 
-    def match(self, text: str) -> bool:
-        return search(r"\A(?:" + self.pattern + ")", text)
-
 
 def guard_fast(validate: Any) -> Any:
     """Route the patterns of a fastjsonschema function through :func:`search` (in place).
