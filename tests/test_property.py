@@ -24,6 +24,7 @@ from logto_dynamic import Client, Operation, RequestValidationError, load_spec
 from logto_dynamic._validation._schema import inline_refs
 from logto_dynamic.testing import ExperienceServer, LogtoError
 from logto_dynamic.testing._asgi import Request
+from logto_dynamic.testing._body import BodyParserError
 
 SPEC = load_spec()
 BODY_OPS = [op for op in SPEC.operations if op.request_schema is not None]
@@ -212,6 +213,11 @@ def _session(server: ExperienceServer) -> dict[str, str]:
         if name == "set-cookie":
             key, _, rest = value.partition("=")
             cookies[key] = rest.split(";", 1)[0]
+    # Logto guards a body only once the experience has started
+    start = _request(
+        "PUT", "/api/experience", body=b'{"interactionEvent":"SignIn"}', cookies=cookies
+    )
+    assert server.handle(start).status == 204
     return cookies
 
 
@@ -235,13 +241,19 @@ def _request(
 
 
 def server_guard_code(op: Operation, body: Any) -> str | None:
-    """``guard.invalid_input`` if the server's schema check refuses ``body``, else None."""
-    server = ExperienceServer()
+    """``guard.invalid_input`` if the server's schema check refuses ``body``, else None.
+
+    A body that is JSON but not an object or array is refused earlier, by Logto's body parser
+    (400 without a code); that counts as the same refusal.
+    """
+    server = ExperienceServer(spec=SPEC)  # the client's document, whatever the default is
     cookies = _session(server)
     path = re.sub(r"\{connectorId\}", PATH["connectorId"], op.path)
     request = _request(op.method, path, body=json.dumps(body).encode(), cookies=cookies)
     try:
         server.handle(request)
+    except BodyParserError:
+        return "guard.invalid_input"
     except LogtoError as exc:  # runtime checks (no session, not identified...) are fine
         if exc.code == "guard.invalid_input" and exc.data is not None:
             return exc.code

@@ -101,11 +101,11 @@ async def test_unknown_paths_and_methods(http: httpx.AsyncClient) -> None:
     assert (await http.get("/api/experience/submit")).status_code == 405
 
 
-async def test_all_25_operations_are_routed(server: ExperienceServer) -> None:
+async def test_all_37_operations_are_routed(server: ExperienceServer) -> None:
     from logto_dynamic.testing._server import HANDLERS
 
     assert sorted(HANDLERS) == sorted(op.operation_id for op in server.spec.operations)
-    assert len(HANDLERS) == 25
+    assert len(HANDLERS) == 37
 
 
 async def test_after_submit_the_resume_url_redirects_with_a_code(
