@@ -14,11 +14,13 @@ from logto_dynamic._document._dialect_report import NormalizationReport
 from logto_dynamic._document._guard import check_shape
 from logto_dynamic._document._lint import LintReport, operation_problems
 from logto_dynamic._document._load import (
+    NORMALIZED_DOCUMENTS,
     WELL_KNOWN_PATH,
     bundled_spec_path,
     fetch_document,
     fetch_document_async,
     is_url,
+    named_spec_path,
     read_document,
 )
 from logto_dynamic._document._naming import duplicates, iter_operations, normalize_name
@@ -259,7 +261,8 @@ def load_spec(
     normalize: bool = True,
     lint: bool = False,
 ) -> Spec:
-    """Load a document: the bundled one (None), a path (JSON/YAML), a URL, a dict or a Spec.
+    """Load a document: the bundled one (None), a shipped one by name (``"logto-management-1.42"``;
+    see ``NAMED_DOCUMENTS``), a path (JSON/YAML), a URL, a dict or a Spec.
 
     Files and URLs are cached, so many clients share one loaded Spec; ``refresh=True``
     reloads. A file is reloaded when its modification time changes. Split documents
@@ -277,6 +280,9 @@ def load_spec(
         return spec
     if source is None:
         source = bundled_spec_path()
+    elif isinstance(source, str) and (named := named_spec_path(source)) is not None:
+        normalize = normalize and source not in NORMALIZED_DOCUMENTS  # normalised when made
+        source = named
     url: str | None = None
     path: Path | None = None
     if isinstance(source, str) and is_url(source):

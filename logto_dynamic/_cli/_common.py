@@ -48,7 +48,10 @@ EXIT_OK = 0
 EXIT_FAILED = 1  # the operation failed (API error, violations found, transport error)
 EXIT_USAGE = 2  # bad arguments, a bad --spec, an unknown operation
 
-SPEC_HELP = "the OpenAPI document: 'bundled' (the default), a file path (JSON/YAML) or a URL"
+SPEC_HELP = (
+    "the OpenAPI document: 'bundled' (the default), a shipped document by name "
+    "('logto-management-1.42'), a file path (JSON/YAML) or a URL"
+)
 
 
 class UsageError(Exception):
@@ -129,6 +132,7 @@ def load_document(value: str | None) -> dict[str, Any]:
         bundled_spec_path,
         fetch_document,
         is_url,
+        named_spec_path,
         read_document,
     )
     from logto_dynamic._exceptions import SpecError
@@ -137,6 +141,9 @@ def load_document(value: str | None) -> dict[str, Any]:
     try:
         if source is None:
             return read_document(bundled_spec_path())
+        named = named_spec_path(source)
+        if named is not None:
+            return read_document(named)
         if is_url(source):
             return fetch_document(source)
         return read_document(source)

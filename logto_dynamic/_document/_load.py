@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -13,11 +14,14 @@ from logto_dynamic._exceptions import SpecLoadError
 
 __all__ = [
     "BUNDLED_SPEC_NAME",
+    "NAMED_DOCUMENTS",
+    "NORMALIZED_DOCUMENTS",
     "bundle_external_refs",
     "bundled_spec_path",
     "fetch_document",
     "fetch_document_async",
     "is_url",
+    "named_spec_path",
     "parse_document",
     "read_document",
 ]
@@ -25,16 +29,32 @@ __all__ = [
 BUNDLED_SPEC_NAME = "logto-experience-1.22.openapi.yaml"
 WELL_KNOWN_PATH = "/api/.well-known/experience.openapi.json"
 
+#: Documents shipped with the package, by the name ``spec=`` takes.
+NAMED_DOCUMENTS = {
+    "bundled": BUNDLED_SPEC_NAME,
+    "logto-management-1.42": "logto-management-1.42.openapi.json",
+}
 
-def bundled_spec_path() -> Path:
-    """Where the bundled document is: inside the installed package, or ``spec/`` in a checkout."""
-    installed = resources.files("logto_dynamic") / "_bundled_spec" / BUNDLED_SPEC_NAME
+
+def bundled_spec_path(file_name: str = BUNDLED_SPEC_NAME) -> Path:
+    """Where a shipped document is: inside the installed package, or ``spec/`` in a checkout."""
+    installed = resources.files("logto_dynamic") / "_bundled_spec" / file_name
     if installed.is_file():
         return Path(str(installed))
-    checkout = Path(__file__).resolve().parents[2] / "spec" / BUNDLED_SPEC_NAME
+    checkout = Path(__file__).resolve().parents[2] / "spec" / file_name
     if checkout.is_file():
         return checkout
-    raise SpecLoadError(f"the bundled document {BUNDLED_SPEC_NAME} is missing from the install")
+    raise SpecLoadError(f"the bundled document {file_name} is missing from the install")
+
+
+#: Shipped documents written already normalised (tools/update_spec.py): loaded as they are.
+NORMALIZED_DOCUMENTS = frozenset({"logto-management-1.42"})
+
+
+def named_spec_path(name: str) -> Path | None:
+    """The shipped document called ``name`` (see :data:`NAMED_DOCUMENTS`), or None."""
+    file_name = NAMED_DOCUMENTS.get(name)
+    return bundled_spec_path(file_name) if file_name is not None else None
 
 
 def is_url(source: str) -> bool:
@@ -81,18 +101,34 @@ def read_document(path: str | os.PathLike[str], *, bundle: bool = True) -> dict[
     (``$ref: "schemas.yaml#/Foo"``) are copied into the document: see
     :func:`bundle_external_refs`.
     """
-    document = _read_file(Path(path))
-    if bundle and _has_external_ref(document):
+    data = _read_bytes(Path(path))
+    document = parse_document(data, os.fspath(path))
+    if bundle and _may_have_external_ref(data) and _has_external_ref(document):
         document = bundle_external_refs(document, Path(path))
     return document
 
 
-def _read_file(path: Path) -> dict[str, Any]:
+def _read_bytes(path: Path) -> bytes:
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise SpecLoadError(f"cannot read OpenAPI document {os.fspath(path)!r}: {exc}") from exc
-    return parse_document(data, os.fspath(path))
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    return parse_document(_read_bytes(path), os.fspath(path))
+
+
+# In JSON text every $ref value is a quoted string: one whose first character is not "#"
+# may point at another file. (YAML may spell it many ways: there the tree is walked.)
+_JSON_FILE_REF = re.compile(rb'"\$ref"\s*:\s*"(?!#)')
+
+
+def _may_have_external_ref(data: bytes) -> bool:
+    """False only when ``data`` is JSON text without a ``$ref`` outside the document."""
+    if not data.lstrip()[:1] == b"{":
+        return True
+    return _JSON_FILE_REF.search(data) is not None
 
 
 def _has_external_ref(node: Any) -> bool:
