@@ -280,6 +280,7 @@ def _app(document: dict[str, Any], calls: list[str]) -> Any:
     return app
 
 
+@pytest.mark.loopback
 def test_client_from_server_loads_the_published_document() -> None:
     calls: list[str] = []
     with serve_app(_app(_mini(title="served"), calls)) as base_url:
@@ -316,13 +317,14 @@ def _published(server: Any, document: dict[str, Any], delay: float) -> Any:
     return app
 
 
+@pytest.mark.loopback
 @pytest.mark.anyio
 async def test_async_client_from_server_is_awaited_and_does_not_block_the_loop(
     server: Any,
 ) -> None:
     import asyncio
 
-    from conftest import auth_query
+    from _support import auth_query
 
     from logto_dynamic import AsyncClient
     from logto_dynamic._document._load import read_document
@@ -355,6 +357,7 @@ async def test_async_client_from_server_is_awaited_and_does_not_block_the_loop(
         await again.aclose()
 
 
+@pytest.mark.loopback
 def test_unreachable_server() -> None:
     with pytest.raises(SpecLoadError, match="cannot fetch"):
         load_spec("http://127.0.0.1:9/api/.well-known/experience.openapi.json", refresh=True)

@@ -16,6 +16,7 @@ from logto_dynamic._cli._common import (
     add_verbosity,
     bind_address,
     configure_logging,
+    require_extras,
     serve_forever,
     url_of,
 )
@@ -159,6 +160,7 @@ def register(subparsers: Any) -> None:
 
 def run_serve(args: argparse.Namespace) -> int:
     """Serve the embedded server until SIGINT/SIGTERM."""
+    require_extras("server")
     from logto_dynamic.testing import ExperienceServer, SignInExperience
     from logto_dynamic.testing._apps import build_apps
     from logto_dynamic.testing._m2m import parse_m2m_app
@@ -195,6 +197,7 @@ def run_serve(args: argparse.Namespace) -> int:
 
 def run_demo(args: argparse.Namespace) -> int:
     """Run the demo flows; 0 only if every one behaved as expected."""
+    require_extras("proxy", "server")
     from logto_dynamic.testing._demo import run_demo as demo
 
     configure_logging(args, logging.WARNING)
