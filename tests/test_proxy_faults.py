@@ -14,11 +14,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import brotli
 import httpx
 import pytest
 from test_proxy import JSON_CT, Upstream, log_lines, proxied
 
 from logto_dynamic._proxy import ValidatingProxy
+from logto_dynamic._proxy._headers import decode_content
 from logto_dynamic.testing._uvicorn import serve_app
 
 SUBMIT = "/api/experience/submit"
@@ -255,10 +257,12 @@ def test_slow_clients_do_not_block_others() -> None:
                 sock.close()
 
 
-class Gzipped:
-    """Answers ``SUBMIT`` gzip-encoded: valid, or missing its required field (``?invalid``)."""
+class Encoded:
+    """Answers ``SUBMIT`` compressed (gzip or br): valid, or missing its required field
+    (``?invalid``)."""
 
-    def __init__(self) -> None:
+    def __init__(self, coding: str) -> None:
+        self.coding = coding
         self.sent: list[bytes] = []
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
@@ -268,7 +272,8 @@ class Gzipped:
             if "invalid" in scope["query_string"].decode()
             else {"redirectTo": "http://x/cb"}
         )
-        body = gzip.compress(json.dumps(data).encode())
+        plain = json.dumps(data).encode()
+        body = gzip.compress(plain) if self.coding == "gzip" else brotli.compress(plain)
         self.sent.append(body)
         await send(
             {
@@ -276,7 +281,7 @@ class Gzipped:
                 "status": 200,
                 "headers": [
                     JSON_CT,
-                    (b"content-encoding", b"gzip"),
+                    (b"content-encoding", self.coding.encode()),
                     (b"content-length", str(len(body)).encode()),
                 ],
             }
@@ -284,10 +289,13 @@ class Gzipped:
         await send({"type": "http.response.body", "body": body})
 
 
+@pytest.mark.parametrize("coding", ["gzip", "br"])
 @pytest.mark.parametrize("mode", ["report", "enforce"])
-def test_gzip_answers_validated_decoded_relayed_unchanged(mode: str, tmp_path: Path) -> None:
+def test_compressed_answers_validated_decoded_relayed_unchanged(
+    mode: str, coding: str, tmp_path: Path
+) -> None:
     log = tmp_path / "log.jsonl"
-    upstream = Gzipped()
+    upstream = Encoded(coding)
     with serve_app(upstream) as upstream_url:
         proxy = ValidatingProxy(upstream_url, mode=mode, log=str(log), log_all=True)
         with serve_app(proxy) as url, httpx.Client(base_url=url) as client:
@@ -295,7 +303,7 @@ def test_gzip_answers_validated_decoded_relayed_unchanged(mode: str, tmp_path: P
                 with client.stream("POST", SUBMIT) as good:
                     raw = b"".join(good.iter_raw())
                 assert good.status_code == 200 and raw == upstream.sent[-1]
-                assert good.headers["content-encoding"] == "gzip"
+                assert good.headers["content-encoding"] == coding
                 with client.stream("POST", SUBMIT + "?invalid") as bad:
                     raw = b"".join(bad.iter_raw())
                 if mode == "report":
@@ -307,6 +315,15 @@ def test_gzip_answers_validated_decoded_relayed_unchanged(mode: str, tmp_path: P
     lines = log_lines(log)
     assert lines[0]["violations"] == [] and lines[0]["notes"] == []
     assert [v["keyword"] for v in lines[1]["violations"]] == ["required"]
+
+
+def test_decode_content_br_layers_and_corrupt_data() -> None:
+    plain = b'{"redirectTo":"http://x/cb"}'
+    assert decode_content(b"br", brotli.compress(plain)) == plain
+    # codings are listed in the order applied: undone last-first
+    assert decode_content(b"br, gzip", gzip.compress(brotli.compress(plain))) == plain
+    assert decode_content(b"BR", b"not brotli at all") is None  # left unchecked, with a note
+    assert decode_content(b"zstd", plain) is None
 
 
 def test_upstream_url_with_a_path_prefix(tmp_path: Path) -> None:

@@ -129,6 +129,8 @@ def decode_content(encoding: bytes | None, body: bytes) -> bytes | None:
                 continue
             if coding in ("gzip", "x-gzip"):
                 body = gzip.decompress(body)
+            elif coding == "br":
+                body = _unbrotli(body)
             elif coding == "deflate":
                 try:
                     body = zlib.decompress(body)
@@ -136,6 +138,17 @@ def decode_content(encoding: bytes | None, body: bytes) -> bytes | None:
                     body = zlib.decompress(body, -zlib.MAX_WBITS)
             else:
                 return None
-    except (OSError, zlib.error, EOFError):
+    except (OSError, zlib.error, EOFError, ValueError):
         return None
     return body
+
+
+def _unbrotli(body: bytes) -> bytes:
+    """Brotli-decode ``body`` (Logto compresses larger answers so); ValueError when corrupt."""
+    import brotli  # imported on the first br answer only
+
+    try:
+        decoded: bytes = brotli.decompress(body)
+    except brotli.error as exc:
+        raise ValueError(str(exc)) from exc
+    return decoded
