@@ -48,6 +48,12 @@ def add_proxy_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--listen", default=None, metavar="HOST:PORT", help="deprecated: use --host and --port"
     )
+    parser.add_argument(
+        "--upstream-host",
+        action="store_true",
+        help="send the upstream's own host as Host (default: the client's Host, unchanged, "
+        "so Logto builds its URLs for the proxy)",
+    )
     parser.add_argument("--mode", choices=("report", "enforce", "off"), default="report")
     add_spec_option(parser)
     parser.add_argument(
@@ -106,6 +112,8 @@ def proxy_options(args: argparse.Namespace) -> dict[str, Any]:
         "log_all": args.log_all,
         "metrics": args.metrics is not None,
     }
+    if args.upstream_host:
+        options["preserve_host"] = False
     if args.max_body is not None:
         options["max_request_body"] = args.max_body
     if args.timeout is not None:
