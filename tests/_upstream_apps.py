@@ -1,8 +1,8 @@
 """Test upstreams, run in a process of their own: ``python _upstream_apps.py KIND PORT``.
 
 - ``echo``: answers a password verification with the identifier it was sent (body and
-  ``X-Echo``; the ``Host`` it came with in ``X-Echo-Host``), so a test can tell whether answers were mixed up; ``?delay=SECONDS`` makes it
-  wait that long first.
+  ``X-Echo``; the ``Host`` it came with in ``X-Echo-Host``), so a test can tell whether
+  answers were mixed up; ``?delay=SECONDS`` makes it wait that long first.
 """
 
 from __future__ import annotations
