@@ -18,7 +18,7 @@ import pytest
 import yaml
 from openapi_spec_validator import validate
 
-SPEC_PATH = Path(__file__).parents[1] / "spec" / "logto-experience.openapi.yaml"
+SPEC_PATH = Path(__file__).parents[1] / "spec" / "logto-experience-1.22.openapi.yaml"
 ERROR_REF = "#/components/schemas/Error"
 SERVER_ERROR_REF = "#/components/schemas/ServerError"
 SERVER_ERROR_RESPONSE = {"$ref": "#/components/responses/ServerError"}

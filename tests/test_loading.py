@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from logto_dynamic import Client, RequestValidationError, Spec, SpecLoadError, load_spec
-from logto_dynamic._document._load import WELL_KNOWN_PATH, bundled_spec_path
+from logto_dynamic._document._load import BUNDLED_SPEC_NAME, WELL_KNOWN_PATH, bundled_spec_path
 from logto_dynamic.testing._uvicorn import serve_app
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -106,7 +106,7 @@ def test_missing_and_unparsable_files(tmp_path: Path) -> None:
 
 
 def test_bundled_path_exists() -> None:
-    assert bundled_spec_path().name == "logto-experience.openapi.yaml"
+    assert bundled_spec_path().name == BUNDLED_SPEC_NAME and bundled_spec_path().is_file()
 
 
 # -- split documents ----------------------------------------------------------------------------
@@ -379,9 +379,13 @@ def test_update_spec_tool_writes_normalised_documents(
     bundled = bundled_spec_path()
     before = bundled.read_bytes()
     published = _mini(version="3.0.1", title="published")
-    schema = published["paths"]["/things"]["post"]["requestBody"]["content"]["application/json"]
-    schema["schema"]["properties"]["kind"] = {"type": "string", "format": '"thing"'}
-    published["paths"]["/things"]["post"]["responses"]["400"] = {"description": "Bad Request"}
+    published["info"]["description"] = "Logto's own words."
+    post = published["paths"]["/things"]["post"]
+    post["summary"] = "Make a thing (Logto's words)."
+    schema = post["requestBody"]["content"]["application/json"]["schema"]
+    schema["properties"]["kind"] = {"type": "string", "format": '"thing"', "description": "x"}
+    schema["properties"]["description"] = {"type": "string", "example": "a property name"}
+    post["responses"]["400"] = {"description": "Bad Request"}
     source = tmp_path / "published.json"
     source.write_text(json.dumps(published))
     spec_dir = tmp_path / "spec"
@@ -391,21 +395,77 @@ def test_update_spec_tool_writes_normalised_documents(
     written = spec_dir / "logto-experience-1.openapi.json"
     assert written.is_file() and f"wrote {written}" in out
     assert "literal-format" in out and "no problems" in out
-    assert "MakeThing" in out  # the diff against the bundled document
     data = json.loads(written.read_text())
-    kind = data["paths"]["/things"]["post"]["requestBody"]["content"]["application/json"]
-    assert kind["schema"]["properties"]["kind"] == {"type": "string", "enum": ["thing"]}
+    assert "description" not in data["info"] and "summary" not in data["paths"]["/things"]["post"]
+    props = data["paths"]["/things"]["post"]["requestBody"]["content"]["application/json"][
+        "schema"
+    ]["properties"]
+    assert props["kind"] == {"type": "string", "enum": ["thing"]}
+    assert props["description"] == {"type": "string"}  # a property named so stays
+    responses = data["paths"]["/things"]["post"]["responses"]
+    assert responses["400"]["description"] == "400 Bad Request"  # ours, not Logto's
+    assert responses["400"]["content"]["application/json"]["schema"]["$ref"].endswith("Error")
 
+    overlay = tmp_path / "overlay.yaml"
+    overlay.write_text(
+        yaml.safe_dump(
+            {
+                "rename": {"#/components/schemas/LogtoError": "#/components/schemas/Error"},
+                "document": {"info": {"title": "ours"}},
+                "every-operation": {"responses": {"5XX": {"description": "any"}}},
+                "operations": {
+                    "MakeThing": {
+                        "summary": "Make one",
+                        "requestBody": {
+                            "content": {
+                                "application/json": {
+                                    "schema": {"properties": {"name": {"x-logto-secret": True}}}
+                                }
+                            }
+                        },
+                    }
+                },
+            }
+        )
+    )
     target = tmp_path / "named.yaml"
-    assert tool.main(["--from", str(source), "--out", str(target)], spec_dir=spec_dir) == 0
-    assert yaml.safe_load(target.read_text())["info"]["title"] == "published"
+    argv = [
+        "--from",
+        str(source),
+        "--version",
+        "2",
+        "--overlay",
+        str(overlay),
+        "--out",
+        str(target),
+    ]
+    assert tool.main(argv, spec_dir=spec_dir) == 0
+    data = yaml.safe_load(target.read_text())
+    assert data["info"] == {"title": "ours", "version": "2"}
+    post = data["paths"]["/things"]["post"]
+    assert list(post)[:2] == ["operationId", "summary"] and post["summary"] == "Make one"
+    assert post["responses"]["5XX"] == {"description": "any"}
+    assert post["responses"]["400"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Error"
+    }
+    assert "Error" in data["components"]["schemas"]
+    assert "LogtoError" not in data["components"]["schemas"]
+    assert (
+        post["requestBody"]["content"]["application/json"]["schema"]["properties"]["name"][
+            "x-logto-secret"
+        ]
+        is True
+    )
     capsys.readouterr()
     published["paths"]["/things"]["post"]["responses"]["200"]["content"]["application/json"][
         "schema"
     ].pop("required")
     source.write_text(json.dumps(published))
-    assert tool.main(["--from", str(source), "--out", str(target)], spec_dir=spec_dir) == 0
+    assert tool.main(argv, spec_dir=spec_dir) == 0
     assert "required-removed" in capsys.readouterr().out  # diffed against the previous file
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump({"operations": {"NoSuchOperation": {"summary": "x"}}}))
+    assert tool.main(["--from", str(source), "--overlay", str(bad)], spec_dir=spec_dir) == 2
     assert tool.main(["--from", str(tmp_path / "missing.json")], spec_dir=spec_dir) == 2
     assert bundled.read_bytes() == before
     assert load_spec(written).operation("MakeThing").path == "/things"

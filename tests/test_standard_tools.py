@@ -30,7 +30,7 @@ openapi_core = pytest.importorskip("openapi_core")
 from _openapi_core_oracle import mock_request, oracle_accepts  # noqa: E402
 from openapi_core.testing import MockResponse  # noqa: E402
 
-SPEC_PATH = Path(__file__).parents[1] / "spec" / "logto-experience.openapi.yaml"
+SPEC_PATH = Path(__file__).parents[1] / "spec" / "logto-experience-1.22.openapi.yaml"
 DOC: dict[str, Any] = yaml.safe_load(SPEC_PATH.read_text())
 URI = "urn:bundled"
 REGISTRY: Registry[Any] = Registry().with_resource(URI, Resource(DOC, DRAFT4))

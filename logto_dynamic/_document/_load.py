@@ -21,7 +21,7 @@ __all__ = [
     "read_document",
 ]
 
-BUNDLED_SPEC_NAME = "logto-experience.openapi.yaml"
+BUNDLED_SPEC_NAME = "logto-experience-1.22.openapi.yaml"
 WELL_KNOWN_PATH = "/api/.well-known/experience.openapi.json"
 
 
