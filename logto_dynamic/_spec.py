@@ -13,7 +13,9 @@ from urllib.parse import urlsplit
 from logto_dynamic._document._dialect_report import NormalizationReport
 from logto_dynamic._document._lint import LintReport, operation_problems
 from logto_dynamic._document._load import (
+    FETCH_TIMEOUT,
     WELL_KNOWN_PATH,
+    bundled_name,
     bundled_spec_path,
     fetch_document,
     fetch_document_async,
@@ -256,8 +258,15 @@ def load_spec(
     refresh: bool = False,
     normalize: bool = True,
     lint: bool = False,
+    timeout: float = FETCH_TIMEOUT,
 ) -> Spec:
-    """Load a document: the bundled one (None), a path (JSON/YAML), a URL, a dict or a Spec.
+    """Load a document: a bundled one, a path (JSON/YAML), a URL, a dict or a Spec.
+
+    Bundled: ``None`` or ``"bundled"`` is the Logto 1.42 Experience API document,
+    ``"logto-1.42"`` too; ``"logto-1.22"`` is Logto 1.22's (25 operations);
+    ``"logto-management-1.42"`` is the Management API. A server's base URL
+    (``http://localhost:3001``) means the Experience API document it publishes; fetches
+    may take ``timeout`` seconds (30 by default: servers build large documents slowly).
 
     Files and URLs are cached, so many clients share one loaded Spec; ``refresh=True``
     reloads. A file is reloaded when its modification time changes. Split documents
@@ -273,8 +282,9 @@ def load_spec(
         if lint:
             spec.lint()
         return spec
-    if source is None:
-        source = bundled_spec_path()
+    name = bundled_name(source)
+    if name is not None or source is None:
+        source = bundled_spec_path(name)
     url: str | None = None
     path: Path | None = None
     if isinstance(source, str) and is_url(source):
@@ -294,7 +304,10 @@ def load_spec(
                 cached.lint()
             return cached
     with _CACHE_LOCK:
-        document = fetch_document(url) if url is not None else read_document(path or "")
+        if url is not None:
+            document = fetch_document(url, timeout=timeout)
+        else:
+            document = read_document(path or "")
         spec = _CACHE[key] = _build(document, key[1], normalize)
     if lint:
         spec.lint()
@@ -302,17 +315,23 @@ def load_spec(
 
 
 async def load_spec_url_async(
-    url: str, *, http: Any = None, refresh: bool = False, normalize: bool = True
+    url: str,
+    *,
+    http: Any = None,
+    refresh: bool = False,
+    normalize: bool = True,
+    timeout: float = FETCH_TIMEOUT,
 ) -> Spec:
     """:func:`load_spec` for a URL, fetched without blocking the event loop (same cache).
 
-    ``http`` may be an ``httpx.AsyncClient`` to fetch with.
+    ``http`` may be an ``httpx.AsyncClient`` to fetch with; a server's base URL means its
+    published Experience API document.
     """
     key = ("url", url, 0.0, normalize)
     cached = None if refresh else _CACHE.get(key)
     if cached is not None:
         return cached
-    document = await fetch_document_async(url, http=http)
+    document = await fetch_document_async(url, http=http, timeout=timeout)
     spec = _build(document, url, normalize)
     with _CACHE_LOCK:
         if refresh:

@@ -25,7 +25,10 @@ from logto_dynamic._validation._schema import inline_refs
 from logto_dynamic.testing import ExperienceServer, LogtoError
 from logto_dynamic.testing._asgi import Request
 
-SPEC = load_spec()
+# Logto 1.22's document: the operations the embedded server serves. (Under 1.42's, the server
+# does not serve the 12 newer operations yet, and a body missing the identifier's type of a
+# 1.42 code send is reported at the identifier's value pattern, one branch of its oneOf.)
+SPEC = load_spec("logto-1.22")
 BODY_OPS = [op for op in SPEC.operations if op.request_schema is not None]
 PATH = {"connectorId": "mock-connector"}
 FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -236,7 +239,7 @@ def _request(
 
 def server_guard_code(op: Operation, body: Any) -> str | None:
     """``guard.invalid_input`` if the server's schema check refuses ``body``, else None."""
-    server = ExperienceServer()
+    server = ExperienceServer(spec=SPEC)
     cookies = _session(server)
     path = re.sub(r"\{connectorId\}", PATH["connectorId"], op.path)
     request = _request(op.method, path, body=json.dumps(body).encode(), cookies=cookies)
@@ -269,7 +272,8 @@ def check_valid(op: Operation, body: Any) -> None:
 
 def check_mutated(op: Operation, case: tuple[str, Path, Any]) -> None:
     name, where, body = case
-    with Client("http://127.0.0.1:9", transport=httpx.MockTransport(_never_called)) as client:
+    never = httpx.MockTransport(_never_called)
+    with Client("http://127.0.0.1:9", spec=SPEC, transport=never) as client:
         with pytest.raises(RequestValidationError) as info:
             client.call(op.operation_id, body, path=PATH)
     violations = info.value.violations

@@ -109,7 +109,8 @@ async def test_bad_discriminator(http: httpx.AsyncClient) -> None:
     (issue,) = body["data"]["issues"]
     assert issue["code"] == "invalid_union_discriminator"
     assert issue["path"] == ["type"]
-    assert issue["options"] == ["username", "password", "email", "phone", "social"]
+    # Logto 1.42's profile types (extraProfile came after 1.22)
+    assert issue["options"] == ["username", "password", "email", "phone", "social", "extraProfile"]
 
 
 async def test_bad_email_query(http: httpx.AsyncClient) -> None:

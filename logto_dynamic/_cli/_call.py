@@ -138,7 +138,7 @@ def run_call(args: argparse.Namespace) -> int:
 
     log = configure_logging(args, logging.WARNING)
     body = read_body(args.body)
-    spec = load_spec_source(args.spec)
+    spec = load_spec_source(args.spec, timeout=args.spec_timeout)
     try:
         op = spec.operation(args.operation)
     except LogtoDynamicError as exc:  # unknown (did-you-mean), ambiguous or quarantined

@@ -172,7 +172,7 @@ def _run(args: argparse.Namespace, flow: Callable[[Interaction], Outcome]) -> in
     from logto_dynamic._exceptions import LogtoDynamicError
 
     base_url = base_url_of(args)
-    spec = load_spec_source(args.spec)
+    spec = load_spec_source(args.spec, timeout=args.spec_timeout)
     try:
         with Client(base_url, spec=spec) as client:
             interaction = client.interaction(

@@ -148,7 +148,7 @@ def run_proxy(args: argparse.Namespace) -> int:
     metrics = _host_port(args.metrics, "--metrics") if args.metrics else None
     if args.workers < 1:
         raise UsageError("--workers must be at least 1")
-    spec = load_spec_source(args.spec)
+    spec = load_spec_source(args.spec, timeout=args.spec_timeout)
     options = proxy_options(args)
     try:
         app = ValidatingProxy(args.upstream, spec=spec, **options)

@@ -12,9 +12,11 @@ from typing import Any
 
 from logto_dynamic._cli._common import (
     add_address,
+    add_spec_option,
     add_verbosity,
     bind_address,
     configure_logging,
+    load_spec_source,
     serve_forever,
     url_of,
 )
@@ -103,6 +105,7 @@ def register(subparsers: Any) -> None:
         choices=["SignInAndRegister", "SignIn", "Register"],
         default="SignInAndRegister",
     )
+    add_spec_option(serve)
     add_verbosity(serve)
     serve.set_defaults(func=run_serve)
 
@@ -131,6 +134,7 @@ def run_serve(args: argparse.Namespace) -> int:
         seed_users=tuple(args.seed_user),
     )
     apps = build_apps(args.app, args.third_party_app)
+    spec = load_spec_source(args.spec, timeout=args.spec_timeout)
     sock = bind_address(args.host, args.port)
     print(
         f"embedded Logto experience server on {url_of(sock)} "
@@ -138,7 +142,7 @@ def run_serve(args: argparse.Namespace) -> int:
         file=sys.stderr,
         flush=True,
     )
-    app = ExperienceServer(settings, apps=apps, endpoint=args.endpoint)
+    app = ExperienceServer(settings, spec=spec, apps=apps, endpoint=args.endpoint)
     serve_forever(app, sock, lifespan="off", log_level=level, access_log=level <= logging.INFO)
     return 0
 

@@ -29,7 +29,7 @@ def run_har(args: argparse.Namespace) -> int:
     """Print the per-operation table (or JSON); 1 when anything fails, 2 on a bad file."""
     from logto_dynamic._traffic._har import HarError, validate_har
 
-    spec = load_spec_source(args.spec)
+    spec = load_spec_source(args.spec, timeout=args.spec_timeout)
     try:
         summary = validate_har(args.file, spec=spec)
     except HarError as exc:

@@ -7,12 +7,17 @@ import os
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from logto_dynamic._exceptions import SpecLoadError
 
 __all__ = [
+    "BUNDLED_SPECS",
     "BUNDLED_SPEC_NAME",
+    "DEFAULT_SPEC",
+    "FETCH_TIMEOUT",
     "bundle_external_refs",
+    "bundled_name",
     "bundled_spec_path",
     "fetch_document",
     "fetch_document_async",
@@ -21,19 +26,46 @@ __all__ = [
     "read_document",
 ]
 
-BUNDLED_SPEC_NAME = "logto-experience-1.22.openapi.yaml"
+#: The documents that ship in ``spec/``, by name (``spec="logto-1.22"``, ``--spec logto-1.22``).
+BUNDLED_SPECS = {
+    "logto-1.42": "logto-experience-1.42.openapi.json",
+    "logto-1.22": "logto-experience-1.22.openapi.yaml",
+    "logto-management-1.42": "logto-management-1.42.openapi.json",
+}
+#: The document ``None`` and ``"bundled"`` stand for: the Experience API of Logto 1.42.
+DEFAULT_SPEC = "logto-1.42"
+BUNDLED_SPEC_NAME = BUNDLED_SPECS[DEFAULT_SPEC]
 WELL_KNOWN_PATH = "/api/.well-known/experience.openapi.json"
+#: Seconds a document fetch may take: Logto builds its 0.8 MB Management document in ~7 s.
+FETCH_TIMEOUT = 30.0
 
 
-def bundled_spec_path() -> Path:
-    """Where the bundled document is: inside the installed package, or ``spec/`` in a checkout."""
-    installed = resources.files("logto_dynamic") / "_bundled_spec" / BUNDLED_SPEC_NAME
+def bundled_name(source: object) -> str | None:
+    """The bundled document ``source`` names (``None``, ``"bundled"`` or a name), else None."""
+    if source is None or source == "" or source == "bundled":
+        return DEFAULT_SPEC
+    if isinstance(source, str) and source in BUNDLED_SPECS:
+        return source
+    return None
+
+
+def bundled_spec_path(name: str | None = None) -> Path:
+    """Where a bundled document is: inside the installed package, or ``spec/`` in a checkout.
+
+    ``name`` is one of :data:`BUNDLED_SPECS` (default: :data:`DEFAULT_SPEC`).
+    """
+    key = bundled_name(name)
+    if key is None:
+        known = ", ".join(["bundled", *BUNDLED_SPECS])
+        raise SpecLoadError(f"no bundled document is called {name!r} (known: {known})")
+    filename = BUNDLED_SPECS[key]
+    installed = resources.files("logto_dynamic") / "_bundled_spec" / filename
     if installed.is_file():
         return Path(str(installed))
-    checkout = Path(__file__).resolve().parents[2] / "spec" / BUNDLED_SPEC_NAME
+    checkout = Path(__file__).resolve().parents[2] / "spec" / filename
     if checkout.is_file():
         return checkout
-    raise SpecLoadError(f"the bundled document {BUNDLED_SPEC_NAME} is missing from the install")
+    raise SpecLoadError(f"the bundled document {filename} is missing from the install")
 
 
 def is_url(source: str) -> bool:
@@ -197,38 +229,84 @@ def bundle_external_refs(document: dict[str, Any], origin: Path) -> dict[str, An
     return result
 
 
-def fetch_document(url: str, *, timeout: float = 10.0, http: Any = None) -> dict[str, Any]:
-    """GET a document over HTTP(S); ``http`` may be an ``httpx.Client`` to reuse."""
+def document_urls(url: str) -> tuple[str, ...]:
+    """Where to look for the document ``url`` names, in order.
+
+    A server's base URL (``http://host:3001``, no path) means the Experience API document it
+    publishes (:data:`WELL_KNOWN_PATH`). Any other URL is fetched as given; when it does not
+    look like a document's (no ``.json``/``.yaml``/``.yml``) and answers no document, it is
+    taken as the base URL of a server under a path (``http://host/logto``).
+    """
+    parts = urlsplit(url)
+    base = url.rstrip("/")
+    if parts.query or parts.fragment:
+        return (url,)
+    if parts.path.strip("/") == "":
+        return (base + WELL_KNOWN_PATH,)
+    if parts.path.endswith((".json", ".yaml", ".yml")):
+        return (url,)
+    return (url, base + WELL_KNOWN_PATH)
+
+
+def fetch_document(url: str, *, timeout: float = FETCH_TIMEOUT, http: Any = None) -> dict[str, Any]:
+    """GET a document over HTTP(S) (see :func:`document_urls`); ``http``: an ``httpx.Client``."""
     import httpx
 
-    try:
-        if http is not None:
-            response = http.get(url, timeout=timeout, follow_redirects=True)
-        else:
-            response = httpx.get(url, timeout=timeout, follow_redirects=True)
-        response.raise_for_status()
-    except httpx.HTTPError as exc:
-        raise _fetch_failed(url, exc) from exc
-    return parse_document(response.content, url)
+    first: SpecLoadError | None = None
+    for candidate in document_urls(url):
+        try:
+            if http is not None:
+                response = http.get(candidate, timeout=timeout, follow_redirects=True)
+            else:
+                response = httpx.get(candidate, timeout=timeout, follow_redirects=True)
+            return _document_of(response, candidate)
+        except httpx.TransportError as exc:
+            timed_out = isinstance(exc, httpx.TimeoutException)
+            raise _fetch_failed(candidate, exc, timed_out=timed_out) from exc
+        except (httpx.HTTPStatusError, SpecLoadError) as exc:
+            first = first or _not_found(candidate, exc)
+    assert first is not None
+    raise first
 
 
 async def fetch_document_async(
-    url: str, *, timeout: float = 10.0, http: Any = None
+    url: str, *, timeout: float = FETCH_TIMEOUT, http: Any = None
 ) -> dict[str, Any]:
     """:func:`fetch_document` without blocking the event loop (``http``: an AsyncClient)."""
     import httpx
 
-    try:
-        if http is not None:
-            response = await http.get(url, timeout=timeout, follow_redirects=True)
-        else:
-            async with httpx.AsyncClient() as client:
-                response = await client.get(url, timeout=timeout, follow_redirects=True)
-        response.raise_for_status()
-    except httpx.HTTPError as exc:
-        raise _fetch_failed(url, exc) from exc
+    first: SpecLoadError | None = None
+    for candidate in document_urls(url):
+        try:
+            if http is not None:
+                response = await http.get(candidate, timeout=timeout, follow_redirects=True)
+            else:
+                async with httpx.AsyncClient() as client:
+                    response = await client.get(candidate, timeout=timeout, follow_redirects=True)
+            return _document_of(response, candidate)
+        except httpx.TransportError as exc:
+            timed_out = isinstance(exc, httpx.TimeoutException)
+            raise _fetch_failed(candidate, exc, timed_out=timed_out) from exc
+        except (httpx.HTTPStatusError, SpecLoadError) as exc:
+            first = first or _not_found(candidate, exc)
+    assert first is not None
+    raise first
+
+
+def _document_of(response: Any, url: str) -> dict[str, Any]:
+    response.raise_for_status()
     return parse_document(response.content, url)
 
 
-def _fetch_failed(url: str, exc: Exception) -> SpecLoadError:
+def _not_found(url: str, exc: Exception) -> SpecLoadError:
+    return exc if isinstance(exc, SpecLoadError) else _fetch_failed(url, exc)
+
+
+def _fetch_failed(url: str, exc: Exception, *, timed_out: bool = False) -> SpecLoadError:
+    if timed_out:
+        return SpecLoadError(
+            f"cannot fetch OpenAPI document from {url}: no answer in time ({type(exc).__name__}); "
+            "a server can take seconds to build a large one: allow more (spec_timeout=, "
+            "--spec-timeout SECONDS)"
+        )
     return SpecLoadError(f"cannot fetch OpenAPI document from {url}: {exc}")

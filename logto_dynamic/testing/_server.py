@@ -14,6 +14,8 @@ import json
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
+from logto_dynamic._document._load import WELL_KNOWN_PATH
+
 from ._apps import DEFAULT_APPS, OidcApp
 from ._asgi import BodyTooLarge, Receive, Request, Response, Scope, Send, read_request
 from ._context import Context
@@ -135,6 +137,8 @@ class ExperienceServer:
         path = request.path.rstrip("/") or "/"
         if path.startswith(("/oidc/", "/consent")):
             return self._oidc(request, path)
+        if path == WELL_KNOWN_PATH and request.method == "GET":  # published, as Logto does
+            return Response.json(200, dict(self.spec.document))
         if not path.startswith("/api/experience"):
             return Response.text(404, "Not Found")
         hit = self.spec.match(request.method, path)
@@ -159,7 +163,10 @@ class ExperienceServer:
             path_params=path_params,
             query=request.query,
         )
-        return HANDLERS[op.operation_id](ctx)
+        handler = HANDLERS.get(op.operation_id)
+        if handler is None:  # in the document, not served yet: as if the route were absent
+            return Response.text(404, "Not Found")
+        return handler(ctx)
 
     # -- the OIDC side ------------------------------------------------------------------
 
