@@ -14,6 +14,7 @@ import json
 import logging
 import sys
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from logto_dynamic._cli._common import (
     BASE_URL_ENV,
@@ -174,7 +175,7 @@ def run_call(args: argparse.Namespace) -> int:
             return out.failed(str(exc))
         finally:
             if args.cookie_jar:
-                save_jar(jar, args.cookie_jar)
+                save_jar(jar, args.cookie_jar, host=urlsplit(base_url).hostname)
     return out.answer(result, result.violations)
 
 
