@@ -108,6 +108,32 @@ def test_without_the_jar_there_is_no_interaction(logto: str, capsys: Capture) ->
     answer = json.loads(out)
     assert answer["status"] == 400 and answer["data"]["code"] == "session.not_found"
     assert "HTTP 400 session.not_found" in err and "Traceback" not in err
+    assert "hint: no interaction: start one with the OIDC authorization request" in err
+
+
+def test_error_lines_carry_logtos_data(logto: str, tmp_path: Path, capsys: Capture) -> None:
+    jar = tmp_path / "jar.txt"
+    assert seed_jar(logto, jar) == 6
+    common = ("--base-url", logto, "--cookie-jar", str(jar))
+    assert run(capsys, "InitInteraction", '{"interactionEvent": "Register"}', *common)[0] == 0
+    profile = '{"type": "username", "value": "weakling"}'
+    assert run(capsys, "AddUserProfile", profile, *common)[0] == 0
+    code, out, err = run(capsys, "AddUserProfile", '{"type": "password", "value": "1234"}', *common)
+    assert (code, out) == (1, "")
+    assert "HTTP 422 password.rejected" in err and err.count("\n") == 1
+    assert "[password_rejected.too_short (min: 8); password_rejected.restricted.sequence]" in err
+    assert "1234" not in err  # the password itself stays out
+
+
+def test_compact_data_shapes() -> None:
+    from logto_dynamic._cli._api_errors import compact_data
+
+    issues = {"issues": [{"code": "invalid_enum_value", "path": ["identifier", "type"]}]}
+    assert compact_data(issues) == "identifier.type: invalid_enum_value"
+    factors = {"availableFactors": ["Totp", "BackupCode"], "skippable": False}
+    assert compact_data(factors) == "availableFactors: Totp, BackupCode, skippable: False"
+    assert compact_data(None) == "" and compact_data("text") == ""
+    assert compact_data([{"code": "x" * 400}]).endswith("...")
 
 
 def test_jar_is_created_0600_and_cookie_values_never_printed(
@@ -165,7 +191,16 @@ def test_usage_errors_exit_2(
         (
             ["CreateSocialVerification", "{}", "--path", "conectorId=x", *url],
             "--path conectorId: CreateSocialVerification has no such path parameter "
-            "(it has: connectorId)",
+            "(did you mean connectorId? it has: connectorId)",
+        ),
+        (
+            ["GetEnabledSsoConnectors", "--query", "emial=a@example.com", *url],
+            "--query emial: GetEnabledSsoConnectors has no such query parameter "
+            "(did you mean email? it has: email)",
+        ),
+        (
+            ["IdentifyUser", "{}", "--query", "x=1", *url],
+            "--query x: IdentifyUser has no such query parameter (it has: none)",
         ),
     ]
     for argv, message in cases:

@@ -144,13 +144,8 @@ def run_call(args: argparse.Namespace) -> int:
         op = spec.operation(args.operation)
     except LogtoDynamicError as exc:  # unknown (did-you-mean), ambiguous or quarantined
         raise UsageError(str(exc)) from None
-    declared = {p.name for p in op.parameters_in("path")}
-    for name, _ in args.path:
-        if name not in declared:
-            known = ", ".join(sorted(declared)) or "none"
-            raise UsageError(
-                f"--path {name}: {op.operation_id} has no such path parameter (it has: {known})"
-            )
+    for location, pairs in (("path", args.path), ("query", args.query)):
+        _check_names(op, location, pairs)
     base_url = base_url_of(args)
     scrub = Scrubber(secret_strings(spec.document, op.request_schema, body))
     log.addFilter(scrub)
@@ -177,6 +172,23 @@ def run_call(args: argparse.Namespace) -> int:
             if args.cookie_jar:
                 save_jar(jar, args.cookie_jar, host=urlsplit(base_url).hostname)
     return out.answer(result, result.violations)
+
+
+def _check_names(op: Operation, location: str, pairs: list[tuple[str, str]]) -> None:
+    """A ``--path``/``--query`` name the operation does not have is a usage error."""
+    import difflib
+
+    declared = sorted(p.name for p in op.parameters_in(location))
+    for name, _ in pairs:
+        if name in declared:
+            continue
+        close = difflib.get_close_matches(name, declared, n=1, cutoff=0.6)
+        guess = f"did you mean {close[0]}? " if close else ""
+        known = ", ".join(declared) or "none"
+        raise UsageError(
+            f"--{location} {name}: {op.operation_id} has no such {location} parameter "
+            f"({guess}it has: {known})"
+        )
 
 
 class _Output:
@@ -257,13 +269,11 @@ def _headers(result: Result) -> dict[str, Any]:
 
 
 def _api_error_line(operation_id: str, result: Result) -> str:
+    from logto_dynamic._cli._api_errors import api_error_line
+
     body = result.data if isinstance(result.data, dict) else {}
     code = body.get("code") if isinstance(body.get("code"), str) else None
     message = body.get("message") if isinstance(body.get("message"), str) else None
     if message is None and isinstance(result.data, str) and result.data.strip():
         message = result.data.strip()[:200]
-    return (
-        f"{operation_id} failed with HTTP {result.status_code}"
-        + (f" {code}" if code else "")
-        + (f": {message}" if message else "")
-    )
+    return api_error_line(operation_id, result.status_code, code, message, body.get("data"))

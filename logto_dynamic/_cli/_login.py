@@ -168,8 +168,9 @@ def _summary(tokens: Tokens) -> str:
 
 
 def _run(args: argparse.Namespace, flow: Callable[[Interaction], Outcome]) -> int:
+    from logto_dynamic._cli._api_errors import api_error_line
     from logto_dynamic._client import Client
-    from logto_dynamic._exceptions import LogtoDynamicError
+    from logto_dynamic._exceptions import ApiError, LogtoDynamicError
 
     base_url = base_url_of(args)
     spec = load_spec_source(args.spec, timeout=args.spec_timeout)
@@ -183,6 +184,11 @@ def _run(args: argparse.Namespace, flow: Callable[[Interaction], Outcome]) -> in
                 prompt=args.prompt,
             )
             payload, summary = flow(interaction)
+    except ApiError as exc:  # Logto's data and hints, as in `call`
+        line = api_error_line(
+            exc.operation_id or "sign-in", exc.status_code, exc.code, exc.message, exc.data
+        )
+        raise CommandFailed(f"{type(exc).__name__}: {line}") from None
     except LogtoDynamicError as exc:
         raise CommandFailed(f"{type(exc).__name__}: {exc}") from None
     except ValueError as exc:  # a bad identifier or secret format
