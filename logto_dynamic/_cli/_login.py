@@ -85,10 +85,16 @@ def register(subparsers: Any) -> None:
     who = login.add_mutually_exclusive_group(required=True)
     who.add_argument("--username", metavar="NAME")
     who.add_argument("--identifier", metavar="ID", help="a username, email or phone number")
-    login.add_argument(
+    mfa = login.add_mutually_exclusive_group()
+    mfa.add_argument(
         "--totp-secret-env",
         metavar="VAR",
         help="environment variable holding the TOTP secret (base32)",
+    )
+    mfa.add_argument(
+        "--backup-code-env",
+        metavar="VAR",
+        help="environment variable holding a backup code (each code works once)",
     )
     login.set_defaults(func=run_login)
     reg = subparsers.add_parser("register", help="create an account (username, password)")
@@ -127,6 +133,11 @@ def _mfa(args: argparse.Namespace) -> Callable[[tuple[str, ...]], tuple[str, str
     from logto_dynamic._signin._totp import Totp
 
     def answer(factors: tuple[str, ...]) -> tuple[str, str]:
+        if args.backup_code_env:
+            code = os.environ.get(args.backup_code_env, "").strip()
+            if not code:
+                raise UsageError(f"--backup-code-env: ${args.backup_code_env} is not set")
+            return "BackupCode", code
         if args.totp_secret_env:
             secret = os.environ.get(args.totp_secret_env)
             if not secret:
