@@ -23,7 +23,7 @@ from logto_dynamic._config import (
     to_policy,
 )
 from logto_dynamic._document._media import is_json_media
-from logto_dynamic._document._operations import Operation, fill_template
+from logto_dynamic._document._operations import TEMPLATE_VARIABLE, Operation, fill_template
 from logto_dynamic._exceptions import RequestValidationError, ResponseValidationError
 from logto_dynamic._results import Result, api_error_for
 from logto_dynamic._spec import Spec
@@ -176,7 +176,24 @@ class ClientCore:
                 return quote(str(values[name]), safe="")
             return encode_path(param, values[name])
 
-        return self.base_url + fill_template(op.path, fill)
+        path = fill_template(op.path, fill)
+        _refuse_dot_segments(op, path)
+        return self.base_url + path
+
+
+def _refuse_dot_segments(op: Operation, path: str) -> None:
+    """A path parameter filled in as ``.`` or ``..`` would be dropped (with the segment before
+    it) by URL normalisation, so another path would be called: refused before sending."""
+    templates = op.path.split("/")
+    for template, segment in zip(templates, path.split("/"), strict=False):
+        if segment in (".", "..") and "{" in template:
+            names = TEMPLATE_VARIABLE.findall(template)
+            message = (
+                f"{segment!r} as a whole path segment is a dot segment: URL normalisation would "
+                "drop it and call another path"
+            )
+            violation = Violation("path", (), "dot-segment", message, names[0] if names else None)
+            raise RequestValidationError(op.operation_id, [violation])
 
 
 # -- request pieces -------------------------------------------------------------------------

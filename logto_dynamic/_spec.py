@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from logto_dynamic._document._dialect_report import NormalizationReport
+from logto_dynamic._document._guard import check_shape
 from logto_dynamic._document._lint import LintReport, operation_problems
 from logto_dynamic._document._load import (
     FETCH_TIMEOUT,
@@ -113,6 +114,7 @@ class Spec:
         ``tolerant`` quarantines operations that share an operationId instead of raising
         :class:`DuplicateOperationError` (``load_spec`` is always tolerant).
         """
+        check_shape(document, origin)  # before anything walks it
         if normalize:
             prepared, report = _prepare(document)
             return cls(prepared, origin=origin, normalization=report, tolerant=tolerant)

@@ -20,7 +20,7 @@ import pytest
 from test_proxy import JSON_CT, Upstream, log_lines, proxied
 
 from logto_dynamic._proxy import ValidatingProxy
-from logto_dynamic._proxy._headers import decode_content
+from logto_dynamic._proxy._codings import OVER_LIMIT, PIECE, decode_content
 from logto_dynamic.testing._uvicorn import serve_app
 
 SUBMIT = "/api/experience/submit"
@@ -317,13 +317,19 @@ def test_compressed_answers_validated_decoded_relayed_unchanged(
     assert [v["keyword"] for v in lines[1]["violations"]] == ["required"]
 
 
-def test_decode_content_br_layers_and_corrupt_data() -> None:
+def test_decode_content_br_layers_bounds_and_corrupt_data() -> None:
     plain = b'{"redirectTo":"http://x/cb"}'
-    assert decode_content(b"br", brotli.compress(plain)) == plain
+    limit = 1 << 20
+    assert decode_content(b"br", brotli.compress(plain), limit) == plain
     # codings are listed in the order applied: undone last-first
-    assert decode_content(b"br, gzip", gzip.compress(brotli.compress(plain))) == plain
-    assert decode_content(b"BR", b"not brotli at all") is None  # left unchecked, with a note
-    assert decode_content(b"zstd", plain) is None
+    assert decode_content(b"br, gzip", gzip.compress(brotli.compress(plain)), limit) == plain
+    big = bytes(5 * PIECE + 3)  # several bounded pieces out of one small input
+    assert decode_content(b"br", brotli.compress(big), limit) == big
+    bomb = brotli.compress(bytes(64 << 20), quality=5)  # 64 MiB of zeros in a few KB
+    assert len(bomb) < 64 * 1024
+    assert decode_content(b"br", bomb, 256 * 1024) is OVER_LIMIT  # stops past the limit
+    assert decode_content(b"BR", b"not brotli at all", limit) is None  # unchecked, with a note
+    assert decode_content(b"br", brotli.compress(plain)[:-3], limit) is None  # truncated
 
 
 def test_upstream_url_with_a_path_prefix(tmp_path: Path) -> None:

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from conftest import reference_file
 
 from logto_dynamic import load_spec
@@ -64,7 +66,8 @@ SECRETS = [
 
 
 def _load(path: Path) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    text = path.read_text(encoding="utf-8")
+    data: dict[str, Any] = yaml.safe_load(text) if path.suffix == ".yaml" else json.loads(text)
     return data
 
 
@@ -204,6 +207,32 @@ def test_no_logto_prose_is_copied(ours: Path, name: str) -> None:
     assert not copied
     for example in ('"example"', '"examples"'):
         assert example not in ours.read_text(encoding="utf-8")
+
+
+def _runs(texts: Iterator[str] | set[str], n: int = 6) -> set[tuple[str, ...]]:
+    """Every run of ``n`` words (lower case, punctuation dropped) of the texts."""
+    runs = set()
+    for text in texts:
+        words = re.sub(r"[^a-z0-9 ]+", " ", text.lower()).split()
+        runs.update(tuple(words[i : i + n]) for i in range(len(words) - n + 1))
+    return runs
+
+
+@pytest.mark.parametrize(
+    ("ours", "names"),
+    [
+        (EXPERIENCE, ["logto-1.42.0-experience.openapi.json"]),
+        (SPEC / "logto-experience-1.22.openapi.yaml", ["logto-1.42.0-experience.openapi.json"]),
+        (MANAGEMENT, ["logto-1.42.0-management.openapi.json"]),
+    ],
+)
+def test_no_six_words_of_logto_prose(ours: Path, names: list[str]) -> None:
+    """Not only no copied sentence: no run of six words of Logto's texts either (py-logto's
+    generated docs, ExperienceApi.md, carry Logto 1.22's texts)."""
+    theirs = _runs(set().union(*(set(_prose(_load(reference_file(n)))) for n in names)))
+    theirs |= _runs([reference_file("ExperienceApi.md").read_text(encoding="utf-8")])
+    shared = sorted(" ".join(run) for run in _runs(set(_prose(_load(ours)))) & theirs)
+    assert not shared, shared[:20]
 
 
 @pytest.mark.parametrize(

@@ -65,6 +65,12 @@ def _proxy_help() -> str:
     ).stdout
 
 
+#: Extra ``logto-dynamic proxy`` arguments for every proxy measured (``bench.py --proxy-args``),
+#: e.g. ``--header-timeout 0 --keep-alive-timeout 0 --max-client-connections 0`` to measure
+#: without the connection limits.
+EXTRA_PROXY_ARGS: list[str] = []
+
+
 def proxy_command(upstream: str, port: int, mode: str, workers: int | None) -> list[str]:
     """The ``logto-dynamic proxy`` command line: the one place to adapt when the CLI changes.
 
@@ -87,7 +93,7 @@ def proxy_command(upstream: str, port: int, mode: str, workers: int | None) -> l
         command += ["--listen", f"127.0.0.1:{port}"]
     if workers is not None:
         command += ["--workers", str(workers)]
-    return command
+    return command + EXTRA_PROXY_ARGS
 
 
 def check_answers(url: str) -> None:

@@ -24,6 +24,7 @@ import importlib.metadata
 import json
 import os
 import platform
+import shlex
 import subprocess
 import sys
 import time
@@ -31,6 +32,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import _bench_proxy
 from _bench_common import ENV, ROOT, TOOLS, Report, free_port, has, interleave, process
 from _bench_proxy import bench_proxy
 
@@ -413,8 +415,15 @@ def main(argv: list[str] | None = None) -> int:
         metavar="N",
         help="pass --workers N to logto-dynamic proxy (default: not passed)",
     )
+    parser.add_argument(
+        "--proxy-args",
+        default="",
+        metavar="ARGS",
+        help="extra arguments for every proxy measured (e.g. '--header-timeout 0')",
+    )
     parser.add_argument("--out", default=str(ROOT / "bench-results"))
     args = parser.parse_args(argv)
+    _bench_proxy.EXTRA_PROXY_ARGS[:] = shlex.split(args.proxy_args)
     sys.path.insert(0, str(ROOT))
     quick = args.quick
     rounds = 3 if quick else 9

@@ -25,7 +25,13 @@ from logto_dynamic._cli._common import (
     url_of,
 )
 
-__all__ = ["add_proxy_arguments", "proxy_options", "register", "run_proxy"]
+__all__ = [
+    "add_proxy_arguments",
+    "connection_limits",
+    "proxy_options",
+    "register",
+    "run_proxy",
+]
 
 
 def register(subparsers: Any) -> None:
@@ -94,6 +100,21 @@ def add_proxy_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="HOST:PORT",
         help="serve Prometheus metrics at http://HOST:PORT/metrics",
     )
+    # Defaults: _proxy._protocol's (imported only when the proxy runs).
+    limits = parser.add_argument_group("connection limits (0 turns one off)")
+    for flag, text in (
+        ("--header-timeout", "close a connection whose request head is late (default 10)"),
+        ("--body-timeout", "close a connection whose request body is late (default 30)"),
+        ("--keep-alive-timeout", "close a connection idle after an answer (default 5)"),
+    ):
+        limits.add_argument(flag, type=float, default=None, metavar="SECONDS", help=text)
+    limits.add_argument(
+        "--max-client-connections",
+        type=int,
+        default=None,
+        metavar="N",
+        help="answer 503 to requests past N open client connections (default 1000)",
+    )
     parser.add_argument(
         "--grace",
         type=float,
@@ -148,6 +169,7 @@ def run_proxy(args: argparse.Namespace) -> int:
     metrics = _host_port(args.metrics, "--metrics") if args.metrics else None
     if args.workers < 1:
         raise UsageError("--workers must be at least 1")
+    limits = connection_limits(args)
     spec = load_spec_source(args.spec, timeout=args.spec_timeout)
     options = proxy_options(args)
     try:
@@ -172,5 +194,18 @@ def run_proxy(args: argparse.Namespace) -> int:
         metrics=metrics,
         log_level="info" if level <= logging.INFO else "warning",
         access_log=level <= logging.DEBUG,
+        limits=limits,
     )
     return 0
+
+
+def connection_limits(args: argparse.Namespace) -> dict[str, Any]:
+    """The connection limits asked for (``_proxy._protocol.server_options`` arguments)."""
+    limits: dict[str, Any] = {}
+    for name in ("header_timeout", "body_timeout", "keep_alive_timeout", "max_client_connections"):
+        value = getattr(args, name)
+        if value is not None:
+            if value < 0:
+                raise UsageError(f"--{name.replace('_', '-')} must not be negative")
+            limits[name] = value
+    return limits

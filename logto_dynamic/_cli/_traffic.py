@@ -48,11 +48,16 @@ def run_har(args: argparse.Namespace) -> int:
         f"entr{'y' if summary.skipped == 1 else 'ies'} skipped."
     )
     for entry in summary.failures:
-        print(
-            f"\n#{entry.index} {entry.method} {entry.to_dict()['path']} -> {entry.status} "
-            f"({entry.operation})"
+        where = (
+            f"{entry.method} {entry.to_dict()['path']} -> {entry.status} " if entry.method else ""
         )
+        print(_printable(f"\n#{entry.index} {where}({entry.operation})"))
         for violation in entry.violations:
-            print(f"  - {violation}")
+            print(_printable(f"  - {violation}"))
     print("\nOK" if summary.ok else f"\nFAILED: {len(summary.failures)} exchange(s)")
     return 0 if summary.ok else 1
+
+
+def _printable(text: str) -> str:
+    """``text`` with what cannot be printed (lone surrogates from a HAR file) escaped."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")

@@ -21,6 +21,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from logto_dynamic._document._guard import MAX_CHAIN, SHAPE_PROBLEM, SchemaShapes
 from logto_dynamic._document._naming import HTTP_METHODS, duplicates, iter_operations
 from logto_dynamic._document._refs import UnresolvableRefError, escape_pointer, resolve_pointer
 
@@ -111,11 +112,18 @@ def _refs_in(node: Any, out: list[str]) -> None:
 
 
 class _RefChecker:
-    """Resolve refs transitively with a memo, so a whole document is walked about once."""
+    """Resolve refs transitively with a memo, so a whole document is walked about once.
+
+    Each ref's target is also measured by :class:`SchemaShapes` (a schema that would make
+    every check recurse for ever or fan out is a problem), and chains of refs deeper than
+    :data:`MAX_CHAIN` are one.
+    """
 
     def __init__(self, document: Mapping[str, Any]) -> None:
         self.document = document
         self._memo: dict[str, list[str]] = {}
+        self._shapes = SchemaShapes(document)
+        self._depth = 0
 
     def problems(self, node: Any) -> list[str]:
         refs: list[str] = []
@@ -135,7 +143,17 @@ class _RefChecker:
         except UnresolvableRefError as exc:
             self._memo[ref] = [str(exc)]
             return self._memo[ref]
-        result = self.problems(target)
+        shape = self._shapes.problem(target)
+        if shape is not None:
+            result = [f"$ref {ref!r}: {shape}"]
+        elif self._depth >= MAX_CHAIN:
+            result = [f"$ref {ref!r}: {SHAPE_PROBLEM}refs nest deeper than {MAX_CHAIN} levels"]
+        else:
+            self._depth += 1
+            try:
+                result = self.problems(target)
+            finally:
+                self._depth -= 1
         self._memo[ref] = result
         return result
 
@@ -188,8 +206,14 @@ def lint(document: Mapping[str, Any], *, validator: bool = True) -> LintReport:
         for message in messages:
             if "not a mapping" in message:
                 continue
-            report.problems.append(LintProblem("unresolvable-ref", message, pointer, (name,)))
-    if validator:
+            kind = "schema-shape" if SHAPE_PROBLEM in message else "unresolvable-ref"
+            report.problems.append(LintProblem(kind, message, pointer, (name,)))
+    if validator and any(p.kind == "schema-shape" for p in report.problems):
+        # openapi-spec-validator expands refs as it walks: on these schemas it never ends.
+        report.problems.append(
+            LintProblem("spec-validator", "skipped: schemas above cannot be checked safely")
+        )
+    elif validator:
         # The validator stops at the first unreadable part, so the operations already known
         # to be broken are replaced by a stub before it runs.
         broken = {pointer for p in report.problems for pointer in (p.pointer,) if pointer}

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from logto_dynamic._document._guard import check_shape
 from logto_dynamic._exceptions import SpecLoadError
 
 __all__ = [
@@ -87,6 +88,8 @@ def parse_document(text: str | bytes, origin: str) -> dict[str, Any]:
             document = json.loads(text)
         except json.JSONDecodeError as exc:
             raise SpecLoadError(f"{origin}: invalid JSON: {exc}") from exc
+        except RecursionError:
+            raise SpecLoadError(f"{origin}: invalid JSON: nested too deeply") from None
     else:
         import yaml
 
@@ -95,8 +98,11 @@ def parse_document(text: str | bytes, origin: str) -> dict[str, Any]:
             document = yaml.load(text, Loader=loader)
         except yaml.YAMLError as exc:
             raise SpecLoadError(f"{origin}: invalid YAML: {exc}") from exc
+        except RecursionError:
+            raise SpecLoadError(f"{origin}: invalid YAML: nested too deeply") from None
     if not isinstance(document, dict):
         raise SpecLoadError(f"{origin}: an OpenAPI document must be a mapping at the top level")
+    check_shape(document, origin)  # before anything walks it
     return document
 
 
@@ -248,25 +254,69 @@ def document_urls(url: str) -> tuple[str, ...]:
     return (url, base + WELL_KNOWN_PATH)
 
 
+#: The most bytes of a fetched document (decoded): a server cannot stream one without end,
+#: nor send a compression bomb (Logto's management API document is 2 MB).
+MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
+
+
+class _NoDocument(SpecLoadError):
+    """The URL answered, but not with a document (an error status, or not one): try the next."""
+
+
+def _capped(pieces: list[bytes], total: int, piece: bytes, url: str) -> int:
+    """Keep ``piece``; the bytes kept so far, or SpecLoadError past the cap."""
+    total += len(piece)
+    if total > MAX_DOCUMENT_BYTES:
+        raise SpecLoadError(
+            f"cannot fetch OpenAPI document from {url}: larger than {MAX_DOCUMENT_BYTES} bytes"
+        )
+    pieces.append(piece)
+    return total
+
+
+def _parsed(pieces: list[bytes], url: str) -> dict[str, Any]:
+    try:
+        return parse_document(b"".join(pieces), url)
+    except SpecLoadError as exc:
+        raise _NoDocument(str(exc)) from None
+
+
+def _first_of(errors: list[SpecLoadError]) -> SpecLoadError:
+    return SpecLoadError(str(errors[0]))
+
+
 def fetch_document(url: str, *, timeout: float = FETCH_TIMEOUT, http: Any = None) -> dict[str, Any]:
-    """GET a document over HTTP(S) (see :func:`document_urls`); ``http``: an ``httpx.Client``."""
+    """GET a document over HTTP(S) (see :func:`document_urls`), read as a capped stream.
+
+    ``http`` may be an ``httpx.Client`` to reuse.
+    """
     import httpx
 
-    first: SpecLoadError | None = None
+    errors: list[SpecLoadError] = []
     for candidate in document_urls(url):
+        pieces: list[bytes] = []
         try:
-            if http is not None:
-                response = http.get(candidate, timeout=timeout, follow_redirects=True)
-            else:
-                response = httpx.get(candidate, timeout=timeout, follow_redirects=True)
-            return _document_of(response, candidate)
-        except httpx.TransportError as exc:
+            client = http if http is not None else httpx.Client()
+            try:
+                with client.stream(
+                    "GET", candidate, timeout=timeout, follow_redirects=True
+                ) as response:
+                    response.raise_for_status()
+                    total = 0
+                    for piece in response.iter_bytes():
+                        total = _capped(pieces, total, piece, candidate)
+            finally:
+                if http is None:
+                    client.close()
+            return _parsed(pieces, candidate)
+        except httpx.HTTPStatusError as exc:
+            errors.append(_fetch_failed(candidate, exc))
+        except _NoDocument as exc:
+            errors.append(exc)
+        except httpx.HTTPError as exc:
             timed_out = isinstance(exc, httpx.TimeoutException)
             raise _fetch_failed(candidate, exc, timed_out=timed_out) from exc
-        except (httpx.HTTPStatusError, SpecLoadError) as exc:
-            first = first or _not_found(candidate, exc)
-    assert first is not None
-    raise first
+    raise _first_of(errors)
 
 
 async def fetch_document_async(
@@ -275,38 +325,38 @@ async def fetch_document_async(
     """:func:`fetch_document` without blocking the event loop (``http``: an AsyncClient)."""
     import httpx
 
-    first: SpecLoadError | None = None
+    errors: list[SpecLoadError] = []
     for candidate in document_urls(url):
+        pieces: list[bytes] = []
         try:
-            if http is not None:
-                response = await http.get(candidate, timeout=timeout, follow_redirects=True)
-            else:
-                async with httpx.AsyncClient() as client:
-                    response = await client.get(candidate, timeout=timeout, follow_redirects=True)
-            return _document_of(response, candidate)
-        except httpx.TransportError as exc:
+            client = http if http is not None else httpx.AsyncClient()
+            try:
+                async with client.stream(
+                    "GET", candidate, timeout=timeout, follow_redirects=True
+                ) as response:
+                    response.raise_for_status()
+                    total = 0
+                    async for piece in response.aiter_bytes():
+                        total = _capped(pieces, total, piece, candidate)
+            finally:
+                if http is None:
+                    await client.aclose()
+            return _parsed(pieces, candidate)
+        except httpx.HTTPStatusError as exc:
+            errors.append(_fetch_failed(candidate, exc))
+        except _NoDocument as exc:
+            errors.append(exc)
+        except httpx.HTTPError as exc:
             timed_out = isinstance(exc, httpx.TimeoutException)
             raise _fetch_failed(candidate, exc, timed_out=timed_out) from exc
-        except (httpx.HTTPStatusError, SpecLoadError) as exc:
-            first = first or _not_found(candidate, exc)
-    assert first is not None
-    raise first
-
-
-def _document_of(response: Any, url: str) -> dict[str, Any]:
-    response.raise_for_status()
-    return parse_document(response.content, url)
-
-
-def _not_found(url: str, exc: Exception) -> SpecLoadError:
-    return exc if isinstance(exc, SpecLoadError) else _fetch_failed(url, exc)
+    raise _first_of(errors)
 
 
 def _fetch_failed(url: str, exc: Exception, *, timed_out: bool = False) -> SpecLoadError:
     if timed_out:
         return SpecLoadError(
             f"cannot fetch OpenAPI document from {url}: no answer in time ({type(exc).__name__}); "
-            "a server can take seconds to build a large one: allow more (spec_timeout=, "
-            "--spec-timeout SECONDS)"
+            "a server can take seconds to build a large one: allow more (load_spec(..., "
+            "timeout=), --spec-timeout SECONDS)"
         )
     return SpecLoadError(f"cannot fetch OpenAPI document from {url}: {exc}")

@@ -216,7 +216,14 @@ def _compile_template(path: str) -> re.Pattern[str]:
         pattern += re.escape(path[last : m.start()]) + "([^/]+)"
         last = m.end()
     pattern += re.escape(path[last:])
-    return re.compile(pattern + r"\Z")
+    # The router's rules (see OperationIndex.match): any case, one optional trailing slash.
+    return re.compile(pattern + r"/?\Z", re.IGNORECASE)
+
+
+def _fold(path: str) -> str:
+    """A path as the router compares it: lower case, without one trailing slash."""
+    path = path.lower()
+    return path[:-1] if len(path) > 1 and path.endswith("/") else path
 
 
 class OperationIndex:
@@ -240,11 +247,13 @@ class OperationIndex:
         }
         # Method + path matching: concrete paths first, then templates with fewer variables.
         self._static: dict[tuple[str, str], Operation] = {}
+        self._folded: dict[tuple[str, str], Operation] = {}
         templated: list[tuple[int, int, str, re.Pattern[str], list[str], Operation]] = []
         for op in operations:
             names = TEMPLATE_VARIABLE.findall(op.path)
             if not names:
                 self._static[(op.method, op.path)] = op
+                self._folded.setdefault((op.method, _fold(op.path)), op)
             else:
                 literal = len(TEMPLATE_VARIABLE.sub("", op.path))
                 templated.append(
@@ -289,11 +298,14 @@ class OperationIndex:
         """The operation serving ``method path`` (a path relative to the server base path).
 
         Concrete paths beat templated ones. Path variables come back percent-decoded.
+        Paths match the way Logto's router (koa-router, path-to-regexp without ``sensitive``
+        or ``strict``) routes them: in any letter case, with or without one trailing slash,
+        so a request the server would serve is never taken for an undocumented one.
         """
         from urllib.parse import unquote
 
         method = method.upper()
-        op = self._static.get((method, path))
+        op = self._static.get((method, path)) or self._folded.get((method, _fold(path)))
         if op is not None:
             return op, {}
         for op_method, rx, names, op in self._templated:
@@ -306,7 +318,8 @@ class OperationIndex:
 
     def methods_for(self, path: str) -> list[str]:
         """Methods documented for a path (to tell 'wrong method' from 'unknown path')."""
-        found = {m for (m, p) in self._static if p == path}
+        folded = _fold(path)
+        found = {m for (m, p) in self._folded if p == folded}
         found |= {m for m, rx, _n, _o in self._templated if rx.match(path)}
         return sorted(found)
 

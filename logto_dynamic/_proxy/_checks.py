@@ -7,8 +7,9 @@ decode, is re-checked without the body here, once, with a note saying why.
 
 from __future__ import annotations
 
+from logto_dynamic._proxy._codings import OVER_LIMIT, decode_content
 from logto_dynamic._proxy._exchange import Exchange, Request
-from logto_dynamic._proxy._headers import RawHeaders, decode_content, header_value
+from logto_dynamic._proxy._headers import RawHeaders, header_value
 from logto_dynamic._traffic._validator import TrafficReport, TrafficValidator
 
 __all__ = ["Checker"]
@@ -85,7 +86,15 @@ class Checker:
         encoding = header_value(headers, b"content-encoding")
         content_type = header_value(headers, b"content-type")  # all a response check reads
         headers = [] if content_type is None else [(b"content-type", content_type)]
-        decoded = decode_content(encoding, body) if encoding else body
+        decoded = decode_content(encoding, body, self.hold_limit) if encoding else body
+        if decoded is OVER_LIMIT:
+            return self._without_body(
+                request,
+                status,
+                headers,
+                f"response body not validated (over the {self.hold_limit}-byte validation "
+                "limit once decoded); relayed as sent",
+            )
         if decoded is None:
             coding = (encoding or b"").decode("latin-1")
             return self._without_body(

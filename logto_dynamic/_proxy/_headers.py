@@ -1,9 +1,7 @@
-"""Header plumbing for the proxy: hop-by-hop fields, ``X-Forwarded-*``, sizes, codings."""
+"""Header plumbing for the proxy: hop-by-hop fields, ``X-Forwarded-*``, sizes, summaries."""
 
 from __future__ import annotations
 
-import gzip
-import zlib
 from collections.abc import Iterable
 
 from logto_dynamic._types import Scope
@@ -14,7 +12,6 @@ __all__ = [
     "SUMMARY_HEADER",
     "RawHeaders",
     "content_length",
-    "decode_content",
     "forwarded_headers",
     "header_value",
     "headers_size",
@@ -117,38 +114,3 @@ def summary_value(violations: list[Violation]) -> bytes:
     if len(text) > SUMMARY_LIMIT:
         text = text[: SUMMARY_LIMIT - 3] + "..."
     return text.encode("ascii")
-
-
-def decode_content(encoding: bytes | None, body: bytes) -> bytes | None:
-    """Undo ``Content-Encoding`` for validation; None when the coding is not supported."""
-    text = (encoding or b"").decode("latin-1")
-    codings = [c.strip().lower() for c in text.split(",") if c.strip()]
-    try:
-        for coding in reversed(codings):
-            if coding == "identity":
-                continue
-            if coding in ("gzip", "x-gzip"):
-                body = gzip.decompress(body)
-            elif coding == "br":
-                body = _unbrotli(body)
-            elif coding == "deflate":
-                try:
-                    body = zlib.decompress(body)
-                except zlib.error:
-                    body = zlib.decompress(body, -zlib.MAX_WBITS)
-            else:
-                return None
-    except (OSError, zlib.error, EOFError, ValueError):
-        return None
-    return body
-
-
-def _unbrotli(body: bytes) -> bytes:
-    """Brotli-decode ``body`` (Logto compresses larger answers so); ValueError when corrupt."""
-    import brotli  # imported on the first br answer only
-
-    try:
-        decoded: bytes = brotli.decompress(body)
-    except brotli.error as exc:
-        raise ValueError(str(exc)) from exc
-    return decoded

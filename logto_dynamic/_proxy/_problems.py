@@ -37,6 +37,8 @@ class Problem:
     title: str
     detail: str
     violations: list[dict[str, Any]] | None = field(default=None)
+    #: Close the connection after the answer (the request's body was left unread).
+    close: bool = False
 
     def body(self) -> bytes:
         """The JSON body."""
@@ -54,16 +56,13 @@ class Problem:
 async def send_problem(send: Send, problem: Problem) -> None:
     """Send ``problem`` as the whole answer."""
     body = problem.body()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": problem.status,
-            "headers": [
-                (b"content-type", b"application/problem+json"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
+    headers = [
+        (b"content-type", b"application/problem+json"),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    if problem.close:  # the server then closes once the answer is out
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": problem.status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
 
@@ -102,6 +101,7 @@ def request_too_large(limit: int) -> Problem:
         "request-too-large",
         "Request body too large",
         f"the proxy accepts request bodies of at most {limit} bytes",
+        close=True,  # the rest of the body is not read: the connection cannot be reused
     )
 
 

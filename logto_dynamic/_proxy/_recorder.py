@@ -43,7 +43,7 @@ class Recorder:
         self.mode = mode
         self.log_all = log_all
         self.max_pending = max_pending
-        self._pending: deque[tuple[Exchange, Callable[[], None]]] = deque()
+        self._pending: deque[tuple[Exchange, Callable[[], None], bool]] = deque()
         self._timer: asyncio.TimerHandle | None = None
         self._scheduled = False
 
@@ -62,15 +62,15 @@ class Recorder:
             record["duration_ms"] = round(ex.seconds * 1000, 3)
             self.log.write(record)
 
-    def defer(self, ex: Exchange, check: Callable[[], None]) -> None:
-        """Queue ``check`` and then :meth:`finish` for a quiet moment of this loop."""
+    def defer(self, ex: Exchange, check: Callable[[], None], *, force: bool = False) -> None:
+        """Queue ``check`` and then :meth:`finish` (``force``: log it whatever it finds)."""
         ex.relayed()
         if len(self._pending) >= self.max_pending:
             ex.record["notes"].append("not validated: the validation backlog is full")
             self.metrics.skipped()
-            self.finish(ex)
+            self.finish(ex, force=force)
             return
-        self._pending.append((ex, check))
+        self._pending.append((ex, check, force))
         if self._timer is None:  # one timer at a time, left to fire: cheaper than re-arming
             self._timer = asyncio.get_running_loop().call_later(IDLE_DELAY, self._idle)
 
@@ -91,11 +91,13 @@ class Recorder:
         self._scheduled = False
         pending = self._pending
         while pending:
-            ex, check = pending.popleft()
+            ex, check, force = pending.popleft()
             try:
                 check()
+            except Exception as exc:  # a bug, not traffic: the rest of the queue still runs
+                ex.record["notes"].append(f"not validated: the check failed ({exc!r:.200})")
             finally:
-                self.finish(ex)
+                self.finish(ex, force=force)
 
     async def drain(self) -> None:
         """Run every check still queued (at shutdown)."""

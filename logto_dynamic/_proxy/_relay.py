@@ -67,13 +67,31 @@ class Relay:
         self.max_response_body = max_response_body
         self.summary_header = summary_header
 
-    async def answer(self, send: Send, ex: Exchange, problem: Problem) -> None:
-        """Send a made-up answer and log it (always)."""
+    async def answer(
+        self, send: Send, ex: Exchange, problem: Problem, req: Request | None = None
+    ) -> None:
+        """Send a made-up answer and log it (always; with the request's check when due)."""
         ex.record["status"] = problem.status
         if ex.record["action"] == "relayed":
             ex.record["action"] = problem.kind
         await send_problem(send, problem)
-        self.recorder.finish(ex, force=True)
+        self._finish_unanswered(ex, req)
+
+    def _finish_unanswered(self, ex: Exchange, req: Request | None) -> None:
+        """Log an exchange whose answer is not checked (made up, or cut off).
+
+        Its request is checked all the same (in report mode, afterwards, like every check):
+        what the client sent does not depend on what came back.
+        """
+        if req is None or not ex.api or self.mode != "report" or req.report is not None:
+            self.recorder.finish(ex, force=True)
+            return
+        checker = self.checker
+
+        def check() -> None:
+            ex.add(checker.request(req.method, req.target, req.headers, req.body))
+
+        self.recorder.defer(ex, check, force=True)
 
     async def forward(self, send: Send, ex: Exchange, req: Request) -> None:
         """Relay ``req`` and its answer; every failure is answered or cut off, and logged."""
@@ -103,7 +121,7 @@ class Relay:
         headers = strip_hop_by_hop(response.raw_headers)
         declared = content_length(headers)
         if declared is not None and declared > self.max_response_body:
-            await self._too_large(send, ex, str(declared))
+            await self._too_large(send, ex, req, str(declared))
             return
         checking = ex.api and self.mode != "off"
         inline = checking and (self.mode == "enforce" or self.summary_header)
@@ -128,7 +146,7 @@ class Relay:
                 await self._failed(send, ex, req, exc, reading=True)
                 return
             if total > self.max_response_body:
-                await self._too_large(send, ex, f"more than {self.max_response_body}")
+                await self._too_large(send, ex, req, f"more than {self.max_response_body}")
                 return
         complete = response.content.at_eof()
         ex.upstream_seconds = ex.seconds - started
@@ -157,7 +175,7 @@ class Relay:
                 ex.record["action"] = "cut-off-" + cut
                 if cut.startswith("upstream-error:"):
                     ex.upstream_error = cut.partition(":")[2]
-                self.recorder.finish(ex, force=True)
+                self._finish_unanswered(ex, req)
                 return
         if checking and not inline:
             body = b"".join(kept) if sum(len(c) for c in kept) <= limit else None
@@ -171,17 +189,14 @@ class Relay:
             headers = [*headers, (SUMMARY_HEADER, summary_value(ex.found))]
         await send({"type": "http.response.start", "status": status, "headers": headers})
 
-    async def _too_large(self, send: Send, ex: Exchange, size: str) -> None:
+    async def _too_large(self, send: Send, ex: Exchange, req: Request, size: str) -> None:
         ex.record["action"] = "rejected-response-too-large"
-        await self.answer(send, ex, response_too_large(size, self.max_response_body))
+        await self.answer(send, ex, response_too_large(size, self.max_response_body), req)
 
     async def _failed(
         self, send: Send, ex: Exchange, req: Request, exc: BaseException, *, reading: bool
     ) -> None:
-        if ex.api and self.mode == "report" and req.report is None:  # not checked yet
-            req.report = self.checker.request(req.method, req.target, req.headers, req.body)
-            ex.add(req.report)
         kind = ex.upstream_error = error_kind(exc)
         problem = upstream_problem(kind, type(exc).__name__, self.upstream.timeout, reading=reading)
         ex.record["action"] = problem.kind
-        await self.answer(send, ex, problem)
+        await self.answer(send, ex, problem, req)

@@ -35,6 +35,9 @@ def create_app() -> ValidatingProxy:
     settings: dict[str, Any] = json.loads(os.environ[SETTINGS_ENV])
     upstream = settings.pop("upstream")
     proxy = ValidatingProxy(upstream, **settings)
+    from logto_dynamic._proxy._protocol import quiet_cut_offs
+
+    quiet_cut_offs()
     settle()
     return proxy
 
@@ -69,14 +72,19 @@ def serve(
     metrics: tuple[str, int] | None = None,
     log_level: str = "warning",
     access_log: bool = False,
+    limits: dict[str, Any] | None = None,
 ) -> None:
     """Serve on ``sock`` until SIGTERM or SIGINT.
 
     One worker serves ``proxy`` itself; N workers each build one from ``settings``
     (``upstream`` plus JSON-ready keyword arguments, ``spec`` as a path or URL).
+    ``limits``: the connection limits, keyword arguments of
+    :func:`~._protocol.server_options` (their defaults when absent).
     """
     import uvicorn
     from uvicorn.supervisors import Multiprocess
+
+    from logto_dynamic._proxy._protocol import quiet_cut_offs, server_options
 
     if metrics is not None:
         from logto_dynamic._proxy._metrics import serve_metrics
@@ -88,7 +96,6 @@ def serve(
         serve_metrics(*metrics, multiprocess=workers > 1)
     options: dict[str, Any] = {
         "loop": _loop(),
-        "http": "httptools",
         "lifespan": "on",
         "timeout_graceful_shutdown": math.ceil(grace),
         "log_level": log_level,
@@ -96,6 +103,7 @@ def serve(
         "server_header": False,
         "date_header": False,  # the upstream's own are relayed
         "proxy_headers": False,  # clients' X-Forwarded-* are relayed, never trusted here
+        **server_options(**(limits or {})),
     }
     # uvicorn re-raises the signal it stopped on once it is done: a handler of our own
     # turns SIGTERM (a supervisor's stop, after the drain) into a normal exit 0.
@@ -103,7 +111,9 @@ def serve(
     try:
         if workers == 1:
             settle()
-            uvicorn.Server(uvicorn.Config(proxy, **options)).run(sockets=[sock])
+            config = uvicorn.Config(proxy, **options)
+            quiet_cut_offs()  # after the Config: it sets up uvicorn's loggers
+            uvicorn.Server(config).run(sockets=[sock])
             return
         os.environ[SETTINGS_ENV] = json.dumps(settings)
         config = uvicorn.Config(

@@ -28,6 +28,8 @@ from logto_dynamic._validation._violations import Violation
 __all__ = ["HarEntryResult", "HarError", "HarSummary", "OperationStats", "validate_har"]
 
 UNDOCUMENTED = "(undocumented)"
+#: The operation name of an entry that is not a well-formed HAR entry.
+MALFORMED = "(malformed)"
 
 
 class HarError(ValueError):
@@ -54,7 +56,7 @@ class HarEntryResult:
         return {
             "index": self.index,
             "method": self.method,
-            "path": urlsplit(self.url).path,
+            "path": _path_of(self.url) or self.url.partition("?")[0],
             "operation": self.operation,
             "status": self.status,
             "ok": self.ok,
@@ -101,44 +103,99 @@ class HarSummary:
         }
 
 
-def _headers(items: Any) -> list[tuple[str, str]]:
+class _Malformed(ValueError):
+    """An entry does not have the shape of a HAR entry (the message says where)."""
+
+
+def _path_of(url: str) -> str | None:
+    """The URL's path; None when the URL does not parse (``http://[``)."""
+    try:
+        return urlsplit(url).path or "/"
+    except ValueError:
+        return None
+
+
+def _string(node: Mapping[str, Any], key: str, where: str, default: str = "") -> str:
+    value = node.get(key, default)
+    if value is None:
+        return default
+    if not isinstance(value, str):
+        raise _Malformed(f"{where}.{key} is a {type(value).__name__}, not a string")
+    return value
+
+
+def _object(node: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
+    value = node.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise _Malformed(f"{where}.{key} is a {type(value).__name__}, not an object")
+    return value
+
+
+def _headers(node: Mapping[str, Any], where: str) -> list[tuple[str, str]]:
+    items = node.get("headers")
+    if items is None:
+        return []
+    if not isinstance(items, list):
+        raise _Malformed(f"{where}.headers is a {type(items).__name__}, not a list")
     out: list[tuple[str, str]] = []
-    for item in items or []:
-        if isinstance(item, Mapping) and "name" in item:
-            out.append((str(item["name"]), str(item.get("value", ""))))
+    for n, item in enumerate(items):
+        if not isinstance(item, Mapping):
+            raise _Malformed(f"{where}.headers[{n}] is not a {{name, value}} object")
+        out.append((_string(item, "name", f"{where}.headers[{n}]"), _string(item, "value", "")))
     return out
 
 
+def _status(response: Mapping[str, Any]) -> int:
+    """The recorded status: an integer from 100 to 999, or 0 (no answer recorded)."""
+    value = response.get("status") or 0
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or not (value == 0 or 100 <= value <= 999)
+    ):
+        raise _Malformed(f"response.status {str(value)[:40]!r} is not an HTTP status")
+    return value
+
+
+def _bytes(text: str) -> bytes:
+    return text.encode("utf-8", "surrogatepass")  # lone surrogates: invalid UTF-8, a verdict
+
+
 def _response_body(content: Mapping[str, Any]) -> bytes:
-    text = content.get("text")
-    if not isinstance(text, str):
-        return b""
-    if content.get("encoding") == "base64":
+    text = _string(content, "text", "response.content")
+    if _string(content, "encoding", "response.content") == "base64":
         try:
             return base64.b64decode(text, validate=False)
         except (binascii.Error, ValueError):
-            return text.encode("utf-8")
-    return text.encode("utf-8")
+            return _bytes(text)
+    return _bytes(text)
 
 
-def _with_content_type(headers: list[tuple[str, str]], mime: Any) -> list[tuple[str, str]]:
-    if isinstance(mime, str) and mime and not any(k.lower() == "content-type" for k, _ in headers):
+def _with_content_type(headers: list[tuple[str, str]], mime: str) -> list[tuple[str, str]]:
+    if mime and not any(k.lower() == "content-type" for k, _ in headers):
         return [*headers, ("content-type", mime)]
     return headers
 
 
-def load_har(source: str | os.PathLike[str] | Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    """The ``log.entries`` of a HAR file or an already parsed document."""
+def load_har(source: str | os.PathLike[str] | Mapping[str, Any]) -> list[Any]:
+    """The ``log.entries`` of a HAR file or an already parsed document (as they are)."""
     document: Any = source
     if not isinstance(source, Mapping):
         try:
             document = json.loads(Path(source).read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise HarError(f"cannot read HAR file {str(source)!r}: {exc}") from exc
-    entries = document.get("log", {}).get("entries") if isinstance(document, Mapping) else None
+        except RecursionError:
+            raise HarError(f"cannot read HAR file {str(source)!r}: nested too deeply") from None
+    log = document.get("log") if isinstance(document, Mapping) else None
+    entries = log.get("entries") if isinstance(log, Mapping) else None
     if not isinstance(entries, list):
         raise HarError("not a HAR document: log.entries is missing")
-    return [e for e in entries if isinstance(e, Mapping)]
+    return entries
 
 
 def validate_har(
@@ -147,37 +204,57 @@ def validate_har(
     spec: SpecSource = None,
     validator: TrafficValidator | None = None,
 ) -> HarSummary:
-    """Check every API exchange of a HAR file against the document (offline)."""
+    """Check every API exchange of a HAR file against the document (offline).
+
+    An entry without the shape of a HAR entry is reported under :data:`MALFORMED`, with its
+    index and what is wrong; the others are checked all the same.
+    """
     tv = validator or TrafficValidator(spec)
     summary = HarSummary()
     for index, entry in enumerate(load_har(source)):
-        request = entry.get("request") or {}
-        response = entry.get("response") or {}
-        method = str(request.get("method", "GET"))
-        url = str(request.get("url", ""))
-        if not tv.is_api_path(urlsplit(url).path or "/"):
+        try:
+            result = _check_entry(tv, index, entry)
+        except _Malformed as exc:
+            problem = Violation("entry", (), "har", f"not a HAR entry: {exc}")
+            result = HarEntryResult(index, "", "", MALFORMED, 0, [problem])
+        if result is None:
             summary.skipped += 1
             continue
-        post = request.get("postData") or {}
-        body = str(post.get("text", "")).encode("utf-8") if isinstance(post, Mapping) else b""
-        req_headers = _with_content_type(_headers(request.get("headers")), post.get("mimeType"))
-        req = tv.validate_request(method, url, req_headers, body)
-        content = response.get("content") or {}
-        status = int(response.get("status") or 0)
-        resp_headers = _with_content_type(
-            _headers(response.get("headers")), content.get("mimeType") if content else None
-        )
-        violations = list(req.violations)
-        notes = list(req.notes)
-        if req.operation is not None and status:
-            resp = tv.validate_response(req, status, resp_headers, _response_body(content))
-            violations += resp.violations
-            notes += resp.notes
-        name = req.operation_id or UNDOCUMENTED
-        result = HarEntryResult(index, method.upper(), url, name, status, violations, notes)
         summary.entries.append(result)
-        stats = summary.operations.setdefault(name, OperationStats())
+        stats = summary.operations.setdefault(result.operation, OperationStats())
         stats.count += 1
         stats.passed += result.ok
-        stats.violations += len(violations)
+        stats.violations += len(result.violations)
     return summary
+
+
+def _check_entry(tv: TrafficValidator, index: int, entry: Any) -> HarEntryResult | None:
+    """One entry checked both ways; None when it is not API traffic."""
+    if not isinstance(entry, Mapping):
+        raise _Malformed(f"the entry is a {type(entry).__name__}, not an object")
+    request = _object(entry, "request", "entry")
+    response = _object(entry, "response", "entry")
+    method = _string(request, "method", "request", "GET")
+    url = _string(request, "url", "request")
+    path = _path_of(url)
+    if path is not None and not tv.is_api_path(path):
+        return None  # (an unparseable URL is checked: the request check says why)
+    post = _object(request, "postData", "request")
+    body = _bytes(_string(post, "text", "request.postData"))
+    mime = _string(post, "mimeType", "request.postData")
+    req_headers = _with_content_type(_headers(request, "request"), mime)
+    content = _object(response, "content", "response")
+    status = _status(response)
+    resp_headers = _with_content_type(
+        _headers(response, "response"), _string(content, "mimeType", "response.content")
+    )
+    resp_body = _response_body(content)
+    req = tv.validate_request(method, url, req_headers, body)
+    violations = list(req.violations)
+    notes = list(req.notes)
+    if req.operation is not None and status:
+        resp = tv.validate_response(req, status, resp_headers, resp_body)
+        violations += resp.violations
+        notes += resp.notes
+    name = req.operation_id or UNDOCUMENTED
+    return HarEntryResult(index, method.upper(), url, name, status, violations, notes)

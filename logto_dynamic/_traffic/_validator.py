@@ -108,6 +108,7 @@ class TrafficValidator:
         self.validate_limit = validate_limit
         self._plans = RequestPlans(self.spec)
         self._api_prefix = self.spec.base_path + _common_prefix([op.path for op in self.spec.index])
+        self._folded_prefix = self._api_prefix.lower().rstrip("/")
 
     @property
     def api_prefix(self) -> str:
@@ -115,9 +116,16 @@ class TrafficValidator:
         return self._api_prefix
 
     def is_api_path(self, path: str) -> bool:
-        """Whether a URL path belongs to the API at all (``/sign-in``, assets: no)."""
-        prefix = self._api_prefix
-        return not prefix or path == prefix or path.startswith(prefix.rstrip("/") + "/")
+        """Whether a URL path belongs to the API at all (``/sign-in``, assets: no).
+
+        In any letter case, as the server's router matches paths (``/api/EXPERIENCE`` is the
+        Experience API to Logto): a path the server would serve is never left unchecked.
+        """
+        prefix = self._folded_prefix
+        if not prefix:
+            return True
+        folded = path[: len(prefix) + 1].lower()
+        return folded == prefix or folded == prefix + "/"
 
     # -- requests -------------------------------------------------------------------------
 
@@ -159,7 +167,14 @@ class TrafficValidator:
         self, method: str, url: str, headers: HeaderInput | None, body: bytes
     ) -> TrafficReport:
         """The full check of a request: every violation, with where and why."""
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+        except ValueError as exc:  # "http://[": bad traffic, so a verdict, not an error
+            report = TrafficReport("request", method, _short(url.partition("?")[0]), None)
+            report.violations.append(
+                Violation("url", (), "url", f"the request URL cannot be parsed ({exc})")
+            )
+            return report
         path = parts.path or "/"
         report = TrafficReport("request", method, path, None)
         matched = self.spec.match(method, path)

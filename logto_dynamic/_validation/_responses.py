@@ -13,6 +13,7 @@ from typing import Any
 
 from logto_dynamic._document._media import charset_of, is_json_media, media_matches, media_type_of
 from logto_dynamic._document._operations import Operation
+from logto_dynamic._validation._depth import too_deep, too_deep_violation
 from logto_dynamic._validation._requests import Validators, select_response
 from logto_dynamic._validation._schema import CompiledSchema
 from logto_dynamic._validation._violations import Violation, to_violations
@@ -38,12 +39,17 @@ _DECODER = json.JSONDecoder()
 
 def parse_json(media: str, content: bytes) -> tuple[Any, Violation | None]:
     """Parse a JSON body (request or response); on failure the text and one violation."""
+    deep = too_deep(content)
+    if deep is not None:
+        return content.decode("utf-8", "replace"), too_deep_violation(media, deep)
     try:
         # json.loads on bytes first guesses the encoding; a body opening with '{' or '['
         # followed by a non-NUL byte is UTF-8 by that same rule, so decode it directly.
         if content[:1] in _OPENERS and content[1:2] != b"\x00":
             return _DECODER.decode(content.decode("utf-8", "surrogatepass")), None
         return json.loads(content), None
+    except RecursionError:  # nesting that too_deep did not see (another encoding): same verdict
+        return content.decode("utf-8", "replace"), too_deep_violation(media, ())
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         if isinstance(exc, json.JSONDecodeError):
             detail = f"{exc.msg} at line {exc.lineno} column {exc.colno}"

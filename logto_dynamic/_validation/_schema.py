@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from logto_dynamic._document._refs import resolve_pointer
+from logto_dynamic._validation._patterns import guard_fast, guarded_validator
 
 if TYPE_CHECKING:
     from jsonschema.protocols import Validator
@@ -51,31 +52,42 @@ class _Cycle(Exception):
     pass
 
 
+#: Past this many values (or levels), a schema keeps its refs: they are resolved lazily,
+#: as the value checked goes, rather than inlined (refs that fan out inline exponentially).
+INLINE_BUDGET = 20_000
+INLINE_DEPTH = 150
+
+
 def inline_refs(document: Mapping[str, Any], schema: Any) -> tuple[Any, bool]:
     """Return a copy of ``schema`` with local ``$ref``s replaced by their targets.
 
-    The second value is False when the schema is recursive; the copy then keeps its refs.
+    The second value is False when the schema is recursive, or would inline past
+    :data:`INLINE_BUDGET` values or :data:`INLINE_DEPTH` levels; the copy then keeps its refs.
     """
+    budget = [INLINE_BUDGET]
 
-    def walk(node: Any, stack: tuple[str, ...]) -> Any:
+    def walk(node: Any, stack: tuple[str, ...], depth: int) -> Any:
+        budget[0] -= 1
+        if budget[0] < 0 or depth > INLINE_DEPTH:
+            raise _Cycle("too big")
         if isinstance(node, dict):
             ref = node.get("$ref")
             if isinstance(ref, str) and ref.startswith("#"):
                 if ref in stack:
                     raise _Cycle(ref)
-                target = walk(resolve_pointer(document, ref), (*stack, ref))
+                target = walk(resolve_pointer(document, ref), (*stack, ref), depth + 1)
                 # OAS 3.0: siblings of $ref are ignored, except our own vendor markers.
                 extras = {k: v for k, v in node.items() if k.startswith("x-")}
                 if extras and isinstance(target, dict):
                     return {**target, **extras}
                 return target
-            return {k: walk(v, stack) for k, v in node.items()}
+            return {k: walk(v, stack, depth + 1) for k, v in node.items()}
         if isinstance(node, list):
-            return [walk(v, stack) for v in node]
+            return [walk(v, stack, depth + 1) for v in node]
         return node
 
     try:
-        return walk(schema, ()), True
+        return walk(schema, (), 0), True
     except _Cycle:
         return copy.deepcopy(schema), False
 
@@ -192,7 +204,10 @@ class CompiledSchema:
                 return True
             except Exception:
                 return False
-        return bool(self.full.is_valid(instance))
+        try:
+            return bool(self.full.is_valid(instance))
+        except RecursionError:  # the full check says where and why
+            return False
 
 
 def _fast(schema: Any, oas30: bool) -> Any:
@@ -201,10 +216,12 @@ def _fast(schema: Any, oas30: bool) -> Any:
     try:
         import fastjsonschema
 
-        return fastjsonschema.compile(
-            {"$schema": "http://json-schema.org/draft-04/schema#", **schema},
-            formats=_FAST_FORMATS,
-            use_default=False,
+        return guard_fast(
+            fastjsonschema.compile(
+                {"$schema": "http://json-schema.org/draft-04/schema#", **schema},
+                formats=_FAST_FORMATS,
+                use_default=False,
+            )
         )
     except Exception:
         return None
@@ -238,9 +255,7 @@ def compile_schema(
         )
 
         def full() -> Validator:
-            from jsonschema import Draft4Validator, Draft202012Validator
-
-            cls: Any = Draft4Validator if oas30 else Draft202012Validator
+            cls = guarded_validator(oas30)
             return cls(final, format_checker=_checker())  # type: ignore[no-any-return]
 
         return CompiledSchema(final, _fast(final, oas30), full)
@@ -255,11 +270,10 @@ def compile_schema(
     root = {"$ref": DOCUMENT_URI + pointer}
 
     def full_recursive() -> Validator:
-        from jsonschema import Draft4Validator, Draft202012Validator
         from referencing import Registry, Resource
         from referencing.jsonschema import DRAFT4, DRAFT202012
 
-        cls: Any = Draft4Validator if oas30 else Draft202012Validator
+        cls = guarded_validator(oas30)
         dialect = DRAFT4 if oas30 else DRAFT202012
         registry: Any = Registry().with_resource(
             DOCUMENT_URI, Resource.from_contents(translated, default_specification=dialect)

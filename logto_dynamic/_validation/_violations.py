@@ -183,7 +183,11 @@ def to_violations(
     from jsonschema.exceptions import best_match, relevance
 
     validator = compiled.full
-    errors = sorted(validator.iter_errors(instance), key=relevance)
+    try:
+        errors = sorted(validator.iter_errors(instance), key=relevance)
+    except RecursionError:  # a recursive schema walked as deep as the value goes
+        message = "the value nests too deeply to be checked against its schema"
+        return [Violation(location, (), "depth", message, name)]
     root = validator.schema
     out: list[Violation] = []
 

@@ -1,0 +1,120 @@
+"""Compression bombs from the upstream: decoded for checking only up to the validation limit.
+
+``Content-Encoding: gzip, gzip`` over 1 GiB of zeros is about 2 KB on the wire. The proxy
+decodes each layer as a stream and stops past the limit of decoded bytes, then relays the
+answer as sent, with a note.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import time
+import tracemalloc
+import zlib
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from test_proxy import log_lines
+
+from logto_dynamic._proxy import ValidatingProxy
+from logto_dynamic._proxy._codings import OVER_LIMIT, PIECE, decode_content
+from logto_dynamic.testing._uvicorn import serve_app
+
+GIB = 1 << 30
+
+
+@pytest.fixture(scope="module")
+def bomb() -> bytes:
+    """gzip(gzip(1 GiB of zeros)): the inner layer is 1,024 gzip members of 1 MiB each."""
+    member = gzip.compress(bytes(1 << 20), 9)
+    return gzip.compress(member * (GIB >> 20), 9)
+
+
+def test_the_bomb_is_small_and_decodes_far(bomb: bytes) -> None:
+    assert len(bomb) < 8 * 1024
+    inner = gzip.decompress(bomb)  # ~1 MB; decoded again, 1 GiB
+    assert len(inner) > 500_000
+    assert len(gzip.decompress(inner[: len(inner) // 1024])) == 1 << 20
+
+
+def test_decoding_stops_past_the_limit(bomb: bytes) -> None:
+    tracemalloc.start()
+    start = time.perf_counter()
+    try:
+        assert decode_content(b"gzip, gzip", bomb, 256 * 1024) is OVER_LIMIT
+        seconds = time.perf_counter() - start
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert seconds < 1.0
+    assert peak < 4 * 1024 * 1024  # a few pieces per layer, not a gibibyte
+
+
+def _gzip_members(*parts: bytes) -> bytes:
+    return b"".join(gzip.compress(p) for p in parts)
+
+
+@pytest.mark.parametrize(
+    ("encoding", "body", "expected"),
+    [
+        (b"gzip", gzip.compress(b'{"a":1}'), b'{"a":1}'),
+        (b"x-gzip", gzip.compress(b"x"), b"x"),
+        (b"GZIP, identity", gzip.compress(b"x"), b"x"),
+        (b"gzip", _gzip_members(b"ab", b"cd"), b"abcd"),
+        (b"deflate", zlib.compress(b"z" * 100), b"z" * 100),
+        (b"deflate", zlib.compress(b"raw")[2:-4], b"raw"),  # raw deflate, as some send it
+        (b"deflate, gzip", gzip.compress(zlib.compress(b"two")), b"two"),
+        (b"gzip", gzip.compress(bytes(3 * PIECE + 5)), bytes(3 * PIECE + 5)),
+        (b"identity", b"plain", b"plain"),
+        (b"compress", b"x", None),  # unknown coding
+        (b"gzip", gzip.compress(b"cut off")[:-9], None),  # truncated
+        (b"gzip", b"not gzip at all", None),
+    ],
+)
+def test_decode_content(encoding: bytes, body: bytes, expected: bytes | None) -> None:
+    assert decode_content(encoding, body, 1 << 20) == expected
+
+
+def test_at_the_limit_exactly() -> None:
+    body = gzip.compress(bytes(1000))
+    assert decode_content(b"gzip", body, 1000) == bytes(1000)
+    assert decode_content(b"gzip", body, 999) is OVER_LIMIT
+
+
+class BombUpstream:
+    def __init__(self, bomb: bytes) -> None:
+        self.bomb = bomb
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        assert scope["type"] == "http"
+        while (await receive()).get("more_body"):
+            pass
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"content-encoding", b"gzip, gzip"),
+            (b"content-length", str(len(self.bomb)).encode()),
+        ]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": self.bomb})
+
+
+def test_the_proxy_relays_a_bomb_unchecked_with_a_note(bomb: bytes, tmp_path: Path) -> None:
+    log = tmp_path / "log.jsonl"
+    with serve_app(BombUpstream(bomb)) as upstream:
+        proxy = ValidatingProxy(upstream, mode="enforce", log=str(log), log_all=True)
+        with serve_app(proxy) as url, httpx.Client(base_url=url) as client:
+            start = time.perf_counter()
+            with client.stream("POST", "/api/experience/submit") as answer:
+                relayed = b"".join(answer.iter_raw())  # as sent: not decoded here either
+            seconds = time.perf_counter() - start
+            proxy.close_from_thread()
+    assert seconds < 3.0
+    assert answer.status_code == 200
+    assert answer.headers["content-encoding"] == "gzip, gzip"
+    assert relayed == bomb
+    (line,) = log_lines(log)
+    assert any("once decoded" in note for note in line["notes"]), json.dumps(line)
+    assert line["action"] == "relayed" and line["operation"] == "SubmitInteraction"
