@@ -103,7 +103,9 @@ def test_a_slow_answer_and_the_next_request_are_not_cut(guarded: str) -> None:
         time.sleep(0.3)  # within the keep-alive timeout
         sock.sendall(HEAD + b"Connection: close\r\n\r\n")
         second, _seconds = until_closed(sock)
-    assert first.startswith(b"HTTP/1.1 200") and second.startswith(b"HTTP/1.1 200")
+    # The first answer's body may come with the first read or the next: count whole answers.
+    both = first + second
+    assert first.startswith(b"HTTP/1.1 200") and both.count(b"HTTP/1.1 200 OK\r\n") == 2
 
 
 def test_a_late_body_is_closed(guarded: str) -> None:

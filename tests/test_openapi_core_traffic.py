@@ -184,6 +184,8 @@ def _flows(base_url: str, server: ExperienceServer, recorder: _Recorder) -> None
             assert _api(http, "PUT", "", body).status_code == 400
         for email in ("notanemail", "7%u^@0.com"):  # the second passes a loose email check
             assert _api(http, "GET", "/sso-connectors", params={"email": email}).status_code == 400
+        # as in Logto, a body is only guarded once the experience has started
+        assert _api(http, "PUT", "", {"interactionEvent": "SignIn"}).status_code == 204
         bad_type = _api(
             http,
             "POST",

@@ -234,14 +234,17 @@ async def test_add_profile_in_sign_in_needs_identification(http: httpx.AsyncClie
     await _error(response, 404, "session.identifier_not_found")
 
 
-async def test_sso_connectors(server: ExperienceServer) -> None:
+async def test_sso_connectors(server: ExperienceServer, http: httpx.AsyncClient) -> None:
     server.settings = SignInExperience(sso_connectors={"corp.com": ("okta-1",)})
+    found = await http.get("/api/experience/sso-connectors", params={"email": "a@corp.com"})
+    assert found.json() == {"connectorIds": ["okta-1"]}
+    none = await http.get("/api/experience/sso-connectors", params={"email": "a@b.com"})
+    assert none.json() == {"connectorIds": []}
+    # Logto reads the interaction before routing, so even this one needs the cookie
     transport = httpx.ASGITransport(app=server)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-        found = await http.get("/api/experience/sso-connectors", params={"email": "a@corp.com"})
-        assert found.json() == {"connectorIds": ["okta-1"]}
-        none = await http.get("/api/experience/sso-connectors", params={"email": "a@b.com"})
-        assert none.json() == {"connectorIds": []}
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as bare:
+        response = await bare.get("/api/experience/sso-connectors", params={"email": "a@b.com"})
+        assert response.status_code == 400 and response.json()["code"] == "session.not_found"
 
 
 async def test_social_connectors(server: ExperienceServer) -> None:

@@ -225,11 +225,21 @@ async def test_mandatory_mfa_cannot_be_skipped() -> None:
 @pytest.mark.anyio
 async def test_factor_not_enabled_and_unidentified() -> None:
     async with _signed_in(factors=()) as (_, http):
+        # as in Logto, a secret is handed out; the factor is checked when it is bound
         secret = await http.post("/api/experience/verification/totp/secret")
-        assert _code(secret) == (400, "session.mfa.mfa_factor_not_enabled")
-        bind = await http.post(
+        assert secret.status_code == 200
+        missing = await http.post(
             "/api/experience/profile/mfa", json={"type": "Totp", "verificationId": "nope"}
         )
+        assert _code(missing) == (404, "session.verification_session_not_found")
+        record = secret.json()["verificationId"]
+        unverified = {"type": "Totp", "verificationId": record}
+        bind = await http.post("/api/experience/profile/mfa", json=unverified)
+        assert _code(bind) == (400, "session.verification_failed")
+        code = totp(secret.json()["secret"])
+        verify = {"code": code, "verificationId": record}
+        assert (await http.post("/api/experience/verification/totp/verify", json=verify)).is_success
+        bind = await http.post("/api/experience/profile/mfa", json=unverified)
         assert _code(bind) == (400, "session.mfa.mfa_factor_not_enabled")
         await http.put("/api/experience", json={"interactionEvent": "SignIn"})
         unidentified = await http.post("/api/experience/verification/backup-code/generate")

@@ -8,8 +8,10 @@ the consent hop, discovery, an ES384 JWKS, the token endpoint, ``/oidc/me``). Fo
 the ``logto_server``, ``logto_user`` and ``logto_tokens`` fixtures come with the package
 (``logto_dynamic.pytest_plugin``); ``running_server()`` gives the same handle without pytest.
 
-Deliberate simplifications (see ``_handlers_mfa``): the TOTP QR code is a 1x1 PNG, and
-WebAuthn and the social/SSO connectors are mocks that never verify.
+The Experience API answers as Logto 1.42 does for its 37 operations (``_server`` lists the
+order of checks; ``_body``, ``_rate``, ``_codes``, ``_one_time`` and the ``_handlers_*``
+modules say what each part answers). Deliberate simplifications: the TOTP QR code is a 1x1
+PNG; WebAuthn, passkeys and the social/SSO connectors are mocks that never verify.
 """
 
 from __future__ import annotations

@@ -33,6 +33,7 @@ class Request:
     body: bytes
     base_url: str
     query_items: list[tuple[str, str]] = field(default_factory=list)  # repeated names kept
+    client_ip: str | None = None
 
     @property
     def content_type(self) -> str:
@@ -130,4 +131,5 @@ async def read_request(scope: Scope, receive: Receive) -> Request | None:
         cookies=_parse_cookies(headers.get("cookie", "")),
         body=b"".join(chunks),
         base_url=_base_url(scope, headers),
+        client_ip=(scope.get("client") or (None,))[0],
     )

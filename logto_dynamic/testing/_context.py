@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -10,6 +11,8 @@ from ._state import Interaction, SignInExperience, User, UserStore, Verification
 
 if TYPE_CHECKING:
     from ._asgi import Request
+    from ._one_time import OneTimeTokens
+    from ._rate import MessageRateGuard
     from ._state import Outbox
 
 __all__ = ["Context"]
@@ -27,6 +30,9 @@ class Context:
     body: Any
     path_params: dict[str, str]
     query: dict[str, str]
+    clock: Callable[[], float]
+    rate_guard: MessageRateGuard
+    one_time_tokens: OneTimeTokens
 
     @property
     def session(self) -> Interaction:

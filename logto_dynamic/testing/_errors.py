@@ -10,10 +10,37 @@ __all__ = ["MESSAGES", "LogtoError", "oidc_error", "session_expired", "session_n
 
 # Message texts of the codes this server uses (Logto's English phrases where known).
 MESSAGES: dict[str, str] = {
+    "request.message_rate_limited": (
+        "Too many messages sent to this recipient. Please try again later."
+    ),
+    "session.insufficient_info": "Insufficient session info.",
+    "session.invalid_connector_id": "Unable to find available connector with id {{connectorId}}.",
+    "entity.not_exists_with_id": "The {{name}} with ID `{{id}}` does not exist.",
+    "verification_code.not_found": (
+        "Verification code not found. Please send verification code first."
+    ),
+    "verification_code.email_mismatch": "Email mismatch. Please request a new verification code.",
+    "verification_code.phone_mismatch": "Phone mismatch. Please request a new verification code.",
+    "verification_code.expired": (
+        "Verification code has expired. Please request a new verification code."
+    ),
+    "verification_code.exceed_max_try": (
+        "Verification code retries limitation exceeded. Please request a new verification code."
+    ),
+    "one_time_token.token_not_found": "One-time token not found.",
+    "one_time_token.email_mismatch": "Email mismatch.",
+    "one_time_token.token_expired": "The token is expired.",
+    "one_time_token.token_consumed": "The token has been consumed.",
+    "one_time_token.token_revoked": "The token has been revoked.",
+    "one_time_token.interaction_event_mismatch": "Interaction event mismatch.",
+    "session.passkey_sign_in.conflict_rp_id": "The relying party ID does not match.",
+    "storage.not_configured": "Storage provider is not configured.",
     "auth.forbidden": "Forbidden.",
     "connector.not_found": "Can not find any available connector with type: {{type}}.",
     "entity.not_found": "The entity does not exist.",
     "guard.invalid_input": "The request {{type}} is invalid.",
+    "guard.file_size_exceeded": "File size exceeded.",
+    "guard.mime_type_not_allowed": "MIME type is not allowed.",
     "oidc.invalid_client": "Client authentication failed.",
     "oidc.invalid_grant": "Grant request is invalid.",
     "oidc.invalid_redirect_uri": (
@@ -24,7 +51,6 @@ MESSAGES: dict[str, str] = {
     "oidc.invalid_token": "Invalid token provided.",
     "oidc.unsupported_grant_type": "Unsupported `grant_type` requested.",
     "password.rejected": "Password rejected. Please check if your password meets the requirements.",
-    "session.connector_session_not_found": "Connector session not found.",
     "session.identifier_not_found": "User identifier not found. Please go back and sign in again.",
     "session.identity_conflict": "The interaction has already been identified with another user.",
     "session.interaction_not_found": "Interaction session not found.",
@@ -36,7 +62,6 @@ MESSAGES: dict[str, str] = {
     "session.mfa.invalid_totp_code": "Invalid TOTP code.",
     "session.mfa.mfa_factor_not_enabled": "MFA factor is not enabled.",
     "session.mfa.mfa_policy_not_user_controlled": "MFA policy is not user controlled.",
-    "session.mfa.pending_info_not_found": "Pending info not found.",
     "session.mfa.require_mfa_verification": "Mfa verification is required to sign in.",
     "session.mfa.webauthn_verification_failed": "WebAuthn verification failed.",
     "session.mfa.webauthn_verification_not_found": "WebAuthn verification not found.",
@@ -60,9 +85,6 @@ MESSAGES: dict[str, str] = {
     "user.user_not_exist": "User with {{identifier}} does not exist.",
     "user.username_already_in_use": "This username is already in use.",
     "verification_code.code_mismatch": "Invalid verification code.",
-    "verification_code.identifier_mismatch": (
-        "The identifier does not match the verification record."
-    ),
 }
 
 

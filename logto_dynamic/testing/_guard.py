@@ -7,9 +7,9 @@ disagree with the client about what is valid.
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
+from ._body import read_body
 from ._errors import LogtoError
 from ._zod import details_text, to_issue
 
@@ -26,17 +26,10 @@ _PARTS = (("query", "query"), ("body", "body"), ("path", "params"))
 
 
 def _parse_body(op: Operation, request: Request) -> Any:
-    """The body as Logto's koa-body sees it: ``{}`` when empty or not JSON."""
+    """The body as Logto's koa-body hands it to the guard (``None``: the operation has none)."""
     if not op.request_content:
         return None
-    if not request.body.strip() or request.content_type not in ("", "application/json"):
-        return {}
-    try:
-        return json.loads(request.body)
-    except (ValueError, RecursionError) as exc:
-        raise LogtoError(
-            400, "guard.invalid_input", message="The request body is invalid.", details=str(exc)
-        ) from None
+    return read_body(request, multipart="multipart/form-data" in op.request_content)
 
 
 def _body_schema(spec: Spec, op: Operation) -> Any:

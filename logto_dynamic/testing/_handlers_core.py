@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 
 from ._asgi import Response
+from ._codes import send_code, verify_code
 from ._context import Context
 from ._errors import LogtoError
 from ._state import User
@@ -71,30 +71,19 @@ def _code_record_type(kind: str) -> str:
 
 def send_verification_code(ctx: Context) -> Response:
     """POST /api/experience/verification/verification-code: "send" a code to the outbox."""
-    ctx.event  # noqa: B018
-    if not ctx.settings.verification_code_connector:
-        raise LogtoError(501, "connector.not_found")
     identifier = ctx.field("identifier")
     kind, value = str(identifier["type"]), str(identifier["value"])
-    code = f"{secrets.randbelow(10**6):06d}"
-    record = ctx.session.add(
-        _code_record_type(kind), identifier={"type": kind, "value": value}, secret=code
-    )
-    ctx.outbox.deliver(value, code, str(ctx.field("interactionEvent")))
+    event = str(ctx.field("interactionEvent"))
+    record = send_code(ctx, _code_record_type(kind), kind, value, event)
     return Response.json(200, {"verificationId": record.id})
 
 
 def verify_verification_code(ctx: Context) -> Response:
     """POST /api/experience/verification/verification-code/verify: check the code."""
-    ctx.event  # noqa: B018
     identifier = ctx.field("identifier")
     kind, value = str(identifier["type"]), str(identifier["value"])
     record = ctx.record(ctx.field("verificationId"), _code_record_type(kind))
-    if record.identifier != {"type": kind, "value": value}:
-        raise LogtoError(400, "verification_code.identifier_mismatch")
-    if record.secret is None or not secrets.compare_digest(record.secret, str(ctx.field("code"))):
-        raise LogtoError(400, "verification_code.code_mismatch")
-    record.verified = True
+    verify_code(ctx, record, kind, value, str(ctx.field("code")))
     user = ctx.users.find(kind, value)
     record.user_id = user.id if user else None
     return Response.json(200, {"verificationId": record.id})
@@ -112,7 +101,7 @@ def identify_user(ctx: Context) -> Response:
     verification_id = ctx.field("verificationId")
     if event == "Register":
         return _register(ctx, verification_id)
-    if verification_id is None:
+    if not verification_id:
         raise LogtoError(400, "guard.invalid_input")
     record = ctx.record(verification_id)
     if not record.verified or record.type == "NewPasswordIdentity":
@@ -131,14 +120,14 @@ def identify_user(ctx: Context) -> Response:
 
 def _register(ctx: Context, verification_id: object) -> Response:
     profile = ctx.session.profile
-    if verification_id is not None:
+    if verification_id:
         record = ctx.record(verification_id)
         if not record.verified or record.identifier is None:
             raise LogtoError(400, "session.verification_failed")
         if record.type == "NewPasswordIdentity":
             profile["username"] = record.identifier["value"]
             profile["password"] = record.secret
-        elif record.type.endswith("VerificationCode"):
+        elif record.type.endswith("VerificationCode") or record.type == "OneTimeToken":
             profile[record.identifier["type"]] = record.identifier["value"]
         else:
             raise LogtoError(400, "session.verification_failed")
@@ -267,7 +256,7 @@ def submit_interaction(ctx: Context) -> Response:
     check_mfa_policy(ctx, user)
     _apply_profile(ctx, user)
     if session.pending_totp is not None:
-        user.totp_secret = session.pending_totp
+        user.totp_secret, user.totp_last_step = session.pending_totp, None
     if session.pending_backup_codes:
         user.backup_codes = list(session.pending_backup_codes)
     if session.mfa_skipped:

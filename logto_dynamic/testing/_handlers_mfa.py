@@ -1,9 +1,8 @@
-"""Handlers of the MFA (TOTP, backup codes, WebAuthn), social and enterprise SSO operations.
+"""Handlers of the MFA operations (TOTP, backup codes, WebAuthn, binding and skipping).
 
 Simplifications against real Logto: the TOTP QR code is a fixed 1x1 PNG data URL (the secret
 is real and RFC 6238 codes verify); WebAuthn answers plausible options but never verifies an
-authenticator; social and SSO connectors (configured by id in ``SignInExperience``) hand out
-a mock authorization URI and never vouch for an identity.
+authenticator.
 """
 
 from __future__ import annotations
@@ -11,12 +10,12 @@ from __future__ import annotations
 import base64
 import secrets
 from collections.abc import Callable
-from urllib.parse import urlencode
 
 from ._asgi import Response
 from ._context import Context
 from ._errors import LogtoError
-from ._totp import new_totp_secret, verify_totp
+from ._state import VerificationRecord
+from ._totp import new_totp_secret, totp_step, verify_totp
 
 __all__ = ["MFA_HANDLERS"]
 
@@ -31,11 +30,8 @@ def _require_factor(ctx: Context, factor: str) -> None:
 
 
 def create_totp_secret(ctx: Context) -> Response:
-    """POST /api/experience/verification/totp/secret: a new secret to bind."""
+    """POST /api/experience/verification/totp/secret: a new secret (checked when bound)."""
     user = ctx.identified_user()
-    _require_factor(ctx, "Totp")
-    if user.totp_secret is not None:
-        raise LogtoError(422, "user.totp_already_in_use")
     secret = new_totp_secret()
     record = ctx.session.add("Totp", user_id=user.id, secret=secret)
     return Response.json(
@@ -49,28 +45,35 @@ def create_totp_secret(ctx: Context) -> Response:
 
 
 def verify_totp_verification(ctx: Context) -> Response:
-    """POST /api/experience/verification/totp/verify: check a code (new or bound secret)."""
+    """POST /api/experience/verification/totp/verify: a new secret being bound, or the user's.
+
+    A code for the user's bound secret is accepted once per 30-second step, as in Logto 1.42:
+    the step is recorded and a code of the same or an earlier step is refused.
+    """
     user = ctx.identified_user()
     code = str(ctx.field("code"))
     verification_id = ctx.field("verificationId")
-    if verification_id is not None:
+    now = ctx.clock()
+    if verification_id:
         record = ctx.record(verification_id, "Totp")
-        secret = record.secret
-    else:
-        secret = user.totp_secret
-        record = ctx.session.add("Totp", user_id=user.id)
-    if secret is None or not verify_totp(secret, code):
+        if record.user_id != user.id:
+            raise LogtoError(404, "session.verification_session_not_found")
+        if record.secret is None or not verify_totp(record.secret, code, at=now):
+            raise LogtoError(400, "session.mfa.invalid_totp_code")
+        record.verified = True
+        return Response.json(200, {"verificationId": record.id})
+    step = totp_step(user.totp_secret, code, at=now) if user.totp_secret else None
+    if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
         raise LogtoError(400, "session.mfa.invalid_totp_code")
-    record.verified = True
-    if verification_id is None:
-        ctx.session.mfa_verified = True
+    user.totp_last_step = step
+    record = ctx.session.add("Totp", user_id=user.id, verified=True)
+    ctx.session.mfa_verified = True
     return Response.json(200, {"verificationId": record.id})
 
 
 def generate_backup_codes(ctx: Context) -> Response:
     """POST /api/experience/verification/backup-code/generate: ten fresh codes."""
     user = ctx.identified_user()
-    _require_factor(ctx, "BackupCode")
     codes = [secrets.token_hex(5) for _ in range(_BACKUP_CODE_COUNT)]
     record = ctx.session.add("BackupCode", user_id=user.id, codes=codes, verified=True)
     return Response.json(200, {"verificationId": record.id, "codes": codes})
@@ -88,35 +91,59 @@ def verify_backup_code(ctx: Context) -> Response:
     return Response.json(200, {"verificationId": record.id})
 
 
-def bind_mfa_verification(ctx: Context) -> Response:
-    """POST /api/experience/profile/mfa: bind a verified TOTP secret or backup codes."""
-    if ctx.event == "ForgotPassword":
+def verified_interaction(ctx: Context) -> None:
+    """The guard of Logto's MFA profile routes: no ForgotPassword; a sign-in has passed MFA."""
+    event = ctx.event
+    if event == "ForgotPassword":
         raise LogtoError(400, "session.not_supported_for_forgot_password")
-    user = ctx.identified_user()
-    factor = str(ctx.field("type"))
-    _require_factor(ctx, factor)
-    record = ctx.record(ctx.field("verificationId"))
-    if record.type != factor or not record.verified or record.user_id != user.id:
+    if event == "SignIn":
+        ctx.require_mfa_verified()
+
+
+def _bound_record(ctx: Context, factor: str) -> VerificationRecord:
+    """The verified record to bind (404 when missing, 400 when not verified)."""
+    record = ctx.record(ctx.field("verificationId"), factor)
+    if not record.verified:
         raise LogtoError(400, "session.verification_failed")
-    ctx.require_mfa_verified()
+    _require_factor(ctx, factor)
+    return record
+
+
+def _bind_code(ctx: Context, factor: str) -> None:
+    kind = "email" if factor == "EmailVerificationCode" else "phone"
+    record = ctx.record(ctx.field("verificationId"))
+    if not record.verified or record.type != factor or record.identifier is None:
+        raise LogtoError(400, "session.verification_failed")
+    ctx.session.profile[kind] = record.identifier["value"]
+
+
+def bind_mfa_verification(ctx: Context) -> Response:
+    """POST /api/experience/profile/mfa: bind a verified factor (applied on submit)."""
+    verified_interaction(ctx)
+    factor = str(ctx.field("type"))
     if factor == "Totp":
-        if user.totp_secret is not None:
+        record = _bound_record(ctx, factor)
+        if ctx.identified_user().totp_secret is not None:
             raise LogtoError(422, "user.totp_already_in_use")
         ctx.session.pending_totp = record.secret
     elif factor == "BackupCode":
-        if not user.has_mfa and ctx.session.pending_totp is None:
+        record = _bound_record(ctx, factor)
+        user = ctx.identified_user()
+        if user.totp_secret is None and ctx.session.pending_totp is None:
             raise LogtoError(422, "session.mfa.backup_code_can_not_be_alone")
         ctx.session.pending_backup_codes = list(record.codes)
+    elif factor == "WebAuthn":
+        _bound_record(ctx, factor)  # embedded WebAuthn records never verify
     else:
-        raise LogtoError(400, "session.mfa.pending_info_not_found")
+        _bind_code(ctx, factor)
+    ctx.session.mfa_flags["mfaEnabled"] = True
     return Response.empty()
 
 
 def skip_mfa_binding(ctx: Context) -> Response:
     """POST /api/experience/profile/mfa/mfa-skipped: only when the policy is user controlled."""
-    if ctx.event == "ForgotPassword":
-        raise LogtoError(400, "session.not_supported_for_forgot_password")
-    ctx.require_mfa_verified()
+    verified_interaction(ctx)
+    ctx.identified_user()
     if ctx.settings.mfa_policy == "Mandatory":
         raise LogtoError(422, "session.mfa.mfa_policy_not_user_controlled")
     ctx.session.mfa_skipped = True
@@ -126,7 +153,6 @@ def skip_mfa_binding(ctx: Context) -> Response:
 def create_webauthn_registration(ctx: Context) -> Response:
     """POST .../web-authn/registration: registration options (never verifiable here)."""
     user = ctx.identified_user()
-    _require_factor(ctx, "WebAuthn")
     challenge = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode().rstrip("=")
     record = ctx.session.add("WebAuthn", user_id=user.id, secret=challenge)
     name = user.username or user.primary_email or user.id
@@ -155,56 +181,6 @@ def create_webauthn_authentication(ctx: Context) -> Response:
     raise LogtoError(400, "session.mfa.webauthn_verification_not_found")
 
 
-def _connector(ctx: Context, known: tuple[str, ...] | list[str]) -> str:
-    connector_id = ctx.path_params.get("connectorId", "")
-    if connector_id not in known:
-        raise LogtoError(404, "entity.not_found", message=f"Can not find connector {connector_id}.")
-    return connector_id
-
-
-def _sso_ids(ctx: Context) -> list[str]:
-    return [c for ids in ctx.settings.sso_connectors.values() for c in ids]
-
-
-def _authorization_uri(ctx: Context, kind: str, known: list[str] | tuple[str, ...]) -> Response:
-    ctx.event  # noqa: B018 - raises when the experience was not initialised
-    connector_id = _connector(ctx, known)
-    record = ctx.session.add(kind, identifier={"type": kind, "value": connector_id})
-    query = urlencode({"state": ctx.field("state"), "redirect_uri": ctx.field("redirectUri")})
-    uri = f"{ctx.request.base_url}/mock-{kind.lower()}/{connector_id}/authorize?{query}"
-    return Response.json(200, {"verificationId": record.id, "authorizationUri": uri})
-
-
-def _verify_connector(ctx: Context, kind: str, known: list[str] | tuple[str, ...]) -> Response:
-    ctx.event  # noqa: B018
-    _connector(ctx, known)
-    verification_id = ctx.field("verificationId")
-    if verification_id is None:
-        raise LogtoError(400, "session.connector_session_not_found")
-    ctx.record(verification_id, kind)
-    raise LogtoError(400, "session.verification_failed")
-
-
-def create_social(ctx: Context) -> Response:
-    """POST .../social/{connectorId}/authorization-uri: a mock provider URI."""
-    return _authorization_uri(ctx, "Social", ctx.settings.social_connectors)
-
-
-def verify_social(ctx: Context) -> Response:
-    """POST .../social/{connectorId}/verify: the mock provider never vouches for anyone."""
-    return _verify_connector(ctx, "Social", ctx.settings.social_connectors)
-
-
-def create_sso(ctx: Context) -> Response:
-    """POST .../sso/{connectorId}/authorization-uri: a mock IdP URI."""
-    return _authorization_uri(ctx, "EnterpriseSso", _sso_ids(ctx))
-
-
-def verify_sso(ctx: Context) -> Response:
-    """POST .../sso/{connectorId}/verify: the mock IdP never vouches for anyone."""
-    return _verify_connector(ctx, "EnterpriseSso", _sso_ids(ctx))
-
-
 MFA_HANDLERS: dict[str, Callable[[Context], Response]] = {
     "CreateTotpSecret": create_totp_secret,
     "VerifyTotpVerification": verify_totp_verification,
@@ -216,8 +192,4 @@ MFA_HANDLERS: dict[str, Callable[[Context], Response]] = {
     "VerifyWebAuthnRegistrationVerification": verify_webauthn,
     "CreateWebAuthnAuthenticationVerification": create_webauthn_authentication,
     "VerifyWebAuthnAuthenticationVerification": verify_webauthn,
-    "CreateSocialVerification": create_social,
-    "VerifySocialVerification": verify_social,
-    "CreateEnterpriseSsoVerification": create_sso,
-    "VerifyEnterpriseSsoVerification": verify_sso,
 }

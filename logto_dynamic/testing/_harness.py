@@ -112,6 +112,19 @@ class LogtoTestServer:
             )
             return interaction.sign_in(username, password, mfa)
 
+    def one_time_token(
+        self, email: str, *, expires_in: float = 600.0, interaction_event: str | None = None
+    ) -> str:
+        """Issue a one-time token (a magic link's secret) for ``email``, as Logto's Management
+        API does; ``VerifyOneTimeTokenVerification`` consumes it."""
+        token = self.server.one_time_tokens.issue(
+            email,
+            now=self.server.clock(),
+            expires_in=expires_in,
+            interaction_event=interaction_event,
+        )
+        return token.token
+
     def add_app(self, app_id: str, redirect_uri: str, *, third_party: bool = False) -> None:
         """Register another application (``redirect_uri`` may be ``/relative``)."""
         self.server.add_app(app_id, redirect_uri, third_party=third_party)

@@ -1,11 +1,13 @@
 """The embedded Logto experience server: a pure ASGI app with in-memory state.
 
-``GET /oidc/auth`` starts an OIDC interaction and sets Logto's six cookies; the 25
-Experience API operations then work inside that interaction. Requests are routed and
-validated with the bundled OpenAPI document (see ``_guard``). After submit the OIDC side
-completes as on Logto 1.42 (``_oidc_auth``, ``_oidc_token``): the code redirect with
-``state`` and ``iss``, the first-party consent hop, discovery, an ES384 JWKS, the token
-endpoint (PKCE, refresh-token rotation) and ``/oidc/me``.
+``GET /oidc/auth`` starts an OIDC interaction and sets Logto's six cookies; the 37
+Experience API operations of Logto 1.42 then work inside that interaction. Requests are
+routed and validated with the project's Logto 1.42 document (see ``_document``, ``_body``
+and ``_guard``) in Logto's order: the interaction cookie (400 ``session.not_found``), a
+started experience (404 ``session.interaction_not_found``), the body parser, the guard.
+After submit the OIDC side completes as on Logto 1.42 (``_oidc_auth``, ``_oidc_token``):
+the code redirect with ``state`` and ``iss``, the first-party consent hop, discovery, an
+ES384 JWKS, the token endpoint (PKCE, refresh-token rotation) and ``/oidc/me``.
 """
 
 from __future__ import annotations
@@ -22,12 +24,18 @@ from ._context import Context
 from ._cookies import CookieSigner
 from ._errors import LogtoError, session_not_found
 from ._guard import guard_request
+from ._handlers_codes import CODE_HANDLERS
+from ._handlers_connectors import CONNECTOR_HANDLERS
 from ._handlers_core import CORE_HANDLERS
+from ._handlers_interaction import INTERACTION_HANDLERS
 from ._handlers_mfa import MFA_HANDLERS
+from ._handlers_passkey import PASSKEY_HANDLERS
 from ._oidc_auth import Authorization
 from ._oidc_keys import SigningKey
 from ._oidc_state import TokenStore
 from ._oidc_token import TokenEndpoint, discovery
+from ._one_time import OneTimeTokens
+from ._rate import MessageRateGuard
 from ._state import Interaction, Outbox, SignInExperience, UserStore
 
 if TYPE_CHECKING:
@@ -35,8 +43,19 @@ if TYPE_CHECKING:
 
 __all__ = ["ExperienceServer", "create_app"]
 
-HANDLERS = {**CORE_HANDLERS, **MFA_HANDLERS}
-_ANONYMOUS = frozenset({"GetEnabledSsoConnectors"})
+HANDLERS = {
+    **CORE_HANDLERS,
+    **MFA_HANDLERS,
+    **CONNECTOR_HANDLERS,
+    **CODE_HANDLERS,
+    **PASSKEY_HANDLERS,
+    **INTERACTION_HANDLERS,
+}
+# Served without an initialised experience (Logto's white-listed endpoints); the interaction
+# cookie is still required, as Logto reads the interaction before routing.
+_NO_EXPERIENCE = frozenset(
+    {"InitInteraction", "GetEnabledSsoConnectors", "CreateSignInPasskeyAuthentication"}
+)
 
 
 class ExperienceServer:
@@ -70,6 +89,8 @@ class ExperienceServer:
         self.apps: dict[str, OidcApp] = {app.id: app for app in (apps or DEFAULT_APPS)}
         self.endpoint = endpoint.rstrip("/") if endpoint else None
         self.tokens = TokenStore()
+        self.rate_guard = MessageRateGuard()
+        self.one_time_tokens = OneTimeTokens()
         self.key = SigningKey()
         self._spec = spec
         self._authorization = Authorization(
@@ -96,11 +117,11 @@ class ExperienceServer:
 
     @property
     def spec(self) -> Spec:
-        """The document requests are routed and checked with (the bundled one by default)."""
+        """The document requests are routed and checked with (Logto 1.42's by default)."""
         if self._spec is None:
-            from logto_dynamic._spec import load_spec
+            from ._document import experience_spec
 
-            self._spec = load_spec()
+            self._spec = experience_spec()
         return self._spec
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -147,11 +168,11 @@ class ExperienceServer:
                 return Response.text(405, "Method Not Allowed")
             return Response.text(404, "Not Found")
         op, path_params = hit
-        interaction = None
-        if op.operation_id not in _ANONYMOUS:
-            interaction = self._authorization.interaction(request)
-            if interaction is None:
-                raise session_not_found()
+        interaction = self._authorization.interaction(request)
+        if interaction is None:
+            raise session_not_found()
+        if interaction.event is None and op.operation_id not in _NO_EXPERIENCE:
+            raise LogtoError(404, "session.interaction_not_found")
         body = guard_request(self.spec, op, request, path_params)
         ctx = Context(
             request=request,
@@ -162,9 +183,12 @@ class ExperienceServer:
             body=body,
             path_params=path_params,
             query=request.query,
+            clock=self.clock,
+            rate_guard=self.rate_guard,
+            one_time_tokens=self.one_time_tokens,
         )
         handler = HANDLERS.get(op.operation_id)
-        if handler is None:  # in the document, not served yet: as if the route were absent
+        if handler is None:  # an operation of a custom document it cannot serve: no route
             return Response.text(404, "Not Found")
         return handler(ctx)
 

@@ -72,6 +72,7 @@ class User:
     password_digest: str | None = None
     salt: str = field(default_factory=lambda: secrets.token_hex(8))
     totp_secret: str | None = None
+    totp_last_step: int | None = None  # Logto's lastUsedTimeStep: a code works once per step
     backup_codes: list[str] = field(default_factory=list)
     mfa_skipped: bool = False
     name: str | None = None
@@ -144,6 +145,9 @@ class VerificationRecord:
     user_id: str | None = None
     secret: str | None = None  # code, TOTP secret or pending password; never sent back
     codes: list[str] = field(default_factory=list)
+    created_at: float = 0.0  # when a verification code was sent (server clock)
+    tries: int = 0  # wrong codes so far
+    consumed: bool = False  # a verification code works once
 
 
 @dataclass
@@ -159,6 +163,9 @@ class Interaction:
     new_password: str | None = None
     mfa_verified: bool = False
     mfa_skipped: bool = False
+    mfa_flags: dict[str, bool] = field(default_factory=dict)  # mfaEnabled, passkeySkipped, ...
+    passkey_options: dict[str, Any] | None = None  # the preflight passkey challenge
+    captcha_skipped: bool = False  # social, SSO, one-time token and passkey skip the captcha
     pending_totp: str | None = None
     pending_backup_codes: list[str] = field(default_factory=list)
     submitted: bool = False
@@ -171,13 +178,17 @@ class Interaction:
         self.profile.clear()
         self.new_password = None
         self.mfa_verified = self.mfa_skipped = False
+        self.mfa_flags = {}
+        self.captcha_skipped = False
         self.pending_totp = None
         self.pending_backup_codes = []
         self.submitted = False
 
     def add(self, record_type: str, **fields: Any) -> VerificationRecord:
-        """Add a new verification record."""
+        """Add a new verification record; as in Logto, it replaces any record of its type."""
         record = VerificationRecord(id=new_id(), type=record_type, **fields)
+        for old in [r.id for r in self.records.values() if r.type == record_type]:
+            del self.records[old]
         self.records[record.id] = record
         return record
 
