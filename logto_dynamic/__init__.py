@@ -45,6 +45,8 @@ from logto_dynamic._exceptions import (
     UnprocessableEntityError,
     ValidationError,
 )
+from logto_dynamic._management import AsyncManagementClient, ManagementClient
+from logto_dynamic._pagination import PaginationError
 from logto_dynamic._results import Result
 from logto_dynamic._signin._errors import (
     AuthorizationError,
@@ -54,6 +56,7 @@ from logto_dynamic._signin._errors import (
     TokenRequestError,
     TokenVerificationError,
 )
+from logto_dynamic._signin._m2m import M2MAuth
 from logto_dynamic._signin._tokens import Tokens
 from logto_dynamic._signin._totp import Totp
 from logto_dynamic._spec import Spec, load_spec
@@ -108,6 +111,7 @@ __all__ = [
     "ApiError",
     "AsyncClient",
     "AsyncInteraction",
+    "AsyncManagementClient",
     "AuthorizationError",
     "BackupCodes",
     "BadRequestError",
@@ -122,6 +126,8 @@ __all__ = [
     "Interaction",
     "LintReport",
     "LogtoDynamicError",
+    "M2MAuth",
+    "ManagementClient",
     "MfaBindingRequired",
     "MfaRequired",
     "MfaSuggested",
@@ -131,6 +137,7 @@ __all__ = [
     "OidcError",
     "Operation",
     "Operations",
+    "PaginationError",
     "Parameter",
     "QuarantinedOperationError",
     "RateLimitError",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, Unpack
 
@@ -13,6 +13,7 @@ from logto_dynamic._client_core import CallOptions, ClientCore
 from logto_dynamic._config import DEFAULT_TIMEOUT, ValidateTypes, to_policy
 from logto_dynamic._document._operations import Operation
 from logto_dynamic._exceptions import ConnectError, RequestTimeoutError, TransportError
+from logto_dynamic._pagination import PageWalk
 from logto_dynamic._results import Result
 from logto_dynamic._spec import (
     Spec,
@@ -195,6 +196,25 @@ class Client(_BaseClient[httpx.Client]):
             response = self._http.send(request)
         return self._core.finish(prepared, response)
 
+    def paginate(
+        self,
+        operation: str | Operation,
+        *,
+        query: Mapping[str, Any] | None = None,
+        page_size: int = 20,
+        **options: Any,
+    ) -> Iterator[Any]:
+        """Every item of a paginated list, page after page (``page``/``page_size`` and the
+        ``Total-Number`` header; Logto's ``Link`` header is never followed).
+
+        Other keyword arguments are :meth:`call`'s (``path``, ``headers``, ``validate`` ...);
+        each page is one call, validated as any other.
+        """
+        walk = PageWalk(str(getattr(operation, "operation_id", operation)), query, page_size)
+        while not walk.done:
+            result = self.call(operation, query=walk.next_query(), **options)
+            yield from walk.take(result.data, result.headers)
+
     def interaction(
         self,
         app_id: str,
@@ -287,6 +307,21 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
         with map_transport_errors(prepared.operation.operation_id):
             response = await self._http.send(request)
         return self._core.finish(prepared, response)
+
+    async def paginate(
+        self,
+        operation: str | Operation,
+        *,
+        query: Mapping[str, Any] | None = None,
+        page_size: int = 20,
+        **options: Any,
+    ) -> AsyncIterator[Any]:
+        """The async iterator of :meth:`Client.paginate`: ``async for item in ...``."""
+        walk = PageWalk(str(getattr(operation, "operation_id", operation)), query, page_size)
+        while not walk.done:
+            result = await self.call(operation, query=walk.next_query(), **options)
+            for item in walk.take(result.data, result.headers):
+                yield item
 
     async def interaction(
         self,

@@ -15,6 +15,7 @@ from logto_dynamic._document._guard import check_shape
 from logto_dynamic._document._lint import LintReport, operation_problems
 from logto_dynamic._document._load import (
     FETCH_TIMEOUT,
+    NORMALIZED_DOCUMENTS,
     WELL_KNOWN_PATH,
     bundled_name,
     bundled_spec_path,
@@ -262,10 +263,10 @@ def load_spec(
     lint: bool = False,
     timeout: float = FETCH_TIMEOUT,
 ) -> Spec:
-    """Load a document: a bundled one, a path (JSON/YAML), a URL, a dict or a Spec.
+    """Load a document: a shipped one, a path (JSON/YAML), a URL, a dict or a Spec.
 
-    Bundled: ``None`` or ``"bundled"`` is the Logto 1.42 Experience API document,
-    ``"logto-1.42"`` too; ``"logto-1.22"`` is Logto 1.22's (25 operations);
+    Shipped (``NAMED_DOCUMENTS``): ``None`` or ``"bundled"`` is the Logto 1.42 Experience API
+    document, ``"logto-1.42"`` too; ``"logto-1.22"`` is Logto 1.22's (25 operations);
     ``"logto-management-1.42"`` is the Management API. A server's base URL
     (``http://localhost:3001``) means the Experience API document it publishes; fetches
     may take ``timeout`` seconds (30 by default: servers build large documents slowly).
@@ -286,6 +287,7 @@ def load_spec(
         return spec
     name = bundled_name(source)
     if name is not None or source is None:
+        normalize = normalize and name not in NORMALIZED_DOCUMENTS  # normalised when made
         source = bundled_spec_path(name)
     url: str | None = None
     path: Path | None = None

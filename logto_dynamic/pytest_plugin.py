@@ -8,6 +8,8 @@ library load only when a test asks for a fixture.
   ``.set_mfa``, ``.outbox``, ``.redirect_uri``), stopped after the test.
 - ``logto_user``: ``(username, password)`` of a user created on ``logto_server``.
 - ``logto_tokens``: that user's verified ``Tokens``, signed in through the Experience API.
+- ``logto_management``: a ``ManagementClient`` for ``logto_server``, authenticated as its
+  machine-to-machine app (``logto_server.m2m_app``), closed after the test.
 """
 
 from __future__ import annotations
@@ -18,10 +20,11 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
+    from logto_dynamic._management import ManagementClient
     from logto_dynamic._signin._tokens import Tokens
     from logto_dynamic.testing import LogtoTestServer
 
-__all__ = ["logto_server", "logto_tokens", "logto_user"]
+__all__ = ["logto_management", "logto_server", "logto_tokens", "logto_user"]
 
 TEST_USERNAME = "test_user"
 TEST_PASSWORD = "Tq8#harbor-Lumen"  # only ever sent to the embedded server
@@ -53,3 +56,14 @@ def logto_tokens(logto_server: LogtoTestServer, logto_user: tuple[str, str]) -> 
     """
     username, password = logto_user
     return logto_server.sign_in(username, password)
+
+
+@pytest.fixture
+def logto_management(logto_server: LogtoTestServer) -> Iterator[ManagementClient]:
+    """A ``ManagementClient`` for :func:`logto_server` (its default M2M app; strict
+    validation against the shipped Management API document)."""
+    client = logto_server.management()
+    try:
+        yield client
+    finally:
+        client.close()

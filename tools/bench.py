@@ -34,6 +34,7 @@ from typing import Any
 
 import _bench_proxy
 from _bench_common import ENV, ROOT, TOOLS, Report, free_port, has, interleave, process
+from _bench_management import bench_management_load, cold_variants
 from _bench_proxy import bench_proxy
 
 SHARED = Path(os.environ.get("LOGTO_SHARED_REFERENCE", ROOT.parent / "shared" / "reference"))
@@ -114,6 +115,7 @@ def child(code: str, url: str = "") -> dict[str, float]:
 
 def bench_cold(report: Report, rounds: int) -> None:
     variants = {k: v for k, v in COLD.items() if "py_logto" not in k or has("py_logto")}
+    variants.update(cold_variants())  # the Management API, side by side
     runs: dict[str, list[dict[str, float]]] = {k: [] for k in variants}
     for _ in range(rounds):
         for name, code in variants.items():
@@ -136,6 +138,11 @@ def bench_cold(report: Report, rounds: int) -> None:
         ours = rows["logto_dynamic: import + bundled spec + Client"]["median"]
         theirs = rows["py_logto: import + ExperienceApi"]["median"]
         print(f"  target: logto_dynamic ≤ 0.15 × py_logto → {ours / theirs:.3f}")
+    management = [k for k in rows if "UsersApi" in k or "ManagementClient" in k]
+    if len(management) == 2:
+        ours, theirs = (rows[k]["median"] for k in sorted(management))
+        print(f"  Management API: logto_dynamic / py_logto → {ours / theirs:.3f}")
+    bench_management_load(report, rounds, SHARED / "logto-1.42.0-management.openapi.json")
     with upstream() as url:
         mem = {k: v for k, v in MEMORY.items() if "py_logto" not in k or has("py_logto")}
         samples: dict[str, list[float]] = {k: [] for k in mem}

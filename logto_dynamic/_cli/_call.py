@@ -30,6 +30,7 @@ from logto_dynamic._cli._common import (
     group_pairs,
     load_spec_source,
 )
+from logto_dynamic._cli._m2m import add_app_options, app_secret_of
 
 if TYPE_CHECKING:
     from logto_dynamic._cli._redact import Scrubber
@@ -87,6 +88,7 @@ def register(subparsers: Any) -> None:
         help="request and response validation (default: %(default)s)",
     )
     add_spec_option(call)
+    add_app_options(call, required=False)
     call.add_argument("--timeout", type=float, default=None, help="seconds (default: 10)")
     call.add_argument(
         "--json",
@@ -128,7 +130,7 @@ def read_body(text: str | None) -> Any:
 
 def run_call(args: argparse.Namespace) -> int:
     """Call the operation; print the answer; 0 on 2xx, 1 when the call failed."""
-    from logto_dynamic import Client
+    from logto_dynamic import Client, M2MAuth
     from logto_dynamic._cli._jar import load_jar, save_jar
     from logto_dynamic._cli._redact import Scrubber, secret_strings
     from logto_dynamic._exceptions import (
@@ -136,9 +138,13 @@ def run_call(args: argparse.Namespace) -> int:
         RequestValidationError,
         ResponseValidationError,
     )
+    from logto_dynamic._management import MANAGEMENT_SPEC
 
     log = configure_logging(args, logging.WARNING)
     body = read_body(args.body)
+    app_secret = app_secret_of(args) if args.app_id else None
+    if app_secret is not None and args.spec is None:  # an M2M token is for the Management API
+        args.spec = MANAGEMENT_SPEC
     spec = load_spec_source(args.spec, timeout=args.spec_timeout)
     try:
         op = spec.operation(args.operation)
@@ -147,7 +153,8 @@ def run_call(args: argparse.Namespace) -> int:
     for location, pairs in (("path", args.path), ("query", args.query)):
         _check_names(op, location, pairs)
     base_url = base_url_of(args)
-    scrub = Scrubber(secret_strings(spec.document, op.request_schema, body))
+    secrets = secret_strings(spec.document, op.request_schema, body)
+    scrub = Scrubber(secrets | {app_secret} if app_secret is not None else secrets)
     log.addFilter(scrub)
     jar = load_jar(args.cookie_jar)
     options: dict[str, Any] = {
@@ -157,6 +164,8 @@ def run_call(args: argparse.Namespace) -> int:
     }
     http: dict[str, Any] = {} if args.timeout is None else {"timeout": args.timeout}
     out = _Output(args, spec, op, scrub)
+    if app_secret is not None:
+        http["auth"] = M2MAuth(base_url, args.app_id, app_secret)
     with Client(
         base_url, spec=spec, validate=args.validate, raise_for_status=False, cookies=jar, **http
     ) as client:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import json
 import os
 import sys
 import time
@@ -28,6 +27,7 @@ from logto_dynamic._cli._common import (
     base_url_of,
     load_spec_source,
 )
+from logto_dynamic._cli._m2m import write_secret_output
 
 if TYPE_CHECKING:
     from logto_dynamic._signin._sync import Interaction
@@ -161,17 +161,6 @@ def _code_prompt(identifier: dict[str, str]) -> str:
     return input(f"code sent to {identifier['value']}: ").strip()
 
 
-def _write(args: argparse.Namespace, payload: dict[str, Any]) -> None:
-    text = json.dumps(payload, indent=2, sort_keys=True)
-    if args.output:
-        fd = os.open(args.output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text + "\n")
-    if args.json:
-        print(text)
-
-
 def _summary(tokens: Tokens) -> str:
     expiry = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(tokens.expires_at))
     name = tokens.claims.get("username") or tokens.claims.get("preferred_username") or "-"
@@ -204,7 +193,7 @@ def _run(args: argparse.Namespace, flow: Callable[[Interaction], Outcome]) -> in
         raise CommandFailed(f"{type(exc).__name__}: {exc}") from None
     except ValueError as exc:  # a bad identifier or secret format
         raise UsageError(str(exc)) from None
-    _write(args, payload)
+    write_secret_output(args, payload)
     if not args.json:
         print(summary)
     return EXIT_OK

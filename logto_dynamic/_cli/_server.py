@@ -41,6 +41,16 @@ def _app(text: str) -> str:
     return text
 
 
+def _m2m_app(text: str) -> str:
+    from logto_dynamic.testing._m2m import parse_m2m_app
+
+    try:
+        parse_m2m_app(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
 def register(subparsers: Any) -> None:
     """Add ``serve`` and ``demo``."""
     serve = subparsers.add_parser(
@@ -95,6 +105,15 @@ def register(subparsers: Any) -> None:
         help="register a third-party application (it gets a consent page; repeatable)",
     )
     serve.add_argument(
+        "--m2m-app",
+        action="append",
+        default=[],
+        type=_m2m_app,
+        metavar="ID:SECRET",
+        help="register a machine-to-machine app with the Management API role (repeatable; "
+        "without it, m2m-app has a random secret that is never shown)",
+    )
+    serve.add_argument(
         "--endpoint",
         metavar="URL",
         help="public URL used in every absolute URL the server emits (default: the URL each "
@@ -125,6 +144,7 @@ def run_serve(args: argparse.Namespace) -> int:
     """Serve the embedded server until SIGINT/SIGTERM."""
     from logto_dynamic.testing import ExperienceServer, SignInExperience
     from logto_dynamic.testing._apps import build_apps
+    from logto_dynamic.testing._m2m import parse_m2m_app
 
     level = configure_logging(args, logging.INFO).level
     settings = SignInExperience(
@@ -134,15 +154,24 @@ def run_serve(args: argparse.Namespace) -> int:
         seed_users=tuple(args.seed_user),
     )
     apps = build_apps(args.app, args.third_party_app)
+    m2m_apps = [parse_m2m_app(text) for text in args.m2m_app] or None
     spec = load_spec_source(args.spec, timeout=args.spec_timeout)
     sock = bind_address(args.host, args.port)
+    app = ExperienceServer(
+        settings, spec=spec, apps=apps, endpoint=args.endpoint, m2m_apps=m2m_apps
+    )
     print(
         f"embedded Logto experience server on {url_of(sock)} "
         f"({len(settings.seed_users)} seeded user(s)); Ctrl+C stops it",
         file=sys.stderr,
         flush=True,
     )
-    app = ExperienceServer(settings, spec=spec, apps=apps, endpoint=args.endpoint)
+    if m2m_apps is None:  # its random secret is never printed: name your own app to use it
+        print(
+            "the Management API needs a machine-to-machine app: --m2m-app ID:SECRET",
+            file=sys.stderr,
+            flush=True,
+        )
     serve_forever(app, sock, lifespan="off", log_level=level, access_log=level <= logging.INFO)
     return 0
 

@@ -7,7 +7,15 @@ pointer, before → after), so nothing changes silently. The schema rules live i
 ``_dialect_schemas``, the response rules here:
 
 ``literal-format``
-    ``{type: string, format: '"username"'}`` (a ``z.literal``) → ``enum: [username]``.
+    ``{type: string, format: '"username"'}`` (a ``z.literal``) → ``enum: [username]``;
+    likewise ``format: empty`` (``z.literal('')``) → ``enum: ['']`` and, on booleans,
+    ``format: 'true'``/``'false'`` → ``enum: [true]``/``[false]``.
+``empty-literal-union``
+    a ``oneOf`` with such an empty-string literal among its variants (``X.or(z.literal(''))``)
+    → ``anyOf``: zod takes the first variant that fits, and ``''`` may fit both.
+``url-format``
+    ``{type: string, format: url}`` (``z.string().url()``, a format validators ignore) gets
+    ``pattern: ^[A-Za-z][A-Za-z0-9+.-]*:`` (a scheme), so ``url | ''`` unions can tell apart.
 ``js-regex``
     ``pattern: "/^[A-Z_a-z]\\w*$/"`` (a JS regex literal) → ``^[A-Z_a-z]\\w*$``; the ``i``
     flag is folded into the pattern, other flags are dropped and reported.

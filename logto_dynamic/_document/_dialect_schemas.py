@@ -39,6 +39,7 @@ def _walk_schemas(
     if not isinstance(node, dict):
         return
     if not names and _is_schema_like(node):
+        _empty_union(node, pointer, report)
         _literal_format(node, pointer, report)
         _js_regex(node, pointer, report)
         _case_enum(node, pointer, report)
@@ -63,9 +64,43 @@ def _is_schema_like(node: Mapping[str, Any]) -> bool:
     )
 
 
+#: Formats zod's literals and checks leave behind that name no format a validator knows.
+_BARE_LITERALS: dict[tuple[str, str], Any] = {
+    ("string", "empty"): "",  # z.literal('')
+    ("boolean", "true"): True,  # z.literal(true)
+    ("boolean", "false"): False,  # z.literal(false)
+}
+#: What every URL ``new URL()`` accepts starts with: a scheme and a colon.
+URL_PATTERN = "^[A-Za-z][A-Za-z0-9+.-]*:"
+
+
+def _empty_union(node: dict[str, Any], pointer: str, report: NormalizationReport) -> None:
+    """``X.or(z.literal(''))`` is published as ``oneOf``, but a zod union takes the first
+    variant that fits: ``''`` fits both sides, so only ``anyOf`` says what the server does."""
+    variants = node.get("oneOf")
+    if not isinstance(variants, list) or "anyOf" in node:
+        return
+    if any(
+        isinstance(v, dict) and (v.get("format") == "empty" or v.get("enum") == [""])
+        for v in variants
+    ):
+        node["anyOf"] = node.pop("oneOf")
+        report.add("empty-literal-union", f"{pointer}/oneOf", "oneOf", "anyOf")
+
+
 def _literal_format(node: dict[str, Any], pointer: str, report: NormalizationReport) -> None:
     fmt = node.get("format")
     if not isinstance(fmt, str):
+        return
+    bare = (str(node.get("type", "string")), fmt)
+    if bare in _BARE_LITERALS and "enum" not in node:
+        del node["format"]
+        node["enum"] = [_BARE_LITERALS[bare]]
+        report.add("literal-format", pointer, f"format: {fmt}", f"enum: [{node['enum'][0]!r}]")
+        return
+    if fmt == "url" and node.get("type", "string") == "string" and "pattern" not in node:
+        node["pattern"] = URL_PATTERN  # z.string().url(): else '' and 'x' pass as URLs
+        report.add("url-format", pointer, "format: url", f"pattern: {URL_PATTERN}")
         return
     m = _LITERAL.match(fmt)
     if m is None or node.get("type", "string") != "string" or "enum" in node:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -17,12 +18,15 @@ __all__ = [
     "BUNDLED_SPEC_NAME",
     "DEFAULT_SPEC",
     "FETCH_TIMEOUT",
+    "NAMED_DOCUMENTS",
+    "NORMALIZED_DOCUMENTS",
     "bundle_external_refs",
     "bundled_name",
     "bundled_spec_path",
     "fetch_document",
     "fetch_document_async",
     "is_url",
+    "named_spec_path",
     "parse_document",
     "read_document",
 ]
@@ -39,6 +43,11 @@ BUNDLED_SPEC_NAME = BUNDLED_SPECS[DEFAULT_SPEC]
 WELL_KNOWN_PATH = "/api/.well-known/experience.openapi.json"
 #: Seconds a document fetch may take: Logto builds its 0.8 MB Management document in ~7 s.
 FETCH_TIMEOUT = 30.0
+
+#: Every name ``spec=`` takes, and the shipped file it means (``bundled``: the default).
+NAMED_DOCUMENTS = {"bundled": BUNDLED_SPEC_NAME, **BUNDLED_SPECS}
+#: Shipped documents written already normalised (tools/update_spec.py): loaded as they are.
+NORMALIZED_DOCUMENTS = frozenset({"logto-management-1.42"})
 
 
 def bundled_name(source: object) -> str | None:
@@ -67,6 +76,11 @@ def bundled_spec_path(name: str | None = None) -> Path:
     if checkout.is_file():
         return checkout
     raise SpecLoadError(f"the bundled document {filename} is missing from the install")
+
+
+def named_spec_path(name: str) -> Path | None:
+    """The shipped document called ``name`` (see :data:`NAMED_DOCUMENTS`), or None."""
+    return bundled_spec_path(name) if name in NAMED_DOCUMENTS else None
 
 
 def is_url(source: str) -> bool:
@@ -113,18 +127,34 @@ def read_document(path: str | os.PathLike[str], *, bundle: bool = True) -> dict[
     (``$ref: "schemas.yaml#/Foo"``) are copied into the document: see
     :func:`bundle_external_refs`.
     """
-    document = _read_file(Path(path))
-    if bundle and _has_external_ref(document):
+    data = _read_bytes(Path(path))
+    document = parse_document(data, os.fspath(path))
+    if bundle and _may_have_external_ref(data) and _has_external_ref(document):
         document = bundle_external_refs(document, Path(path))
     return document
 
 
-def _read_file(path: Path) -> dict[str, Any]:
+def _read_bytes(path: Path) -> bytes:
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise SpecLoadError(f"cannot read OpenAPI document {os.fspath(path)!r}: {exc}") from exc
-    return parse_document(data, os.fspath(path))
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    return parse_document(_read_bytes(path), os.fspath(path))
+
+
+# In JSON text every $ref value is a quoted string: one whose first character is not "#"
+# may point at another file. (YAML may spell it many ways: there the tree is walked.)
+_JSON_FILE_REF = re.compile(rb'"\$ref"\s*:\s*"(?!#)')
+
+
+def _may_have_external_ref(data: bytes) -> bool:
+    """False only when ``data`` is JSON text without a ``$ref`` outside the document."""
+    if not data.lstrip()[:1] == b"{":
+        return True
+    return _JSON_FILE_REF.search(data) is not None
 
 
 def _has_external_ref(node: Any) -> bool:

@@ -51,7 +51,8 @@ class StateMismatchError(OidcError):
 
 
 class TokenRequestError(OidcError):
-    """The token endpoint refused the request (``status_code`` is its HTTP status)."""
+    """The token endpoint refused the request (``status_code`` is its HTTP status; ``code``
+    is Logto's error code, e.g. ``oidc.invalid_client``, when the answer had one)."""
 
     def __init__(
         self,
@@ -60,8 +61,10 @@ class TokenRequestError(OidcError):
         status_code: int,
         error: str | None = None,
         error_description: str | None = None,
+        code: str | None = None,
     ) -> None:
         self.status_code = status_code
+        self.code = code
         super().__init__(message, error=error, error_description=error_description)
 
 

@@ -33,7 +33,16 @@ from logto_dynamic._signin._oidc import (
 )
 from logto_dynamic._signin._tokens import Tokens, UnknownKeyIdError, verify_id_token
 
-__all__ = ["MAX_HOPS", "code_for", "exchange_code", "provider_for", "refresh", "reset_cache"]
+__all__ = [
+    "MAX_HOPS",
+    "code_for",
+    "exchange_code",
+    "maybe_json",
+    "provider_for",
+    "refresh",
+    "reset_cache",
+    "token_refused",
+]
 
 MAX_HOPS = 10
 
@@ -109,7 +118,7 @@ def code_for(
                 "consent page instead of redirecting, which an API client cannot accept",
                 error="consent_required",
             )
-        body = _maybe_json(answer)
+        body = maybe_json(answer)
         raise_for_error(body, where=f"{path} (HTTP {answer.status_code})")
         raise AuthorizationError(
             f"{path} answered HTTP {answer.status_code} instead of redirecting to the app"
@@ -117,7 +126,26 @@ def code_for(
     raise OidcError(f"more than {MAX_HOPS} redirects before the code redirect")
 
 
-def _maybe_json(answer: httpx.Response) -> dict[str, Any]:
+def token_refused(status_code: int, body: dict[str, Any]) -> TokenRequestError:
+    """The error for a token endpoint's refusal: its ``error``, ``error_description`` and
+    Logto's ``code`` as the answer gave them (they never hold a secret)."""
+
+    def text(name: str) -> str | None:
+        value = body.get(name)
+        return value if isinstance(value, str) else None
+
+    error, description = text("error"), text("error_description")
+    detail = f" {error}" + (f": {description}" if description else "") if error else ""
+    return TokenRequestError(
+        f"the token endpoint answered HTTP {status_code}{detail}",
+        status_code=status_code,
+        error=error,
+        error_description=description,
+        code=text("code"),
+    )
+
+
+def maybe_json(answer: httpx.Response) -> dict[str, Any]:
     try:
         body = answer.json()
     except (json.JSONDecodeError, UnicodeDecodeError):
@@ -160,18 +188,9 @@ def _token_request(
     answer = yield HttpRequest(
         "POST", provider.token_endpoint, data=form, headers={"accept": "application/json"}
     )
-    body = _maybe_json(answer)
+    body = maybe_json(answer)
     if answer.status_code != 200:
-        error = body.get("error") if isinstance(body.get("error"), str) else None
-        text = body.get("error_description")
-        description = text if isinstance(text, str) else None
-        detail = f" {error}" + (f": {description}" if description else "") if error else ""
-        raise TokenRequestError(
-            f"the token endpoint answered HTTP {answer.status_code}{detail}",
-            status_code=answer.status_code,
-            error=error,
-            error_description=description,
-        )
+        raise token_refused(answer.status_code, body)
     id_token = body.get("id_token")
     if not isinstance(id_token, str):
         raise OidcError("the token answer has no id_token (was 'openid' in the scopes?)")

@@ -4,8 +4,10 @@
 >>> server = ExperienceServer(SignInExperience(mfa_factors=("Totp",)))
 
 It completes OIDC as Logto 1.42 does (PKCE S256, code redirect with ``state`` and ``iss``,
-the consent hop, discovery, an ES384 JWKS, the token endpoint, ``/oidc/me``). For pytest,
-the ``logto_server``, ``logto_user`` and ``logto_tokens`` fixtures come with the package
+the consent hop, discovery, an ES384 JWKS, the token endpoint, ``/oidc/me``), gives
+machine-to-machine apps client-credentials tokens and serves a Management API subset (users,
+the sign-in experience: ``_management``). For pytest, the ``logto_server``, ``logto_user``,
+``logto_tokens`` and ``logto_management`` fixtures come with the package
 (``logto_dynamic.pytest_plugin``); ``running_server()`` gives the same handle without pytest.
 
 The Experience API answers as Logto 1.42 does for its 37 operations (``_server`` lists the
@@ -19,6 +21,7 @@ from __future__ import annotations
 from ._apps import OidcApp
 from ._errors import LogtoError
 from ._harness import LogtoTestServer, running_server
+from ._m2m import M2MApp
 from ._policy import password_issues
 from ._server import ExperienceServer, create_app
 from ._state import Delivery, Outbox, SignInExperience, User
@@ -30,6 +33,7 @@ __all__ = [
     "ExperienceServer",
     "LogtoError",
     "LogtoTestServer",
+    "M2MApp",
     "OidcApp",
     "Outbox",
     "SignInExperience",

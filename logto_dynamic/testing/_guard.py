@@ -44,11 +44,23 @@ def _param_schema(op: Operation, location: str) -> dict[str, Any]:
     return {"type": "object", "properties": params}
 
 
-def guard_request(spec: Spec, op: Operation, request: Request, path_params: dict[str, str]) -> Any:
-    """Check a request against ``op``; returns the parsed body or raises ``guard.invalid_input``."""
+def guard_request(
+    spec: Spec,
+    op: Operation,
+    request: Request,
+    path_params: dict[str, str],
+    *,
+    query: dict[str, Any] | None = None,
+) -> Any:
+    """Check a request against ``op``; returns the parsed body or raises ``guard.invalid_input``.
+
+    ``query`` is the decoded query (typed values) when the caller decoded it; by default the
+    raw query strings are checked.
+    """
     body = _parse_body(op, request)
+    checked_query = request.query if query is None else query
     try:
-        violations = spec.check_request(op, body=body, path_params=path_params, query=request.query)
+        violations = spec.check_request(op, body=body, path_params=path_params, query=checked_query)
     except RecursionError:
         raise LogtoError(
             400,
@@ -64,7 +76,7 @@ def guard_request(spec: Spec, op: Operation, request: Request, path_params: dict
             schema, instance = _body_schema(spec, op), body
             issues = [to_issue(v, instance, schema) for v in found]
         else:
-            instance = request.query if location == "query" else path_params
+            instance = checked_query if location == "query" else path_params
             schema = _param_schema(op, location)
             issues = []
             for v in found:

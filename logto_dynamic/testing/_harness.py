@@ -7,11 +7,13 @@ import dataclasses
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
+from ._m2m import M2MApp
 from ._server import ExperienceServer
 from ._state import Outbox, SignInExperience, User
 from ._totp import new_totp_secret
 
 if TYPE_CHECKING:
+    from logto_dynamic._management import ManagementClient
     from logto_dynamic._signin._tokens import Tokens
 
 __all__ = ["LogtoTestServer", "running_server"]
@@ -44,6 +46,23 @@ class LogtoTestServer:
     def issuer(self) -> str:
         """``{base_url}/oidc``, the ``iss`` of every token."""
         return f"{self.base_url}/oidc"
+
+    @property
+    def m2m_app(self) -> M2MApp:
+        """The default machine-to-machine app (``.id``, ``.secret``), Management API role."""
+        return next(iter(self.server.m2m.apps.values()))
+
+    def add_m2m_app(self, app_id: str, secret: str | None = None) -> M2MApp:
+        """Register another machine-to-machine app (a random secret unless given)."""
+        return self.server.add_m2m_app(app_id, secret)
+
+    def management(self, **kwargs: Any) -> ManagementClient:
+        """A :class:`ManagementClient` for this server, authenticated as :attr:`m2m_app`
+        (close it, or use it in a ``with`` block); keyword arguments are the client's."""
+        from logto_dynamic._management import ManagementClient
+
+        app = self.m2m_app
+        return ManagementClient(self.base_url, app_id=app.id, app_secret=app.secret, **kwargs)
 
     @property
     def outbox(self) -> Outbox:

@@ -30,6 +30,8 @@ from ._handlers_core import CORE_HANDLERS
 from ._handlers_interaction import INTERACTION_HANDLERS
 from ._handlers_mfa import MFA_HANDLERS
 from ._handlers_passkey import PASSKEY_HANDLERS
+from ._m2m import DEFAULT_M2M_APP_ID, ClientCredentials, M2MApp
+from ._management import ManagementApi
 from ._oidc_auth import Authorization
 from ._oidc_keys import SigningKey
 from ._oidc_state import TokenStore
@@ -81,6 +83,7 @@ class ExperienceServer:
         spec: Spec | None = None,
         apps: Iterable[OidcApp] | None = None,
         endpoint: str | None = None,
+        m2m_apps: Iterable[M2MApp] | None = None,
     ) -> None:
         self.settings = settings or SignInExperience()
         self.users = UserStore()
@@ -97,6 +100,15 @@ class ExperienceServer:
             self.apps, self.interactions, CookieSigner(), self.tokens
         )
         self._token_endpoint = TokenEndpoint(self.apps, self.users, self.tokens, self.key)
+        #: Machine-to-machine apps (``m2m_apps``, default one ``m2m-app`` with a random
+        #: secret): the client-credentials grant and the Management API's bearer check.
+        self.m2m = ClientCredentials(
+            m2m_apps if m2m_apps is not None else (M2MApp(DEFAULT_M2M_APP_ID),),
+            self.key,
+            lambda: self.tokens.clock(),
+            public_apps=self.apps,
+        )
+        self.management = ManagementApi(self, self.m2m)
         for username, password in self.settings.seed_users:
             self.users.create(username=username, password=password)
 
@@ -104,6 +116,13 @@ class ExperienceServer:
         """Register an application (``redirect_uri`` may be ``/relative`` to the endpoint)."""
         app = OidcApp(app_id, (redirect_uri,), third_party=third_party)
         self.apps[app_id] = app
+        return app
+
+    def add_m2m_app(self, app_id: str, secret: str | None = None) -> M2MApp:
+        """Register a machine-to-machine app with the Management API role (a random secret
+        unless one is given); read the secret from ``app.secret``."""
+        app = M2MApp(app_id, secret) if secret is not None else M2MApp(app_id)
+        self.m2m.apps[app_id] = app
         return app
 
     @property
@@ -161,7 +180,8 @@ class ExperienceServer:
         if path == WELL_KNOWN_PATH and request.method == "GET":  # published, as Logto does
             return Response.json(200, dict(self.spec.document))
         if not path.startswith("/api/experience"):
-            return Response.text(404, "Not Found")
+            served = self.management.handle(request, path) if path.startswith("/api/") else None
+            return served if served is not None else Response.text(404, "Not Found")
         hit = self.spec.match(request.method, path)
         if hit is None:
             if self.spec.operations.methods_for(path):
@@ -207,6 +227,8 @@ class ExperienceServer:
         if path == "/oidc/jwks" and method == "GET":
             return Response(200, _jwks_body(self.key), [("content-type", _JWKS_TYPE)])
         if path == "/oidc/token" and method == "POST":
+            if self.m2m.handles(request):
+                return self.m2m.token(request)
             return self._token_endpoint.token(request)
         if path == "/oidc/me" and method in ("GET", "POST"):
             return self._token_endpoint.userinfo(request)
@@ -226,6 +248,7 @@ def create_app(
     spec: Spec | None = None,
     apps: Iterable[OidcApp] | None = None,
     endpoint: str | None = None,
+    m2m_apps: Iterable[M2MApp] | None = None,
 ) -> ExperienceServer:
     """A new :class:`ExperienceServer` (an ASGI app) with its own empty state."""
-    return ExperienceServer(settings, spec=spec, apps=apps, endpoint=endpoint)
+    return ExperienceServer(settings, spec=spec, apps=apps, endpoint=endpoint, m2m_apps=m2m_apps)
