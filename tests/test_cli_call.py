@@ -438,3 +438,32 @@ def test_redaction_canary_in_every_call_output(
         if extra == ("--json",):
             violations = json.loads(out)["violations"]
             assert validate == "off" or violations[0]["path"] == "$.password"
+
+
+def test_query_names_of_an_exploded_object_parameter() -> None:
+    from logto_dynamic import Spec
+    from logto_dynamic._cli._call import _names
+
+    def op(schema: dict[str, object]) -> Any:
+        document = {
+            "openapi": "3.0.3",
+            "info": {"title": "t", "version": "1"},
+            "paths": {
+                "/x": {
+                    "get": {
+                        "operationId": "GetX",
+                        "parameters": [
+                            {"name": "page", "in": "query", "schema": {"type": "integer"}},
+                            {"name": "filter", "in": "query", "schema": schema},
+                        ],
+                        "responses": {"204": {"description": "none"}},
+                    }
+                }
+            },
+        }
+        return Spec.from_dict(document).operation("GetX")
+
+    closed = {"type": "object", "properties": {"a": {}, "b": {}}, "additionalProperties": False}
+    assert _names(op(closed), "query") == ["a", "b", "page"]  # the object's, not "filter"
+    assert _names(op({"type": "object"}), "query") is None  # any name goes
+    assert _names(op({"type": "string"}), "query") == ["filter", "page"]

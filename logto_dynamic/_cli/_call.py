@@ -183,11 +183,28 @@ def run_call(args: argparse.Namespace) -> int:
     return out.answer(result, result.violations)
 
 
+def _names(op: Operation, location: str) -> list[str] | None:
+    """The names ``location`` takes; None when any name goes (an exploded free-form object)."""
+    names: set[str] = set()
+    for param in op.parameters_in(location):
+        schema = param.schema or {}
+        if location == "query" and param.style == "form" and param.explode:
+            if schema.get("type") == "object":  # its properties are the query's names
+                if schema.get("additionalProperties", True) is not False:
+                    return None
+                names.update(schema.get("properties") or ())
+                continue
+        names.add(param.name)
+    return sorted(names)
+
+
 def _check_names(op: Operation, location: str, pairs: list[tuple[str, str]]) -> None:
     """A ``--path``/``--query`` name the operation does not have is a usage error."""
     import difflib
 
-    declared = sorted(p.name for p in op.parameters_in(location))
+    declared = _names(op, location)
+    if declared is None:
+        return
     for name, _ in pairs:
         if name in declared:
             continue
