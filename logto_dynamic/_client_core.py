@@ -27,9 +27,9 @@ from logto_dynamic._document._operations import TEMPLATE_VARIABLE, Operation, fi
 from logto_dynamic._exceptions import RequestValidationError, ResponseValidationError
 from logto_dynamic._results import Result, api_error_for
 from logto_dynamic._spec import Spec
+from logto_dynamic._validation._bodies import decode_body
 from logto_dynamic._validation._params import encode_path, encode_query, header_value
 from logto_dynamic._validation._requests import UNSET, missing_parameter
-from logto_dynamic._validation._responses import check_response, decode_body
 from logto_dynamic._validation._violations import Violation
 
 __all__ = ["CallOptions", "ClientCore", "PreparedCall"]
@@ -140,8 +140,8 @@ class ClientCore:
         if prepared.policy.response is Mode.OFF:
             data, _ = decode_body(content_type, response.content)
         else:
-            checked = check_response(
-                self.spec.validators, op, response.status_code, content_type, response.content
+            checked = self.spec.responses.check(
+                op, response.status_code, content_type, response.content
             )
             data, found = checked.data, list(checked.violations)
         logger.debug("%s %s -> %s (%s)", op.method, op.path, response.status_code, op.operation_id)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import functools
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit
+from types import MappingProxyType
+from typing import Any, Unpack
 
 from logto_dynamic._document._dialect_report import NormalizationReport
 from logto_dynamic._document._guard import check_shape
@@ -25,15 +24,21 @@ from logto_dynamic._document._load import (
     read_document,
 )
 from logto_dynamic._document._naming import duplicates, iter_operations, normalize_name
-from logto_dynamic._document._operations import Operation, OperationIndex, build_operation
+from logto_dynamic._document._operations import (
+    Operation,
+    OperationIndex,
+    build_operation,
+    server_url,
+)
 from logto_dynamic._exceptions import (
     DuplicateOperationError,
     QuarantinedOperationError,
     SpecError,
     SpecLoadError,
 )
-from logto_dynamic._validation._requests import UNSET, Validators
-from logto_dynamic._validation._responses import check_response
+from logto_dynamic._validation._request_checker import CallParts, RequestChecker
+from logto_dynamic._validation._requests import Validators
+from logto_dynamic._validation._responses import ResponseChecker
 from logto_dynamic._validation._violations import Violation
 
 __all__ = ["Spec", "SpecSource", "load_spec", "load_spec_url_async"]
@@ -43,7 +48,8 @@ class Spec:
     """A loaded OpenAPI 3.0/3.1 document, ready to serve any number of clients.
 
     Building it reads every operation (cheap) and compiles nothing: validators are compiled
-    the first time their operation is used.
+    the first time their operation is used. Nothing a client does changes it (``quarantined``
+    is read-only; :meth:`lint` returns a new Spec), so one loaded Spec is safely shared.
 
     >>> spec = load_spec()                      # the bundled Logto Experience API document
     >>> spec.operation("identify_user").path
@@ -57,6 +63,8 @@ class Spec:
         origin: str = "<dict>",
         normalization: NormalizationReport | None = None,
         tolerant: bool = False,
+        quarantine: Mapping[str, Sequence[str]] | None = None,
+        lint_report: LintReport | None = None,
     ) -> None:
         version = _openapi_version(document, origin)
         self.document: Mapping[str, Any] = document
@@ -64,28 +72,39 @@ class Spec:
         self.version = version
         #: What the Logto dialect normalisation rewrote (empty when it was not applied).
         self.normalization = normalization or NormalizationReport()
-        #: operationId -> problems, for operations set aside because they are broken.
-        self.quarantined: dict[str, list[str]] = {}
-        self._lint_report: LintReport | None = None
-        operations = _read_operations(document, self.quarantined, tolerant=tolerant)
+        self._lint_report = lint_report
+        found: dict[str, list[str]] = {}
+        operations = _read_operations(document, found, tolerant=tolerant, extra=quarantine)
+        #: operationId -> problems, for operations set aside because they are broken (or
+        #: named in ``quarantine``). Read-only.
+        self.quarantined: Mapping[str, tuple[str, ...]] = MappingProxyType(
+            {name: tuple(problems) for name, problems in found.items()}
+        )
         self.index = OperationIndex(operations)
         self.validators = Validators(document, version)
+        #: The request checker: a call's decoded parts, or raw requests (proxy, HAR files).
+        self.requests = RequestChecker(document, self.index, self.validators)
+        #: The response checker: raw status, content type and body, for every caller.
+        self.responses = ResponseChecker(self.validators)
 
-    def lint(self, *, validator: bool = True, quarantine: bool = True) -> LintReport:
-        """The full check of the document (openapi-spec-validator included; slow on big ones).
+    def lint(self, *, validator: bool = True, quarantine: bool = True) -> Spec:
+        """A new Spec after the full check of the document (slow on big ones); this one stays.
 
-        With ``quarantine`` (the default), operations with problems are set aside: calling
-        them raises :class:`QuarantinedOperationError`. The report is kept (``lint_report``).
+        The new Spec keeps the report (``lint_report``); with ``quarantine`` (the default),
+        its operations with problems are set aside: calling them raises
+        :class:`QuarantinedOperationError`.
         """
         from logto_dynamic._document._lint import lint
 
         report = lint(self.document, validator=validator)
-        self._lint_report = report
-        if quarantine:
-            for op_id, problems in report.by_operation().items():
-                known = self.quarantined.setdefault(op_id, [])
-                known += [p for p in problems if p not in known]
-        return report
+        return Spec(
+            self.document,
+            origin=self.origin,
+            normalization=self.normalization,
+            tolerant=True,  # this document's duplicates were dealt with when it was built
+            quarantine=report.by_operation() if quarantine else None,
+            lint_report=report,
+        )
 
     @property
     def lint_report(self) -> LintReport | None:
@@ -142,66 +161,29 @@ class Spec:
         A quarantined operation (broken in the document) raises QuarantinedOperationError.
         """
         op = None if name in self.quarantined else self.index.find(name)
-        if op is not None and op.operation_id not in self.quarantined:  # (a later lint())
+        if op is not None:  # the index holds no quarantined operation
             return op
-        found = op.operation_id if op is not None else _quarantined_as(self.quarantined, name)
+        found = _quarantined_as(self.quarantined, name)
         if found is not None:
             raise QuarantinedOperationError(found, self.quarantined[found])
         return self.index.get(name)
 
     def server_url(self, variables: Mapping[str, str] | None = None) -> str:
         """The first server URL with its variables filled in (defaults unless given)."""
-        return _server_url(self.document, variables or {})
+        return server_url(self.document, variables or {})
 
-    @functools.cached_property
+    @property
     def base_path(self) -> str:
         """The path part of the server URL (``""`` when the paths start at the root)."""
-        return urlsplit(self.server_url()).path.rstrip("/")
+        return self.requests.base_path
 
     def match(self, method: str, path: str) -> tuple[Operation, dict[str, str]] | None:
         """The operation for ``METHOD /full/path`` (the server base path is honoured)."""
-        base = self.base_path
-        if base:
-            if path != base and not path.startswith(base + "/"):
-                return None
-            path = path[len(base) :] or "/"
-        return self.index.match(method, path)
+        return self.requests.match(method, path)
 
-    def check_request(
-        self,
-        op: Operation,
-        *,
-        body: Any = UNSET,
-        path_params: Mapping[str, Any] | None = None,
-        query: Mapping[str, Any] | None = None,
-        headers: Mapping[str, Any] | None = None,
-        cookies: Mapping[str, Any] | None = None,
-        media_type: str | None = None,
-    ) -> list[Violation]:
-        """Every violation of a request's parts (values already decoded to JSON types)."""
-        v = self.validators
-        return [
-            *v.check_parameters(op, "path", path_params),
-            *v.check_parameters(op, "query", query),
-            *v.check_parameters(op, "header", headers),
-            *v.check_parameters(op, "cookie", cookies),
-            *v.check_body(op, body, media_type),
-        ]
-
-    def check_response(
-        self, op: Operation, status: int, content_type: str | None, body: bytes | None
-    ) -> list[Violation]:
-        """Every violation of a raw response (the clients', proxy's and HAR's checker)."""
-        checked = check_response(self.validators, op, status, content_type, body or b"")
-        return list(checked.violations)
-
-
-def _server_url(document: Mapping[str, Any], given: Mapping[str, str]) -> str:
-    server = (document.get("servers") or [{"url": "/"}])[0]
-    url = str(server.get("url", "/"))
-    for name, var in (server.get("variables") or {}).items():
-        url = url.replace("{" + name + "}", str(given.get(name, var.get("default", ""))))
-    return url
+    def check_request(self, op: Operation, **parts: Unpack[CallParts]) -> list[Violation]:
+        """Every violation of a call's parts (decoded values): ``requests.iter_errors``."""
+        return list(self.requests.iter_errors(op, **parts))
 
 
 def _openapi_version(document: Mapping[str, Any], origin: str) -> str:
@@ -223,11 +205,16 @@ def _quarantined_as(quarantined: Mapping[str, Any], name: str) -> str | None:
 
 
 def _read_operations(
-    document: Mapping[str, Any], quarantined: dict[str, list[str]], *, tolerant: bool
+    document: Mapping[str, Any],
+    quarantined: dict[str, list[str]],
+    *,
+    tolerant: bool,
+    extra: Mapping[str, Sequence[str]] | None = None,
 ) -> list[Operation]:
     """Every healthy operation; the broken ones go to ``quarantined`` with their problems.
 
     Operations sharing a name are quarantined when ``tolerant``, else DuplicateOperationError.
+    ``extra`` quarantines more operations (what a lint found), after the document's own.
     """
     broken = operation_problems(document)
     operations: list[Operation] = []
@@ -246,12 +233,17 @@ def _read_operations(
         quarantined.setdefault(op_id, []).append(
             f"operationId {op_id!r} is used by several operations: {', '.join(places)}"
         )
+    for op_id, problems in (extra or {}).items():
+        known = quarantined.setdefault(op_id, [])
+        known += [p for p in problems if p not in known]
     return [op for op in operations if op.operation_id not in quarantined]
 
 
 SpecSource = Spec | Mapping[str, Any] | str | os.PathLike[str] | None
 
 _CACHE: dict[tuple[str, str, float, bool], Spec] = {}
+#: The linted Spec of a cached one (kept apart, so the cached one stays as loaded).
+_LINTED: dict[tuple[str, str, float, bool], tuple[Spec, Spec]] = {}
 _CACHE_LOCK = threading.Lock()
 
 
@@ -276,15 +268,14 @@ def load_spec(
     (relative file ``$ref``s) are bundled. With ``normalize`` (the default) the Logto
     dialect is rewritten into plain OpenAPI (see ``Spec.normalization`` for what changed).
     Broken operations are quarantined, not fatal; ``lint=True`` also runs the full, slow
-    check (:meth:`Spec.lint`) and quarantines what it finds.
+    check (:meth:`Spec.lint`) and quarantines what it finds (the linted Spec is cached apart:
+    a later ``load_spec()`` without ``lint`` still gets the document as loaded).
     """
     if isinstance(source, Spec):
         return source
     if isinstance(source, Mapping):
-        spec = Spec.from_dict(source, normalize=normalize, tolerant=True)
-        if lint:
-            spec.lint()
-        return spec
+        made = Spec.from_dict(source, normalize=normalize, tolerant=True)
+        return made.lint() if lint else made
     name = bundled_name(source)
     if name is not None or source is None:
         normalize = normalize and name not in NORMALIZED_DOCUMENTS  # normalised when made
@@ -301,21 +292,20 @@ def load_spec(
         except OSError as exc:
             raise SpecLoadError(f"cannot read OpenAPI document {str(path)!r}: {exc}") from exc
         key = ("file", str(path.resolve()), mtime, normalize)
-    if not refresh:
-        cached = _CACHE.get(key)
-        if cached is not None:
-            if lint and cached.lint_report is None:
-                cached.lint()
-            return cached
-    with _CACHE_LOCK:
-        if url is not None:
-            document = fetch_document(url, timeout=timeout)
-        else:
-            document = read_document(path or "")
-        spec = _CACHE[key] = _build(document, key[1], normalize)
-    if lint:
-        spec.lint()
-    return spec
+    spec = None if refresh else _CACHE.get(key)
+    if spec is None:
+        with _CACHE_LOCK:
+            if url is not None:
+                document = fetch_document(url, timeout=timeout)
+            else:
+                document = read_document(path or "")
+            spec = _CACHE[key] = _build(document, key[1], normalize)
+    if not lint:
+        return spec
+    linted = _LINTED.get(key)
+    if linted is None or linted[0] is not spec:
+        linted = _LINTED[key] = (spec, spec.lint())
+    return linted[1]
 
 
 async def load_spec_url_async(

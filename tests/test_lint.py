@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from pathlib import Path
@@ -206,3 +207,43 @@ def test_management_document_lint_attributes_validator_errors(management_142: Pa
     by_op = report.by_operation()
     assert by_op and all(p.operations for p in report if p.kind == "spec-validator")
     print(f"REPORT management lint: {len(report)} problems, operations {sorted(by_op)}")
+
+
+def test_no_client_can_change_the_shared_document_under_another() -> None:
+    # The reproduction: one client's change to the cached document made a *new* client
+    # raise QuarantinedOperationError for an operation that is fine.
+    sent: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request.url.path)
+        return httpx.Response(204)
+
+    with contextlib.suppress(TypeError):
+        load_spec().quarantined["IdentifyUser"] = ("set aside",)  # type: ignore[index]
+    load_spec().lint(validator=False)
+    assert "IdentifyUser" not in load_spec().quarantined
+    with Client("http://t", spec=load_spec(), transport=httpx.MockTransport(handler)) as client:
+        assert client.call("IdentifyUser", {"interactionEvent": "SignIn"}).status_code == 204
+    assert sent == ["/api/experience/identification"]
+
+
+def test_lint_returns_a_new_spec_and_leaves_the_cached_one_as_loaded(tmp_path: Path) -> None:
+    path = tmp_path / "broken.json"
+    path.write_text(json.dumps(_broken_doc()))
+    cached = load_spec(str(path))
+    linted = cached.lint()
+    assert linted is not cached and cached.lint_report is None
+    assert linted.lint_report is not None and not linted.lint_report.ok
+    with pytest.raises(QuarantinedOperationError, match="BadMinimum"):
+        linted.operation("BadMinimum")
+    assert "BadMinimum" not in cached.quarantined and "BadMinimum" in linted.quarantined
+    assert load_spec(str(path)) is cached
+    assert cached.operation("BadMinimum").path == "/bad-min"  # still callable there
+    through_load = load_spec(str(path), lint=True)
+    assert through_load is load_spec(str(path), lint=True)  # linted once, then cached
+    assert "BadMinimum" in through_load.quarantined and "BadMinimum" not in cached.quarantined
+    assert load_spec(str(path)).operation("BadMinimum").path == "/bad-min"
+    report_only = cached.lint(validator=False, quarantine=False)
+    assert report_only.lint_report is not None and dict(report_only.quarantined) == dict(
+        cached.quarantined
+    )

@@ -274,7 +274,7 @@ def test_one_wording_for_a_response_body_that_is_not_json(tv: TrafficValidator) 
     submit = tv.validate_request("POST", "/api/experience/verification/totp/secret", {}, b"")
     traffic = tv.validate_response(submit, 200, JSON, body).violations
     op = tv.spec.operation("CreateTotpSecret")
-    spec = tv.spec.check_response(op, 200, "application/json", body)
+    spec = list(tv.spec.responses.check(op, 200, "application/json", body).violations)
     transport = httpx.MockTransport(lambda request: httpx.Response(200, content=body, headers=JSON))
     with Client("http://logto.test", transport=transport) as client:
         with pytest.raises(ResponseValidationError) as info:

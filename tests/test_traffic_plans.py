@@ -1,8 +1,9 @@
 """The planned (fast) checks give exactly the full checks' verdicts, and are really taken.
 
-``TrafficValidator.validate_request`` plans what a method, path and content type decide and
-then only parses and checks the body; ``check_response`` plans what a status and content type
-decide. Each case here goes through the planned route and the full one and must agree.
+The request checker (``Spec.requests``) plans what a method, path and content type decide and
+then only parses and checks the body; the response checker (``Spec.responses``) plans what a
+status and content type decide. Each case here goes through the planned route and the full one
+and must agree; ``is_valid`` must agree with the full report.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from logto_dynamic._proxy._checks import Checker
 from logto_dynamic._proxy._exchange import Exchange, Request
 from logto_dynamic._traffic._validator import TrafficReport, TrafficValidator
 from logto_dynamic._validation._requests import Validators
-from logto_dynamic._validation._responses import MAX_PLANS, check_response, response_ok
+from logto_dynamic._validation._responses import MAX_PLANS, ResponseChecker
 from tests._examples import INVALID_CALLS, VALID_CALLS
 
 PASSWORD = "/api/experience/verification/password"
@@ -79,15 +80,15 @@ TYPES: list[Any] = [
 @pytest.mark.parametrize("method", ["POST", "put", "GET"])
 def test_planned_requests_agree_with_the_full_check(method: str) -> None:
     tv = TrafficValidator(validate_limit=200)
+    checker = tv.spec.requests
     for url, headers, body in itertools.product(URLS, TYPES, _bodies()):
         for _ in range(2):  # the first call plans, the second uses the plan
-            _same(
-                tv.validate_request(method, url, headers, body),
-                tv._check_request(method.upper(), url, headers, body),
-            )
+            full = checker._full(method.upper(), url, headers, body, 200)
+            _same(tv.validate_request(method, url, headers, body), full)
+            assert checker.is_valid(method.upper(), url, headers, body, limit=200) == full.ok
 
 
-def test_a_valid_json_request_is_checked_by_its_plan() -> None:
+def test_a_valid_json_request_is_checked_by_its_plan(monkeypatch: pytest.MonkeyPatch) -> None:
     tv = TrafficValidator()
     headers = [(b"content-type", b"application/json")]
     assert tv.validate_request("POST", PASSWORD, headers, GOOD).ok
@@ -95,7 +96,7 @@ def test_a_valid_json_request_is_checked_by_its_plan() -> None:
     def full(*args: object) -> TrafficReport:
         raise AssertionError("the full check ran for a planned request")
 
-    tv._check_request = full  # type: ignore[method-assign]
+    monkeypatch.setattr(tv.spec.requests, "_full", full)  # (the shared Spec: undone after)
     report = tv.validate_request("POST", PASSWORD + "?lang=en", headers, GOOD)
     assert report.ok and report.operation_id == "CreatePasswordVerification"
     with pytest.raises(AssertionError, match="full check ran"):  # not planned: the full check
@@ -106,7 +107,7 @@ def test_request_plans_are_bounded() -> None:
     tv = TrafficValidator()
     for n in range(MAX_PLANS + 10):
         tv.validate_request("POST", PASSWORD, [(b"content-type", f"application/json; v={n}")], GOOD)
-    assert len(tv._plans.table) <= MAX_PLANS
+    assert 0 < len(tv.spec.requests._plans) <= MAX_PLANS
 
 
 RESPONSES = [
@@ -131,15 +132,15 @@ def test_planned_responses_agree_with_a_fresh_check() -> None:
         None,
         "application/problem+json",
     ]
-    fresh = Validators(spec.document, spec.version)
+    validators = Validators(spec.document, spec.version)
     for op in spec.index:
         for status, kind, body in itertools.product(
             (200, 201, 204, 302, 400, 404, 418, 500), kinds, [*RESPONSES, None]
         ):
-            fresh.plans.clear()  # planned anew: the reference verdict
-            expected = check_response(fresh, op, status, kind, body, limit=100)
+            fresh = ResponseChecker(validators)  # planned anew: the reference verdict
+            expected = fresh.check(op, status, kind, body, limit=100)
             for _ in range(2):  # planned on the first call, then reused
-                got = check_response(spec.validators, op, status, kind, body, limit=100)
+                got = spec.responses.check(op, status, kind, body, limit=100)
                 assert got == expected, (op.operation_id, status, kind, body)
 
 
@@ -147,8 +148,8 @@ def test_response_plans_are_bounded() -> None:
     tv = TrafficValidator()
     op = tv.spec.index.get("CreatePasswordVerification")
     for n in range(MAX_PLANS + 10):
-        check_response(tv.spec.validators, op, 200, f"application/json; v={n}", b"{}")
-    assert 0 < len(tv.spec.validators.plans) <= MAX_PLANS
+        tv.spec.responses.check(op, 200, f"application/json; v={n}", b"{}")
+    assert 0 < len(tv.spec.responses._plans) <= MAX_PLANS
 
 
 def test_the_quick_response_verdict_is_the_full_checks() -> None:
@@ -157,8 +158,8 @@ def test_the_quick_response_verdict_is_the_full_checks() -> None:
     quick = 0
     for op in spec.index:
         for status, kind, body in itertools.product((200, 204, 400, 418, 500), kinds, RESPONSES):
-            full = check_response(spec.validators, op, status, kind, body, limit=100)
-            ok = response_ok(spec.validators, op, status, kind, body, limit=100)
+            full = spec.responses.check(op, status, kind, body, limit=100)
+            ok = spec.responses.is_valid(op, status, kind, body, limit=100)
             assert ok == (not full.violations and not full.notes), (
                 op.operation_id,
                 status,
@@ -166,7 +167,7 @@ def test_the_quick_response_verdict_is_the_full_checks() -> None:
                 body,
             )
             quick += ok
-    assert quick > 25  # the usual answers do pass quickly
+    assert quick > 25  # the usual answers do pass
 
 
 def _exchange_records(quick: bool, checked_first: bool) -> list[dict[str, Any]]:
@@ -201,9 +202,28 @@ def _exchange_records(quick: bool, checked_first: bool) -> list[dict[str, Any]]:
                 if req.report is None:
                     ex.add(report)
                 if report.operation is not None:
-                    ex.add(checker.response(report, status, answer_headers, answer))
+                    ex.add(_full_answer(checker, report, status, answer_headers, answer))
             records.append({**ex.record, "checked": ex.checked, "found": ex.found})
     return records
+
+
+def _full_answer(
+    checker: Checker,
+    report: TrafficReport,
+    status: int,
+    headers: list[tuple[bytes, bytes]],
+    body: bytes | None,
+) -> TrafficReport:
+    """The answer's full report (the proxy's checker goes by ``is_valid`` first)."""
+    responses = checker.validator.spec.responses
+    quick = responses.is_valid
+    responses.is_valid = lambda *a, **k: False  # type: ignore[method-assign]
+    try:
+        answer = checker.response(report, status, headers, body)
+    finally:
+        responses.is_valid = quick  # type: ignore[method-assign]
+    assert answer is not None
+    return answer
 
 
 async def _no_receive() -> dict[str, Any]:
@@ -218,13 +238,16 @@ def test_the_proxy_checker_decides_like_the_full_checks(checked_first: bool) -> 
     assert sum(bool(not r["found"] and r["operation"]) for r in quick) > 5
 
 
-def test_the_proxy_checker_takes_the_quick_route_for_a_valid_exchange() -> None:
+def test_the_proxy_checker_takes_the_quick_route_for_a_valid_exchange(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     checker = Checker(TrafficValidator())
 
-    def full(*args: object) -> TrafficReport:
+    def full(*args: object, **kwargs: object) -> Any:
         raise AssertionError("the full check ran")
 
-    checker.request = full  # type: ignore[method-assign]
+    monkeypatch.setattr(checker.validator.spec.requests, "_full", full)
+    monkeypatch.setattr(checker.validator.spec.responses, "check", full)
     ex = Exchange("POST", PASSWORD, True)
     req = Request(
         {}, _no_receive, "POST", PASSWORD.encode(), [(b"content-type", b"application/json")], GOOD
@@ -236,16 +259,39 @@ def test_the_proxy_checker_takes_the_quick_route_for_a_valid_exchange() -> None:
     assert ex.record["operation"] == "CreatePasswordVerification"
 
 
-def test_a_request_without_a_quick_route_is_planned_once() -> None:
+def test_a_request_without_a_quick_route_is_planned_once(monkeypatch: pytest.MonkeyPatch) -> None:
     tv = TrafficValidator()
+    checker = tv.spec.requests
     calls = []
-    plan = tv._plans.plan
+    plan = checker._plan
 
     def counted(*args: Any) -> Any:
         calls.append(args)
         return plan(*args)
 
-    tv._plans.plan = counted  # type: ignore[method-assign]
+    checker._plans.clear()
+    monkeypatch.setattr(checker, "_plan", counted)
     for _ in range(3):  # text/plain: documented for no operation, so no quick route
         tv.validate_request("POST", PASSWORD, [("content-type", "text/plain")], GOOD)
-    assert len(calls) == 1 and tv._plans.table[("POST", PASSWORD, "text/plain")] is None
+    assert len(calls) == 1 and checker._plans[("POST", PASSWORD, "text/plain")] is None
+
+
+def test_an_answer_not_held_is_checked_without_its_body() -> None:
+    checker = Checker(TrafficValidator(validate_limit=200))
+    request = checker.request(
+        "POST", PASSWORD.encode(), [(b"content-type", b"application/json")], GOOD
+    )
+    json_answer = [(b"content-type", b"application/json")]
+    streamed = checker.response(request, 200, json_answer, None)
+    assert streamed is not None and streamed.ok
+    assert streamed.notes == [
+        "response body not validated (over the 200-byte validation limit, streamed through)"
+    ]
+    wrong = checker.response(request, 200, [(b"content-type", b"text/html")], None)
+    assert wrong is not None and [v.location for v in wrong.violations] == ["content-type"]
+    coded = [*json_answer, (b"content-encoding", b"br")]
+    brotli = checker.response(request, 200, coded, b"\x0b\x02\x80{}\x03")
+    assert brotli is not None and brotli.notes == [
+        "response body not validated (content coding 'br')"
+    ]
+    assert checker.response(request, 200, json_answer, b'{"verificationId":"v1"}') is None

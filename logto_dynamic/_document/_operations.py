@@ -24,6 +24,7 @@ __all__ = [
     "ResponseSpec",
     "TEMPLATE_VARIABLE",
     "fill_template",
+    "server_url",
     "suggest_names",
 ]
 
@@ -329,3 +330,12 @@ def suggest_names(name: str, known: list[str], *, limit: int = 3) -> list[str]:
     by_key = {normalize_name(k): k for k in known}
     keys = difflib.get_close_matches(normalize_name(name), list(by_key), n=limit, cutoff=0.6)
     return [by_key[k] for k in keys]
+
+
+def server_url(document: Mapping[str, Any], given: Mapping[str, str]) -> str:
+    """The document's first server URL, its variables filled in (``given``, else defaults)."""
+    server = (document.get("servers") or [{"url": "/"}])[0]
+    url = str(server.get("url", "/"))
+    for name, var in (server.get("variables") or {}).items():
+        url = url.replace("{" + name + "}", str(given.get(name, var.get("default", ""))))
+    return url

@@ -1,1 +1,1 @@
-"""Checking raw HTTP traffic (bytes in): the traffic validator, its plans, HAR files."""
+"""Checking raw HTTP traffic (bytes in): the traffic validator and HAR files."""

@@ -1,9 +1,9 @@
-"""Check requests against an operation, and compile the validators of both directions.
+"""The compiled validators of both directions, and the checks of a request's decoded parts.
 
 Validators are compiled once per operation part, on first use, and kept by
 :class:`Validators`; what they find is reported as :class:`~logto_dynamic.Violation`.
-Responses are checked by :func:`logto_dynamic._response.check_response`, with these
-validators.
+The two checkers, :class:`~._request_checker.RequestChecker` and
+:class:`~._responses.ResponseChecker`, check with these validators.
 """
 
 from __future__ import annotations
@@ -57,8 +57,6 @@ class Validators:
         self._version = version
         self._compiled: dict[str, CompiledSchema] = {}
         self._translated: dict[str, Any] = {}
-        #: Decisions memoised by callers per operation part (``_response`` keeps its plans).
-        self.plans: dict[Any, Any] = {}
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -134,7 +132,7 @@ class Validators:
             out += to_violations(validator, lookup[key], location, name=param.name)
         return out
 
-    # -- responses (checked by ``_response.check_response``) ---------------------------------
+    # -- responses (checked by ``ResponseChecker``) -------------------------------------------
 
     def response_schema(self, op: Operation, status: str, media: str) -> CompiledSchema:
         """The validator of a documented response body (``status`` as documented: ``2XX``)."""

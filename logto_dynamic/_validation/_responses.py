@@ -1,29 +1,32 @@
-"""The response checker: one function from raw status, content type and body bytes.
+"""The response checker: raw status, content type and body bytes against an operation.
 
-:func:`check_response` is what the client (``ClientCore.finish``), the traffic validator
-(proxy, HAR files) and :meth:`Spec.check_response` use, so every response problem has one
-wording wherever it is found.
+:class:`ResponseChecker` (``Spec.responses``) is what the client (``ClientCore.finish``) and
+the traffic checks (proxy, HAR files, :class:`~logto_dynamic.TrafficValidator`) use, so every
+response problem has one wording wherever it is found.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
-from logto_dynamic._document._media import charset_of, is_json_media, media_matches, media_type_of
+from logto_dynamic._document._media import is_json_media, media_matches, media_type_of
 from logto_dynamic._document._operations import Operation
-from logto_dynamic._validation._depth import too_deep, too_deep_violation
+from logto_dynamic._validation._bodies import decode_body, parse_json
 from logto_dynamic._validation._requests import Validators, select_response
 from logto_dynamic._validation._schema import CompiledSchema
 from logto_dynamic._validation._violations import Violation, to_violations
 
-__all__ = ["ResponseCheck", "check_response", "decode_body", "parse_json", "response_ok"]
+__all__ = ["MAX_PLANS", "ResponseCheck", "ResponseChecker"]
+
+#: Distinct plans a checker keeps (per direction and document); the content type comes from
+#: the wire, so the memo is bounded (and emptied when full).
+MAX_PLANS = 4096
 
 
 @dataclass(frozen=True, slots=True)
 class ResponseCheck:
-    """What :func:`check_response` found: the decoded body, violations, and notes.
+    """What :meth:`ResponseChecker.check` found: the decoded body, violations, and notes.
 
     ``notes`` say what was not checked (a body over the validation limit).
     """
@@ -31,106 +34,6 @@ class ResponseCheck:
     data: Any
     violations: tuple[Violation, ...] = ()
     notes: tuple[str, ...] = ()
-
-
-_OPENERS = (b"{", b"[")
-_DECODER = json.JSONDecoder()
-
-
-def parse_json(media: str, content: bytes) -> tuple[Any, Violation | None]:
-    """Parse a JSON body (request or response); on failure the text and one violation."""
-    deep = too_deep(content)
-    if deep is not None:
-        return content.decode("utf-8", "replace"), too_deep_violation(media, deep)
-    try:
-        # json.loads on bytes first guesses the encoding; a body opening with '{' or '['
-        # followed by a non-NUL byte is UTF-8 by that same rule, so decode it directly.
-        if content[:1] in _OPENERS and content[1:2] != b"\x00":
-            return _DECODER.decode(content.decode("utf-8", "surrogatepass")), None
-        return json.loads(content), None
-    except RecursionError:  # nesting that too_deep did not see (another encoding): same verdict
-        return content.decode("utf-8", "replace"), too_deep_violation(media, ())
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        if isinstance(exc, json.JSONDecodeError):
-            detail = f"{exc.msg} at line {exc.lineno} column {exc.colno}"
-        else:
-            detail = "the bytes are not valid UTF-8"
-        problem = Violation("body", (), "json", f"the {media} body is not valid JSON: {detail}")
-        return content.decode("utf-8", "replace"), problem
-
-
-def decode_body(content_type: str | None, content: bytes) -> tuple[Any, Violation | None]:
-    """Parsed JSON, text, bytes, or None for an empty body; plus a problem if undecodable."""
-    if not content:
-        return None, None
-    media = media_type_of(content_type)
-    if is_json_media(media):
-        return parse_json(media, content)
-    if media.startswith("text/") or not media:
-        return content.decode(charset_of(content_type), "replace"), None
-    return content, None
-
-
-def check_response(
-    validators: Validators,
-    op: Operation,
-    status: int,
-    content_type: str | None,
-    body: bytes | None,
-    *,
-    limit: int | None = None,
-) -> ResponseCheck:
-    """Decode and check one raw response to ``op``.
-
-    ``body`` None means a body was sent but is not at hand (streamed on): the status and the
-    content type are checked, the body is not. JSON bodies over ``limit`` bytes are not
-    decoded or schema-checked either, and a note says so.
-    """
-    plan = _plan(validators, op, status, content_type, body is None or bool(body))
-    if not body:
-        return ResponseCheck(None, plan.found)
-    if limit is not None and plan.json and len(body) > limit:
-        note = (
-            f"response body of {len(body)} bytes not validated "
-            f"(over the {limit}-byte validation limit)"
-        )
-        return ResponseCheck(None, plan.found, (note,))
-    if plan.json:
-        data, problem = parse_json(plan.media, body)
-    else:
-        data, problem = decode_body(content_type, body)
-    if problem is not None:
-        return ResponseCheck(data, (*plan.found, problem))
-    if plan.schema is not None:
-        found = to_violations(plan.schema, data, "body")
-        if found:
-            return ResponseCheck(data, (*plan.found, *found))
-    return ResponseCheck(data, plan.found)
-
-
-def response_ok(
-    validators: Validators,
-    op: Operation,
-    status: int,
-    content_type: str | None,
-    body: bytes,
-    *,
-    limit: int | None = None,
-) -> bool:
-    """True when :func:`check_response` would find nothing and note nothing.
-
-    The quick verdict of the usual answer (a documented status, a valid JSON body or none);
-    False means "ask :func:`check_response`", which may still find nothing.
-    """
-    plan = _plan(validators, op, status, content_type, bool(body))
-    if plan.found:
-        return False
-    if not body:
-        return True
-    if not plan.json or (limit is not None and len(body) > limit):
-        return False
-    data, problem = parse_json(plan.media, body)
-    return problem is None and (plan.schema is None or plan.schema.is_valid(data))
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,24 +46,89 @@ class _Plan:
     schema: CompiledSchema | None  # the documented body schema, when one applies
 
 
-#: Distinct (operation, status, content type, body or not) plans kept per document; the
-#: content type comes from the wire, so the table is bounded (and emptied when full).
-MAX_PLANS = 4096
+class ResponseChecker:
+    """Raw responses against the operations of one document.
 
+    What a status and content type decide is worked out once and kept (a bounded memo), so a
+    valid answer costs one parse and one compiled schema check.
+    """
 
-def _plan(
-    validators: Validators, op: Operation, status: int, content_type: str | None, has_body: bool
-) -> _Plan:
-    """The memoised :func:`_make_plan`: looked up on every response, computed once."""
-    key = (op, status, content_type, has_body)
-    plans = validators.plans
-    plan = plans.get(key)
-    if plan is None:
-        plan = _make_plan(validators, op, status, content_type, has_body)
-        if len(plans) >= MAX_PLANS:
-            plans.clear()
-        plans[key] = plan
-    return plan
+    def __init__(self, validators: Validators) -> None:
+        self._validators = validators
+        self._plans: dict[tuple[Operation, int, str | None, bool], _Plan] = {}
+
+    def check(
+        self,
+        op: Operation,
+        status: int,
+        content_type: str | None,
+        body: bytes | None,
+        *,
+        limit: int | None = None,
+    ) -> ResponseCheck:
+        """Decode and check one raw response to ``op``.
+
+        ``body`` None means a body was sent but is not at hand (streamed on): the status and
+        the content type are checked, the body is not. JSON bodies over ``limit`` bytes are
+        not decoded or schema-checked either, and a note says so.
+        """
+        plan = self._plan(op, status, content_type, body is None or bool(body))
+        if not body:
+            return ResponseCheck(None, plan.found)
+        if limit is not None and plan.json and len(body) > limit:
+            note = (
+                f"response body of {len(body)} bytes not validated "
+                f"(over the {limit}-byte validation limit)"
+            )
+            return ResponseCheck(None, plan.found, (note,))
+        if plan.json:
+            data, problem = parse_json(plan.media, body)
+        else:
+            data, problem = decode_body(content_type, body)
+        if problem is not None:
+            return ResponseCheck(data, (*plan.found, problem))
+        if plan.schema is not None:
+            found = to_violations(plan.schema, data, "body")
+            if found:
+                return ResponseCheck(data, (*plan.found, *found))
+        return ResponseCheck(data, plan.found)
+
+    def is_valid(
+        self,
+        op: Operation,
+        status: int,
+        content_type: str | None,
+        body: bytes,
+        *,
+        limit: int | None = None,
+    ) -> bool:
+        """True when :meth:`check` would find nothing and note nothing (and faster).
+
+        The usual answer (a documented status, a valid JSON body or none) is decided by its
+        plan and one compiled schema check; anything else by :meth:`check` itself.
+        """
+        plan = self._plan(op, status, content_type, bool(body))
+        if plan.found:
+            return False
+        if not body:
+            return True
+        if plan.json and (limit is None or len(body) <= limit):
+            data, problem = parse_json(plan.media, body)
+            return problem is None and (plan.schema is None or plan.schema.is_valid(data))
+        checked = self.check(op, status, content_type, body, limit=limit)
+        return not checked.violations and not checked.notes
+
+    def _plan(self, op: Operation, status: int, content_type: str | None, has_body: bool) -> _Plan:
+        """The memoised :func:`_make_plan`: looked up on every response, computed once."""
+        key = (op, status, content_type, has_body)
+        plans = self._plans
+        plan = plans.get(key)
+        if plan is None:
+            plan = _make_plan(self._validators, op, status, content_type, has_body)
+            if len(plans) >= MAX_PLANS:
+                plans.clear()
+            plans[key] = plan
+        return plan
 
 
 def _make_plan(
