@@ -14,16 +14,25 @@ import typing as _typing
 from logto_dynamic.__version__ import __version__
 from logto_dynamic._client import AsyncClient, Client, Operations
 from logto_dynamic._client_core import CallOptions
-from logto_dynamic._config import DEFAULT_TIMEOUT, USE_CLIENT_DEFAULT, Mode, ValidationPolicy
+from logto_dynamic._config import (
+    DEFAULT_TIMEOUT,
+    USE_CLIENT_DEFAULT,
+    Mode,
+    ProxyMode,
+    ValidationMode,
+    ValidationPolicy,
+)
 from logto_dynamic._document._dialect_report import NormalizationReport
 from logto_dynamic._document._lint import LintReport
 from logto_dynamic._document._operations import Operation, Parameter, ResponseSpec
 from logto_dynamic._exceptions import (
     AmbiguousOperationError,
     ApiError,
+    AuthorizationError,
     BadRequestError,
     ConflictError,
     ConnectError,
+    ConsentRequiredError,
     DuplicateOperationError,
     ForbiddenError,
     LogtoDynamicError,
@@ -31,6 +40,8 @@ from logto_dynamic._exceptions import (
     MfaRequired,
     MfaSuggested,
     NotFoundError,
+    OidcError,
+    PaginationError,
     QuarantinedOperationError,
     RateLimitError,
     RequestTimeoutError,
@@ -39,6 +50,9 @@ from logto_dynamic._exceptions import (
     ServerError,
     SpecError,
     SpecLoadError,
+    StateMismatchError,
+    TokenRequestError,
+    TokenVerificationError,
     TransportError,
     UnauthorizedError,
     UnknownOperationError,
@@ -46,16 +60,7 @@ from logto_dynamic._exceptions import (
     ValidationError,
 )
 from logto_dynamic._management import AsyncManagementClient, ManagementClient
-from logto_dynamic._pagination import PaginationError
 from logto_dynamic._results import Result
-from logto_dynamic._signin._errors import (
-    AuthorizationError,
-    ConsentRequiredError,
-    OidcError,
-    StateMismatchError,
-    TokenRequestError,
-    TokenVerificationError,
-)
 from logto_dynamic._signin._m2m import M2MAuth
 from logto_dynamic._signin._tokens import Tokens
 from logto_dynamic._signin._totp import Totp
@@ -139,6 +144,7 @@ __all__ = [
     "Operations",
     "PaginationError",
     "Parameter",
+    "ProxyMode",
     "QuarantinedOperationError",
     "RateLimitError",
     "Registration",
@@ -166,6 +172,7 @@ __all__ = [
     "UnprocessableEntityError",
     "ValidatingProxy",
     "ValidationError",
+    "ValidationMode",
     "ValidationPolicy",
     "Violation",
     "__version__",

@@ -17,8 +17,8 @@ import httpx
 
 from logto_dynamic._config import (
     USE_CLIENT_DEFAULT,
-    Mode,
     ValidateTypes,
+    ValidationMode,
     ValidationPolicy,
     to_policy,
 )
@@ -100,11 +100,11 @@ class ClientCore:
         policy = self.policy if validate is None else to_policy(validate)
         body_value = UNSET if body is None else body
         violations: list[Violation] = []
-        if policy.request is not Mode.OFF:
+        if policy.request is not ValidationMode.OFF:
             violations = self.spec.check_request(
                 op, body=body_value, path_params=path, query=query, headers=headers
             )
-            if violations and policy.request is Mode.STRICT:
+            if violations and policy.request is ValidationMode.STRICT:
                 raise RequestValidationError(op.operation_id, violations)
             if violations:
                 _warn(op, "request", violations)
@@ -137,7 +137,7 @@ class ClientCore:
         op = prepared.operation
         content_type = response.headers.get("content-type")
         found: list[Violation] = []
-        if prepared.policy.response is Mode.OFF:
+        if prepared.policy.response is ValidationMode.OFF:
             data, _ = decode_body(content_type, response.content)
         else:
             checked = self.spec.responses.check(
@@ -153,11 +153,11 @@ class ClientCore:
             operation=op,
             violations=prepared.violations + tuple(found),
         )
-        if found and prepared.policy.response is Mode.WARN:
+        if found and prepared.policy.response is ValidationMode.WARN:
             _warn(op, "response", found)
         if response.status_code >= 400 and prepared.raise_for_status:
             raise api_error_for(result)
-        if found and prepared.policy.response is Mode.STRICT:
+        if found and prepared.policy.response is ValidationMode.STRICT:
             raise ResponseValidationError(op.operation_id, found, result)
         return result
 

@@ -1,4 +1,4 @@
-"""Configuration: validation policy, defaults and the "use the client's setting" sentinel."""
+"""Configuration: validation and proxy modes, policy, defaults, the "client's setting" sentinel."""
 
 from __future__ import annotations
 
@@ -12,37 +12,55 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "USE_CLIENT_DEFAULT",
     "Mode",
+    "ProxyMode",
+    "ValidationMode",
     "ValidationPolicy",
     "ValidateTypes",
     "to_policy",
 ]
 
 
-class Mode(enum.StrEnum):
-    """What to do with a message that does not match the document."""
+class ValidationMode(enum.StrEnum):
+    """What a client does with a message that does not match the document."""
 
     STRICT = "strict"  #: raise
     WARN = "warn"  #: log through ``logging`` and attach the violations to the result
     OFF = "off"  #: do not validate at all
 
 
+#: The former name of :class:`ValidationMode` (kept as an alias).
+Mode = ValidationMode
+
+
+class ProxyMode(enum.StrEnum):
+    """What the validating proxy does with exchanges that do not match the document."""
+
+    REPORT = "report"  #: relay everything, log the violations (checked after relaying)
+    ENFORCE = "enforce"  #: answer an invalid request 400 and an invalid upstream answer 502
+    OFF = "off"  #: relay only, check nothing
+
+
 @dataclass(frozen=True, slots=True)
 class ValidationPolicy:
     """Separate settings for requests (before sending) and responses (on arrival).
 
-    >>> ValidationPolicy(request="strict", response="warn")
-    ValidationPolicy(request=<Mode.STRICT: 'strict'>, response=<Mode.WARN: 'warn'>)
+    >>> ValidationPolicy(request="strict", response="warn").response
+    <ValidationMode.WARN: 'warn'>
     """
 
-    request: Mode = Mode.STRICT
-    response: Mode = Mode.STRICT
+    request: ValidationMode = ValidationMode.STRICT
+    response: ValidationMode = ValidationMode.STRICT
 
-    def __init__(self, request: Mode | str = Mode.STRICT, response: Mode | str = Mode.STRICT):
+    def __init__(
+        self,
+        request: ValidationMode | str = ValidationMode.STRICT,
+        response: ValidationMode | str = ValidationMode.STRICT,
+    ):
         object.__setattr__(self, "request", _mode(request))
         object.__setattr__(self, "response", _mode(response))
 
 
-ValidateTypes = Mode | str | ValidationPolicy
+ValidateTypes = ValidationMode | str | ValidationPolicy
 
 
 class _UseClientDefault:
@@ -63,20 +81,20 @@ USE_CLIENT_DEFAULT: Final = _UseClientDefault()
 DEFAULT_TIMEOUT: Final = httpx.Timeout(10.0)
 
 
-def _mode(value: Mode | str) -> Mode:
+def _mode(value: ValidationMode | str) -> ValidationMode:
     try:
-        return Mode(value)
+        return ValidationMode(value)
     except ValueError:
         raise ValueError(
             f"validation mode {value!r} is not one of 'strict', 'warn', 'off'"
         ) from None
 
 
-_UNIFORM = {mode: ValidationPolicy(mode, mode) for mode in Mode}
+_UNIFORM = {mode: ValidationPolicy(mode, mode) for mode in ValidationMode}
 
 
 def to_policy(value: ValidateTypes) -> ValidationPolicy:
-    """Accept ``"strict" | "warn" | "off"``, a :class:`Mode` or a :class:`ValidationPolicy`."""
+    """Accept ``"strict" | "warn" | "off"``, a :class:`ValidationMode` or a policy."""
     if isinstance(value, ValidationPolicy):
         return value
     return _UNIFORM[_mode(value)]

@@ -6,7 +6,8 @@ Every exception the library raises on purpose derives from :class:`LogtoDynamicE
     ├── SpecError                      the OpenAPI document cannot be used as asked
     │   ├── SpecLoadError              it could not be read or parsed
     │   ├── DuplicateOperationError    two operations share one operationId
-    │   └── QuarantinedOperationError  the operation is broken in the document
+    │   ├── QuarantinedOperationError  the operation is broken in the document
+    │   └── UnresolvableRefError       a ``$ref`` points nowhere in the document
     ├── UnknownOperationError          no operation by that name (also an AttributeError)
     ├── AmbiguousOperationError        a forgiving name matches several operations
     ├── ValidationError                a message does not match the document
@@ -15,7 +16,15 @@ Every exception the library raises on purpose derives from :class:`LogtoDynamicE
     ├── TransportError                 the request did not complete (wraps httpx errors)
     │   ├── ConnectError
     │   └── RequestTimeoutError
-    ├── OidcError                      a sign-in's OIDC round failed (tree in ``_oidc_errors``)
+    ├── OidcError                      a sign-in's OIDC round did not complete (``.error``)
+    │   ├── AuthorizationError         the server answered an OIDC error (redirect or JSON)
+    │   ├── ConsentRequiredError       a third-party app: Logto shows a consent page
+    │   ├── StateMismatchError         the code redirect's ``state`` or ``iss`` is not ours
+    │   ├── TokenRequestError          the token endpoint refused (``.status_code``)
+    │   └── TokenVerificationError     the ID token failed verification (signature, iss, ...)
+    │       └── UnknownKeyIdError      its ``kid`` is not in the JWKS (it may have rotated)
+    ├── HarError                       the file is not a HAR document (also a ValueError)
+    ├── PaginationError                a list answer cannot be paginated
     └── ApiError                       the server answered 4xx/5xx
         ├── BadRequestError            400
         ├── UnauthorizedError          401
@@ -32,7 +41,8 @@ Every exception the library raises on purpose derives from :class:`LogtoDynamicE
 Context is carried as attributes (``.violations``, ``.operation_id``, ``.status_code``,
 ``.code`` ...). The classes only keep what they are given: their raisers build them (an
 ``ApiError`` from a result: ``_results.api_error_for``; httpx errors are mapped in the
-client shells, ``_client.py``). Messages never contain the value of a secret field.
+client shells, ``_client.py``). Messages never contain the value of a secret field, nor a
+code, token, verifier or cookie.
 """
 
 from __future__ import annotations
@@ -43,16 +53,21 @@ from typing import Any
 __all__ = [
     "AmbiguousOperationError",
     "ApiError",
+    "AuthorizationError",
     "BadRequestError",
     "ConflictError",
     "ConnectError",
+    "ConsentRequiredError",
     "DuplicateOperationError",
     "ForbiddenError",
+    "HarError",
     "LogtoDynamicError",
     "MfaBindingRequired",
     "MfaRequired",
     "MfaSuggested",
     "NotFoundError",
+    "OidcError",
+    "PaginationError",
     "QuarantinedOperationError",
     "RateLimitError",
     "RequestTimeoutError",
@@ -61,10 +76,15 @@ __all__ = [
     "ServerError",
     "SpecError",
     "SpecLoadError",
+    "StateMismatchError",
+    "TokenRequestError",
+    "TokenVerificationError",
     "TransportError",
     "UnauthorizedError",
+    "UnknownKeyIdError",
     "UnknownOperationError",
     "UnprocessableEntityError",
+    "UnresolvableRefError",
     "ValidationError",
 ]
 
@@ -100,6 +120,14 @@ class QuarantinedOperationError(SpecError):
         self.problems = tuple(problems)
         detail = "; ".join(problems[:3]) + (" ..." if len(problems) > 3 else "")
         super().__init__(f"operation {operation_id!r} is quarantined: {detail}")
+
+
+class UnresolvableRefError(SpecError):
+    """A ``$ref`` points nowhere in the document."""
+
+    def __init__(self, ref: str, reason: str) -> None:
+        self.ref = ref
+        super().__init__(f"cannot resolve $ref {ref!r}: {reason}")
 
 
 class UnknownOperationError(LogtoDynamicError, AttributeError):
@@ -179,6 +207,64 @@ class ConnectError(TransportError):
 
 class RequestTimeoutError(TransportError):
     """The server did not answer in time."""
+
+
+class OidcError(LogtoDynamicError):
+    """The OIDC round did not complete. ``error``/``error_description`` as the server sent them."""
+
+    def __init__(
+        self, message: str, *, error: str | None = None, error_description: str | None = None
+    ) -> None:
+        self.error = error
+        self.error_description = error_description
+        super().__init__(message)
+
+
+class AuthorizationError(OidcError):
+    """The authorization server answered an OIDC error (``invalid_request``, ...)."""
+
+
+class ConsentRequiredError(OidcError):
+    """The app is a third-party app: Logto shows a consent page that a person must accept."""
+
+
+class StateMismatchError(OidcError):
+    """The code redirect's ``state`` or ``iss`` does not belong to this interaction."""
+
+
+class TokenRequestError(OidcError):
+    """The token endpoint refused the request (``status_code`` is its HTTP status; ``code``
+    is Logto's error code, e.g. ``oidc.invalid_client``, when the answer had one)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        error: str | None = None,
+        error_description: str | None = None,
+        code: str | None = None,
+    ) -> None:
+        self.status_code = status_code
+        self.code = code
+        super().__init__(message, error=error, error_description=error_description)
+
+
+class TokenVerificationError(OidcError):
+    """The ID token failed verification: signature, algorithm, iss, aud, exp/iat or nonce."""
+
+
+class UnknownKeyIdError(TokenVerificationError):
+    """The ID token names a ``kid`` the JWKS does not hold (the JWKS may have rotated)."""
+
+
+class HarError(LogtoDynamicError, ValueError):
+    """The file is not a HAR document."""
+
+
+class PaginationError(LogtoDynamicError):
+    """A list answer cannot be paginated (its body is not a JSON array, or
+    ``Total-Number`` is not a number)."""
 
 
 class ApiError(LogtoDynamicError):

@@ -10,14 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from logto_dynamic._exceptions import LogtoDynamicError
+from logto_dynamic._exceptions import PaginationError
 
-__all__ = ["PageWalk", "PaginationError"]
-
-
-class PaginationError(LogtoDynamicError):
-    """A list answer cannot be paginated (its body is not a JSON array, or
-    ``Total-Number`` is not a number)."""
+__all__ = ["PageWalk"]
 
 
 class PageWalk:

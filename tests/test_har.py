@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from logto_dynamic._cli import main
-from logto_dynamic._traffic._har import HarError, validate_har
+from logto_dynamic._exceptions import HarError
+from logto_dynamic._traffic._har import validate_har
 
 BASE = "http://localhost:3001"
 JSON_HEADER = [{"name": "Content-Type", "value": "application/json; charset=utf-8"}]

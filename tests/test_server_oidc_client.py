@@ -13,7 +13,7 @@ import anyio
 import pytest
 
 from logto_dynamic import AsyncClient, Client, MfaBindingRequired, MfaRequired, MfaSuggested, Totp
-from logto_dynamic._signin._errors import (
+from logto_dynamic._exceptions import (
     AuthorizationError,
     ConsentRequiredError,
     TokenRequestError,

@@ -13,8 +13,9 @@ import pytest
 from joserfc import jwk, jwt
 
 from logto_dynamic import Tokens, TokenVerificationError, Totp
+from logto_dynamic._exceptions import UnknownKeyIdError
 from logto_dynamic._signin._oidc import signing_algorithms
-from logto_dynamic._signin._tokens import UnknownKeyIdError, verify_id_token
+from logto_dynamic._signin._tokens import verify_id_token
 
 ISSUER = "http://127.0.0.1:3001/oidc"
 CLIENT = "demo-app"

@@ -203,7 +203,9 @@ def _exchange_records(quick: bool, checked_first: bool) -> list[dict[str, Any]]:
                     ex.add(report)
                 if report.operation is not None:
                     ex.add(_full_answer(checker, report, status, answer_headers, answer))
-            records.append({**ex.record, "checked": ex.checked, "found": ex.found})
+            records.append(
+                {**ex.record.to_json("report", 0.0), "checked": ex.checked, "found": ex.found}
+            )
     return records
 
 
@@ -256,7 +258,7 @@ def test_the_proxy_checker_takes_the_quick_route_for_a_valid_exchange(
         ex, req, 200, [(b"content-type", b"application/json")], b'{"verificationId":"v1"}'
     )
     assert ex.checked and not ex.found and ex.verdict == "valid"
-    assert ex.record["operation"] == "CreatePasswordVerification"
+    assert ex.record.operation == "CreatePasswordVerification"
 
 
 def test_a_request_without_a_quick_route_is_planned_once(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -24,6 +24,7 @@ from logto_dynamic._cli._common import (
     spec_source,
     url_of,
 )
+from logto_dynamic._config import ProxyMode
 
 __all__ = [
     "add_proxy_arguments",
@@ -60,7 +61,9 @@ def add_proxy_arguments(parser: argparse.ArgumentParser) -> None:
         help="send the upstream's own host as Host (default: the client's Host, unchanged, "
         "so Logto builds its URLs for the proxy)",
     )
-    parser.add_argument("--mode", choices=("report", "enforce", "off"), default="report")
+    parser.add_argument(
+        "--mode", choices=[m.value for m in ProxyMode], default=ProxyMode.REPORT.value
+    )
     add_spec_option(parser)
     parser.add_argument(
         "--log",
@@ -128,7 +131,7 @@ def add_proxy_arguments(parser: argparse.ArgumentParser) -> None:
 def proxy_options(args: argparse.Namespace) -> dict[str, Any]:
     """The :class:`ValidatingProxy` keyword arguments the options ask for."""
     options: dict[str, Any] = {
-        "mode": args.mode,
+        "mode": ProxyMode(args.mode),
         "summary_header": args.summary_header,
         "log_all": args.log_all,
         "metrics": args.metrics is not None,

@@ -17,7 +17,8 @@ from typing import Any
 import httpx
 
 from logto_dynamic._cli._common import group_pairs
-from logto_dynamic._document._refs import UnresolvableRefError, deref
+from logto_dynamic._document._refs import deref
+from logto_dynamic._exceptions import UnresolvableRefError
 from logto_dynamic._validation._schema import SECRET_MARK
 from logto_dynamic._validation._violations import REDACTED
 

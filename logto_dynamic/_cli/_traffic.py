@@ -27,7 +27,8 @@ def register(subparsers: Any) -> None:
 
 def run_har(args: argparse.Namespace) -> int:
     """Print the per-operation table (or JSON); 1 when anything fails, 2 on a bad file."""
-    from logto_dynamic._traffic._har import HarError, validate_har
+    from logto_dynamic._exceptions import HarError
+    from logto_dynamic._traffic._har import validate_har
 
     spec = load_spec_source(args.spec, timeout=args.spec_timeout)
     try:

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from logto_dynamic._document._refs import UnresolvableRefError, escape_pointer, resolve_pointer
-from logto_dynamic._exceptions import SpecLoadError
+from logto_dynamic._document._refs import escape_pointer, resolve_pointer
+from logto_dynamic._exceptions import SpecLoadError, UnresolvableRefError
 
 __all__ = [
     "MAX_CHAIN",

@@ -23,7 +23,8 @@ from typing import Any
 
 from logto_dynamic._document._guard import MAX_CHAIN, SHAPE_PROBLEM, SchemaShapes
 from logto_dynamic._document._naming import HTTP_METHODS, duplicates, iter_operations
-from logto_dynamic._document._refs import UnresolvableRefError, escape_pointer, resolve_pointer
+from logto_dynamic._document._refs import escape_pointer, resolve_pointer
+from logto_dynamic._exceptions import UnresolvableRefError
 
 __all__ = ["LintProblem", "LintReport", "lint", "operation_problems"]
 

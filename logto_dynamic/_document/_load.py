@@ -188,7 +188,8 @@ def bundle_external_refs(document: dict[str, Any], origin: Path) -> dict[str, An
     ``#/...`` refs. URL refs and unreadable files are left as they are, so the operations
     that use them are quarantined as "unresolvable". Returns a new document.
     """
-    from logto_dynamic._document._refs import UnresolvableRefError, resolve_pointer
+    from logto_dynamic._document._refs import resolve_pointer
+    from logto_dynamic._exceptions import UnresolvableRefError
 
     files: dict[Path, dict[str, Any]] = {origin.resolve(): document}
     done: dict[tuple[Path, str], str] = {}

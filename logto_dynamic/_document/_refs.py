@@ -5,17 +5,9 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from logto_dynamic._exceptions import SpecError
+from logto_dynamic._exceptions import UnresolvableRefError
 
-__all__ = ["UnresolvableRefError", "deref", "escape_pointer", "resolve_pointer"]
-
-
-class UnresolvableRefError(SpecError):
-    """A ``$ref`` points nowhere in the document."""
-
-    def __init__(self, ref: str, reason: str) -> None:
-        self.ref = ref
-        super().__init__(f"cannot resolve $ref {ref!r}: {reason}")
+__all__ = ["deref", "escape_pointer", "resolve_pointer"]
 
 
 @functools.lru_cache(maxsize=1024)  # status codes, media types: few, escaped per exchange

@@ -2,11 +2,12 @@
 
 Modules, one job each: ``_app`` (the ASGI entry and lifecycle), ``_relay`` (request out,
 answer back, checked inline or afterwards), ``_upstream`` (the pooled client and its error
-kinds), ``_checks`` (what is asked of the validator), ``_problems`` (the proxy's own
-answers), ``_headers`` (hop-by-hop, forwarding, sizes), ``_codings`` (content codings undone
-for checking, bounded), ``_exchange`` (one exchange's facts), ``_recorder`` (deferred checks,
-log line, metrics), ``_log`` (the threaded exchange log), ``_metrics`` (Prometheus series),
-``_serve`` (running it under uvicorn), ``_protocol`` (connection deadlines and cap).
+kinds), ``_checks`` (what is asked of the document's checkers), ``_problems`` (the proxy's
+own answers), ``_headers`` (hop-by-hop, forwarding, sizes), ``_codings`` (content codings
+undone for checking, bounded), ``_exchange`` (one exchange's facts), ``_record`` (its typed
+log line and the actions), ``_recorder`` (deferred checks, log line, metrics), ``_log`` (the
+threaded exchange log), ``_metrics`` (Prometheus series), ``_serve`` (running it under
+uvicorn), ``_protocol`` (connection deadlines and cap).
 """
 
 from logto_dynamic._proxy._app import ValidatingProxy

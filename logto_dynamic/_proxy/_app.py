@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from logto_dynamic._config import ProxyMode
 from logto_dynamic._proxy._checks import Checker
 from logto_dynamic._proxy._exchange import Exchange, Request
 from logto_dynamic._proxy._headers import RawHeaders, content_length, headers_size
@@ -15,6 +16,7 @@ from logto_dynamic._proxy._problems import (
     request_too_large,
     target_refused,
 )
+from logto_dynamic._proxy._record import Action
 from logto_dynamic._proxy._recorder import Recorder
 from logto_dynamic._proxy._relay import Relay
 from logto_dynamic._proxy._upstream import Upstream
@@ -22,13 +24,12 @@ from logto_dynamic._spec import SpecSource
 from logto_dynamic._traffic._validator import DEFAULT_VALIDATE_LIMIT, TrafficValidator
 from logto_dynamic._types import Receive, Scope, Send
 
-__all__ = ["MODES", "ValidatingProxy"]
+__all__ = ["ValidatingProxy"]
 
 DEFAULT_MAX_REQUEST_BODY = 1024 * 1024
 DEFAULT_MAX_RESPONSE_BODY = 16 * 1024 * 1024
 DEFAULT_MAX_HEADER_BYTES = 32 * 1024
 DEFAULT_PROXY_TIMEOUT = 30.0
-MODES = ("report", "enforce", "off")
 
 _TOO_LARGE = object()
 _GONE = object()
@@ -37,13 +38,13 @@ _GONE = object()
 class ValidatingProxy:
     """A pure ASGI reverse proxy to ``upstream`` that checks API traffic against the document.
 
-    ``mode``: ``report`` relays everything and logs violations (checked after the answer
-    went out); ``enforce`` answers an invalid request 400 and an invalid upstream answer 502
-    (``application/problem+json``); ``off`` only relays. With ``preserve_host`` (the
-    default) the client's ``Host`` goes upstream unchanged, so a Logto behind the proxy builds
-    ``redirectTo``, ``Location`` and discovery URLs that point at the proxy; ``False`` sends
-    the upstream's own authority instead. ``X-Forwarded-For/-Proto/-Host`` are added either
-    way. The README's proxy section has the
+    ``mode`` (a :class:`~logto_dynamic.ProxyMode` or its value): ``report`` relays everything
+    and logs violations (checked after the answer went out); ``enforce`` answers an invalid
+    request 400 and an invalid upstream answer 502 (``application/problem+json``); ``off``
+    only relays. With ``preserve_host`` (the default) the client's ``Host`` goes upstream
+    unchanged, so a Logto behind the proxy builds ``redirectTo``, ``Location`` and discovery
+    URLs that point at the proxy; ``False`` sends the upstream's own authority instead.
+    ``X-Forwarded-For/-Proto/-Host`` are added either way. The README's proxy section has the
     whole manual. The upstream pool is made on first use (or at lifespan startup) and closed
     by :meth:`aclose` (or at lifespan shutdown), which also flushes the log.
     """
@@ -53,7 +54,7 @@ class ValidatingProxy:
         upstream: str,
         *,
         spec: SpecSource = None,
-        mode: str = "report",
+        mode: ProxyMode | str = ProxyMode.REPORT,
         log: LogTarget = None,
         max_request_body: int = DEFAULT_MAX_REQUEST_BODY,
         max_response_body: int = DEFAULT_MAX_RESPONSE_BODY,
@@ -66,8 +67,11 @@ class ValidatingProxy:
         metrics: bool = False,
         preserve_host: bool = True,
     ) -> None:
-        if mode not in MODES:
-            raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
+        try:
+            mode = ProxyMode(mode)
+        except ValueError:
+            known = ", ".join(ProxyMode)
+            raise ValueError(f"mode must be one of {known}, not {mode!r}") from None
         self.upstream = Upstream(upstream, timeout=timeout, max_connections=max_connections)
         self.mode = mode
         self.validator = TrafficValidator(spec, validate_limit=validate_limit)
@@ -138,31 +142,32 @@ class ValidatingProxy:
         api = self.validator.is_api_path(path)
         ex = Exchange(method, raw_path.decode("latin-1"), api)
         if method == "CONNECT" or not raw_path.startswith(b"/") or not path.startswith("/"):
-            ex.record["action"] = "rejected-target"
+            ex.record.action = Action.REJECTED_TARGET
             await self.relay.answer(send, ex, target_refused())
             return
         headers: RawHeaders = list(scope["headers"])
         if headers_size(headers) > self.max_header_bytes:
-            ex.record["action"] = "rejected-headers-too-large"
+            ex.record.action = Action.REJECTED_HEADERS_TOO_LARGE
             await self.relay.answer(send, ex, headers_too_large(self.max_header_bytes))
             return
         body = await self._read_body(headers, receive)
         if body is _TOO_LARGE:
-            ex.record["action"] = "rejected-request-too-large"
+            ex.record.action = Action.REJECTED_REQUEST_TOO_LARGE
             await self.relay.answer(send, ex, request_too_large(self.max_request_body))
             return
         if not isinstance(body, bytes):  # the client went away mid-upload: nothing to relay
-            ex.record["action"] = "client-disconnected"
+            ex.record.action = Action.CLIENT_DISCONNECTED
             self.recorder.finish(ex, force=True)
             return
         query: bytes = scope.get("query_string") or b""
         target = raw_path + b"?" + query if query else raw_path
         req = Request(scope, receive, method, target, headers, body)
-        if api and self.mode != "off" and (self.mode == "enforce" or self.summary_header):
+        mode = self.mode
+        if api and mode is not ProxyMode.OFF and (mode is ProxyMode.ENFORCE or self.summary_header):
             req.report = self.relay.checker.request(method, target, headers, body)
             ex.add(req.report)
-            if self.mode == "enforce" and not req.report.ok:
-                ex.record["action"] = "rejected-request"
+            if mode is ProxyMode.ENFORCE and not req.report.ok:
+                ex.record.action = Action.REJECTED_REQUEST
                 await self.relay.answer(
                     send, ex, request_invalid(req.report.operation_id, ex.violations)
                 )

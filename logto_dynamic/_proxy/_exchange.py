@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 from logto_dynamic._proxy._headers import RawHeaders
+from logto_dynamic._proxy._record import ExchangeRecord
 from logto_dynamic._traffic._validator import TrafficReport
 from logto_dynamic._types import Receive, Scope
 from logto_dynamic._validation._violations import Violation
@@ -16,9 +17,8 @@ __all__ = ["Exchange", "Request"]
 class Exchange:
     """The facts of one exchange, filled in as it goes (never a body, header or cookie value).
 
-    ``record`` is the log line: operation, method, path (the documented template when one
-    matched), status, upstream status, action, violations (direction, location, path,
-    keyword, message: messages never repeat a secret value) and notes.
+    ``record`` (:class:`~._record.ExchangeRecord`) is what its log line says; the rest are the
+    timings, the violations found and whether it was checked (its metrics and verdict).
     """
 
     __slots__ = (
@@ -40,43 +40,27 @@ class Exchange:
         self.found: list[Violation] = []
         self.upstream_seconds: float | None = None
         self.upstream_error: str | None = None
-        self.record: dict[str, Any] = {
-            "operation": None,
-            "method": method,
-            "path": path,
-            "status": None,
-            "upstream_status": None,
-            "action": "relayed",
-            "violations": [],
-            "notes": [],
-        }
+        self.record = ExchangeRecord(method, path)
 
     def add(self, report: TrafficReport) -> None:
         """Take the operation, template, violations and notes of one direction's report."""
         record = self.record
-        record["operation"] = report.operation_id
+        record.operation = report.operation_id
         if report.path_template:
-            record["path"] = report.path_template
+            record.path = report.path_template
         if report.violations:
-            record["violations"] += [
+            record.violations += [
                 {"direction": report.direction, **v.to_dict()} for v in report.violations
             ]
             self.found += report.violations
         if report.notes:
-            record["notes"] += report.notes
-        self.checked = True
-
-    def passed(self, operation_id: str, template: str) -> None:
-        """Both directions checked and found valid (what :meth:`add` does for clean reports)."""
-        record = self.record
-        record["operation"] = operation_id
-        record["path"] = template
+            record.notes += report.notes
         self.checked = True
 
     @property
     def violations(self) -> list[dict[str, Any]]:
         """A copy of the violation dicts so far."""
-        return list(self.record["violations"])
+        return list(self.record.violations)
 
     def relayed(self) -> None:
         """Mark the answer as sent (checks after this are off the exchange's clock)."""
@@ -91,7 +75,7 @@ class Exchange:
     @property
     def verdict(self) -> str:
         """``rejected``, ``error``, ``invalid``, ``valid`` or ``unchecked``."""
-        if self.record["action"].startswith("rejected"):
+        if self.record.action.rejected:
             return "rejected"
         if self.upstream_error is not None:
             return "error"

@@ -66,11 +66,11 @@ class Metrics:
             return
         s = self._series
         record = ex.record
-        operation = record["operation"] or ("undocumented" if ex.api else "other")
-        status = record["status"]
+        operation = record.operation or ("undocumented" if ex.api else "other")
+        status = record.status
         status_class = f"{status // 100}xx" if status else "none"
         s["exchanges"].labels(operation, status_class, verdict).inc()
-        for violation in record["violations"]:
+        for violation in record.violations:
             s["violations"].labels(operation, violation["direction"], violation["keyword"]).inc()
         if ex.upstream_seconds is not None:
             s["upstream"].observe(ex.upstream_seconds)

@@ -15,6 +15,7 @@ import asyncio
 from collections import deque
 from collections.abc import Callable
 
+from logto_dynamic._config import ProxyMode
 from logto_dynamic._proxy._exchange import Exchange
 from logto_dynamic._proxy._log import ExchangeLog
 from logto_dynamic._proxy._metrics import Metrics
@@ -34,7 +35,7 @@ class Recorder:
         log: ExchangeLog,
         metrics: Metrics,
         *,
-        mode: str,
+        mode: ProxyMode,
         log_all: bool,
         max_pending: int = DEFAULT_MAX_PENDING,
     ) -> None:
@@ -55,18 +56,15 @@ class Recorder:
     def finish(self, ex: Exchange, *, force: bool = False) -> None:
         """Log (problems always; API exchanges with findings, or all with ``log_all``)."""
         ex.relayed()
-        record = ex.record
         self.metrics.observe(ex, ex.verdict, ex.seconds)
-        if force or (ex.api and (self.log_all or ex.found or record["notes"])):
-            record["mode"] = self.mode
-            record["duration_ms"] = round(ex.seconds * 1000, 3)
-            self.log.write(record)
+        if force or (ex.api and (self.log_all or ex.found or ex.record.notes)):
+            self.log.write(ex.record.to_json(self.mode, round(ex.seconds * 1000, 3)))
 
     def defer(self, ex: Exchange, check: Callable[[], None], *, force: bool = False) -> None:
         """Queue ``check`` and then :meth:`finish` (``force``: log it whatever it finds)."""
         ex.relayed()
         if len(self._pending) >= self.max_pending:
-            ex.record["notes"].append("not validated: the validation backlog is full")
+            ex.record.notes.append("not validated: the validation backlog is full")
             self.metrics.skipped()
             self.finish(ex, force=force)
             return
@@ -95,7 +93,7 @@ class Recorder:
             try:
                 check()
             except Exception as exc:  # a bug, not traffic: the rest of the queue still runs
-                ex.record["notes"].append(f"not validated: the check failed ({exc!r:.200})")
+                ex.record.notes.append(f"not validated: the check failed ({exc!r:.200})")
             finally:
                 self.finish(ex, force=force)
 

@@ -9,6 +9,7 @@ never parsed and re-serialised on the way through.
 
 from __future__ import annotations
 
+from logto_dynamic._config import ProxyMode
 from logto_dynamic._proxy._checks import Checker
 from logto_dynamic._proxy._exchange import Exchange, Request
 from logto_dynamic._proxy._headers import (
@@ -28,6 +29,7 @@ from logto_dynamic._proxy._problems import (
     send_problem,
     upstream_problem,
 )
+from logto_dynamic._proxy._record import Action
 from logto_dynamic._proxy._recorder import Recorder
 from logto_dynamic._proxy._streaming import stream_through
 from logto_dynamic._proxy._upstream import (
@@ -54,7 +56,7 @@ class Relay:
         checker: Checker,
         recorder: Recorder,
         *,
-        mode: str,
+        mode: ProxyMode,
         max_response_body: int,
         summary_header: bool,
         preserve_host: bool = True,
@@ -71,9 +73,7 @@ class Relay:
         self, send: Send, ex: Exchange, problem: Problem, req: Request | None = None
     ) -> None:
         """Send a made-up answer and log it (always; with the request's check when due)."""
-        ex.record["status"] = problem.status
-        if ex.record["action"] == "relayed":
-            ex.record["action"] = problem.kind
+        ex.record.status = problem.status
         await send_problem(send, problem)
         self._finish_unanswered(ex, req)
 
@@ -83,7 +83,7 @@ class Relay:
         Its request is checked all the same (in report mode, afterwards, like every check):
         what the client sent does not depend on what came back.
         """
-        if req is None or not ex.api or self.mode != "report" or req.report is not None:
+        if req is None or not ex.api or self.mode is not ProxyMode.REPORT or req.report is not None:
             self.recorder.finish(ex, force=True)
             return
         checker = self.checker
@@ -117,14 +117,14 @@ class Relay:
         self, send: Send, ex: Exchange, req: Request, response: UpstreamResponse, started: float
     ) -> None:
         status = response.status
-        ex.record["upstream_status"] = status
+        ex.record.upstream_status = status
         headers = strip_hop_by_hop(response.raw_headers)
         declared = content_length(headers)
         if declared is not None and declared > self.max_response_body:
             await self._too_large(send, ex, req, str(declared))
             return
-        checking = ex.api and self.mode != "off"
-        inline = checking and (self.mode == "enforce" or self.summary_header)
+        checking = ex.api and self.mode is not ProxyMode.OFF
+        inline = checking and (self.mode is ProxyMode.ENFORCE or self.summary_header)
         limit = self.checker.hold_limit
         held: list[bytes] = []
         chunks = response.content.iter_any()
@@ -153,8 +153,8 @@ class Relay:
         if inline:
             body = b"".join(held) if complete else None
             self.checker.exchange(ex, req, status, headers, body)
-            if self.mode == "enforce" and ex.found:
-                ex.record["action"] = "rejected-response"
+            if self.mode is ProxyMode.ENFORCE and ex.found:
+                ex.record.action = Action.REJECTED_RESPONSE
                 await self.answer(send, ex, response_invalid(status, ex.violations))
                 return
         await self._start(send, ex, status, headers)
@@ -172,9 +172,10 @@ class Relay:
                 keep=limit if checking else -1,
             )
             if cut is not None:
-                ex.record["action"] = "cut-off-" + cut
-                if cut.startswith("upstream-error:"):
-                    ex.upstream_error = cut.partition(":")[2]
+                reason, _, kind = cut.partition(":")  # upstream-error:<kind>
+                ex.record.action = Action.cut_off(reason)
+                if kind:
+                    ex.upstream_error = ex.record.action_detail = kind
                 self._finish_unanswered(ex, req)
                 return
         if checking and not inline:
@@ -184,13 +185,13 @@ class Relay:
             self.recorder.finish(ex)
 
     async def _start(self, send: Send, ex: Exchange, status: int, headers: RawHeaders) -> None:
-        ex.record["status"] = status
+        ex.record.status = status
         if self.summary_header and ex.found:
             headers = [*headers, (SUMMARY_HEADER, summary_value(ex.found))]
         await send({"type": "http.response.start", "status": status, "headers": headers})
 
     async def _too_large(self, send: Send, ex: Exchange, req: Request, size: str) -> None:
-        ex.record["action"] = "rejected-response-too-large"
+        ex.record.action = Action.REJECTED_RESPONSE_TOO_LARGE
         await self.answer(send, ex, response_too_large(size, self.max_response_body), req)
 
     async def _failed(
@@ -198,5 +199,5 @@ class Relay:
     ) -> None:
         kind = ex.upstream_error = error_kind(exc)
         problem = upstream_problem(kind, type(exc).__name__, self.upstream.timeout, reading=reading)
-        ex.record["action"] = problem.kind
+        ex.record.action = Action(problem.kind)  # upstream-timeout | upstream-unreachable
         await self.answer(send, ex, problem, req)

@@ -19,7 +19,7 @@ from urllib.parse import quote_plus
 
 import httpx
 
-from logto_dynamic._signin._errors import OidcError
+from logto_dynamic._exceptions import OidcError
 from logto_dynamic._signin._rounds import maybe_json, token_refused
 
 if TYPE_CHECKING:

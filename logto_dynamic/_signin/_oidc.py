@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
-from logto_dynamic._signin._errors import AuthorizationError, OidcError, StateMismatchError
+from logto_dynamic._exceptions import AuthorizationError, OidcError, StateMismatchError
 
 __all__ = [
     "AuthorizationRequest",

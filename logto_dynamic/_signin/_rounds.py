@@ -16,11 +16,12 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from logto_dynamic._signin._errors import (
+from logto_dynamic._exceptions import (
     AuthorizationError,
     ConsentRequiredError,
     OidcError,
     TokenRequestError,
+    UnknownKeyIdError,
 )
 from logto_dynamic._signin._oidc import (
     AuthorizationRequest,
@@ -31,7 +32,7 @@ from logto_dynamic._signin._oidc import (
     origin,
     raise_for_error,
 )
-from logto_dynamic._signin._tokens import Tokens, UnknownKeyIdError, verify_id_token
+from logto_dynamic._signin._tokens import Tokens, verify_id_token
 
 __all__ = [
     "MAX_HOPS",

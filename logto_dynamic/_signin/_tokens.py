@@ -13,15 +13,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from logto_dynamic._signin._errors import OidcError, TokenVerificationError
+from logto_dynamic._exceptions import OidcError, TokenVerificationError, UnknownKeyIdError
 
-__all__ = ["LEEWAY_SECONDS", "Tokens", "UnknownKeyIdError", "verify_id_token"]
+__all__ = ["LEEWAY_SECONDS", "Tokens", "verify_id_token"]
 
 LEEWAY_SECONDS = 60
-
-
-class UnknownKeyIdError(TokenVerificationError):
-    """The ID token names a ``kid`` the JWKS does not hold (the JWKS may have rotated)."""
 
 
 @dataclass(frozen=True, slots=True, repr=False)

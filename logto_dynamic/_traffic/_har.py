@@ -21,19 +21,16 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from logto_dynamic._exceptions import HarError
 from logto_dynamic._spec import SpecSource
 from logto_dynamic._traffic._validator import TrafficValidator
 from logto_dynamic._validation._violations import Violation
 
-__all__ = ["HarEntryResult", "HarError", "HarSummary", "OperationStats", "validate_har"]
+__all__ = ["HarEntryResult", "HarSummary", "OperationStats", "validate_har"]
 
 UNDOCUMENTED = "(undocumented)"
 #: The operation name of an entry that is not a well-formed HAR entry.
 MALFORMED = "(malformed)"
-
-
-class HarError(ValueError):
-    """The file is not a HAR document."""
 
 
 @dataclass
