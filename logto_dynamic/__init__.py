@@ -35,6 +35,7 @@ from logto_dynamic._exceptions import (
     ConsentRequiredError,
     DuplicateOperationError,
     ForbiddenError,
+    LoginRequired,
     LogtoDynamicError,
     MfaBindingRequired,
     MfaRequired,
@@ -64,6 +65,7 @@ from logto_dynamic._results import Result
 from logto_dynamic._signin._m2m import M2MAuth
 from logto_dynamic._signin._tokens import Tokens
 from logto_dynamic._signin._totp import Totp
+from logto_dynamic._signin._verifier import AccessTokenVerifier
 from logto_dynamic._spec import Spec, load_spec
 from logto_dynamic._validation._violations import Violation
 
@@ -112,6 +114,7 @@ def __dir__() -> list[str]:
 __all__ = [
     "DEFAULT_TIMEOUT",
     "USE_CLIENT_DEFAULT",
+    "AccessTokenVerifier",
     "AmbiguousOperationError",
     "ApiError",
     "AsyncClient",
@@ -130,6 +133,7 @@ __all__ = [
     "ForbiddenError",
     "Interaction",
     "LintReport",
+    "LoginRequired",
     "LogtoDynamicError",
     "M2MAuth",
     "ManagementClient",

@@ -15,6 +15,7 @@ from logto_dynamic._document._operations import Operation
 from logto_dynamic._exceptions import ConnectError, RequestTimeoutError, TransportError
 from logto_dynamic._pagination import PageWalk
 from logto_dynamic._results import Result
+from logto_dynamic._signin._client_methods import AsyncTokenLifecycle, TokenLifecycle
 from logto_dynamic._spec import (
     Spec,
     SpecSource,
@@ -29,7 +30,6 @@ if TYPE_CHECKING:
     from logto_dynamic._signin._async import AsyncInteraction
     from logto_dynamic._signin._oidc import HttpRequest
     from logto_dynamic._signin._sync import Interaction
-    from logto_dynamic._signin._tokens import Tokens
 
 HttpT = TypeVar("HttpT", httpx.Client, httpx.AsyncClient)
 
@@ -162,7 +162,7 @@ class _BaseClient(Generic[HttpT]):
         return f"<{type(self).__name__} {self.base_url} {self._spec!r}>"
 
 
-class Client(_BaseClient[httpx.Client]):
+class Client(TokenLifecycle, _BaseClient[httpx.Client]):
     """A synchronous client. One instance is one cookie jar, so one sign-in interaction.
 
     >>> with Client("http://localhost:3001") as client:               # doctest: +SKIP
@@ -224,10 +224,12 @@ class Client(_BaseClient[httpx.Client]):
         resources: Sequence[str] = (),
         prompt: str = "login",
         extra_params: Mapping[str, str] | None = None,
+        client_secret: str | None = None,
     ) -> Interaction:
         """Start a sign-in: the OIDC authorization request (PKCE S256, state, nonce) on this
         client's cookie jar. Returns an :class:`Interaction` whose steps and flows end in
-        verified :class:`Tokens`. OIDC errors raise :class:`AuthorizationError`."""
+        verified :class:`Tokens`. OIDC errors raise :class:`AuthorizationError`.
+        A confidential (web) app passes ``client_secret`` for the code exchange."""
         from logto_dynamic._signin._sync import begin
 
         return begin(
@@ -238,17 +240,8 @@ class Client(_BaseClient[httpx.Client]):
             resources=resources,
             prompt=prompt,
             extra_params=extra_params,
+            client_secret=client_secret,
         )
-
-    def refresh_tokens(
-        self, app_id: str, refresh_token: str, *, resource: str | None = None
-    ) -> Tokens:
-        """Trade a refresh token for new :class:`Tokens`, verified like the first ones."""
-        from logto_dynamic._signin._rounds import refresh
-        from logto_dynamic._signin._sync import drive
-
-        tokens: Tokens = drive(self, refresh(self.base_url, app_id, refresh_token, resource))
-        return tokens
 
     def _send_http(self, request: HttpRequest) -> httpx.Response:
         with map_transport_errors("OIDC"):
@@ -278,7 +271,7 @@ class Client(_BaseClient[httpx.Client]):
         self.close()
 
 
-class AsyncClient(_BaseClient[httpx.AsyncClient]):
+class AsyncClient(AsyncTokenLifecycle, _BaseClient[httpx.AsyncClient]):
     """The asyncio twin of :class:`Client`, on the same core.
 
     >>> async with AsyncClient("http://localhost:3001") as client:    # doctest: +SKIP
@@ -332,6 +325,7 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
         resources: Sequence[str] = (),
         prompt: str = "login",
         extra_params: Mapping[str, str] | None = None,
+        client_secret: str | None = None,
     ) -> AsyncInteraction:
         """The awaitable :meth:`Client.interaction`; its steps are awaitable too."""
         from logto_dynamic._signin._async import abegin
@@ -344,18 +338,8 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
             resources=resources,
             prompt=prompt,
             extra_params=extra_params,
+            client_secret=client_secret,
         )
-
-    async def refresh_tokens(
-        self, app_id: str, refresh_token: str, *, resource: str | None = None
-    ) -> Tokens:
-        """The awaitable :meth:`Client.refresh_tokens`."""
-        from logto_dynamic._signin._async import adrive
-        from logto_dynamic._signin._rounds import refresh
-
-        flow = refresh(self.base_url, app_id, refresh_token, resource)
-        tokens: Tokens = await adrive(self, flow)
-        return tokens
 
     async def _send_http(self, request: HttpRequest) -> httpx.Response:
         with map_transport_errors("OIDC"):

@@ -18,10 +18,11 @@ Every exception the library raises on purpose derives from :class:`LogtoDynamicE
     │   └── RequestTimeoutError
     ├── OidcError                      a sign-in's OIDC round did not complete (``.error``)
     │   ├── AuthorizationError         the server answered an OIDC error (redirect or JSON)
+    │   │   └── LoginRequired          prompt=none without a Logto session (login_required)
     │   ├── ConsentRequiredError       a third-party app: Logto shows a consent page
     │   ├── StateMismatchError         the code redirect's ``state`` or ``iss`` is not ours
-    │   ├── TokenRequestError          the token endpoint refused (``.status_code``)
-    │   └── TokenVerificationError     the ID token failed verification (signature, iss, ...)
+    │   ├── TokenRequestError          a token/revocation/userinfo endpoint refused
+    │   └── TokenVerificationError     an ID or access token failed a check (``.check``)
     │       └── UnknownKeyIdError      its ``kid`` is not in the JWKS (it may have rotated)
     ├── HarError                       the file is not a HAR document (also a ValueError)
     ├── PaginationError                a list answer cannot be paginated
@@ -61,6 +62,7 @@ __all__ = [
     "DuplicateOperationError",
     "ForbiddenError",
     "HarError",
+    "LoginRequired",
     "LogtoDynamicError",
     "MfaBindingRequired",
     "MfaRequired",
@@ -224,6 +226,10 @@ class AuthorizationError(OidcError):
     """The authorization server answered an OIDC error (``invalid_request``, ...)."""
 
 
+class LoginRequired(AuthorizationError):
+    """A silent sign-in (``prompt=none``) found no Logto session: ``error == "login_required"``."""
+
+
 class ConsentRequiredError(OidcError):
     """The app is a third-party app: Logto shows a consent page that a person must accept."""
 
@@ -233,8 +239,9 @@ class StateMismatchError(OidcError):
 
 
 class TokenRequestError(OidcError):
-    """The token endpoint refused the request (``status_code`` is its HTTP status; ``code``
-    is Logto's error code, e.g. ``oidc.invalid_client``, when the answer had one)."""
+    """The token, revocation or userinfo endpoint refused (``status_code`` is its HTTP
+    status; ``code`` is Logto's error code, e.g. ``oidc.invalid_client``, when the answer
+    had one)."""
 
     def __init__(
         self,
@@ -251,7 +258,20 @@ class TokenRequestError(OidcError):
 
 
 class TokenVerificationError(OidcError):
-    """The ID token failed verification: signature, algorithm, iss, aud, exp/iat or nonce."""
+    """A token failed verification. ``check`` names the check that failed when known:
+    ``format``, ``alg``, ``typ``, ``kid``, ``signature``, ``iss``, ``aud``, ``exp``,
+    ``nbf``, ``scope`` (``error`` is then ``invalid_token``, or ``insufficient_scope``)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        check: str | None = None,
+        error: str | None = None,
+        error_description: str | None = None,
+    ) -> None:
+        self.check = check
+        super().__init__(message, error=error, error_description=error_description)
 
 
 class UnknownKeyIdError(TokenVerificationError):

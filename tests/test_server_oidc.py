@@ -478,19 +478,25 @@ def test_apps_from_serve_options() -> None:
 
 
 async def test_a_resource_gets_a_jwt_access_token_through_refresh(
-    http: httpx.AsyncClient,
+    http: httpx.AsyncClient, server: ExperienceServer
 ) -> None:
-    """Like Logto's SDKs: the code gives an opaque token; refresh with ``resource`` a JWT."""
+    """Like Logto's SDKs: the code gives an opaque token; refresh with ``resource`` a JWT
+    whose ``scope`` holds the requested scopes the user's roles grant, no others."""
     from joserfc import jwt
     from joserfc.jwk import KeySet
 
+    server.directory.add_resource("https://api.test", ("read:things", "write:things"))
+    server.directory.add_resource("https://other.test", ("read:things",))
+    user = server.users.find("username", SEED_USER[0])
+    assert user is not None
+    server.directory.add_role(user.id, ("read:things",), resource="https://api.test", name="r")
     verifier, challenge = _pkce()
     location = await _submit(
         http,
         challenge,
         prompt="consent",
         resource="https://api.test",
-        scope="openid offline_access read:things",
+        scope="openid offline_access read:things write:things",
     )
     while not location.startswith(REDIRECT):
         location = (await http.get(location)).headers["location"]

@@ -14,7 +14,17 @@ import sys
 from collections.abc import Sequence
 
 from logto_dynamic.__version__ import __version__
-from logto_dynamic._cli import _call, _login, _m2m, _ops, _proxy, _server, _spec, _traffic
+from logto_dynamic._cli import (
+    _call,
+    _login,
+    _m2m,
+    _ops,
+    _proxy,
+    _server,
+    _spec,
+    _traffic,
+    _userinfo,
+)
 from logto_dynamic._cli._common import (
     EXIT_FAILED,
     EXIT_USAGE,
@@ -44,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     _proxy.register(subparsers)
     _server.register(subparsers)
     _login.register(subparsers)
+    _userinfo.register(subparsers)
     _m2m.register(subparsers)
     return parser
 

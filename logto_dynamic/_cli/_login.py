@@ -4,8 +4,8 @@
 when signed in, and raise :class:`CommandFailed` (exit 1: the sign-in failed, one line on
 stderr naming the typed reason, no traceback) or :class:`UsageError` (exit 2). Passwords
 come from a terminal prompt or ``--password-stdin``; TOTP codes from ``--totp-secret-env
-VAR`` or a prompt. Tokens are printed only with ``--json`` and written only by ``--output
-FILE`` (mode 0600).
+VAR`` or a prompt; a confidential app's secret from ``--client-secret-env VAR``. Tokens are
+printed only with ``--json`` and written only by ``--output FILE`` (mode 0600).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 #: A command's flow: what to write (the token set) and the one line to print instead.
 Outcome = tuple[dict[str, Any], str]
 
-__all__ = ["register", "run_login", "run_register"]
+__all__ = ["register", "run_login", "run_register", "secret_from_env"]
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -67,6 +67,11 @@ def _common(parser: argparse.ArgumentParser) -> None:
         help="an API resource indicator (repeatable)",
     )
     parser.add_argument("--prompt", default="login", help="OIDC prompt (default: login)")
+    parser.add_argument(
+        "--client-secret-env",
+        metavar="VAR",
+        help="environment variable holding the app's secret (a confidential web app)",
+    )
     add_spec_option(parser)
     parser.add_argument(
         "--json",
@@ -133,11 +138,9 @@ def _mfa(args: argparse.Namespace) -> Callable[[tuple[str, ...]], tuple[str, str
     from logto_dynamic._signin._totp import Totp
 
     def answer(factors: tuple[str, ...]) -> tuple[str, str]:
-        if args.backup_code_env:
-            code = os.environ.get(args.backup_code_env, "").strip()
-            if not code:
-                raise UsageError(f"--backup-code-env: ${args.backup_code_env} is not set")
-            return "BackupCode", code
+        backup = secret_from_env("--backup-code-env", args.backup_code_env)
+        if backup is not None:
+            return "BackupCode", backup.strip()
         if args.totp_secret_env:
             secret = os.environ.get(args.totp_secret_env)
             if not secret:
@@ -167,7 +170,19 @@ def _summary(tokens: Tokens) -> str:
     return f"subject {tokens.subject}, username {name}, expires {expiry}"
 
 
-def _run(args: argparse.Namespace, flow: Callable[[Interaction], Outcome]) -> int:
+def secret_from_env(option: str, variable: str | None) -> str | None:
+    """The secret held by environment variable ``variable`` (None when not asked for)."""
+    if variable is None:
+        return None
+    secret = os.environ.get(variable)
+    if not secret:
+        raise UsageError(f"{option}: ${variable} is not set")
+    return secret
+
+
+def _run(
+    args: argparse.Namespace, flow: Callable[[Interaction], Outcome], client_secret: str | None
+) -> int:
     from logto_dynamic._cli._api_errors import api_error_line
     from logto_dynamic._client import Client
     from logto_dynamic._exceptions import ApiError, LogtoDynamicError
@@ -182,6 +197,7 @@ def _run(args: argparse.Namespace, flow: Callable[[Interaction], Outcome]) -> in
                 scopes=tuple(args.scope or ("openid", "profile")),
                 resources=tuple(args.resource),
                 prompt=args.prompt,
+                client_secret=client_secret,
             )
             payload, summary = flow(interaction)
     except ApiError as exc:  # Logto's data and hints, as in `call`
@@ -201,6 +217,7 @@ def _run(args: argparse.Namespace, flow: Callable[[Interaction], Outcome]) -> in
 
 def run_login(args: argparse.Namespace) -> int:
     """``login``: sign in and report (or write) verified tokens."""
+    client_secret = secret_from_env("--client-secret-env", args.client_secret_env)
     password = _password(args)
     identifier: str | dict[str, str] = args.identifier
     if args.username:
@@ -210,13 +227,14 @@ def run_login(args: argparse.Namespace) -> int:
         tokens = interaction.sign_in(identifier, password=password, mfa=_mfa(args))
         return tokens.as_dict(), f"signed in: {_summary(tokens)}"
 
-    return _run(args, flow)
+    return _run(args, flow, client_secret)
 
 
 def run_register(args: argparse.Namespace) -> int:
     """``register``: create the account, bind MFA if asked, report (or write) the tokens."""
     if args.bind_mfa and not (args.json or args.output):
         raise UsageError("--bind-mfa needs --json or --output: its secrets are shown only there")
+    client_secret = secret_from_env("--client-secret-env", args.client_secret_env)
     password = _password(args)
 
     def flow(interaction: Interaction) -> Outcome:
@@ -235,4 +253,4 @@ def run_register(args: argparse.Namespace) -> int:
         bound = ", ".join(args.bind_mfa or ()) or "no MFA"
         return payload, f"registered: {_summary(done.tokens)}; bound {bound}"
 
-    return _run(args, flow)
+    return _run(args, flow, client_secret)

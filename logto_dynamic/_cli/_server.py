@@ -11,6 +11,7 @@ import sys
 from typing import Any
 
 from logto_dynamic._cli._common import (
+    UsageError,
     add_address,
     add_spec_option,
     add_verbosity,
@@ -36,6 +37,16 @@ def _app(text: str) -> str:
 
     try:
         parse_app(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
+def _app_secret(text: str) -> str:
+    from logto_dynamic.testing._apps import parse_secret
+
+    try:
+        parse_secret(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
     return text
@@ -105,6 +116,15 @@ def register(subparsers: Any) -> None:
         help="register a third-party application (it gets a consent page; repeatable)",
     )
     serve.add_argument(
+        "--app-secret",
+        action="append",
+        default=[],
+        type=_app_secret,
+        metavar="ID=SECRET",
+        help="make a registered app confidential (a web app authenticating with this secret "
+        "at the token endpoint; repeatable)",
+    )
+    serve.add_argument(
         "--m2m-app",
         action="append",
         default=[],
@@ -153,7 +173,10 @@ def run_serve(args: argparse.Namespace) -> int:
         mfa_policy=args.mfa_policy,
         seed_users=tuple(args.seed_user),
     )
-    apps = build_apps(args.app, args.third_party_app)
+    try:
+        apps = build_apps(args.app, args.third_party_app, args.app_secret)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     m2m_apps = [parse_m2m_app(text) for text in args.m2m_app] or None
     spec = load_spec_source(args.spec, timeout=args.spec_timeout)
     sock = bind_address(args.host, args.port)

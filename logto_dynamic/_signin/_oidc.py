@@ -10,16 +10,22 @@ import base64
 import hashlib
 import secrets
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
+from urllib.parse import parse_qs, quote_plus, urlencode, urljoin, urlsplit
 
-from logto_dynamic._exceptions import AuthorizationError, OidcError, StateMismatchError
+from logto_dynamic._exceptions import (
+    AuthorizationError,
+    LoginRequired,
+    OidcError,
+    StateMismatchError,
+)
 
 __all__ = [
     "AuthorizationRequest",
     "HttpRequest",
     "Provider",
+    "client_auth",
     "discovery_url",
     "origin",
     "pkce_challenge",
@@ -38,6 +44,21 @@ class HttpRequest:
     params: Mapping[str, str] | None = None
     data: Mapping[str, str] | None = None
     headers: Mapping[str, str] | None = None
+
+
+def client_auth(form: dict[str, str], app_id: str, client_secret: str | None) -> dict[str, str]:
+    """Authenticate a token or revocation request: the headers to send, ``form`` completed.
+
+    A public app sends ``client_id`` in the form; a confidential one ``client_secret_basic``
+    (RFC 6749 2.3.1: id and secret form-encoded, joined by ``:``, base64).
+    """
+    headers = {"accept": "application/json"}
+    if client_secret is None:
+        form["client_id"] = app_id
+        return headers
+    pair = f"{quote_plus(app_id)}:{quote_plus(client_secret)}".encode()
+    headers["authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
+    return headers
 
 
 def random_token(nbytes: int = 32) -> str:
@@ -146,7 +167,8 @@ def raise_for_error(fields: Mapping[str, Any], *, where: str) -> None:
     description = fields.get("error_description")
     description = description if isinstance(description, str) else None
     detail = f": {description}" if description else ""
-    raise AuthorizationError(
+    kind = LoginRequired if error == "login_required" else AuthorizationError
+    raise kind(
         f"{where} carries OIDC error {error}{detail}", error=error, error_description=description
     )
 
@@ -179,6 +201,8 @@ class Provider:
     jwks: Mapping[str, Any]
     userinfo_endpoint: str | None = None
     iss_parameter_supported: bool = False
+    end_session_endpoint: str | None = None
+    revocation_endpoint: str | None = None
 
     @classmethod
     def from_discovery(cls, document: Any, jwks: Any) -> Provider:
@@ -196,18 +220,13 @@ class Provider:
             userinfo_endpoint=document.get("userinfo_endpoint"),
             iss_parameter_supported=document.get("authorization_response_iss_parameter_supported")
             is True,
+            end_session_endpoint=document.get("end_session_endpoint"),
+            revocation_endpoint=document.get("revocation_endpoint"),
         )
 
     def with_jwks(self, jwks: Any) -> Provider:
         """The same provider with a fresh JWKS."""
-        return Provider(
-            self.issuer,
-            self.token_endpoint,
-            self.jwks_uri,
-            check_jwks(jwks),
-            self.userinfo_endpoint,
-            self.iss_parameter_supported,
-        )
+        return replace(self, jwks=check_jwks(jwks))
 
     def algorithms(self) -> list[str]:
         """Signature algorithms the JWKS keys allow: each key's ``alg``, else its curve's."""

@@ -27,6 +27,7 @@ from logto_dynamic._signin._oidc import (
     AuthorizationRequest,
     HttpRequest,
     Provider,
+    client_auth,
     discovery_url,
     location_of,
     origin,
@@ -127,9 +128,12 @@ def code_for(
     raise OidcError(f"more than {MAX_HOPS} redirects before the code redirect")
 
 
-def token_refused(status_code: int, body: dict[str, Any]) -> TokenRequestError:
-    """The error for a token endpoint's refusal: its ``error``, ``error_description`` and
-    Logto's ``code`` as the answer gave them (they never hold a secret)."""
+def token_refused(
+    status_code: int, body: dict[str, Any], what: str = "the token endpoint"
+) -> TokenRequestError:
+    """The error for a token endpoint's refusal (or the revocation's, userinfo's: ``what``):
+    its ``error``, ``error_description`` and Logto's ``code`` as the answer gave them (they
+    never hold a secret)."""
 
     def text(name: str) -> str | None:
         value = body.get(name)
@@ -138,7 +142,7 @@ def token_refused(status_code: int, body: dict[str, Any]) -> TokenRequestError:
     error, description = text("error"), text("error_description")
     detail = f" {error}" + (f": {description}" if description else "") if error else ""
     return TokenRequestError(
-        f"the token endpoint answered HTTP {status_code}{detail}",
+        f"{what} answered HTTP {status_code}{detail}",
         status_code=status_code,
         error=error,
         error_description=description,
@@ -155,40 +159,52 @@ def maybe_json(answer: httpx.Response) -> dict[str, Any]:
 
 
 def exchange_code(
-    auth: AuthorizationRequest, code: str, provider: Provider
+    auth: AuthorizationRequest, code: str, provider: Provider, client_secret: str | None = None
 ) -> Generator[HttpRequest, httpx.Response, Tokens]:
     """Trade the code (with the PKCE verifier) for a verified token set."""
     form = {
         "grant_type": "authorization_code",
         "code": code,
-        "client_id": auth.app_id,
         "redirect_uri": auth.redirect_uri,
         "code_verifier": auth.verifier,
     }
-    return (yield from _token_request(provider, form, auth.app_id, auth.nonce, None))
+    headers = client_auth(form, auth.app_id, client_secret)
+    return (yield from _token_request(provider, form, headers, auth.app_id, auth.nonce, None))
 
 
 def refresh(
-    base_url: str, app_id: str, refresh_token: str, resource: str | None
+    base_url: str,
+    app_id: str,
+    refresh_token: str,
+    resource: str | None,
+    *,
+    organization_id: str | None = None,
+    client_secret: str | None = None,
 ) -> Generator[HttpRequest, httpx.Response, Tokens]:
-    """Trade a refresh token for a new verified token set (the refresh token rotates)."""
+    """Trade a refresh token for a new verified token set (the refresh token rotates).
+
+    With ``resource`` the access token is a JWT for that API; with ``organization_id`` one
+    for the organization (``aud`` ``urn:logto:organization:<id>``).
+    """
     provider = yield from provider_for(base_url)
-    form = {"grant_type": "refresh_token", "refresh_token": refresh_token, "client_id": app_id}
+    form = {"grant_type": "refresh_token", "refresh_token": refresh_token}
     if resource is not None:
         form["resource"] = resource
-    return (yield from _token_request(provider, form, app_id, None, refresh_token))
+    if organization_id is not None:
+        form["organization_id"] = organization_id
+    headers = client_auth(form, app_id, client_secret)
+    return (yield from _token_request(provider, form, headers, app_id, None, refresh_token))
 
 
 def _token_request(
     provider: Provider,
     form: dict[str, str],
+    headers: dict[str, str],
     client_id: str,
     nonce: str | None,
     previous_refresh: str | None,
 ) -> Generator[HttpRequest, httpx.Response, Tokens]:
-    answer = yield HttpRequest(
-        "POST", provider.token_endpoint, data=form, headers={"accept": "application/json"}
-    )
+    answer = yield HttpRequest("POST", provider.token_endpoint, data=form, headers=headers)
     body = maybe_json(answer)
     if answer.status_code != 200:
         raise token_refused(answer.status_code, body)

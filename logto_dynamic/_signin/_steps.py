@@ -82,6 +82,7 @@ class InteractionState:
     verification_id: str | None = None
     redirect_to: str | None = None
     tokens: Tokens | None = field(default=None, repr=False)
+    client_secret: str | None = field(default=None, repr=False)
 
 
 def to_identifier(value: Identifier) -> dict[str, str]:
@@ -263,7 +264,7 @@ def complete(state: InteractionState, redirect_to: str | None) -> Flow:
         raise OidcError("nothing to complete: submit the interaction first")
     provider = yield from provider_for(state.base_url)
     code = yield from code_for(state.auth, state.base_url, target, provider)
-    state.tokens = yield from exchange_code(state.auth, code, provider)
+    state.tokens = yield from exchange_code(state.auth, code, provider, state.client_secret)
     return state.tokens
 
 

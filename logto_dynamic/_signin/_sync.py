@@ -73,13 +73,14 @@ def new_state(
     resources: Sequence[str],
     prompt: str,
     extra_params: Mapping[str, str] | None,
+    client_secret: str | None = None,
 ) -> InteractionState:
     """A fresh interaction's state: a new authorization request (state, nonce, PKCE)."""
     auth = AuthorizationRequest(
         app_id, redirect_uri, tuple(scopes), tuple(resources), prompt, dict(extra_params or {})
     )
     auth.params()  # reject bad extra_params before anything is sent
-    return InteractionState(base_url, auth)
+    return InteractionState(base_url, auth, client_secret=client_secret)
 
 
 def begin(port: SyncPort, app_id: str, redirect_uri: str, **options: Any) -> Interaction:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
-__all__ = ["DEFAULT_APPS", "OidcApp", "build_apps", "parse_app"]
+__all__ = ["DEFAULT_APPS", "OidcApp", "build_apps", "parse_app", "parse_secret"]
 
 
 @dataclass(frozen=True)
 class OidcApp:
-    """A registered application (a public SPA/native client: PKCE, no secret).
+    """A registered application: a public SPA/native client (PKCE, no secret), or a
+    confidential ``Traditional`` web app when it has a ``secret`` (``client_secret_basic`` or
+    ``client_secret_post`` at the token endpoint; PKCE optional). ``repr`` never shows it.
 
     A redirect URI that starts with ``/`` is relative to the server's endpoint, so the
     default ``demo-app`` accepts ``{endpoint}/demo-app`` whatever port the server got.
@@ -24,6 +26,8 @@ class OidcApp:
     id: str
     redirect_uris: tuple[str, ...]
     third_party: bool = False
+    secret: str | None = field(default=None, repr=False)
+    post_logout_redirect_uris: tuple[str, ...] = field(default=(), repr=False)
 
     def resolved(self, endpoint: str) -> tuple[str, ...]:
         """The redirect URIs with the relative ones put under ``endpoint``."""
@@ -33,8 +37,21 @@ class OidcApp:
         """Whether ``redirect_uri`` is registered (exact match, as Logto compares them)."""
         return redirect_uri in self.resolved(endpoint)
 
+    def allows_post_logout(self, uri: str, *, endpoint: str) -> bool:
+        """Whether ``uri`` is a registered post-logout redirect URI (exact match)."""
+        resolved = (
+            endpoint + u if u.startswith("/") else u for u in self.post_logout_redirect_uris
+        )
+        return uri in tuple(resolved)
 
-DEFAULT_APPS = (OidcApp("demo-app", ("/demo-app",)),)
+    @property
+    def confidential(self) -> bool:
+        """Whether the app authenticates with a secret at the token endpoint."""
+        return self.secret is not None
+
+
+# Like Logto's built-in demo app, its redirect URI is also its post-logout redirect URI.
+DEFAULT_APPS = (OidcApp("demo-app", ("/demo-app",), post_logout_redirect_uris=("/demo-app",)),)
 
 
 def parse_app(text: str, *, third_party: bool = False) -> OidcApp:
@@ -52,11 +69,24 @@ def parse_app(text: str, *, third_party: bool = False) -> OidcApp:
     return OidcApp(app_id, (redirect_uri,), third_party=third_party)
 
 
-def build_apps(first_party: Sequence[str], third_party: Sequence[str] = ()) -> tuple[OidcApp, ...]:
+def parse_secret(text: str) -> tuple[str, str]:
+    """``ID=SECRET`` (the ``serve --app-secret`` syntax) as ``(app_id, secret)``."""
+    app_id, sep, secret = text.partition("=")
+    if not sep or not app_id.strip() or not secret:
+        raise ValueError("expected ID=SECRET")
+    return app_id.strip(), secret
+
+
+def build_apps(
+    first_party: Sequence[str],
+    third_party: Sequence[str] = (),
+    secrets: Sequence[str] = (),
+) -> tuple[OidcApp, ...]:
     """Apps from ``ID=REDIRECT_URI`` texts (``serve --app`` / ``--third-party-app``).
 
     The default ``demo-app`` stays unless an option names it; repeating an id adds
-    redirect URIs to that app. Raises ``ValueError`` on a malformed text.
+    redirect URIs to that app. ``secrets`` (``ID=SECRET``, ``serve --app-secret``) make
+    named apps confidential. Raises ``ValueError`` on a malformed text or an unknown id.
     """
     apps: dict[str, OidcApp] = {app.id: app for app in DEFAULT_APPS}
     named: set[str] = set()
@@ -68,4 +98,9 @@ def build_apps(first_party: Sequence[str], third_party: Sequence[str] = ()) -> t
                 app = OidcApp(app.id, known.redirect_uris + app.redirect_uris, third)
             named.add(app.id)
             apps[app.id] = app
+    for text in secrets:
+        app_id, secret = parse_secret(text)
+        if app_id not in apps:
+            raise ValueError(f"--app-secret names {app_id!r}, which no --app registers")
+        apps[app_id] = replace(apps[app_id], secret=secret)
     return tuple(apps.values())

@@ -7,6 +7,7 @@ import dataclasses
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
+from ._harness_access import AccessArrangements
 from ._m2m import M2MApp
 from ._server import ExperienceServer
 from ._state import Outbox, SignInExperience, User
@@ -21,7 +22,7 @@ __all__ = ["LogtoTestServer", "running_server"]
 OFFLINE_SCOPES = ("openid", "profile", "offline_access")
 
 
-class LogtoTestServer:
+class LogtoTestServer(AccessArrangements):
     """The embedded Logto-like server on a loopback port, plus helpers to arrange a test.
 
     ``base_url`` is the server's endpoint; the default application ``demo-app`` accepts
@@ -143,10 +144,6 @@ class LogtoTestServer:
             interaction_event=interaction_event,
         )
         return token.token
-
-    def add_app(self, app_id: str, redirect_uri: str, *, third_party: bool = False) -> None:
-        """Register another application (``redirect_uri`` may be ``/relative``)."""
-        self.server.add_app(app_id, redirect_uri, third_party=third_party)
 
 
 @contextlib.contextmanager

@@ -18,6 +18,8 @@ from ._apps import OidcApp
 from ._asgi import Request, Response
 from ._cookies import CookieSigner
 from ._errors import LogtoError, oidc_error, session_expired
+from ._oidc_access import AccessDirectory
+from ._oidc_session import Sessions, redirect
 from ._oidc_state import AuthRequest, Grant, TokenStore
 from ._state import Interaction, new_id
 
@@ -27,11 +29,6 @@ _HTML = "text/html; charset=utf-8"
 _INTERACTION_SECONDS = 3600.0
 _SESSION_SECONDS = 14 * 86400.0
 PKCE_REQUIRED = "Authorization Server policy requires PKCE to be used for this request"
-
-
-def _with_query(uri: str, params: Mapping[str, str | None]) -> str:
-    query = urlencode({k: v for k, v in params.items() if v is not None})
-    return f"{uri}{'&' if '?' in uri else '?'}{query}"
 
 
 class _RedirectError(Exception):
@@ -51,11 +48,15 @@ class Authorization:
         interactions: dict[str, Interaction],
         cookies: CookieSigner,
         tokens: TokenStore,
+        sessions: Sessions,
+        directory: AccessDirectory,
     ) -> None:
         self.apps = apps
         self.interactions = interactions
         self.cookies = cookies
         self.tokens = tokens
+        self.sessions = sessions
+        self.directory = directory
 
     # -- GET /oidc/auth -----------------------------------------------------------------
 
@@ -77,17 +78,13 @@ class Authorization:
         try:
             auth = self._auth_request(app, redirect_uri, query)
             auth.resources = tuple(v for k, v in request.query_items if k == "resource" and v)
+            if any(r not in self.directory.resources for r in auth.resources):
+                raise _RedirectError("invalid_target", "resource indicator is missing, or unknown")
         except _RedirectError as exc:
-            location = _with_query(
-                redirect_uri,
-                {
-                    "error": exc.error,
-                    "error_description": exc.description,
-                    "state": query.get("state"),
-                    "iss": issuer,
-                },
-            )
-            return Response(303, b"", [("location", location), ("content-type", _HTML)])
+            params = {"error": exc.error, "error_description": exc.description}
+            return redirect(redirect_uri, {**params, "state": query.get("state"), "iss": issuer})
+        if "none" in auth.prompt:  # silent sign-in: the session's code, or an error
+            return self.sessions.silent(request, auth)
         uid = new_id()
         self.interactions[uid] = Interaction(uid=uid, auth=auth)
         logto = base64.urlsafe_b64encode(json.dumps({"appId": app.id}).encode()).decode()
@@ -109,10 +106,10 @@ class Authorization:
         scopes = tuple(query.get("scope", "").split())
         if "openid" not in scopes:
             raise _RedirectError("invalid_scope", "openid scope must be requested")
-        challenge = query.get("code_challenge")
-        if not challenge:
+        challenge = query.get("code_challenge") or ""
+        if not challenge and not app.confidential:
             raise _RedirectError("invalid_request", PKCE_REQUIRED)
-        if query.get("code_challenge_method", "plain") != "S256":
+        if challenge and query.get("code_challenge_method", "plain") != "S256":
             raise _RedirectError("invalid_request", "not supported value of code_challenge_method")
         return AuthRequest(
             app_id=app.id,
@@ -169,15 +166,10 @@ class Authorization:
             offline=auth.offline,
         )
         code = self.tokens.issue_code(grant, auth.redirect_uri, auth.code_challenge)
-        location = _with_query(
-            auth.redirect_uri,
-            {
-                "code": code,
-                "state": auth.state,
-                "iss": f"{request.base_url}/oidc",
-            },
-        )
-        return Response(303, b"", [("location", location), ("content-type", _HTML)])
+        iss = f"{request.base_url}/oidc"
+        answer = redirect(auth.redirect_uri, {"code": code, "state": auth.state, "iss": iss})
+        answer.headers += self.sessions.remember(request, grant)
+        return answer
 
     def _to_consent(self, interaction: Interaction) -> Response:
         """A new interaction (uid2) that waits for consent, and a 303 to ``/consent``."""

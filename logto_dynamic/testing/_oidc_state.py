@@ -140,6 +140,32 @@ class TokenStore:
                 return None
             return record.grant
 
+    def owner(self, token: str) -> str | None:
+        """The app id an access or refresh token was issued to, or None."""
+        with self._lock:
+            record = self.access.get(token) or self.refresh.get(token)
+        return record.grant.app_id if record is not None else None
+
+    def revoke(self, token: str, hint: str | None) -> Grant | None:
+        """Revoke an access token (that token) or a refresh token (its whole grant).
+
+        The grant the token belonged to, or None when the token is unknown. ``hint``
+        (``access_token`` / ``refresh_token``) only orders the look-up, as RFC 7009 says.
+        """
+        order = (
+            (self.refresh, self.access) if hint == "refresh_token" else (self.access, self.refresh)
+        )
+        with self._lock:
+            for table in order:
+                record = table.get(token)
+                if record is None:
+                    continue
+                if table is self.refresh:
+                    record.grant.revoked = True
+                del table[token]
+                return record.grant
+        return None
+
     def grant_of_access(self, token: str) -> Grant | None:
         """The live grant of an access token, or None."""
         with self._lock:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import secrets
 from typing import Any
 from urllib.parse import parse_qsl
 
 from ._apps import OidcApp
 from ._asgi import Request, Response
 from ._errors import oidc_error
+from ._oidc_access import AccessDirectory
+from ._oidc_clients import authenticate_client
 from ._oidc_keys import ALG, SigningKey
 from ._oidc_state import ACCESS_TOKEN_TTL, Grant, TokenStore
 from ._state import User, UserStore
@@ -56,14 +57,13 @@ _CLAIMS = [
     "auth_time",
     "at_hash",
 ]
-_OIDC_SCOPES = frozenset({"openid", "offline_access", "profile", "email", "phone", "address"})
 _NO_STORE = [("cache-control", "no-store"), ("pragma", "no-cache")]
 
 
 def discovery(endpoint: str) -> dict[str, Any]:
     """The OpenID provider metadata, every URL under ``{endpoint}/oidc``.
 
-    Only endpoints this server serves are named (no device, PAR or end-session endpoint);
+    Only endpoints this server serves are named (no device, PAR or introspection endpoint);
     the grant types are listed as Logto lists them, though only ``authorization_code`` and
     ``refresh_token`` are served (the others answer ``unsupported_grant_type``).
     """
@@ -93,6 +93,8 @@ def discovery(endpoint: str) -> dict[str, Any]:
         "request_parameter_supported": False,
         "request_uri_parameter_supported": False,
         "userinfo_endpoint": f"{issuer}/me",
+        "end_session_endpoint": f"{issuer}/session/end",
+        "revocation_endpoint": f"{issuer}/token/revocation",
         "claim_types_supported": ["normal"],
     }
 
@@ -137,12 +139,18 @@ class TokenEndpoint:
     """``POST /oidc/token`` (authorization code with PKCE, refresh token with rotation)."""
 
     def __init__(
-        self, apps: dict[str, OidcApp], users: UserStore, tokens: TokenStore, key: SigningKey
+        self,
+        apps: dict[str, OidcApp],
+        users: UserStore,
+        tokens: TokenStore,
+        key: SigningKey,
+        directory: AccessDirectory,
     ) -> None:
         self.apps = apps
         self.users = users
         self.tokens = tokens
         self.key = key
+        self.directory = directory
 
     def token(self, request: Request) -> Response:
         """Exchange a code or a refresh token for a token set."""
@@ -152,15 +160,16 @@ class TokenEndpoint:
             raise oidc_error(400, "invalid_request", "missing required parameter 'grant_type'")
         if grant_type not in ("authorization_code", "refresh_token"):
             raise oidc_error(400, "unsupported_grant_type", "unsupported grant_type requested")
-        if form.get("client_id", "") not in self.apps:
-            raise oidc_error(401, "invalid_client", "client authentication failed")
+        form["client_id"] = authenticate_client(self.apps, request, form).id
         resource = form.get("resource") or None
+        organization = form.get("organization_id") or None
         if grant_type == "authorization_code":
             grant = self._code_grant(form)
+            organization = None  # a parameter of the refresh-token grant only
         else:
-            grant = self._refresh_grant(form, resource)
+            grant = self._refresh_grant(form, resource, organization)
         _check_resource(grant, resource)
-        body = self._token_set(request, grant, resource)
+        body = self._token_set(request, grant, resource, organization)
         return Response.json(200, body, headers=_NO_STORE)
 
     def _code_grant(self, form: dict[str, str]) -> Grant:
@@ -173,40 +182,45 @@ class TokenEndpoint:
         if record.redirect_uri != form["redirect_uri"]:
             raise oidc_error(400, "invalid_grant", "grant request is invalid")
         verifier = form.get("code_verifier", "")
-        if not verifier or not hmac.compare_digest(_s256(verifier), record.code_challenge):
-            raise oidc_error(400, "invalid_grant", "PKCE verification failed")
+        if record.code_challenge or verifier:  # optional for confidential apps only
+            if not verifier or not hmac.compare_digest(_s256(verifier), record.code_challenge):
+                raise oidc_error(400, "invalid_grant", "PKCE verification failed")
         return record.grant
 
-    def _refresh_grant(self, form: dict[str, str], resource: str | None) -> Grant:
+    def _refresh_grant(
+        self, form: dict[str, str], resource: str | None, organization: str | None
+    ) -> Grant:
         if not form.get("refresh_token"):
             raise oidc_error(400, "invalid_request", "missing required parameter 'refresh_token'")
         known = self.tokens.refresh.get(form["refresh_token"])
-        if known is not None:  # a wrong resource must not burn the refresh token
+        if known is not None and not known.grant.revoked:
+            # a wrong resource or organization must not burn the refresh token
             _check_resource(known.grant, resource)
+            if organization is not None:
+                self.directory.check_organization(known.grant, organization)
         grant = self.tokens.rotate_refresh(form["refresh_token"])
         if grant is None or grant.app_id != form["client_id"]:
             raise oidc_error(400, "invalid_grant", "grant request is invalid")
         return grant
 
-    def _access_token(self, request: Request, grant: Grant, resource: str | None) -> str:
-        """Opaque (for ``/oidc/me``) without ``resource``; an ES384 JWT for that API with it."""
-        if resource is None:
+    def _access_token(
+        self, request: Request, grant: Grant, resource: str | None, organization: str | None
+    ) -> str:
+        """Opaque (for ``/oidc/me``) without ``resource`` or organization; else an ES384 JWT."""
+        if resource is None and organization is None:
             return self.tokens.issue_access(grant)
-        now = int(self.tokens.clock())
-        scope = " ".join(s for s in grant.scopes if s not in _OIDC_SCOPES)
-        claims = {
-            "jti": secrets.token_urlsafe(16),
-            "sub": grant.user_id,
-            "iat": now,
-            "exp": now + ACCESS_TOKEN_TTL,
-            "scope": scope,
-            "client_id": grant.app_id,
-            "iss": f"{request.base_url}/oidc",
-            "aud": resource,
-        }
-        return self.key.sign(claims, typ="at+jwt")
+        return self.directory.access_token(
+            self.key,
+            grant,
+            issuer=f"{request.base_url}/oidc",
+            now=int(self.tokens.clock()),
+            resource=resource,
+            organization_id=organization,
+        )
 
-    def _token_set(self, request: Request, grant: Grant, resource: str | None) -> dict[str, Any]:
+    def _token_set(
+        self, request: Request, grant: Grant, resource: str | None, organization: str | None
+    ) -> dict[str, Any]:
         user = self.users.by_id.get(grant.user_id)
         if user is None:
             raise oidc_error(400, "invalid_grant", "grant request is invalid")
@@ -218,7 +232,7 @@ class TokenEndpoint:
             {"aud": grant.app_id, "exp": now + 3600, "iat": now, "iss": f"{request.base_url}/oidc"}
         )
         body: dict[str, Any] = {
-            "access_token": self._access_token(request, grant, resource),
+            "access_token": self._access_token(request, grant, resource, organization),
             "expires_in": ACCESS_TOKEN_TTL,
             "id_token": self.key.sign(claims),
         }
@@ -244,4 +258,6 @@ class TokenEndpoint:
                 )
             )
             return response
-        return Response.json(200, user_claims(user, grant.scopes))
+        claims = user_claims(user, grant.scopes)
+        claims.update(self.directory.claims(user.id, grant.scopes))
+        return Response.json(200, claims)

@@ -7,12 +7,14 @@ and ``_guard``) in Logto's order: the interaction cookie (400 ``session.not_foun
 started experience (404 ``session.interaction_not_found``), the body parser, the guard.
 After submit the OIDC side completes as on Logto 1.42 (``_oidc_auth``, ``_oidc_token``):
 the code redirect with ``state`` and ``iss``, the first-party consent hop, discovery, an
-ES384 JWKS, the token endpoint (PKCE, refresh-token rotation) and ``/oidc/me``.
+ES384 JWKS, the token endpoint (PKCE, refresh-token rotation, confidential apps, API
+resources and organization tokens: ``_oidc_access``), ``/oidc/me``, the session (silent
+sign-in: ``_oidc_session``; sign-out: ``_oidc_end_session``) and revocation
+(``_oidc_revoke``), routed by ``_oidc_routes``.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
@@ -32,10 +34,13 @@ from ._handlers_mfa import MFA_HANDLERS
 from ._handlers_passkey import PASSKEY_HANDLERS
 from ._m2m import DEFAULT_M2M_APP_ID, ClientCredentials, M2MApp
 from ._management import ManagementApi
+from ._oidc_access import AccessDirectory
 from ._oidc_auth import Authorization
 from ._oidc_keys import SigningKey
+from ._oidc_routes import OidcRoutes
+from ._oidc_session import Sessions
 from ._oidc_state import TokenStore
-from ._oidc_token import TokenEndpoint, discovery
+from ._oidc_token import TokenEndpoint
 from ._one_time import OneTimeTokens
 from ._rate import MessageRateGuard
 from ._state import Interaction, Outbox, SignInExperience, UserStore
@@ -95,11 +100,14 @@ class ExperienceServer:
         self.rate_guard = MessageRateGuard()
         self.one_time_tokens = OneTimeTokens()
         self.key = SigningKey()
+        self.directory = AccessDirectory()
         self._spec = spec
+        cookies = CookieSigner()
+        self.sessions = Sessions(self.apps, cookies, self.tokens, self.key)
         self._authorization = Authorization(
-            self.apps, self.interactions, CookieSigner(), self.tokens
+            self.apps, self.interactions, cookies, self.tokens, self.sessions, self.directory
         )
-        self._token_endpoint = TokenEndpoint(self.apps, self.users, self.tokens, self.key)
+        token_endpoint = TokenEndpoint(self.apps, self.users, self.tokens, self.key, self.directory)
         #: Machine-to-machine apps (``m2m_apps``, default one ``m2m-app`` with a random
         #: secret): the client-credentials grant and the Management API's bearer check.
         self.m2m = ClientCredentials(
@@ -109,12 +117,33 @@ class ExperienceServer:
             public_apps=self.apps,
         )
         self.management = ManagementApi(self, self.m2m)
+        self._oidc = OidcRoutes(
+            self._authorization, token_endpoint, self.sessions, self.key, self.m2m
+        )
         for username, password in self.settings.seed_users:
             self.users.create(username=username, password=password)
 
-    def add_app(self, app_id: str, redirect_uri: str, *, third_party: bool = False) -> OidcApp:
-        """Register an application (``redirect_uri`` may be ``/relative`` to the endpoint)."""
-        app = OidcApp(app_id, (redirect_uri,), third_party=third_party)
+    def add_app(
+        self,
+        app_id: str,
+        redirect_uri: str,
+        *,
+        third_party: bool = False,
+        secret: str | None = None,
+        post_logout_redirect_uris: Iterable[str] = (),
+    ) -> OidcApp:
+        """Register an application (``redirect_uri`` may be ``/relative`` to the endpoint).
+
+        With ``secret`` it is a confidential (``Traditional``) app that authenticates at the
+        token and revocation endpoints.
+        """
+        app = OidcApp(
+            app_id,
+            (redirect_uri,),
+            third_party=third_party,
+            secret=secret,
+            post_logout_redirect_uris=tuple(post_logout_redirect_uris),
+        )
         self.apps[app_id] = app
         return app
 
@@ -176,7 +205,7 @@ class ExperienceServer:
             request.base_url = self.endpoint
         path = request.path.rstrip("/") or "/"
         if path.startswith(("/oidc/", "/consent")):
-            return self._oidc(request, path)
+            return self._oidc.route(request, path)
         if path == WELL_KNOWN_PATH and request.method == "GET":  # published, as Logto does
             return Response.json(200, dict(self.spec.document))
         if not path.startswith("/api/experience"):
@@ -211,35 +240,6 @@ class ExperienceServer:
         if handler is None:  # an operation of a custom document it cannot serve: no route
             return Response.text(404, "Not Found")
         return handler(ctx)
-
-    # -- the OIDC side ------------------------------------------------------------------
-
-    def _oidc(self, request: Request, path: str) -> Response:
-        method = request.method
-        if path == "/oidc/auth" and method == "GET":
-            return self._authorization.start(request)
-        if path.startswith("/oidc/auth/") and method == "GET":
-            return self._authorization.resume(request, path.rsplit("/", 1)[1])
-        if path == "/consent" and method == "GET":
-            return self._authorization.consent(request)
-        if path == "/oidc/.well-known/openid-configuration" and method == "GET":
-            return Response.json(200, discovery(request.base_url))
-        if path == "/oidc/jwks" and method == "GET":
-            return Response(200, _jwks_body(self.key), [("content-type", _JWKS_TYPE)])
-        if path == "/oidc/token" and method == "POST":
-            if self.m2m.handles(request):
-                return self.m2m.token(request)
-            return self._token_endpoint.token(request)
-        if path == "/oidc/me" and method in ("GET", "POST"):
-            return self._token_endpoint.userinfo(request)
-        return Response.text(404, "Not Found")
-
-
-_JWKS_TYPE = "application/jwk-set+json; charset=utf-8"
-
-
-def _jwks_body(key: SigningKey) -> bytes:
-    return json.dumps(key.jwks(), separators=(",", ":")).encode()
 
 
 def create_app(

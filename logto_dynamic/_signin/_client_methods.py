@@ -1,0 +1,206 @@
+"""The token lifecycle on the clients: one mixin per shell, each method one driven round.
+
+:class:`TokenLifecycle` gives :class:`~logto_dynamic.Client` (and
+:class:`AsyncTokenLifecycle` gives :class:`~logto_dynamic.AsyncClient`) ``refresh_tokens``,
+``userinfo``, ``silent_sign_in``, ``sign_out`` and ``revoke_token``. The rounds are the
+sans-I/O generators of ``_rounds`` and ``_lifecycle``, built once by the ``_*_round``
+functions below; the mixins only drive them (``drive`` / ``adrive``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from logto_dynamic._signin import _lifecycle, _rounds
+from logto_dynamic._signin._async import AsyncPort, adrive
+from logto_dynamic._signin._sync import SyncPort, drive
+from logto_dynamic._signin._tokens import Tokens
+
+__all__ = ["AsyncTokenLifecycle", "TokenLifecycle"]
+
+DEFAULT_SCOPES = ("openid", "profile")
+
+
+def _refresh_round(
+    port: SyncPort | AsyncPort,
+    app_id: str,
+    refresh_token: str,
+    resource: str | None,
+    organization_id: str | None,
+    client_secret: str | None,
+) -> _lifecycle.Round:
+    return _rounds.refresh(
+        port.base_url,
+        app_id,
+        refresh_token,
+        resource,
+        organization_id=organization_id,
+        client_secret=client_secret,
+    )
+
+
+def _silent_round(
+    port: SyncPort | AsyncPort,
+    app_id: str,
+    redirect_uri: str,
+    scopes: Sequence[str],
+    resources: Sequence[str],
+    client_secret: str | None,
+) -> _lifecycle.Round:
+    return _lifecycle.silent_sign_in(
+        port.base_url,
+        app_id,
+        redirect_uri,
+        scopes=scopes,
+        resources=resources,
+        client_secret=client_secret,
+    )
+
+
+class TokenLifecycle:
+    """What a sync client does with tokens after sign-in (see the module docstring)."""
+
+    def refresh_tokens(
+        self: SyncPort,
+        app_id: str,
+        refresh_token: str,
+        *,
+        resource: str | None = None,
+        organization_id: str | None = None,
+        client_secret: str | None = None,
+    ) -> Tokens:
+        """Trade a refresh token for new :class:`Tokens`, verified like the first ones.
+
+        ``resource`` gets a JWT access token for that API resource, ``organization_id``
+        one for that organization (``aud`` ``urn:logto:organization:<id>``; the sign-in
+        needs scope ``urn:logto:scope:organizations``). Refusals raise
+        :class:`TokenRequestError` (``.error``: ``invalid_grant``, ``access_denied`` ...).
+        """
+        flow = _refresh_round(self, app_id, refresh_token, resource, organization_id, client_secret)
+        tokens: Tokens = drive(self, flow)
+        return tokens
+
+    def userinfo(self: SyncPort, access_token: str) -> dict[str, Any]:
+        """The user's claims from ``/oidc/me`` (by the token's scopes); a refused token
+        raises :class:`TokenRequestError` (``error="invalid_token"``)."""
+        claims: dict[str, Any] = drive(self, _lifecycle.userinfo(self.base_url, access_token))
+        return claims
+
+    def silent_sign_in(
+        self: SyncPort,
+        app_id: str,
+        redirect_uri: str,
+        *,
+        scopes: Sequence[str] = DEFAULT_SCOPES,
+        resources: Sequence[str] = (),
+        client_secret: str | None = None,
+    ) -> Tokens:
+        """Verified :class:`Tokens` from the Logto session in this client's cookie jar
+        (``prompt=none``, no password); :class:`LoginRequired` without a session."""
+        flow = _silent_round(self, app_id, redirect_uri, scopes, resources, client_secret)
+        tokens: Tokens = drive(self, flow)
+        return tokens
+
+    def sign_out(
+        self: SyncPort,
+        app_id: str,
+        *,
+        id_token: str | None = None,
+        post_logout_redirect_uri: str | None = None,
+    ) -> str:
+        """End the Logto session in this client's cookie jar (the end-session page and its
+        confirmation form, on Logto's origin only). Returns where the sign-out ended: the
+        ``post_logout_redirect_uri`` (not fetched) or Logto's success page."""
+        flow = _lifecycle.sign_out(
+            self.base_url,
+            app_id,
+            id_token=id_token,
+            post_logout_redirect_uri=post_logout_redirect_uri,
+        )
+        ended: str = drive(self, flow)
+        return ended
+
+    def revoke_token(
+        self: SyncPort,
+        app_id: str,
+        token: str,
+        *,
+        client_secret: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        """Revoke an access or refresh token (``hint``: ``access_token`` / ``refresh_token``).
+        A revoked refresh token then gets ``invalid_grant``."""
+        flow = _lifecycle.revoke(
+            self.base_url, app_id, token, client_secret=client_secret, hint=hint
+        )
+        drive(self, flow)
+
+
+class AsyncTokenLifecycle:
+    """The awaitable :class:`TokenLifecycle`: same methods, same arguments, same errors."""
+
+    async def refresh_tokens(
+        self: AsyncPort,
+        app_id: str,
+        refresh_token: str,
+        *,
+        resource: str | None = None,
+        organization_id: str | None = None,
+        client_secret: str | None = None,
+    ) -> Tokens:
+        """The awaitable :meth:`TokenLifecycle.refresh_tokens`."""
+        flow = _refresh_round(self, app_id, refresh_token, resource, organization_id, client_secret)
+        tokens: Tokens = await adrive(self, flow)
+        return tokens
+
+    async def userinfo(self: AsyncPort, access_token: str) -> dict[str, Any]:
+        """The awaitable :meth:`TokenLifecycle.userinfo`."""
+        flow = _lifecycle.userinfo(self.base_url, access_token)
+        claims: dict[str, Any] = await adrive(self, flow)
+        return claims
+
+    async def silent_sign_in(
+        self: AsyncPort,
+        app_id: str,
+        redirect_uri: str,
+        *,
+        scopes: Sequence[str] = DEFAULT_SCOPES,
+        resources: Sequence[str] = (),
+        client_secret: str | None = None,
+    ) -> Tokens:
+        """The awaitable :meth:`TokenLifecycle.silent_sign_in`."""
+        flow = _silent_round(self, app_id, redirect_uri, scopes, resources, client_secret)
+        tokens: Tokens = await adrive(self, flow)
+        return tokens
+
+    async def sign_out(
+        self: AsyncPort,
+        app_id: str,
+        *,
+        id_token: str | None = None,
+        post_logout_redirect_uri: str | None = None,
+    ) -> str:
+        """The awaitable :meth:`TokenLifecycle.sign_out`."""
+        flow = _lifecycle.sign_out(
+            self.base_url,
+            app_id,
+            id_token=id_token,
+            post_logout_redirect_uri=post_logout_redirect_uri,
+        )
+        ended: str = await adrive(self, flow)
+        return ended
+
+    async def revoke_token(
+        self: AsyncPort,
+        app_id: str,
+        token: str,
+        *,
+        client_secret: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        """The awaitable :meth:`TokenLifecycle.revoke_token`."""
+        flow = _lifecycle.revoke(
+            self.base_url, app_id, token, client_secret=client_secret, hint=hint
+        )
+        await adrive(self, flow)

@@ -1,0 +1,69 @@
+"""What a test arranges for the token lifecycle: apps, API resources, roles, organizations.
+
+A mixin of :class:`~logto_dynamic.testing.LogtoTestServer` (``logto_server``), kept apart so
+the harness stays small.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from ._apps import OidcApp
+from ._oidc_access import Role
+from ._state import User
+
+if TYPE_CHECKING:
+    from ._server import ExperienceServer
+
+__all__ = ["AccessArrangements"]
+
+
+class AccessArrangements:
+    """``add_app``, ``add_resource``, ``add_role`` and ``add_organization``."""
+
+    server: ExperienceServer
+
+    def add_app(
+        self,
+        app_id: str,
+        redirect_uri: str,
+        *,
+        third_party: bool = False,
+        secret: str | None = None,
+        post_logout_redirect_uris: Iterable[str] = (),
+    ) -> OidcApp:
+        """Register another application (``redirect_uri`` may be ``/relative``). With
+        ``secret`` it is a confidential (``Traditional``) app that must authenticate."""
+        return self.server.add_app(
+            app_id,
+            redirect_uri,
+            third_party=third_party,
+            secret=secret,
+            post_logout_redirect_uris=post_logout_redirect_uris,
+        )
+
+    def add_resource(self, indicator: str, scopes: Iterable[str] = ()) -> None:
+        """Register an API resource and its scopes (other indicators are ``invalid_target``)."""
+        self.server.directory.add_resource(indicator, tuple(scopes))
+
+    def add_role(
+        self,
+        user: User | str,
+        scopes: Iterable[str],
+        *,
+        resource: str | None = None,
+        name: str | None = None,
+    ) -> Role:
+        """Give a user (a :class:`User` or its id) a role granting ``scopes`` of ``resource``
+        (else of every resource defining them). A resource's access token carries only the
+        requested scopes granted this way."""
+        user_id = user if isinstance(user, str) else user.id
+        label = name or f"role-{len(self.server.directory.roles.get(user_id, ())) + 1}"
+        return self.server.directory.add_role(user_id, tuple(scopes), resource=resource, name=label)
+
+    def add_organization(self, organization_id: str, members: Iterable[User | str] = ()) -> None:
+        """Create an organization with these members (users or ids): only members get an
+        organization token (``refresh_tokens(..., organization_id=...)``)."""
+        ids = tuple(m if isinstance(m, str) else m.id for m in members)
+        self.server.directory.add_organization(organization_id, ids)
