@@ -96,6 +96,7 @@ class AccessTokenVerifier:
         self._async_http = async_http
         self._timeout = timeout
         self._jwks: Mapping[str, Any] | None = None
+        self._imported: dict[str, Any] = {}  # kid -> the joserfc key set, made once
         self._refetch_interval = refetch_interval
         self._refetched_at: float | None = None
         self._lock = threading.Lock()
@@ -163,6 +164,7 @@ class AccessTokenVerifier:
         jwks = check_jwks(_fetch_json((yield HttpRequest("GET", self._jwks_uri)), "the JWKS"))
         with self._lock:
             self._jwks = jwks
+            self._imported = {}
         return jwks
 
     def _may_refetch(self) -> bool:
@@ -194,19 +196,31 @@ class AccessTokenVerifier:
         typ = str(header.get("typ", "")).lower()
         if typ not in ACCESS_TOKEN_TYPES:
             raise _refuse("typ", f"typ is {header.get('typ')!r}, expected 'at+jwt'")
-        claims = verified_claims(token, keys, algorithms)
+        key_set = self._imported.get(str(kid))
+        if key_set is None:
+            key_set = self._imported[str(kid)] = import_keys(keys)
+        claims = verified_claims(token, key_set, algorithms)
         check_claims(claims, self.issuer, self.audience, self.leeway, scopes)
         return claims
 
 
-def verified_claims(
-    token: str, keys: list[dict[str, Any]], algorithms: list[str]
-) -> dict[str, Any]:
-    """The payload of ``token`` once joserfc has verified its signature with ``keys``."""
-    from joserfc import errors, jwk, jws
+def import_keys(keys: list[dict[str, Any]]) -> Any:
+    """The public keys as a joserfc ``KeySet`` (a key that cannot be read refuses the token)."""
+    from joserfc import errors, jwk
 
     try:
-        key_set = jwk.KeySet.import_key_set({"keys": keys})
+        return jwk.KeySet.import_key_set({"keys": keys})
+    except (errors.JoseError, ValueError, TypeError) as exc:
+        raise _refuse(
+            "signature", f"the issuer's key cannot be read ({type(exc).__name__})"
+        ) from None
+
+
+def verified_claims(token: str, key_set: Any, algorithms: list[str]) -> dict[str, Any]:
+    """The payload of ``token`` once joserfc has verified its signature with ``key_set``."""
+    from joserfc import errors, jws
+
+    try:
         verified = jws.deserialize_compact(token, key_set, algorithms=algorithms)
     except errors.BadSignatureError:
         raise _refuse("signature", "the signature does not verify") from None

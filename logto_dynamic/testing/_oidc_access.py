@@ -91,11 +91,6 @@ class AccessDirectory:
             )
         return claims
 
-    def check_resources(self, indicators: tuple[str, ...]) -> None:
-        """``invalid_target`` for an indicator no resource has."""
-        if any(i not in self.resources for i in indicators):
-            raise oidc_error(400, "invalid_target", "resource indicator is missing, or unknown")
-
     def check_organization(self, grant: Grant, organization_id: str) -> None:
         """The refresh grant must carry the organizations scope and the user be a member."""
         if ORGANIZATIONS_SCOPE not in grant.scopes:
