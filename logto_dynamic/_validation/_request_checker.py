@@ -169,7 +169,7 @@ class RequestChecker:
         report = TrafficReport("request", method, path, None)
         matched = self.match(method, path)
         if matched is None:
-            report.violations.append(self._undocumented(method, path))
+            report.violations.append(_undocumented(self._index, self.base_path, method, path))
             return report
         op, raw_params = matched
         report.operation, report.path_params = op, raw_params
@@ -201,22 +201,20 @@ class RequestChecker:
         report.violations += found
         return report
 
-    def _undocumented(self, method: str, path: str) -> Violation:
-        """Why nothing matched: a method the path does not document, or an unknown path."""
-        base = self.base_path
-        methods: list[str] = []
-        if not base:
-            methods = self._index.methods_for(path)
-        elif path == base or path.startswith(base + "/"):
-            methods = self._index.methods_for(path[len(base) :] or "/")
-        shown = short_path(path)
-        if methods:
-            message = (
-                f"method {method} is not allowed for {shown} (documented: {', '.join(methods)})"
-            )
-        else:
-            message = f"no documented operation for {method} {shown}"
-        return Violation("operation", (), "undocumented", message)
+
+def _undocumented(index: OperationIndex, base: str, method: str, path: str) -> Violation:
+    """Why nothing matched: a method the path does not document, or an unknown path."""
+    methods: list[str] = []
+    if not base:
+        methods = index.methods_for(path)
+    elif path == base or path.startswith(base + "/"):
+        methods = index.methods_for(path[len(base) :] or "/")
+    shown = short_path(path)
+    if methods:
+        message = f"method {method} is not allowed for {shown} (documented: {', '.join(methods)})"
+    else:
+        message = f"no documented operation for {method} {shown}"
+    return Violation("operation", (), "undocumented", message)
 
 
 def _request_body(

@@ -76,7 +76,7 @@ class Authorization:
                 iss=issuer,
             )
         try:
-            auth = self._auth_request(app, redirect_uri, query)
+            auth = _auth_request(app, redirect_uri, query)
             auth.resources = tuple(v for k, v in request.query_items if k == "resource" and v)
             if any(r not in self.directory.resources for r in auth.resources):
                 raise _RedirectError("invalid_target", "resource indicator is missing, or unknown")
@@ -95,31 +95,6 @@ class Authorization:
         headers += self._interaction_cookies(uid)
         headers.append(("content-type", _HTML))
         return Response(303, b"Redirecting to /sign-in.", headers)
-
-    @staticmethod
-    def _auth_request(app: OidcApp, redirect_uri: str, query: Mapping[str, str]) -> AuthRequest:
-        response_type = query.get("response_type")
-        if not response_type:
-            raise _RedirectError("invalid_request", "missing required parameter 'response_type'")
-        if response_type != "code":
-            raise _RedirectError("unsupported_response_type", "unsupported response_type requested")
-        scopes = tuple(query.get("scope", "").split())
-        if "openid" not in scopes:
-            raise _RedirectError("invalid_scope", "openid scope must be requested")
-        challenge = query.get("code_challenge") or ""
-        if not challenge and not app.confidential:
-            raise _RedirectError("invalid_request", PKCE_REQUIRED)
-        if challenge and query.get("code_challenge_method", "plain") != "S256":
-            raise _RedirectError("invalid_request", "not supported value of code_challenge_method")
-        return AuthRequest(
-            app_id=app.id,
-            redirect_uri=redirect_uri,
-            scopes=scopes,
-            prompt=tuple(query.get("prompt", "").split()),
-            code_challenge=challenge,
-            state=query.get("state"),
-            nonce=query.get("nonce"),
-        )
 
     def _interaction_cookies(self, uid: str) -> list[tuple[str, str]]:
         headers = self.cookies.set(
@@ -210,6 +185,31 @@ class Authorization:
         interaction.auth.consented = True
         location = f"{request.base_url}/oidc/auth/{interaction.uid}"
         return Response(302, b"", [("location", location), ("content-type", _HTML)])
+
+
+def _auth_request(app: OidcApp, redirect_uri: str, query: Mapping[str, str]) -> AuthRequest:
+    response_type = query.get("response_type")
+    if not response_type:
+        raise _RedirectError("invalid_request", "missing required parameter 'response_type'")
+    if response_type != "code":
+        raise _RedirectError("unsupported_response_type", "unsupported response_type requested")
+    scopes = tuple(query.get("scope", "").split())
+    if "openid" not in scopes:
+        raise _RedirectError("invalid_scope", "openid scope must be requested")
+    challenge = query.get("code_challenge") or ""
+    if not challenge and not app.confidential:
+        raise _RedirectError("invalid_request", PKCE_REQUIRED)
+    if challenge and query.get("code_challenge_method", "plain") != "S256":
+        raise _RedirectError("invalid_request", "not supported value of code_challenge_method")
+    return AuthRequest(
+        app_id=app.id,
+        redirect_uri=redirect_uri,
+        scopes=scopes,
+        prompt=tuple(query.get("prompt", "").split()),
+        code_challenge=challenge,
+        state=query.get("state"),
+        nonce=query.get("nonce"),
+    )
 
 
 def _consent_page(app: OidcApp) -> str:

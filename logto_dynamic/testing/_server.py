@@ -174,30 +174,7 @@ class ExperienceServer:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The ASGI entry point (HTTP only; lifespan messages are acknowledged)."""
-        if scope["type"] == "lifespan":
-            while True:
-                message = await receive()
-                if message["type"] == "lifespan.startup":
-                    await send({"type": "lifespan.startup.complete"})
-                elif message["type"] == "lifespan.shutdown":
-                    await send({"type": "lifespan.shutdown.complete"})
-                    return
-        if scope["type"] != "http":
-            return
-        try:
-            request = await read_request(scope, receive)
-        except BodyTooLarge:
-            await Response.text(413, "Payload Too Large").send(send)
-            return
-        if request is None:
-            return
-        try:
-            response = self.handle(request)
-        except LogtoError as exc:
-            response = exc.response()
-        except Exception:  # the real server answers 500 with a bare message
-            response = Response.json(500, {"message": "Internal server error."})
-        await response.send(send)
+        await _serve(self.handle, scope, receive, send)
 
     def handle(self, request: Request) -> Response:
         """Serve one parsed request (raises :class:`LogtoError` for error answers)."""
@@ -240,6 +217,36 @@ class ExperienceServer:
         if handler is None:  # an operation of a custom document it cannot serve: no route
             return Response.text(404, "Not Found")
         return handler(ctx)
+
+
+async def _serve(
+    handle: Callable[[Request], Response], scope: Scope, receive: Receive, send: Send
+) -> None:
+    """Serve one ASGI connection scope with ``handle``: errors become Logto's answers."""
+    if scope["type"] == "lifespan":
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+    if scope["type"] != "http":
+        return
+    try:
+        request = await read_request(scope, receive)
+    except BodyTooLarge:
+        await Response.text(413, "Payload Too Large").send(send)
+        return
+    if request is None:
+        return
+    try:
+        response = handle(request)
+    except LogtoError as exc:
+        response = exc.response()
+    except Exception:  # the real server answers 500 with a bare message
+        response = Response.json(500, {"message": "Internal server error."})
+    await response.send(send)
 
 
 def create_app(
