@@ -66,11 +66,11 @@ from logto_dynamic._signin._m2m import M2MAuth
 from logto_dynamic._signin._tokens import Tokens
 from logto_dynamic._signin._totp import Totp
 from logto_dynamic._signin._verifier import AccessTokenVerifier
-from logto_dynamic._spec import Spec, load_spec
+from logto_dynamic._spec import Spec, diff_specs, load_spec
 from logto_dynamic._validation._violations import Violation
 
 if _typing.TYPE_CHECKING:
-    from logto_dynamic._document._diff import Change, SpecDiff, diff_specs
+    from logto_dynamic._document._diff import Change, SpecDiff
     from logto_dynamic._proxy import ValidatingProxy
     from logto_dynamic._signin._async import AsyncInteraction
     from logto_dynamic._signin._flows import Registration
@@ -87,7 +87,6 @@ _LAZY = {
     "TotpSecret": "logto_dynamic._signin._steps",
     "Change": "logto_dynamic._document._diff",
     "SpecDiff": "logto_dynamic._document._diff",
-    "diff_specs": "logto_dynamic._document._diff",
     "ValidatingProxy": "logto_dynamic._proxy",
     "TrafficReport": "logto_dynamic._traffic._validator",
     "TrafficValidator": "logto_dynamic._traffic._validator",

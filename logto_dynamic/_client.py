@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, Unpack
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, Unpack, cast
 
 import httpx
 
-from logto_dynamic._client_core import CallOptions, ClientCore
+from logto_dynamic._client_core import CallOptions, ClientCore, PageWalk, map_transport_errors
 from logto_dynamic._config import DEFAULT_TIMEOUT, ValidateTypes, to_policy
 from logto_dynamic._document._operations import Operation
-from logto_dynamic._exceptions import ConnectError, RequestTimeoutError, TransportError
-from logto_dynamic._pagination import PageWalk
 from logto_dynamic._results import Result
 from logto_dynamic._signin._client_methods import AsyncTokenLifecycle, TokenLifecycle
 from logto_dynamic._spec import (
@@ -27,30 +24,13 @@ from logto_dynamic._spec import (
 __all__ = ["AsyncClient", "Client", "Operations"]
 
 if TYPE_CHECKING:
-    from logto_dynamic._signin._async import AsyncInteraction
-    from logto_dynamic._signin._oidc import HttpRequest
-    from logto_dynamic._signin._sync import Interaction
+    # Named as strings in the shells' bases (`Client(_BaseClient[..., "Interaction"])`).
+    from logto_dynamic._signin._async import AsyncInteraction, AsyncPort
+    from logto_dynamic._signin._sync import Interaction, SyncPort  # noqa: F401
 
 HttpT = TypeVar("HttpT", httpx.Client, httpx.AsyncClient)
-
-
-@contextlib.contextmanager
-def map_transport_errors(operation_id: str) -> Iterator[None]:
-    """The transport seam: httpx errors raised inside the block become our own."""
-    try:
-        yield
-    except httpx.TimeoutException as exc:
-        raise RequestTimeoutError(
-            f"{operation_id}: timed out ({type(exc).__name__})", operation_id=operation_id
-        ) from exc
-    except httpx.ConnectError as exc:
-        raise ConnectError(
-            f"{operation_id}: could not connect ({exc})", operation_id=operation_id
-        ) from exc
-    except httpx.TransportError as exc:
-        raise TransportError(
-            f"{operation_id}: {type(exc).__name__}: {exc}", operation_id=operation_id
-        ) from exc
+#: What ``interaction()`` returns: an Interaction, or an awaitable of an AsyncInteraction.
+StartedT = TypeVar("StartedT")
 
 
 class Operations:
@@ -61,7 +41,7 @@ class Operations:
     :class:`UnknownOperationError`, which is also an ``AttributeError``.
     """
 
-    def __init__(self, client: _BaseClient[Any]) -> None:
+    def __init__(self, client: _BaseClient[Any, Any]) -> None:
         self._client = client
         self._callables: dict[str, Callable[..., Any]] = {}
 
@@ -89,7 +69,7 @@ class Operations:
         return f"<Operations: {len(self._client.spec.index)} operations>"
 
 
-def _bind(client: _BaseClient[Any], op: Operation) -> Callable[..., Any]:
+def _bind(client: _BaseClient[Any, Any], op: Operation) -> Callable[..., Any]:
     def call(body: Any = None, **options: Unpack[CallOptions]) -> Any:
         return client.call(op, body, **options)
 
@@ -98,10 +78,15 @@ def _bind(client: _BaseClient[Any], op: Operation) -> Callable[..., Any]:
     return call
 
 
-class _BaseClient(Generic[HttpT]):
-    """What both clients share: the spec, the core, the httpx client, ``ops``."""
+class _BaseClient(Generic[HttpT, StartedT]):
+    """What both clients share: the spec, the core, the httpx client, ``ops``, sign-in.
+
+    The shells differ in how they send (``call``) and close; sign-in runs the same sans-I/O
+    flows through the sync or the async driver, which send through :attr:`http`.
+    """
 
     _http_class: type[HttpT]
+    _asynchronous: ClassVar[bool]
 
     def __init__(
         self,
@@ -158,11 +143,43 @@ class _BaseClient(Generic[HttpT]):
     ) -> Any:
         raise NotImplementedError  # pragma: no cover - defined by the shells
 
+    def interaction(
+        self,
+        app_id: str,
+        redirect_uri: str,
+        *,
+        scopes: Sequence[str] = ("openid", "profile"),
+        resources: Sequence[str] = (),
+        prompt: str = "login",
+        extra_params: Mapping[str, str] | None = None,
+        client_secret: str | None = None,
+    ) -> StartedT:
+        """Start a sign-in: the OIDC authorization request (PKCE S256, state, nonce) on this
+        client's cookie jar. Returns an :class:`Interaction` (from an :class:`AsyncClient`,
+        awaitable: an :class:`AsyncInteraction`) whose steps and flows end in verified
+        :class:`Tokens`. OIDC errors raise :class:`AuthorizationError`. A confidential (web)
+        app passes ``client_secret`` for the code exchange."""
+        options: dict[str, Any] = {
+            "scopes": scopes,
+            "resources": resources,
+            "prompt": prompt,
+            "extra_params": extra_params,
+            "client_secret": client_secret,
+        }
+        port: Any = self  # each shell is its driver's port (checked below, for mypy)
+        if self._asynchronous:
+            from logto_dynamic._signin._async import abegin
+
+            return cast(StartedT, abegin(port, app_id, redirect_uri, **options))
+        from logto_dynamic._signin._sync import begin
+
+        return cast(StartedT, begin(port, app_id, redirect_uri, **options))
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.base_url} {self._spec!r}>"
 
 
-class Client(TokenLifecycle, _BaseClient[httpx.Client]):
+class Client(TokenLifecycle, _BaseClient[httpx.Client, "Interaction"]):
     """A synchronous client. One instance is one cookie jar, so one sign-in interaction.
 
     >>> with Client("http://localhost:3001") as client:               # doctest: +SKIP
@@ -170,6 +187,7 @@ class Client(TokenLifecycle, _BaseClient[httpx.Client]):
     """
 
     _http_class = httpx.Client
+    _asynchronous = False
 
     @classmethod
     def from_server(cls, base_url: str, **kwargs: Any) -> Client:
@@ -215,45 +233,6 @@ class Client(TokenLifecycle, _BaseClient[httpx.Client]):
             result = self.call(operation, query=walk.next_query(), **options)
             yield from walk.take(result.data, result.headers)
 
-    def interaction(
-        self,
-        app_id: str,
-        redirect_uri: str,
-        *,
-        scopes: Sequence[str] = ("openid", "profile"),
-        resources: Sequence[str] = (),
-        prompt: str = "login",
-        extra_params: Mapping[str, str] | None = None,
-        client_secret: str | None = None,
-    ) -> Interaction:
-        """Start a sign-in: the OIDC authorization request (PKCE S256, state, nonce) on this
-        client's cookie jar. Returns an :class:`Interaction` whose steps and flows end in
-        verified :class:`Tokens`. OIDC errors raise :class:`AuthorizationError`.
-        A confidential (web) app passes ``client_secret`` for the code exchange."""
-        from logto_dynamic._signin._sync import begin
-
-        return begin(
-            self,
-            app_id,
-            redirect_uri,
-            scopes=scopes,
-            resources=resources,
-            prompt=prompt,
-            extra_params=extra_params,
-            client_secret=client_secret,
-        )
-
-    def _send_http(self, request: HttpRequest) -> httpx.Response:
-        with map_transport_errors("OIDC"):
-            return self._http.request(
-                request.method,
-                request.url,
-                params=request.params,
-                data=request.data,
-                headers=request.headers,
-                follow_redirects=False,
-            )
-
     def close(self) -> None:
         """Close the httpx client if this client created it."""
         if self._owns_http:
@@ -271,7 +250,9 @@ class Client(TokenLifecycle, _BaseClient[httpx.Client]):
         self.close()
 
 
-class AsyncClient(AsyncTokenLifecycle, _BaseClient[httpx.AsyncClient]):
+class AsyncClient(
+    AsyncTokenLifecycle, _BaseClient[httpx.AsyncClient, Awaitable["AsyncInteraction"]]
+):
     """The asyncio twin of :class:`Client`, on the same core.
 
     >>> async with AsyncClient("http://localhost:3001") as client:    # doctest: +SKIP
@@ -279,6 +260,7 @@ class AsyncClient(AsyncTokenLifecycle, _BaseClient[httpx.AsyncClient]):
     """
 
     _http_class = httpx.AsyncClient
+    _asynchronous = True
 
     @classmethod
     async def from_server(cls, base_url: str, **kwargs: Any) -> AsyncClient:
@@ -316,42 +298,6 @@ class AsyncClient(AsyncTokenLifecycle, _BaseClient[httpx.AsyncClient]):
             for item in walk.take(result.data, result.headers):
                 yield item
 
-    async def interaction(
-        self,
-        app_id: str,
-        redirect_uri: str,
-        *,
-        scopes: Sequence[str] = ("openid", "profile"),
-        resources: Sequence[str] = (),
-        prompt: str = "login",
-        extra_params: Mapping[str, str] | None = None,
-        client_secret: str | None = None,
-    ) -> AsyncInteraction:
-        """The awaitable :meth:`Client.interaction`; its steps are awaitable too."""
-        from logto_dynamic._signin._async import abegin
-
-        return await abegin(
-            self,
-            app_id,
-            redirect_uri,
-            scopes=scopes,
-            resources=resources,
-            prompt=prompt,
-            extra_params=extra_params,
-            client_secret=client_secret,
-        )
-
-    async def _send_http(self, request: HttpRequest) -> httpx.Response:
-        with map_transport_errors("OIDC"):
-            return await self._http.request(
-                request.method,
-                request.url,
-                params=request.params,
-                data=request.data,
-                headers=request.headers,
-                follow_redirects=False,
-            )
-
     async def aclose(self) -> None:
         """Close the httpx client if this client created it."""
         if self._owns_http:
@@ -367,3 +313,10 @@ class AsyncClient(AsyncTokenLifecycle, _BaseClient[httpx.AsyncClient]):
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
+
+
+if TYPE_CHECKING:
+
+    def _ports(client: Client, async_client: AsyncClient) -> tuple[SyncPort, AsyncPort]:
+        """For mypy: each shell is what its sign-in driver needs."""
+        return client, async_client

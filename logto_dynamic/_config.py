@@ -1,8 +1,10 @@
-"""Configuration: validation and proxy modes, policy, defaults, the "client's setting" sentinel."""
+"""Configuration: validation and proxy modes, policy, defaults, the sentinel, extras."""
 
 from __future__ import annotations
 
 import enum
+import importlib
+import sys
 from dataclasses import dataclass
 from typing import Final
 
@@ -16,6 +18,7 @@ __all__ = [
     "ValidationMode",
     "ValidationPolicy",
     "ValidateTypes",
+    "missing_extra",
     "to_policy",
 ]
 
@@ -98,3 +101,37 @@ def to_policy(value: ValidateTypes) -> ValidationPolicy:
     if isinstance(value, ValidationPolicy):
         return value
     return _UNIFORM[_mode(value)]
+
+
+#: The modules each optional extra brings (``pip install "logto-dynamic[<extra>]"``).
+EXTRAS: Final[dict[str, tuple[str, ...]]] = {
+    "proxy": (
+        "uvicorn",
+        "aiohttp",
+        "httptools",
+        "prometheus_client",
+        *(() if sys.platform == "win32" else ("uvloop",)),
+    ),
+    "server": ("uvicorn",),
+}
+
+
+def missing_extra(what: str, *extras: str) -> str | None:
+    """None when ``extras`` are installed, else one line: what is missing, the pip command.
+
+    ``what`` names what needs them (``"this command"``, ``"the logto_server fixture"``).
+    """
+    missing = []
+    for extra in extras:
+        for module in EXTRAS[extra]:
+            try:
+                importlib.import_module(module)
+            except ImportError:
+                missing.append(module)
+    if not missing:
+        return None
+    wanted = "all" if len(extras) > 1 else extras[0]
+    return (
+        f"{what} needs the [{wanted}] extra ({', '.join(dict.fromkeys(missing))} not "
+        f'installed): pip install "logto-dynamic[{wanted}]"'
+    )

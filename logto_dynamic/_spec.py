@@ -7,7 +7,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Unpack
+from typing import TYPE_CHECKING, Any, Unpack
 
 from logto_dynamic._document._dialect_report import NormalizationReport
 from logto_dynamic._document._guard import check_shape
@@ -41,7 +41,10 @@ from logto_dynamic._validation._requests import Validators
 from logto_dynamic._validation._responses import ResponseChecker
 from logto_dynamic._validation._violations import Violation
 
-__all__ = ["Spec", "SpecSource", "load_spec", "load_spec_url_async"]
+if TYPE_CHECKING:
+    from logto_dynamic._document._diff import SpecDiff
+
+__all__ = ["Spec", "SpecSource", "diff_specs", "load_spec", "load_spec_url_async"]
 
 
 class Spec:
@@ -350,3 +353,25 @@ def _prepare(document: Mapping[str, Any]) -> tuple[dict[str, Any], Normalization
 def spec_url_for_server(base_url: str) -> str:
     """Where a Logto server publishes its Experience API document."""
     return base_url.rstrip("/") + WELL_KNOWN_PATH
+
+
+def diff_specs(old: Any, new: Any) -> SpecDiff:
+    """Compare two documents (Specs, dicts, or anything ``load_spec`` takes).
+
+    >>> old = {"openapi": "3.0.1", "paths": {}}
+    >>> diff_specs(old, old).breaking
+    []
+    """
+    from logto_dynamic._document._diff import diff_documents
+
+    old_doc, new_doc = _document_of(old), _document_of(new)
+    old_index = Spec(old_doc, tolerant=True).index
+    return diff_documents(old_doc, old_index, new_doc, Spec(new_doc, tolerant=True).index)
+
+
+def _document_of(source: Any) -> Mapping[str, Any]:
+    if isinstance(source, Spec):
+        return source.document
+    if isinstance(source, Mapping):
+        return source
+    return load_spec(source).document

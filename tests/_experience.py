@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-from conftest import AUTH_QUERY
+from _support import AUTH_QUERY
 
 from logto_dynamic.testing import ExperienceServer
 

@@ -22,30 +22,12 @@ _ROOT = str(Path(__file__).resolve().parents[1])
 if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
 
+from _support import AUTH_QUERY, EXPERIENCE_142, MANAGEMENT_142, SEED_USER, reference_file  # noqa: E402
+
 from logto_dynamic.testing import ExperienceServer, SignInExperience  # noqa: E402
 
 # `pytester` runs test files through pytest (tests/test_plugin.py checks the pytest plugin).
 pytest_plugins = ["pytester"]
-
-SEED_USER = ("alice", "Ap9!rainbow-Quartz")
-
-#: The sibling ``shared`` folder (``LOGTO_SHARED_DIR`` overrides it).
-SHARED_DIR = Path(
-    os.environ.get("LOGTO_SHARED_DIR") or Path(__file__).resolve().parents[2] / "shared"
-)
-REFERENCE_DIR = SHARED_DIR / "reference"
-#: Every skip for a missing reference file starts with this, so it can be found and refused.
-MISSING_REFERENCE = "shared reference file absent:"
-EXPERIENCE_142 = "logto-1.42.0-experience.openapi.json"
-MANAGEMENT_142 = "logto-1.42.0-management.openapi.json"
-
-
-def reference_file(name: str) -> Path:
-    """The path of ``shared/reference/<name>``; skips the calling test when it is absent."""
-    path = REFERENCE_DIR / name
-    if not path.is_file():
-        pytest.skip(f"{MISSING_REFERENCE} {path} (set LOGTO_SHARED_DIR to its folder)")
-    return path
 
 
 @pytest.fixture(scope="session")
@@ -58,6 +40,25 @@ def experience_142() -> Path:
 def management_142() -> Path:
     """Logto 1.42.0's published Management API document (skips when absent)."""
     return reference_file(MANAGEMENT_142)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--slow",
+        action="store_true",
+        help="also run the tests marked slow (the long property runs); .ci/run passes it",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``slow`` run with ``--slow`` (or a ``-m`` naming ``slow``), else are
+    deselected, so any ``-m`` expression (the inner loop's too) leaves them out."""
+    if config.getoption("--slow") or "slow" in (config.option.markexpr or ""):
+        return
+    slow = [item for item in items if item.get_closest_marker("slow") is not None]
+    if slow:
+        config.hook.pytest_deselected(items=slow)
+        items[:] = [item for item in items if item.get_closest_marker("slow") is None]
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -74,24 +75,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: Any) -> Generator[None, A
             f"LOGTO_REQUIRE_SHARED=1 but this test skipped: {reason}; "
             f"the reference folder must be complete where it exists"
         )
-
-
-# PKCE pair of RFC 7636 appendix B; the redirect URI is the default demo-app's on http://testserver.
-CODE_VERIFIER = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
-AUTH_QUERY = {
-    "client_id": "demo-app",
-    "redirect_uri": "http://testserver/demo-app",
-    "response_type": "code",
-    "scope": "openid",
-    "state": "st4te",
-    "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGyTtHTusM",
-    "code_challenge_method": "S256",
-}
-
-
-def auth_query(base_url: str) -> dict[str, str]:
-    """``AUTH_QUERY`` for a server at ``base_url`` (its registered ``{base}/demo-app``)."""
-    return {**AUTH_QUERY, "redirect_uri": f"{base_url}/demo-app"}
 
 
 @pytest.fixture

@@ -7,7 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import MANAGEMENT_142, REFERENCE_DIR
+import pytest
+from _support import MANAGEMENT_142, REFERENCE_DIR
 
 TOOLS = Path(__file__).resolve().parents[1] / "tools"
 sys.path.insert(0, str(TOOLS))
@@ -24,6 +25,7 @@ def test_every_load_variant_loads_the_whole_document() -> None:
         assert len(spec.index) == 284 and not spec.quarantined, name
 
 
+@pytest.mark.process
 def test_the_table_and_the_cold_start_code() -> None:
     report = _bench_common.Report()
     _bench_management.bench_management_load(report, 1, Path("/nonexistent.json"))

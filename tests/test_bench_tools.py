@@ -40,6 +40,7 @@ def test_lua_script_posts_the_body_verbatim(tmp_path: Path) -> None:
     assert "function done(summary, latency, requests)" in script
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("workers", [None, 2])
 def test_proxy_command_uses_flags_the_cli_offers(workers: int | None) -> None:
     command = _bench_proxy.proxy_command("http://127.0.0.1:1", 8123, "report", workers)

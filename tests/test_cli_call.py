@@ -9,38 +9,17 @@ import json
 import os
 import stat
 import sys
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import SEED_USER, auth_query
+from _support import CANARY, ECHO_SPEC, SEED_USER, TOKEN, echo_app, seed_jar
 
 from logto_dynamic._cli import main
 from logto_dynamic.testing import ExperienceServer, SignInExperience, serve_app
 
 Capture = pytest.CaptureFixture[str]
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
-def seed_jar(base_url: str, path: Path) -> int:
-    """Start an OIDC interaction with the standard library alone (as a browser or ``curl -c``
-    would) and save its cookies in Mozilla format: ``call --cookie-jar`` takes it from there."""
-    jar = http.cookiejar.MozillaCookieJar(str(path))
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), _NoRedirect)
-    query = urllib.parse.urlencode(auth_query(base_url))
-    with pytest.raises(urllib.error.HTTPError) as answer:  # the 303 is not followed
-        opener.open(f"{base_url}/oidc/auth?{query}")
-    assert answer.value.code == 303
-    answer.value.close()
-    jar.save(ignore_discard=True, ignore_expires=True)
-    return len(jar)
 
 
 @pytest.fixture(scope="module")
@@ -55,6 +34,7 @@ def run(capsys: Capture, *argv: str) -> tuple[int, str, str]:
     return code, out, err
 
 
+@pytest.mark.loopback
 def test_an_interaction_across_invocations_with_one_cookie_jar(
     logto: str, tmp_path: Path, capsys: Capture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -100,6 +80,7 @@ def test_an_interaction_across_invocations_with_one_cookie_jar(
     assert stat.S_IMODE(os.stat(jar).st_mode) == 0o600
 
 
+@pytest.mark.loopback
 def test_without_the_jar_there_is_no_interaction(logto: str, capsys: Capture) -> None:
     code, out, err = run(
         capsys, "InitInteraction", '{"interactionEvent": "SignIn"}', "--base-url", logto, "--json"
@@ -111,6 +92,7 @@ def test_without_the_jar_there_is_no_interaction(logto: str, capsys: Capture) ->
     assert "hint: no interaction: start one with the OIDC authorization request" in err
 
 
+@pytest.mark.loopback
 def test_error_lines_carry_logtos_data(logto: str, tmp_path: Path, capsys: Capture) -> None:
     jar = tmp_path / "jar.txt"
     assert seed_jar(logto, jar) == 6
@@ -136,6 +118,7 @@ def test_compact_data_shapes() -> None:
     assert compact_data([{"code": "x" * 400}]).endswith("...")
 
 
+@pytest.mark.loopback
 def test_jar_is_created_0600_and_cookie_values_never_printed(
     logto: str, tmp_path: Path, capsys: Capture
 ) -> None:
@@ -216,6 +199,7 @@ def test_usage_errors_exit_2(
     assert exit_.value.code == 2 and "NAME=VALUE" in capsys.readouterr().err
 
 
+@pytest.mark.loopback
 def test_refused_request_and_transport_error_exit_1(capsys: Capture, tmp_path: Path) -> None:
     jar = tmp_path / "jar.txt"
     code, out, err = run(
@@ -255,109 +239,6 @@ def test_refused_request_and_transport_error_exit_1(capsys: Capture, tmp_path: P
 
 # -- a server of our own: parameters reach it, and it echoes secrets back ---------------------
 
-CANARY = "Canary-Pa55word-7e1"
-TOKEN = "tok-5ecret-b2f9"
-
-ECHO_SPEC: dict[str, Any] = {
-    "openapi": "3.0.3",
-    "info": {"title": "echo", "version": "1"},
-    "paths": {
-        "/things/{id}": {
-            "post": {
-                "operationId": "SetPassword",
-                "parameters": [
-                    {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}},
-                    {
-                        "name": "tag",
-                        "in": "query",
-                        "schema": {"type": "array", "items": {"type": "string"}},
-                    },
-                    {"name": "x-trace", "in": "header", "schema": {"type": "string"}},
-                ],
-                "requestBody": {
-                    "required": True,
-                    "content": {
-                        "application/json": {
-                            "schema": {
-                                "type": "object",
-                                "required": ["password"],
-                                "properties": {
-                                    "password": {
-                                        "type": "string",
-                                        "pattern": "^[a-z]+$",
-                                        "x-logto-secret": True,
-                                    },
-                                },
-                            }
-                        }
-                    },
-                },
-                "responses": {
-                    "200": {
-                        "description": "ok",
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "properties": {
-                                        "token": {"type": "string", "x-logto-secret": True},
-                                        "seen": {"type": "object"},
-                                    },
-                                }
-                            }
-                        },
-                    },
-                    "400": {
-                        "description": "bad",
-                        "content": {"application/json": {"schema": {"type": "object"}}},
-                    },
-                },
-            }
-        },
-    },
-}
-
-
-async def echo_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
-    """Answers 200 with a secret token and what it saw, or 400 repeating the password."""
-    body = b""
-    while True:
-        message = await receive()
-        body += message.get("body", b"")
-        if not message.get("more_body"):
-            break
-    data = json.loads(body or b"{}")
-    password = data.get("password")
-    if password == "letmein":
-        headers = {k.decode(): v.decode() for k, v in scope["headers"]}
-        answer = {
-            "token": TOKEN,
-            "seen": {
-                "path": scope["path"],
-                "query": scope["query_string"].decode(),
-                "trace": headers.get("x-trace"),
-            },
-        }
-        status = 200
-    else:  # a careless server: its error repeats the value it refused
-        answer = {
-            "code": "password.rejected",
-            "message": f"password {password!r} is too weak",
-            "details": json.dumps(password),
-        }
-        status = 400
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"set-cookie", b"sid=" + TOKEN.encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": json.dumps(answer).encode()})
-
 
 @pytest.fixture(scope="module")
 def echo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
@@ -367,6 +248,7 @@ def echo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
         yield url, str(spec)
 
 
+@pytest.mark.loopback
 def test_parameters_reach_the_server_and_secret_fields_are_redacted(
     echo: tuple[str, str], capsys: Capture
 ) -> None:
@@ -404,6 +286,7 @@ def test_parameters_reach_the_server_and_secret_fields_are_redacted(
     assert code == 0 and json.loads(out)["token"] == TOKEN  # asked for, on stdout only
 
 
+@pytest.mark.loopback
 @pytest.mark.parametrize("validate", ["strict", "warn", "off"])
 def test_redaction_canary_in_every_call_output(
     echo: tuple[str, str], capsys: Capture, validate: str

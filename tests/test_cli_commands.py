@@ -76,6 +76,7 @@ def bad_spec_commands(tmp_path: Path) -> dict[str, list[str]]:
     }
 
 
+@pytest.mark.loopback
 def test_a_bad_spec_exits_2_with_one_line_on_stderr(tmp_path: Path, capsys: Capture) -> None:
     for name, argv in bad_spec_commands(tmp_path).items():
         code = main(argv)
@@ -167,6 +168,7 @@ def test_spec_normalize_to_an_unwritable_place(tmp_path: Path, capsys: Capture) 
     assert out == "" and err.startswith("logto-dynamic spec normalize: error: cannot write")
 
 
+@pytest.mark.process
 def test_the_console_entry_point_runs_as_a_module() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "logto_dynamic._cli", "describe", "nope"],
@@ -181,7 +183,7 @@ def test_the_console_entry_point_runs_as_a_module() -> None:
 def test_har_output_never_repeats_a_secret(tmp_path: Path, capsys: Capture) -> None:
     """A recorded password that fails its pattern (a violation that would quote it), and a
     secret token in a response that fails its type: neither appears in ``har`` output."""
-    from test_cli_call import CANARY, ECHO_SPEC, TOKEN
+    from _support import CANARY, ECHO_SPEC, TOKEN
 
     spec = tmp_path / "echo.json"
     spec.write_text(json.dumps(ECHO_SPEC))
@@ -212,6 +214,7 @@ def test_har_output_never_repeats_a_secret(tmp_path: Path, capsys: Capture) -> N
         assert CANARY not in out + err and TOKEN not in out + err
 
 
+@pytest.mark.process
 def test_the_parser_loads_nothing_heavy() -> None:
     """uvicorn, the validators, the proxy and the embedded server load when a command runs."""
     heavy = [

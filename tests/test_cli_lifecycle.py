@@ -11,7 +11,7 @@ import sys
 from collections.abc import Iterator
 
 import pytest
-from conftest import SEED_USER
+from _support import SEED_USER
 from test_cli_processes import Process, start
 
 from logto_dynamic._cli import main
@@ -70,6 +70,7 @@ def login(url: str, *extra: str) -> list[str]:
     ]
 
 
+@pytest.mark.process
 def test_a_confidential_app_logs_in_and_reads_userinfo(server_url: str) -> None:
     password = SEED_USER[1] + "\n"
     wrong = run(login(server_url, "--client-secret-env", "WEB_SECRET"), password, WEB_SECRET="no")

@@ -41,6 +41,7 @@ def secret_env(logto_server: LogtoTestServer, monkeypatch: pytest.MonkeyPatch) -
     return logto_server.m2m_app.secret
 
 
+@pytest.mark.loopback
 def test_call_reaches_the_management_api_with_an_app(
     logto_server: LogtoTestServer, secret_env: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -58,6 +59,7 @@ def test_call_reaches_the_management_api_with_an_app(
     assert secret_env not in out.out + out.err
 
 
+@pytest.mark.loopback
 def test_call_with_a_wrong_secret_fails_with_invalid_client(
     logto_server: LogtoTestServer,
     monkeypatch: pytest.MonkeyPatch,
@@ -69,6 +71,7 @@ def test_call_with_a_wrong_secret_fails_with_invalid_client(
     assert "invalid_client" in out.err and "wrong-Secret-123" not in out.out + out.err
 
 
+@pytest.mark.loopback
 def test_app_options_need_the_secret_variable(
     logto_server: LogtoTestServer,
     monkeypatch: pytest.MonkeyPatch,
@@ -84,6 +87,7 @@ def test_app_options_need_the_secret_variable(
         main(["token", "--base-url", logto_server.base_url, "--app-secret-env", "X"])
 
 
+@pytest.mark.loopback
 def test_token_prints_the_token_only_when_asked(
     logto_server: LogtoTestServer,
     secret_env: str,
@@ -108,6 +112,7 @@ def test_token_prints_the_token_only_when_asked(
         assert secret_env not in text
 
 
+@pytest.mark.loopback
 def test_token_with_a_wrong_secret_or_resource_fails(
     logto_server: LogtoTestServer,
     monkeypatch: pytest.MonkeyPatch,
@@ -122,6 +127,8 @@ def test_token_with_a_wrong_secret_or_resource_fails(
     assert "invalid_target" in capsys.readouterr().err
 
 
+@pytest.mark.loopback
+@pytest.mark.process
 def test_serve_with_an_m2m_app_as_a_process(processes: list[Process]) -> None:  # noqa: F811
     secret = "Proc3ss-secret-value"
     server, url = start(processes, "serve", "--port", "0", "--m2m-app", f"backend:{secret}")

@@ -15,10 +15,20 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import SEED_USER
-from test_cli_call import seed_jar
+from _support import SEED_USER, seed_jar
+
+pytestmark = [pytest.mark.loopback, pytest.mark.process]
 
 PASSWORD = SEED_USER[1]
+
+
+def _ctrl_c_interrupts() -> None:
+    """In the child, before exec: SIGINT at its default, whatever pytest inherited.
+
+    Started with SIGINT ignored (``nohup cmd &``, some CI runners), a Python process keeps
+    ignoring it, so Ctrl+C (the SIGINT these tests send) would not stop the command.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 class Process:
@@ -31,6 +41,7 @@ class Process:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
+            preexec_fn=_ctrl_c_interrupts,
         )
         self.lines: queue.Queue[str] = queue.Queue()
         self.seen: list[str] = []

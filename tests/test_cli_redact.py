@@ -69,6 +69,7 @@ def test_cookie_and_auth_headers_are_redacted() -> None:
     }
 
 
+@pytest.mark.loopback
 def test_a_cookie_jar_that_cannot_be_written_fails_the_call(
     tmp_path: Path, capsys: Capture
 ) -> None:

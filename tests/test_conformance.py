@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import AUTH_QUERY, reference_file
+from _support import AUTH_QUERY, reference_file
 
 from logto_dynamic.testing import ExperienceServer, SignInExperience
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from logto_dynamic._cli import main
-from logto_dynamic._document._diff import diff_specs
 from logto_dynamic._document._load import WELL_KNOWN_PATH
+from logto_dynamic._spec import diff_specs
 from logto_dynamic.testing._uvicorn import serve_app
 
 
@@ -224,6 +224,7 @@ def test_cli_diff(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["spec", "diff", "bundled", "bundled", "--raw"]) == 0
 
 
+@pytest.mark.loopback
 def test_cli_drift_against_a_live_server(capsys: pytest.CaptureFixture[str]) -> None:
     from logto_dynamic._document._load import bundled_spec_path, read_document
 

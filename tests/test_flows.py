@@ -8,7 +8,7 @@ from typing import Any
 
 import anyio
 import pytest
-from conftest import SEED_USER
+from _support import SEED_USER
 
 from logto_dynamic import AsyncClient, Client, load_spec
 from logto_dynamic.testing import ExperienceServer, SignInExperience, serve_app
@@ -53,6 +53,7 @@ def flow_run(request: pytest.FixtureRequest) -> Iterator[tuple[Account, Results]
         yield account, DRIVERS[request.param](server, base_url, account)
 
 
+@pytest.mark.loopback
 def test_every_flow_behaves_as_expected(flow_run: tuple[Account, Results]) -> None:
     _, (oks, outcomes) = flow_run
     assert oks == [True] * len(FLOWS), "\n".join(describe(o) for o in outcomes)
@@ -98,6 +99,7 @@ def test_report_lines_never_show_secrets(flow_run: tuple[Account, Results]) -> N
                 assert code not in text
 
 
+@pytest.mark.loopback
 def test_demo_command_runs_green_without_leaking_secrets() -> None:
     from logto_dynamic.testing._demo import PROXY_TITLE, run_demo
 
@@ -153,6 +155,7 @@ def _derailed(server: ExperienceServer, acct: Account) -> Flow:
     raise AssertionError("the runner must stop at the first unexpected outcome")
 
 
+@pytest.mark.loopback
 @pytest.mark.parametrize("driver", sorted(DRIVERS))
 def test_a_flow_stops_at_its_first_unexpected_outcome(driver: str) -> None:
     server = ExperienceServer(SignInExperience(seed_users=(SEED_USER,)))

@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
-from test_proxy import log_lines
+from _support import log_lines
 
 from logto_dynamic._proxy import ValidatingProxy
 from logto_dynamic._proxy._codings import OVER_LIMIT, PIECE, decode_content
@@ -101,6 +101,7 @@ class BombUpstream:
         await send({"type": "http.response.body", "body": self.bomb})
 
 
+@pytest.mark.loopback
 def test_the_proxy_relays_a_bomb_unchecked_with_a_note(bomb: bytes, tmp_path: Path) -> None:
     log = tmp_path / "log.jsonl"
     with serve_app(BombUpstream(bomb)) as upstream:

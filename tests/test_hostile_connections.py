@@ -58,6 +58,8 @@ def guarded() -> Iterator[str]:
         yield url
 
 
+@pytest.mark.loopback
+@pytest.mark.process
 def test_slowloris_head_is_closed_with_408(guarded: str) -> None:
     sock = connect(guarded)
     start = time.monotonic()
@@ -82,12 +84,14 @@ def test_slowloris_head_is_closed_with_408(guarded: str) -> None:
     assert time.monotonic() - start < 2.0
 
 
+@pytest.mark.loopback
 def test_a_silent_socket_is_closed(guarded: str) -> None:
     with connect(guarded) as sock:
         data, seconds = until_closed(sock)
     assert data == b"" and 0.4 < seconds < 2.0
 
 
+@pytest.mark.loopback
 def test_an_idle_keep_alive_connection_is_closed(guarded: str) -> None:
     with connect(guarded) as sock:
         sock.sendall(HEAD + b"\r\n")
@@ -95,6 +99,7 @@ def test_an_idle_keep_alive_connection_is_closed(guarded: str) -> None:
     assert data.startswith(b"HTTP/1.1 200") and seconds < 2.0
 
 
+@pytest.mark.loopback
 def test_a_slow_answer_and_the_next_request_are_not_cut(guarded: str) -> None:
     """The deadlines are on what the client sends, never on the upstream's answer."""
     with connect(guarded) as sock:
@@ -108,6 +113,7 @@ def test_a_slow_answer_and_the_next_request_are_not_cut(guarded: str) -> None:
     assert first.startswith(b"HTTP/1.1 200") and both.count(b"HTTP/1.1 200 OK\r\n") == 2
 
 
+@pytest.mark.loopback
 def test_a_late_body_is_closed(guarded: str) -> None:
     with connect(guarded) as sock:
         sock.sendall(b"POST /anything HTTP/1.1\r\nHost: p\r\nContent-Length: 10\r\n\r\n12")
@@ -115,6 +121,7 @@ def test_a_late_body_is_closed(guarded: str) -> None:
     assert data == b"" and seconds < 2.5
 
 
+@pytest.mark.loopback
 def test_a_refused_body_closes_the_connection(guarded: str) -> None:
     with connect(guarded) as sock:
         sock.sendall(
@@ -127,6 +134,8 @@ def test_a_refused_body_closes_the_connection(guarded: str) -> None:
     assert seconds < 2.0
 
 
+@pytest.mark.loopback
+@pytest.mark.process
 def test_past_the_cap_requests_get_503() -> None:
     with (
         upstream_process("echo") as upstream,

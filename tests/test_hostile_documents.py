@@ -208,6 +208,7 @@ class _Bomb:
         await send({"type": "http.response.body", "body": self.body})
 
 
+@pytest.mark.loopback
 def test_a_fetched_document_is_capped_once_decoded(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_load, "MAX_DOCUMENT_BYTES", 1 << 20)
     with serve_app(_Bomb()) as url:

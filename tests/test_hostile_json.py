@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from test_proxy import log_lines, proxied
+from _support import log_lines, proxied
 
 from logto_dynamic import TrafficValidator
 from logto_dynamic._proxy._exchange import Exchange
@@ -74,6 +74,7 @@ def test_unparseable_urls_are_verdicts(url: str) -> None:
     assert report.operation is None
 
 
+@pytest.mark.loopback
 def test_enforce_answers_400_saying_where(tmp_path: Path) -> None:
     log = tmp_path / "log.jsonl"
     with (
@@ -89,6 +90,7 @@ def test_enforce_answers_400_saying_where(tmp_path: Path) -> None:
     assert line["action"] == "rejected-request" and line["operation"] == "InitInteraction"
 
 
+@pytest.mark.loopback
 def test_report_mode_logs_the_verdict_and_the_rest_of_the_batch(tmp_path: Path) -> None:
     log = tmp_path / "log.jsonl"
     with proxied(log=str(log)) as (url, _upstream, _), httpx.Client(base_url=url) as client:

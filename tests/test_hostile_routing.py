@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from test_proxy import log_lines, proxied
+from _support import log_lines, proxied
 
 from logto_dynamic import TrafficValidator, load_spec
 
@@ -58,6 +58,7 @@ def test_templated_paths_ignore_case_and_keep_the_value() -> None:
     assert all(v.isupper() for v in hit[1].values())  # the value as sent, not folded
 
 
+@pytest.mark.loopback
 def test_enforce_refuses_a_bad_body_whatever_the_case(tmp_path: Path) -> None:
     log = tmp_path / "log.jsonl"
     with (
@@ -86,6 +87,7 @@ def test_enforce_refuses_a_bad_body_whatever_the_case(tmp_path: Path) -> None:
     assert actions == ["rejected-request"] * 2 + ["rejected-response"] + ["rejected-request"] * 2
 
 
+@pytest.mark.loopback
 def test_report_mode_flags_and_logs_every_case_variant(tmp_path: Path) -> None:
     log = tmp_path / "log.jsonl"
     with (

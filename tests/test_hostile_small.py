@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 from _processes import proxy_process, stop
-from test_proxy import log_lines
+from _support import log_lines
 from test_proxy_faults import _broken, raw_upstream
 
 from logto_dynamic import Client, RequestValidationError
@@ -61,6 +61,7 @@ def _report_proxy(upstream: str, log: Path, **options: object) -> object:
             proxy.close_from_thread()
 
 
+@pytest.mark.loopback
 def test_a_cut_off_answer_keeps_the_request_check(tmp_path: Path) -> None:
     log = tmp_path / "log.jsonl"
     with (
@@ -76,6 +77,7 @@ def test_a_cut_off_answer_keeps_the_request_check(tmp_path: Path) -> None:
     assert [(v["direction"], v["keyword"]) for v in line["violations"]] == [("request", "required")]
 
 
+@pytest.mark.loopback
 def test_an_answer_over_the_size_limit_keeps_the_request_check(tmp_path: Path) -> None:
     log = tmp_path / "log.jsonl"
     with (
@@ -89,6 +91,8 @@ def test_an_answer_over_the_size_limit_keeps_the_request_check(tmp_path: Path) -
     assert [v["keyword"] for v in line["violations"]] == ["required"]
 
 
+@pytest.mark.loopback
+@pytest.mark.process
 def test_cut_off_answers_are_said_once_in_our_words() -> None:
     with (
         raw_upstream(_broken) as upstream,

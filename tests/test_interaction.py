@@ -29,7 +29,7 @@ from logto_dynamic import (
     UnprocessableEntityError,
 )
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.loopback]
 
 
 @pytest.fixture(params=["sync", "async"])

@@ -18,7 +18,7 @@ from logto_dynamic import AsyncClient, Client, Totp
 SHARED = Path(os.environ.get("LOGTO_SHARED_DIR", Path(__file__).parents[2] / "shared"))
 EXPERIENCE = SHARED / "reference" / "logto-1.42.0-experience.openapi.json"
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.loopback]
 
 
 @pytest.fixture(params=["sync", "async"])

@@ -201,6 +201,7 @@ def test_management_document_loads_and_indexes_fast(management_142: Path) -> Non
     )
 
 
+@pytest.mark.slow  # the full openapi-spec-validator run over a 2 MB document: ~8 s
 def test_management_document_lint_attributes_validator_errors(management_142: Path) -> None:
     report = lint(json.loads(management_142.read_text()))
     assert any("'min' is a required property" in p.message for p in report)

@@ -285,6 +285,7 @@ def _app(document: dict[str, Any], calls: list[str]) -> Any:
     return app
 
 
+@pytest.mark.loopback
 def test_client_from_server_loads_the_published_document() -> None:
     calls: list[str] = []
     with serve_app(_app(_mini(title="served"), calls)) as base_url:
@@ -321,13 +322,14 @@ def _published(server: Any, document: dict[str, Any], delay: float) -> Any:
     return app
 
 
+@pytest.mark.loopback
 @pytest.mark.anyio
 async def test_async_client_from_server_is_awaited_and_does_not_block_the_loop(
     server: Any,
 ) -> None:
     import asyncio
 
-    from conftest import auth_query
+    from _support import auth_query
 
     from logto_dynamic import AsyncClient
     from logto_dynamic._document._load import read_document
@@ -360,6 +362,7 @@ async def test_async_client_from_server_is_awaited_and_does_not_block_the_loop(
         await again.aclose()
 
 
+@pytest.mark.loopback
 def test_unreachable_server() -> None:
     with pytest.raises(SpecLoadError, match="cannot fetch"):
         load_spec("http://127.0.0.1:9/api/.well-known/experience.openapi.json", refresh=True)
@@ -479,6 +482,7 @@ def test_update_spec_tool_writes_normalised_documents(
 # -- a server's base URL, and fetch timeouts ------------------------------------------------------
 
 
+@pytest.mark.loopback
 def test_a_servers_base_url_finds_its_published_document(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -507,6 +511,7 @@ def test_a_servers_base_url_finds_its_published_document(
     assert mounted_calls == ["/logto", "/logto" + WELL_KNOWN_PATH]
 
 
+@pytest.mark.loopback
 def test_fetches_wait_30_seconds_by_default_and_can_wait_less() -> None:
     import inspect
 

@@ -48,6 +48,8 @@ def _run(argv: list[str], stdin: str, monkeypatch: pytest.MonkeyPatch) -> int:
     return main(argv)
 
 
+@pytest.mark.loopback
+@pytest.mark.process
 def test_login_end_to_end_with_the_password_on_stdin(live: Live) -> None:
     user = live.user(mfa_skipped=True)
     done = subprocess.run(
@@ -63,6 +65,7 @@ def test_login_end_to_end_with_the_password_on_stdin(live: Live) -> None:
     assert PASSWORD not in done.stdout + done.stderr
 
 
+@pytest.mark.loopback
 def test_login_json_prints_the_verified_token_set(
     live: Live, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -75,6 +78,7 @@ def test_login_json_prints_the_verified_token_set(
     assert jwt.decode(tokens["id_token"], keys, algorithms=["ES384"]).claims["sub"] == user.id
 
 
+@pytest.mark.loopback
 def test_login_output_file_is_private(
     live: Live,
     monkeypatch: pytest.MonkeyPatch,
@@ -94,6 +98,7 @@ def test_login_output_file_is_private(
     assert out.startswith("signed in:") and not JWT_LIKE.search(out)
 
 
+@pytest.mark.loopback
 def test_login_with_totp_from_the_environment(
     live: Live, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -104,6 +109,7 @@ def test_login_with_totp_from_the_environment(
     assert user.id in capsys.readouterr().out
 
 
+@pytest.mark.loopback
 def test_login_with_a_backup_code_from_the_environment(
     live: Live, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -123,6 +129,7 @@ def test_login_with_a_backup_code_from_the_environment(
     assert "--backup-code-env: $ALICE_BACKUP is not set" in capsys.readouterr().err
 
 
+@pytest.mark.loopback
 def test_login_failure_is_one_typed_line(
     live: Live, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -133,6 +140,7 @@ def test_login_failure_is_one_typed_line(
     assert "UnprocessableEntityError" in err and "session.invalid_credentials" in err
 
 
+@pytest.mark.loopback
 def test_login_mfa_without_a_way_to_answer(
     live: Live, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -141,6 +149,7 @@ def test_login_mfa_without_a_way_to_answer(
     assert "no terminal" in capsys.readouterr().err
 
 
+@pytest.mark.loopback
 @pytest.mark.parametrize(
     ("extra", "stdin", "message"),
     [((), PASSWORD, "use --password-stdin"), (("--password-stdin",), "", "no password")],
@@ -169,6 +178,7 @@ def test_login_missing_arguments_exit_2(
     assert "no server: pass --base-url URL" in capsys.readouterr().err
 
 
+@pytest.mark.loopback
 def test_login_unreachable_server_fails_with_1(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -188,6 +198,7 @@ def test_login_unreachable_server_fails_with_1(
     assert "ConnectError" in capsys.readouterr().err
 
 
+@pytest.mark.loopback
 def test_register_binds_totp_into_the_output_file(
     live: Live,
     monkeypatch: pytest.MonkeyPatch,
@@ -216,6 +227,7 @@ def test_register_binds_totp_into_the_output_file(
     assert _run(argv[:-4] + ["--bind-mfa", "Totp"], PASSWORD, monkeypatch) == 2
 
 
+@pytest.mark.loopback
 def test_login_prompts_for_the_password_and_an_mfa_code_on_a_terminal(
     live: Live, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -237,6 +249,7 @@ def test_login_prompts_for_the_password_and_an_mfa_code_on_a_terminal(
     assert user.id in out and user.backup_codes == ["f6a7b8c9d0"]
 
 
+@pytest.mark.loopback
 def test_register_prompts_for_the_email_code(
     live: Live, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -261,6 +274,7 @@ def test_register_prompts_for_the_email_code(
     assert "registered:" in capsys.readouterr().out
 
 
+@pytest.mark.loopback
 def test_login_with_a_bad_spec_is_a_usage_error(
     live: Live,
     monkeypatch: pytest.MonkeyPatch,

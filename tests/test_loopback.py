@@ -14,7 +14,7 @@ import pytest
 import logto_dynamic as ld
 from logto_dynamic.testing._uvicorn import serve_app
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.loopback]
 
 
 async def echo_app(scope: dict[str, Any], receive: Any, send: Any) -> None:

@@ -163,6 +163,7 @@ def _slow_tokens(server: LogtoTestServer, seconds: float) -> None:
     grant.token = slow  # type: ignore[method-assign]
 
 
+@pytest.mark.loopback
 def test_threads_share_one_token_request(logto_server: LogtoTestServer) -> None:
     _slow_tokens(logto_server, 0.3)
     start = threading.Barrier(8)
@@ -177,6 +178,7 @@ def test_threads_share_one_token_request(logto_server: LogtoTestServer) -> None:
     assert logto_server.server.m2m.issued == 1
 
 
+@pytest.mark.loopback
 @pytest.mark.anyio
 async def test_tasks_share_one_token_request(logto_server: LogtoTestServer) -> None:
     _slow_tokens(logto_server, 0.3)
@@ -189,6 +191,7 @@ async def test_tasks_share_one_token_request(logto_server: LogtoTestServer) -> N
     assert logto_server.server.m2m.issued == 1
 
 
+@pytest.mark.loopback
 def test_a_token_the_server_finds_expired_is_renewed_on_its_401(
     logto_server: LogtoTestServer, logto_management: ManagementClient
 ) -> None:
@@ -202,6 +205,7 @@ def test_a_token_the_server_finds_expired_is_renewed_on_its_401(
     assert seen == [200, 200, 401, 200, 200]  # token, call, refused call, token, resent call
 
 
+@pytest.mark.loopback
 def test_an_app_without_the_scope_or_token_gets_logtos_errors(
     logto_server: LogtoTestServer,
 ) -> None:
@@ -224,6 +228,7 @@ def test_an_app_without_the_scope_or_token_gets_logtos_errors(
     assert target.value.error == "invalid_target"
 
 
+@pytest.mark.loopback
 def test_neither_the_secret_nor_the_token_is_ever_shown(
     logto_server: LogtoTestServer, caplog: pytest.LogCaptureFixture
 ) -> None:

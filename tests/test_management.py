@@ -31,6 +31,7 @@ def _create_five(client: ManagementClient) -> list[str]:
     return ids
 
 
+@pytest.mark.loopback
 def test_an_app_id_and_secret_are_enough_to_create_and_list_users(
     logto_server: LogtoTestServer,
 ) -> None:
@@ -51,6 +52,7 @@ def test_an_app_id_and_secret_are_enough_to_create_and_list_users(
     assert logto_server.server.m2m.issued == 1  # one token for the whole session
 
 
+@pytest.mark.loopback
 def test_paginate_sends_page_numbers_and_never_follows_link(
     logto_server: LogtoTestServer, logto_management: ManagementClient
 ) -> None:
@@ -68,6 +70,7 @@ def test_paginate_sends_page_numbers_and_never_follows_link(
     assert httpx.get(f"{logto_server.base_url}/users?page=3&page_size=2").status_code == 404
 
 
+@pytest.mark.loopback
 def test_paginate_stops_on_a_short_page_and_refuses_a_non_list(
     logto_management: ManagementClient,
 ) -> None:
@@ -80,6 +83,7 @@ def test_paginate_stops_on_a_short_page_and_refuses_a_non_list(
         list(logto_management.paginate("ListUsers", query={"page": 2}))
 
 
+@pytest.mark.loopback
 @pytest.mark.anyio
 async def test_the_async_client_paginates_the_same(logto_server: LogtoTestServer) -> None:
     with logto_server.management() as client:
@@ -98,6 +102,7 @@ async def test_the_async_client_paginates_the_same(logto_server: LogtoTestServer
     assert created.data["username"] == "tag_user4"
 
 
+@pytest.mark.loopback
 def test_a_mandatory_mfa_policy_set_through_the_api_governs_the_next_sign_in(
     logto_server: LogtoTestServer, logto_management: ManagementClient
 ) -> None:
@@ -113,6 +118,7 @@ def test_a_mandatory_mfa_policy_set_through_the_api_governs_the_next_sign_in(
     assert caught.value.code == "user.missing_mfa" and caught.value.factors == ("Totp",)
 
 
+@pytest.mark.loopback
 def test_set_mfa_shows_in_the_management_api(
     logto_server: LogtoTestServer, logto_management: ManagementClient
 ) -> None:
@@ -121,6 +127,7 @@ def test_set_mfa_shows_in_the_management_api(
     assert mfa == {"factors": ["Totp", "BackupCode"], "policy": "PromptAtSignInAndSignUp"}
 
 
+@pytest.mark.loopback
 def test_a_wrong_secret_raises_a_typed_error_naming_invalid_client(
     logto_server: LogtoTestServer,
 ) -> None:
@@ -134,6 +141,7 @@ def test_a_wrong_secret_raises_a_typed_error_naming_invalid_client(
     assert "invalid_client" in str(err) and wrong not in str(err) + repr(err)
 
 
+@pytest.mark.loopback
 def test_m2m_auth_works_on_a_plain_httpx_client(logto_server: LogtoTestServer) -> None:
     app = logto_server.m2m_app
     auth = M2MAuth(logto_server.base_url, app.id, app.secret)
@@ -145,6 +153,7 @@ def test_m2m_auth_works_on_a_plain_httpx_client(logto_server: LogtoTestServer) -
     assert listed.headers["total-number"] == "1"
 
 
+@pytest.mark.loopback
 def test_the_management_client_validates_and_maps_errors(
     logto_management: ManagementClient,
 ) -> None:
@@ -161,6 +170,7 @@ def test_the_management_client_validates_and_maps_errors(
     assert missing.value.code == "entity.not_exists_with_id"
 
 
+@pytest.mark.loopback
 def test_users_can_be_updated_and_deleted(logto_management: ManagementClient) -> None:
     user = logto_management.call("CreateUser", {"username": "short_lived"}).data
     assert user["hasPassword"] is False
@@ -177,6 +187,7 @@ def test_users_can_be_updated_and_deleted(logto_management: ManagementClient) ->
     assert answer.status_code == 404
 
 
+@pytest.mark.loopback
 def test_from_server_loads_the_document_the_server_publishes(
     logto_server: LogtoTestServer,
 ) -> None:
@@ -189,6 +200,7 @@ def test_from_server_loads_the_document_the_server_publishes(
         assert client.call("GetSignInExp").status_code == 200
 
 
+@pytest.mark.loopback
 @pytest.mark.anyio
 async def test_async_from_server(logto_server: LogtoTestServer) -> None:
     app = logto_server.m2m_app
@@ -199,6 +211,7 @@ async def test_async_from_server(logto_server: LogtoTestServer) -> None:
         assert (await client.call("ListUsers")).data == []
 
 
+@pytest.mark.loopback
 def test_http_given_gets_the_auth_and_auth_cannot_be_given_twice(
     logto_server: LogtoTestServer,
 ) -> None:
@@ -229,6 +242,7 @@ def test_the_fixture_is_authenticated_as_the_default_app(logto_management, logto
 """
 
 
+@pytest.mark.process
 def test_the_fixture_in_a_user_test_file(pytester: pytest.Pytester) -> None:
     """The README's example, run the way a user runs it (the plugin found by entry point)."""
     from importlib.metadata import entry_points

@@ -14,7 +14,15 @@ from typing import Any
 import httpx
 import pytest
 
-from logto_dynamic import Client, Mode, RequestValidationError, Spec, ValidationPolicy, load_spec
+from logto_dynamic import (
+    Client,
+    Mode,
+    RequestValidationError,
+    ResponseValidationError,
+    Spec,
+    ValidationPolicy,
+    load_spec,
+)
 
 NEW_SINCE_122 = (
     "GetInteraction",
@@ -372,3 +380,30 @@ def test_normalisation_counts_of_the_published_document(spec: Spec) -> None:
     assert counts["schemaless-json-response"] == 1 and counts["submit-text-ok"] == 1
     assert counts["js-regex"] == counts["regex-marker"] == 7
     assert counts["literal-format"] == 41
+
+
+PROJECT_142 = Path(__file__).resolve().parents[1] / "spec" / "logto-experience-1.42.openapi.json"
+
+
+@pytest.mark.parametrize(
+    ("profile", "accepted"),
+    [
+        ({"username": "alice", "name": None, "avatar": None, "primaryEmail": None}, True),
+        ({"username": None, "primaryPhone": None}, True),
+        ({"username": "alice", "name": 5}, False),  # nullable is not "anything goes"
+        ({"username": "alice", "name": "x" * 129}, False),  # its other keywords still hold
+    ],
+)
+def test_nullable_typed_properties_accept_null(profile: dict[str, Any], accepted: bool) -> None:
+    """Logto 1.42 marks typed profile fields ``nullable`` (``{"type": "string", "nullable":
+    true}``); a client reading an interaction with ``"name": null`` must accept it."""
+    body = {"interactionEvent": "SignIn", "profile": profile}
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, json=body))
+    with Client(
+        "http://logto.test", spec=str(PROJECT_142), http=httpx.Client(transport=transport)
+    ) as client:
+        if accepted:
+            assert client.ops.GetInteraction().data == body
+        else:
+            with pytest.raises(ResponseValidationError, match=r"profile\.name"):
+                client.ops.GetInteraction()

@@ -24,7 +24,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import SEED_USER, auth_query
+from _support import SEED_USER, auth_query
 
 from logto_dynamic import TrafficValidator, load_spec
 from logto_dynamic.testing import ExperienceServer, SignInExperience, serve_app, totp
@@ -278,6 +278,7 @@ def _show(traffic: list[Exchange], flagged: dict[int, list[str]]) -> str:
     return "\n".join(f"  {traffic[i]}: {problems[0]}" for i, problems in flagged.items())
 
 
+@pytest.mark.loopback
 def test_the_recording_has_flows_and_refusals(traffic: list[Exchange]) -> None:
     refused = [e for e in traffic if e.refused_as_invalid]
     assert len(refused) == 5 and len(traffic) > 30

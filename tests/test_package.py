@@ -39,6 +39,7 @@ def test_exception_tree() -> None:
         assert cls.__name__ in doc
 
 
+@pytest.mark.process
 def test_import_stays_light() -> None:
     code = (
         "import sys, logto_dynamic\n"

@@ -98,6 +98,7 @@ def test_the_entry_point_names_the_plugin() -> None:
     assert found[0].name == "logto_dynamic"
 
 
+@pytest.mark.process
 def test_importing_the_plugin_stays_light() -> None:
     code = (
         "import sys, logto_dynamic.pytest_plugin\n"
@@ -108,6 +109,7 @@ def test_importing_the_plugin_stays_light() -> None:
     assert out.stdout.strip() == "[]"
 
 
+@pytest.mark.process
 def test_fixtures_in_a_user_test_file(pytester: pytest.Pytester) -> None:
     if not [ep for ep in entry_points(group="pytest11") if ep.name == "logto_dynamic"]:
         pytest.skip("logto-dynamic is not installed, so pytest cannot find its plugin")

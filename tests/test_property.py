@@ -16,12 +16,12 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import AUTH_QUERY
+from _support import AUTH_QUERY
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from logto_dynamic import Client, Operation, RequestValidationError, load_spec
-from logto_dynamic._validation._schema import inline_refs
+from logto_dynamic._document._refs import inline_refs
 from logto_dynamic.testing import ExperienceServer, LogtoError
 from logto_dynamic.testing._asgi import Request
 from logto_dynamic.testing._body import BodyParserError
@@ -34,7 +34,7 @@ SPEC = load_spec("logto-1.22")
 BODY_OPS = [op for op in SPEC.operations if op.request_schema is not None]
 PATH = {"connectorId": "mock-connector"}
 FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-SLOW = settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
+SLOW = settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
 Path = tuple[str | int, ...]
 
 # -- strategies from schemas -------------------------------------------------------------

@@ -11,6 +11,8 @@ import pytest
 from logto_dynamic._proxy import ValidatingProxy, _recorder
 from logto_dynamic.testing._uvicorn import serve_app
 
+pytestmark = pytest.mark.loopback
+
 CHECK_SECONDS = 0.3
 
 

@@ -17,11 +17,13 @@ from typing import Any
 import brotli
 import httpx
 import pytest
-from test_proxy import JSON_CT, Upstream, log_lines, proxied
+from _support import JSON_CT, Upstream, log_lines, proxied
 
 from logto_dynamic._proxy import ValidatingProxy
 from logto_dynamic._proxy._codings import OVER_LIMIT, PIECE, decode_content
 from logto_dynamic.testing._uvicorn import serve_app
+
+pytestmark = pytest.mark.loopback
 
 SUBMIT = "/api/experience/submit"
 

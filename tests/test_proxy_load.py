@@ -20,6 +20,8 @@ from _processes import proxy_process, upstream_process
 from logto_dynamic._proxy import ValidatingProxy
 from logto_dynamic.testing._uvicorn import serve_app
 
+pytestmark = [pytest.mark.loopback, pytest.mark.process]
+
 TOTAL = 2000
 CONCURRENCY = 50
 PATH = "/api/experience/verification/password"

@@ -12,9 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import httpx
 import pytest
 from _processes import free_port, proxy_process, upstream_process
 from prometheus_client.parser import text_string_to_metric_families
+
+from logto_dynamic.testing import serve_app
 
 PASSWORD_PATH = "/api/experience/verification/password"
 
@@ -33,6 +36,8 @@ async def _post(
         return response.status, response.headers.get("x-echo", ""), await response.json()
 
 
+@pytest.mark.loopback
+@pytest.mark.process
 def test_sigterm_drains_exchanges_in_flight(tmp_path: Path) -> None:
     log = tmp_path / "log.jsonl"
     with (
@@ -65,6 +70,8 @@ def test_sigterm_drains_exchanges_in_flight(tmp_path: Path) -> None:
     assert len(lines) == 40 and {line["status"] for line in lines} == {200}
 
 
+@pytest.mark.loopback
+@pytest.mark.process
 @pytest.mark.parametrize("args", [(), ("--upstream-host", "--workers", "2")])
 def test_host_kept_or_the_upstreams(args: tuple[str, ...]) -> None:
     with upstream_process("echo") as upstream, proxy_process(upstream, *args) as (url, _):
@@ -87,6 +94,8 @@ def _scrape(port: int) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     return samples
 
 
+@pytest.mark.loopback
+@pytest.mark.process
 @pytest.mark.parametrize("workers", [1, 2])
 def test_metrics(workers: int) -> None:
     metrics_port = free_port()
@@ -131,6 +140,7 @@ def test_metrics(workers: int) -> None:
     assert not any(canary in value or "user-" in value for value in labels)
 
 
+@pytest.mark.process
 @pytest.mark.parametrize(
     "args",
     [
@@ -149,3 +159,22 @@ def test_bad_settings_exit_2_with_one_line(args: list[str]) -> None:
     assert done.returncode == 2
     lines = [line for line in done.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("logto-dynamic proxy: "), lines
+
+
+@pytest.mark.loopback
+@pytest.mark.process
+def test_forwarded_for_is_appended_to_not_replaced() -> None:
+    """A client behind another proxy keeps its chain: the upstream sees it, then this hop."""
+    seen: list[list[bytes]] = []
+
+    async def upstream(scope: Any, receive: Any, send: Any) -> None:
+        seen.append([v for k, v in scope["headers"] if k == b"x-forwarded-for"])
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    with serve_app(upstream) as upstream_url, proxy_process(upstream_url) as (url, _):
+        chain = "203.0.113.9, 198.51.100.4"
+        answer = httpx.get(f"{url}/echo", headers={"X-Forwarded-For": chain})
+        assert answer.status_code == 204
+        httpx.get(f"{url}/echo")
+    assert seen == [[f"{chain}, 127.0.0.1".encode()], [b"127.0.0.1"]]

@@ -14,10 +14,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from logto_dynamic import Client
 from logto_dynamic._proxy import ValidatingProxy
 from logto_dynamic.testing import ExperienceServer, SignInExperience
 from logto_dynamic.testing._uvicorn import serve_app
+
+pytestmark = pytest.mark.loopback
 
 PASSWORD = "s3cure-Passw0rd"
 _TRUSTED_ONLY_BY_CHOICE = (b"x-forwarded-host", b"x-forwarded-proto")

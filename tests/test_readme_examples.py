@@ -19,6 +19,8 @@ from logto_dynamic.testing import ExperienceServer, SignInExperience
 from logto_dynamic.testing._apps import OidcApp
 from logto_dynamic.testing._uvicorn import serve_app
 
+pytestmark = pytest.mark.loopback
+
 README = Path(__file__).resolve().parents[1] / "README.md"
 ALICE = ("alice", "s3cure-Passw0rd")
 
@@ -36,6 +38,7 @@ def _server() -> ExperienceServer:
     return ExperienceServer(SignInExperience(seed_users=(ALICE,)), apps=[app])
 
 
+@pytest.mark.process
 @pytest.mark.skipif(shutil.which("curl") is None, reason="the recipe needs the curl binary")
 def test_the_shell_recipe_signs_in_to_tokens(tmp_path: Path) -> None:
     script = readme_block("sh", "code_verifier")

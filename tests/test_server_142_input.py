@@ -105,7 +105,7 @@ async def test_order_cookie_then_started_experience_then_body(server: Experience
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as bare:
         response = await _raw(bare, "POST", PASSWORD, "42", "application/json")
         assert _code(response) == (400, "session.not_found")
-        from conftest import AUTH_QUERY
+        from _support import AUTH_QUERY
 
         assert (await bare.get("/oidc/auth", params=AUTH_QUERY)).status_code == 303
         for text in ("42", "{bad", "{}"):
@@ -150,7 +150,7 @@ async def test_connector_errors_when_connectors_exist(server: ExperienceServer) 
     )
     transport = httpx.ASGITransport(app=server)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-        from conftest import AUTH_QUERY
+        from _support import AUTH_QUERY
 
         await http.get("/oidc/auth", params=AUTH_QUERY)
         await http.put("/api/experience", json={"interactionEvent": "SignIn"})

@@ -217,8 +217,9 @@ async def test_avatar_upload(http: httpx.AsyncClient) -> None:
     assert answer(forgot) == (400, "session.not_supported_for_forgot_password")
 
 
+@pytest.mark.loopback
 def test_one_time_token_over_loopback() -> None:
-    from conftest import auth_query
+    from _support import auth_query
 
     from logto_dynamic.testing import running_server
 

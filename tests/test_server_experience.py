@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import AUTH_QUERY, SEED_USER
+from _support import AUTH_QUERY, SEED_USER
 
 from logto_dynamic.testing import ExperienceServer, SignInExperience
 

@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 import pytest
-from conftest import SEED_USER
+from _support import SEED_USER
 
 from logto_dynamic import AsyncClient, AuthorizationError, OidcError, Tokens
 from logto_dynamic._signin._logout_page import read_logout_form

@@ -45,6 +45,7 @@ def _bearer(http: httpx.Client) -> dict[str, str]:
     return {"authorization": "Bearer " + _token(http).json()["access_token"]}
 
 
+@pytest.mark.loopback
 def test_the_client_credentials_grant(server: ExperienceServer, http: httpx.Client) -> None:
     answer = _token(http)
     body = answer.json()
@@ -70,6 +71,7 @@ def test_the_client_credentials_grant(server: ExperienceServer, http: httpx.Clie
     assert post.status_code == 200 and post.json()["scope"] == "all"  # client_secret_post
 
 
+@pytest.mark.loopback
 @pytest.mark.parametrize(
     ("headers", "form", "status", "error"),
     [
@@ -104,6 +106,7 @@ def _forged(server: ExperienceServer, http: httpx.Client, **changes: Any) -> dic
     return {"authorization": "Bearer " + server.key.sign(claims, typ="at+jwt")}
 
 
+@pytest.mark.loopback
 def test_bearer_checks(server: ExperienceServer, http: httpx.Client) -> None:
     def code(headers: dict[str, str]) -> tuple[int, str]:
         answer = http.get("/api/users", headers=headers)
@@ -127,6 +130,7 @@ def test_bearer_checks(server: ExperienceServer, http: httpx.Client) -> None:
     assert http.get("/api/users", headers=_forged(server, http)).status_code == 200
 
 
+@pytest.mark.loopback
 def test_a_token_expires_with_the_server_clock(
     server: ExperienceServer, http: httpx.Client
 ) -> None:
@@ -138,6 +142,7 @@ def test_a_token_expires_with_the_server_clock(
     assert (answer.status_code, answer.json()["code"]) == (401, "auth.unauthorized")
 
 
+@pytest.mark.loopback
 def test_unserved_routes_answer_as_unknown_routes(http: httpx.Client) -> None:
     for method, path in [
         ("GET", "/api/applications"),  # a Management API route this server does not serve
@@ -154,6 +159,7 @@ def _create(http: httpx.Client, headers: dict[str, str], **body: Any) -> httpx.R
     return http.post("/api/users", json=body, headers=headers)
 
 
+@pytest.mark.loopback
 def test_pagination_and_search(http: httpx.Client) -> None:
     headers = _bearer(http)
     for name in ("Ada", "ada_two", "Bob", "Cy"):
@@ -180,6 +186,7 @@ def test_pagination_and_search(http: httpx.Client) -> None:
         assert (answer.status_code, answer.json()["code"]) == (400, "request.invalid_input")
 
 
+@pytest.mark.loopback
 def test_user_routes_refuse_as_logto_does(http: httpx.Client) -> None:
     headers = _bearer(http)
     invalid = _create(http, headers, username="1-not-valid")
@@ -207,6 +214,7 @@ def test_user_routes_refuse_as_logto_does(http: httpx.Client) -> None:
     assert missing.json()["message"] == "The users with ID `nobody` does not exist."
 
 
+@pytest.mark.loopback
 def test_sign_in_experience_patch_checks_and_effects(
     server: ExperienceServer, http: httpx.Client
 ) -> None:

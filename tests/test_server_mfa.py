@@ -8,9 +8,10 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
+import anyio
 import httpx
 import pytest
-from conftest import AUTH_QUERY, SEED_USER
+from _support import AUTH_QUERY, SEED_USER
 
 from logto_dynamic.testing import (
     ExperienceServer,
@@ -172,6 +173,28 @@ async def test_totp_bind_then_require_on_next_sign_in(
     )
     assert verify.status_code == 200
     assert (await http.post("/api/experience/submit")).status_code == 200
+
+
+@pytest.mark.anyio
+async def test_totp_codes_are_accepted_one_step_either_side_and_no_further(
+    mfa: tuple[ExperienceServer, httpx.AsyncClient],
+) -> None:
+    """Logto 1.42 checks TOTP codes with a window of one 30 s step (otplib ``window: 1``)."""
+    _, http = mfa
+    secret = await _bind_totp(http)
+    await _bind_backup_codes(http)
+    assert (await http.post("/api/experience/submit")).status_code == 200
+    await _identify(http)
+    verify = "/api/experience/verification/totp/verify"
+    if 30 - time.time() % 30 < 3:  # no step boundary between making a code and checking it
+        await anyio.sleep(30 - time.time() % 30 + 0.1)
+    now = time.time()
+    for offset in (-90, -60, 60, 90, 300):
+        far = await http.post(verify, json={"code": totp(secret, at=now + offset)})
+        assert _code(far) == (400, "session.mfa.invalid_totp_code"), offset
+    for offset in (-30, 0, 30):
+        near = await http.post(verify, json={"code": totp(secret, at=now + offset)})
+        assert near.status_code == 200, offset
 
 
 @pytest.mark.anyio

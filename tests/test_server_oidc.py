@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 import pytest
-from conftest import SEED_USER
+from _support import SEED_USER
 
 from logto_dynamic.testing import ExperienceServer, SignInExperience, serve_app
 
@@ -424,6 +424,7 @@ async def test_behind_a_proxy_the_forwarded_host_is_the_endpoint(
     assert meta.json()["issuer"] == "https://proxy.test:8080/oidc"
 
 
+@pytest.mark.loopback
 def test_over_loopback_the_ephemeral_port_is_the_endpoint() -> None:
     server = ExperienceServer(SignInExperience(seed_users=(SEED_USER,)))
     verifier, challenge = _pkce()

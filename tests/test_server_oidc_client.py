@@ -20,6 +20,8 @@ from logto_dynamic._exceptions import (
 )
 from logto_dynamic.testing import LogtoTestServer, running_server
 
+pytestmark = pytest.mark.loopback
+
 PASSWORD = "Kd7*willow-Prism"
 
 

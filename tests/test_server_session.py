@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from conftest import AUTH_QUERY
+from _support import AUTH_QUERY
 
 from logto_dynamic.testing import ExperienceServer
 

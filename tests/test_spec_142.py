@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import reference_file
+from _support import reference_file
 
 from logto_dynamic import load_spec
 

@@ -81,6 +81,7 @@ async def shell(kind: str, logto: LogtoTestServer) -> Any:
     await shell.close()
 
 
+@pytest.mark.loopback
 async def test_userinfo_gives_the_signed_in_subject(shell: Shell, logto: LogtoTestServer) -> None:
     tokens = await shell.sign_in(scopes=(*OFFLINE, "roles", "urn:logto:scope:organizations"))
     user = logto.server.users.find("username", USER)
@@ -95,6 +96,7 @@ async def test_userinfo_gives_the_signed_in_subject(shell: Shell, logto: LogtoTe
     assert (refused.value.status_code, refused.value.error) == (401, "invalid_token")
 
 
+@pytest.mark.loopback
 async def test_silent_sign_in_reuses_the_session_then_sign_out_ends_it(
     shell: Shell, logto: LogtoTestServer
 ) -> None:
@@ -125,6 +127,7 @@ async def test_silent_sign_in_reuses_the_session_then_sign_out_ends_it(
     assert again == f"{logto.base_url}/oidc/session/end/success?client_id={logto.app_id}"
 
 
+@pytest.mark.loopback
 async def test_an_offline_grant_outlives_the_sign_out(shell: Shell, logto: LogtoTestServer) -> None:
     tokens = await shell.sign_in()  # offline_access with prompt=consent: a refresh token
     assert tokens.refresh_token is not None
@@ -135,6 +138,7 @@ async def test_an_offline_grant_outlives_the_sign_out(shell: Shell, logto: Logto
     assert (await shell("userinfo", renewed.access_token))["sub"] == tokens.subject
 
 
+@pytest.mark.loopback
 async def test_a_resource_token_verifies_only_for_its_audience_and_scopes(
     shell: Shell, logto: LogtoTestServer, kind: str
 ) -> None:
@@ -163,6 +167,7 @@ async def test_a_resource_token_verifies_only_for_its_audience_and_scopes(
     assert opaque.value.check == "format"
 
 
+@pytest.mark.loopback
 async def test_a_revoked_refresh_token_gets_invalid_grant(
     shell: Shell, logto: LogtoTestServer
 ) -> None:
@@ -180,6 +185,7 @@ async def test_a_revoked_refresh_token_gets_invalid_grant(
         await shell("revoke_token", logto.app_id, "t", hint="id_token")
 
 
+@pytest.mark.loopback
 async def test_revoking_an_access_token_ends_only_that_token(
     shell: Shell, logto: LogtoTestServer
 ) -> None:
@@ -192,6 +198,7 @@ async def test_revoking_an_access_token_ends_only_that_token(
     assert (await shell("userinfo", renewed.access_token))["sub"] == tokens.subject
 
 
+@pytest.mark.loopback
 async def test_a_confidential_app_signs_in_with_its_secret(
     shell: Shell, logto: LogtoTestServer
 ) -> None:
@@ -218,6 +225,7 @@ async def test_a_confidential_app_signs_in_with_its_secret(
         await shell("refresh_tokens", "web", renewed.refresh_token, client_secret=secret)
 
 
+@pytest.mark.loopback
 async def test_organization_tokens_are_for_members_only(
     shell: Shell, logto: LogtoTestServer
 ) -> None:
@@ -241,6 +249,7 @@ async def test_organization_tokens_are_for_members_only(
     await shell("refresh_tokens", logto.app_id, org.refresh_token, organization_id="acme")
 
 
+@pytest.mark.loopback
 async def test_an_organization_token_needs_the_organizations_scope(
     shell: Shell, logto: LogtoTestServer
 ) -> None:

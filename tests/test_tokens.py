@@ -157,6 +157,7 @@ def test_totp_rfc6238_vectors_and_repr() -> None:
         Totp("not base32 !")
 
 
+@pytest.mark.process
 def test_import_does_not_load_the_jose_library() -> None:
     code = (
         "import sys, logto_dynamic\n"

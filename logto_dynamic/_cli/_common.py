@@ -39,6 +39,7 @@ __all__ = [
     "load_document",
     "load_spec_source",
     "logging_restored",
+    "require_extras",
     "serve_forever",
     "spec_source",
     "url_of",
@@ -57,6 +58,15 @@ SPEC_HELP = (
 
 class UsageError(Exception):
     """Bad input from the user: printed as one line on stderr, exit code 2."""
+
+
+def require_extras(*extras: str) -> None:
+    """A usage error (one line, exit 2) naming the pip command when an extra is missing."""
+    from logto_dynamic._config import missing_extra
+
+    message = missing_extra("this command", *extras)
+    if message is not None:
+        raise UsageError(message)
 
 
 class CommandFailed(Exception):

@@ -97,7 +97,7 @@ def run_token(args: argparse.Namespace) -> int:
     """``token``: request the token; print or write it only where asked."""
     import httpx
 
-    from logto_dynamic._client import map_transport_errors
+    from logto_dynamic._client_core import map_transport_errors
     from logto_dynamic._exceptions import LogtoDynamicError
     from logto_dynamic._signin._m2m import TokenCache
 

@@ -52,8 +52,8 @@ def run_ops(args: argparse.Namespace) -> int:
 
 def run_describe(args: argparse.Namespace) -> int:
     """Print an operation: parameters, body schema (refs inlined) and responses."""
+    from logto_dynamic._document._refs import inline_refs
     from logto_dynamic._exceptions import LogtoDynamicError
-    from logto_dynamic._validation._schema import inline_refs
 
     spec = load_spec_source(args.spec, timeout=args.spec_timeout)
     try:

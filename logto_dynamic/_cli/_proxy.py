@@ -21,6 +21,7 @@ from logto_dynamic._cli._common import (
     bind_address,
     configure_logging,
     load_spec_source,
+    require_extras,
     spec_source,
     url_of,
 )
@@ -164,6 +165,7 @@ def _address(args: argparse.Namespace) -> tuple[str, int]:
 
 def run_proxy(args: argparse.Namespace) -> int:
     """Serve a :class:`~logto_dynamic.ValidatingProxy` until SIGTERM (exit 0) or Ctrl+C."""
+    require_extras("proxy")
     from logto_dynamic._proxy import ValidatingProxy
     from logto_dynamic._proxy._serve import serve
 

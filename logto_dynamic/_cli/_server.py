@@ -18,6 +18,7 @@ from logto_dynamic._cli._common import (
     bind_address,
     configure_logging,
     load_spec_source,
+    require_extras,
     serve_forever,
     url_of,
 )
@@ -162,6 +163,7 @@ def register(subparsers: Any) -> None:
 
 def run_serve(args: argparse.Namespace) -> int:
     """Serve the embedded server until SIGINT/SIGTERM."""
+    require_extras("server")
     from logto_dynamic.testing import ExperienceServer, SignInExperience
     from logto_dynamic.testing._apps import build_apps
     from logto_dynamic.testing._m2m import parse_m2m_app
@@ -201,6 +203,7 @@ def run_serve(args: argparse.Namespace) -> int:
 
 def run_demo(args: argparse.Namespace) -> int:
     """Run the demo flows; 0 only if every one behaved as expected."""
+    require_extras("proxy", "server")
     from logto_dynamic.testing._demo import run_demo as demo
 
     configure_logging(args, logging.WARNING)

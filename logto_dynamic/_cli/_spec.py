@@ -100,7 +100,7 @@ def _print_diff(result: Any, as_json: bool) -> int:
 
 def run_diff(args: argparse.Namespace) -> int:
     """Diff two documents."""
-    from logto_dynamic._document._diff import diff_specs
+    from logto_dynamic._spec import diff_specs
 
     old = load_spec_source(args.old, normalize=not args.raw, timeout=args.spec_timeout)
     new = load_spec_source(args.new, normalize=not args.raw, timeout=args.spec_timeout)
@@ -109,8 +109,7 @@ def run_diff(args: argparse.Namespace) -> int:
 
 def run_drift(args: argparse.Namespace) -> int:
     """Diff the bundled (or given) document against what a live server publishes."""
-    from logto_dynamic._document._diff import diff_specs
-    from logto_dynamic._spec import spec_url_for_server
+    from logto_dynamic._spec import diff_specs, spec_url_for_server
 
     url = spec_url_for_server(args.server)
     ours = load_spec_source(args.spec, normalize=not args.raw, timeout=args.spec_timeout)

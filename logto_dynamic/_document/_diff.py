@@ -4,10 +4,7 @@ A change is **breaking** when a request that used to be valid is now refused (a 
 property or parameter, a removed enum value, a tighter constraint, a removed operation), or
 when a response the client understood may now differ incompatibly (a removed required
 property, a new enum value, a looser constraint, a new success status or media type).
-
->>> old = {"openapi": "3.0.1", "paths": {}}
->>> diff_specs(old, old).breaking
-[]
+The public entry is :func:`logto_dynamic.diff_specs` (in ``_spec``: it loads what it is given).
 """
 
 from __future__ import annotations
@@ -17,41 +14,27 @@ from typing import Any
 
 from logto_dynamic._document._diff_report import Change, SpecDiff
 from logto_dynamic._document._operations import Operation, OperationIndex
-from logto_dynamic._validation._schema import inline_refs
+from logto_dynamic._document._refs import inline_refs
 
-__all__ = ["Change", "SpecDiff", "diff_specs"]
+__all__ = ["Change", "SpecDiff", "diff_documents"]
 
 _NUMERIC_MIN = ("minLength", "minItems", "minimum", "minProperties")
 _NUMERIC_MAX = ("maxLength", "maxItems", "maximum", "maxProperties")
 
 
-def _doc_of(source: Any) -> Mapping[str, Any]:
-    from logto_dynamic._spec import Spec
-
-    if isinstance(source, Spec):
-        return source.document
-    if isinstance(source, Mapping):
-        return source
-    from logto_dynamic._spec import load_spec
-
-    return load_spec(source).document
-
-
-def _index(document: Mapping[str, Any]) -> OperationIndex:
-    from logto_dynamic._spec import Spec
-
-    return Spec(document, tolerant=True).index
-
-
-def diff_specs(old: Any, new: Any) -> SpecDiff:
-    """Compare two documents (Specs, dicts, or anything ``load_spec`` takes)."""
-    old_doc, new_doc = _doc_of(old), _doc_of(new)
+def diff_documents(
+    old_doc: Mapping[str, Any],
+    old_index: OperationIndex,
+    new_doc: Mapping[str, Any],
+    new_index: OperationIndex,
+) -> SpecDiff:
+    """Compare two documents, each with its operation index (``diff_specs`` builds them)."""
     out = SpecDiff(
         old_version=str((old_doc.get("info") or {}).get("version", "")),
         new_version=str((new_doc.get("info") or {}).get("version", "")),
     )
-    old_ops = {op.operation_id: op for op in _index(old_doc)}
-    new_ops = {op.operation_id: op for op in _index(new_doc)}
+    old_ops = {op.operation_id: op for op in old_index}
+    new_ops = {op.operation_id: op for op in new_index}
     for name in old_ops:
         if name not in new_ops:
             out.removed.append(name)
@@ -213,12 +196,8 @@ def _schema(a: Any, b: Any, path: str, *, request: bool) -> Iterator[tuple[str, 
         va, vb = _variants(a, key), _variants(b, key)
         if bool(va) != bool(vb):
             detail = f"{_shape(a, va)} -> {_shape(b, vb)}"
-            yield (
-                f"{key}-introduced" if vb else f"{key}-dropped",
-                path,
-                detail,
-                tighter if vb else looser,
-            )
+            kind = f"{key}-introduced" if vb else f"{key}-dropped"
+            yield kind, path, detail, tighter if vb else looser
             return
     ta, tb = _types(a), _types(b)
     if ta != tb:

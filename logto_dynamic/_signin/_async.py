@@ -7,11 +7,11 @@ from typing import Any, Protocol, overload
 
 import httpx
 
+from logto_dynamic._client_core import map_transport_errors
 from logto_dynamic._exceptions import LogtoDynamicError
 from logto_dynamic._signin import _flows as helpers
 from logto_dynamic._signin import _steps as steps
 from logto_dynamic._signin._flows import CodeSource, MfaAnswer, Registration
-from logto_dynamic._signin._oidc import HttpRequest
 from logto_dynamic._signin._steps import (
     BackupCodes,
     Flow,
@@ -26,13 +26,14 @@ __all__ = ["AsyncInteraction", "AsyncPort", "abegin", "adrive"]
 
 
 class AsyncPort(Protocol):
-    """What the async driver needs from a client."""
+    """What the async driver needs from a client: its calls, its httpx client, its base URL."""
 
     async def call(
         self, operation: str, body: Any = None, *, raise_for_status: bool | None = None
     ) -> Any: ...
 
-    async def _send_http(self, request: HttpRequest) -> httpx.Response: ...
+    @property
+    def http(self) -> httpx.AsyncClient: ...
 
     @property
     def base_url(self) -> str: ...
@@ -52,7 +53,8 @@ async def adrive(port: AsyncPort, flow: Flow) -> Any:
             if isinstance(effect, OperationCall):
                 outcome = await port.call(effect.operation, effect.body, raise_for_status=True)
             else:
-                outcome = await port._send_http(effect)
+                with map_transport_errors("OIDC"):
+                    outcome = await port.http.request(**effect.httpx_arguments())
         except LogtoDynamicError as exc:
             error = exc
 

@@ -45,6 +45,17 @@ class HttpRequest:
     data: Mapping[str, str] | None = None
     headers: Mapping[str, str] | None = None
 
+    def httpx_arguments(self) -> dict[str, Any]:
+        """Keyword arguments of ``httpx.Client.request`` (and the async one) for this request."""
+        return {
+            "method": self.method,
+            "url": self.url,
+            "params": self.params,
+            "data": self.data,
+            "headers": self.headers,
+            "follow_redirects": False,
+        }
+
 
 def client_auth(form: dict[str, str], app_id: str, client_secret: str | None) -> dict[str, str]:
     """Authenticate a token or revocation request: the headers to send, ``form`` completed.

@@ -1,10 +1,11 @@
 """``Interaction``: the sync driver of the one sans-I/O sign-in state machine.
 
-The steps and flows (``_interaction_steps``, ``_interaction_helpers``, ``_oidc_flow``) are
-generators that yield operation calls and HTTP requests; :func:`drive` performs them with a
-:class:`~logto_dynamic.Client` (``_interaction_async`` does the same for an
-:class:`~logto_dynamic.AsyncClient`), so the interaction shares the client's cookie jar,
-document and validation. Each method below is one line that hands a generator to the driver.
+The steps and flows (``_steps``, ``_flows``, ``_rounds``) are generators that yield operation
+calls and HTTP requests; :func:`drive` performs them with a :class:`~logto_dynamic.Client`
+(``_async`` does the same for an :class:`~logto_dynamic.AsyncClient`): operation calls through
+``client.call``, HTTP requests through ``client.http``, so the interaction shares the client's
+cookie jar, document and validation. Each method below is one line that hands a generator to
+the driver.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ from typing import Any, Protocol, overload
 
 import httpx
 
+from logto_dynamic._client_core import map_transport_errors
 from logto_dynamic._exceptions import LogtoDynamicError
 from logto_dynamic._signin import _flows as helpers
 from logto_dynamic._signin import _steps as steps
 from logto_dynamic._signin._flows import CodeSource, MfaAnswer, Registration
-from logto_dynamic._signin._oidc import AuthorizationRequest, HttpRequest
+from logto_dynamic._signin._oidc import AuthorizationRequest
 from logto_dynamic._signin._steps import (
     BackupCodes,
     Flow,
@@ -33,13 +35,14 @@ __all__ = ["Interaction", "InteractionBase", "SyncPort", "begin", "drive", "new_
 
 
 class SyncPort(Protocol):
-    """What the sync driver needs from a client."""
+    """What the sync driver needs from a client: its calls, its httpx client, its base URL."""
 
     def call(
         self, operation: str, body: Any = None, *, raise_for_status: bool | None = None
     ) -> Any: ...
 
-    def _send_http(self, request: HttpRequest) -> httpx.Response: ...
+    @property
+    def http(self) -> httpx.Client: ...
 
     @property
     def base_url(self) -> str: ...
@@ -59,7 +62,8 @@ def drive(port: SyncPort, flow: Flow) -> Any:
             if isinstance(effect, OperationCall):
                 outcome = port.call(effect.operation, effect.body, raise_for_status=True)
             else:
-                outcome = port._send_http(effect)
+                with map_transport_errors("OIDC"):
+                    outcome = port.http.request(**effect.httpx_arguments())
         except LogtoDynamicError as exc:
             error = exc
 

@@ -10,12 +10,11 @@ first validator is compiled.
 
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from logto_dynamic._document._refs import resolve_pointer
+from logto_dynamic._document._refs import inline_refs, resolve_pointer
 from logto_dynamic._validation._patterns import guard_fast, guarded_validator
 
 if TYPE_CHECKING:
@@ -26,7 +25,6 @@ __all__ = [
     "CompiledSchema",
     "compile_schema",
     "ecma_pattern",
-    "inline_refs",
     "is_zod_email",
     "to_json_schema",
     "translate_patterns",
@@ -46,50 +44,6 @@ _ZOD_EMAIL = re.compile(
 def is_zod_email(value: object) -> bool:
     """Format check for ``email``; non-strings pass (``type`` judges those)."""
     return not isinstance(value, str) or _ZOD_EMAIL.match(value) is not None
-
-
-class _Cycle(Exception):
-    pass
-
-
-#: Past this many values (or levels), a schema keeps its refs: they are resolved lazily,
-#: as the value checked goes, rather than inlined (refs that fan out inline exponentially).
-INLINE_BUDGET = 20_000
-INLINE_DEPTH = 150
-
-
-def inline_refs(document: Mapping[str, Any], schema: Any) -> tuple[Any, bool]:
-    """Return a copy of ``schema`` with local ``$ref``s replaced by their targets.
-
-    The second value is False when the schema is recursive, or would inline past
-    :data:`INLINE_BUDGET` values or :data:`INLINE_DEPTH` levels; the copy then keeps its refs.
-    """
-    budget = [INLINE_BUDGET]
-
-    def walk(node: Any, stack: tuple[str, ...], depth: int) -> Any:
-        budget[0] -= 1
-        if budget[0] < 0 or depth > INLINE_DEPTH:
-            raise _Cycle("too big")
-        if isinstance(node, dict):
-            ref = node.get("$ref")
-            if isinstance(ref, str) and ref.startswith("#"):
-                if ref in stack:
-                    raise _Cycle(ref)
-                target = walk(resolve_pointer(document, ref), (*stack, ref), depth + 1)
-                # OAS 3.0: siblings of $ref are ignored, except our own vendor markers.
-                extras = {k: v for k, v in node.items() if k.startswith("x-")}
-                if extras and isinstance(target, dict):
-                    return {**target, **extras}
-                return target
-            return {k: walk(v, stack, depth + 1) for k, v in node.items()}
-        if isinstance(node, list):
-            return [walk(v, stack, depth + 1) for v in node]
-        return node
-
-    try:
-        return walk(schema, (), 0), True
-    except _Cycle:
-        return copy.deepcopy(schema), False
 
 
 def ecma_pattern(pattern: str) -> str:

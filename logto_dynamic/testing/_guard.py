@@ -33,7 +33,7 @@ def _parse_body(op: Operation, request: Request) -> Any:
 
 
 def _body_schema(spec: Spec, op: Operation) -> Any:
-    from logto_dynamic._validation._schema import inline_refs
+    from logto_dynamic._document._refs import inline_refs
 
     schema = op.request_schema
     return inline_refs(spec.document, schema)[0] if schema is not None else {}
