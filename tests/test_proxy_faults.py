@@ -8,6 +8,7 @@ import gzip
 import json
 import logging
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -380,3 +381,8 @@ def test_header_and_body_limits() -> None:
             == 413
         )
         assert [seen["path"] for seen in upstream.seen] == ["/echo"]
+
+
+def test_br_without_the_brotli_library_is_left_unchecked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "brotli", None)  # as in an install without it
+    assert decode_content(b"br", brotli.compress(b"{}"), 1 << 20) is None

@@ -57,7 +57,10 @@ class _Brotli:
     unused_data = b""
 
     def __init__(self) -> None:
-        import brotli
+        try:
+            import brotli
+        except ImportError:  # installed without the proxy extra: the answer goes unchecked
+            raise zlib.error("brotli is not installed") from None
 
         self._error: type[Exception] = brotli.error
         self._inner: Any = brotli.Decompressor()
