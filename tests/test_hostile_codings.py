@@ -112,7 +112,7 @@ def test_the_proxy_relays_a_bomb_unchecked_with_a_note(bomb: bytes, tmp_path: Pa
                 relayed = b"".join(answer.iter_raw())  # as sent: not decoded here either
             seconds = time.perf_counter() - start
             proxy.close_from_thread()
-    assert seconds < 3.0
+    assert seconds < 10.0  # (decoding it all took 22 s and 2 GB before)
     assert answer.status_code == 200
     assert answer.headers["content-encoding"] == "gzip, gzip"
     assert relayed == bomb

@@ -39,6 +39,22 @@ def until_closed(sock: socket.socket, limit: float = 5.0) -> tuple[bytes, float]
     return data, time.monotonic() - start
 
 
+def one_response(sock: socket.socket) -> bytes:
+    """One whole answer (head and its Content-Length body), read from a kept-alive socket."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += sock.recv(65536)
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next(
+        int(line.split(b":", 1)[1])
+        for line in head.split(b"\r\n")
+        if line.lower().startswith(b"content-length:")
+    )
+    while len(body) < length:
+        body += sock.recv(65536)
+    return head + b"\r\n\r\n" + body
+
+
 @pytest.fixture(scope="module")
 def guarded() -> Iterator[str]:
     with (
@@ -66,7 +82,7 @@ def test_slowloris_head_is_closed_with_408(guarded: str) -> None:
     sock.sendall(HEAD)
     closed = False
     with sock:
-        for n in range(30):  # 3 s of trickling, one header line at a time
+        for n in range(60):  # 6 s of trickling, one header line at a time
             try:
                 sock.sendall(b"X-Trickle-%d: 1\r\n" % n)
             except (BrokenPipeError, ConnectionResetError):
@@ -81,14 +97,14 @@ def test_slowloris_head_is_closed_with_408(guarded: str) -> None:
             except TimeoutError:
                 pass
     assert closed
-    assert time.monotonic() - start < 2.0
+    assert time.monotonic() - start < 4.0  # the header timeout is 0.6 s
 
 
 @pytest.mark.loopback
 def test_a_silent_socket_is_closed(guarded: str) -> None:
     with connect(guarded) as sock:
         data, seconds = until_closed(sock)
-    assert data == b"" and 0.4 < seconds < 2.0
+    assert data == b"" and 0.4 < seconds < 4.0
 
 
 @pytest.mark.loopback
@@ -96,7 +112,7 @@ def test_an_idle_keep_alive_connection_is_closed(guarded: str) -> None:
     with connect(guarded) as sock:
         sock.sendall(HEAD + b"\r\n")
         data, seconds = until_closed(sock)
-    assert data.startswith(b"HTTP/1.1 200") and seconds < 2.0
+    assert data.startswith(b"HTTP/1.1 200") and seconds < 4.0
 
 
 @pytest.mark.loopback
@@ -104,8 +120,8 @@ def test_a_slow_answer_and_the_next_request_are_not_cut(guarded: str) -> None:
     """The deadlines are on what the client sends, never on the upstream's answer."""
     with connect(guarded) as sock:
         sock.sendall(b"GET /anything?delay=1.5 HTTP/1.1\r\nHost: p\r\n\r\n")
-        first = sock.recv(65536)
-        time.sleep(0.3)  # within the keep-alive timeout
+        first = one_response(sock)
+        time.sleep(0.1)  # within the keep-alive timeout
         sock.sendall(HEAD + b"Connection: close\r\n\r\n")
         second, _seconds = until_closed(sock)
     # The first answer's body may come with the first read or the next: count whole answers.
@@ -118,7 +134,7 @@ def test_a_late_body_is_closed(guarded: str) -> None:
     with connect(guarded) as sock:
         sock.sendall(b"POST /anything HTTP/1.1\r\nHost: p\r\nContent-Length: 10\r\n\r\n12")
         data, seconds = until_closed(sock)
-    assert data == b"" and seconds < 2.5
+    assert data == b"" and seconds < 4.0
 
 
 @pytest.mark.loopback
@@ -131,7 +147,7 @@ def test_a_refused_body_closes_the_connection(guarded: str) -> None:
         data, seconds = until_closed(sock)
     head = data.partition(b"\r\n\r\n")[0].lower()
     assert head.startswith(b"http/1.1 413") and b"connection: close" in head
-    assert seconds < 2.0
+    assert seconds < 4.0
 
 
 @pytest.mark.loopback

@@ -216,3 +216,21 @@ def test_a_fetched_document_is_capped_once_decoded(monkeypatch: pytest.MonkeyPat
             load_spec(url + "/bomb.json", refresh=True)
         with pytest.raises(SpecError, match="larger than"):
             asyncio.run(load_spec_url_async(url + "/bomb.json", refresh=True))
+
+
+def test_catastrophic_pattern_properties_are_cut_short(tmp_path: Path) -> None:
+    schema = {
+        "type": "object",
+        "patternProperties": {"^(a|aa)+$": {"type": "integer"}},
+        "additionalProperties": False,
+    }
+    path = tmp_path / "redos-keys.json"
+    path.write_text(json.dumps(_doc({"S0": schema})))
+    spec = load_spec(str(path))
+    op = spec.operation("op")
+    assert spec.check_request(op, body={"aa": 1}) == []
+    assert [v.keyword for v in spec.check_request(op, body={"aa": "x"})] == ["type"]
+    assert [v.keyword for v in spec.check_request(op, body={"b": 1})] == ["additionalProperties"]
+    found, seconds = _timed(lambda: spec.check_request(op, body={"a" * 60 + "b": 1}))
+    assert seconds < FAST
+    assert {v.keyword for v in found} == {"pattern-timeout"}

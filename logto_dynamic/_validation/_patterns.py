@@ -2,8 +2,8 @@
 
 Patterns come from the document, and documents come from URLs and servers: a pattern such as
 ``^(a|aa)+$`` backtracks for ever on a few dozen characters in Python's ``re``. Every
-``pattern`` check (jsonschema's and the fastjsonschema fast path's) runs here instead, on the
-``regex`` engine (``re``-compatible, so the ECMA-262 reading of
+``pattern`` and ``patternProperties`` check (jsonschema's and the fastjsonschema fast path's)
+runs here instead, on the ``regex`` engine (``re``-compatible, so the ECMA-262 reading of
 :func:`~._schema.ecma_pattern` holds) with a timeout: a pattern that takes longer than
 :data:`PATTERN_TIMEOUT` seconds on a value is a ``pattern-timeout`` violation, never a hang.
 """
@@ -50,9 +50,6 @@ class _Guarded:
     def search(self, text: str) -> bool:
         return search(self.pattern, text)
 
-    def match(self, text: str) -> bool:
-        return search(r"\A(?:" + self.pattern + ")", text)
-
 
 def guard_fast(validate: Any) -> Any:
     """Route the patterns of a fastjsonschema function through :func:`search` (in place).
@@ -77,11 +74,70 @@ def _pattern(validator: Any, pattern: Any, instance: Any, schema: Any) -> Iterat
     try:
         found = search(pattern, instance)
     except PatternTimeout:
-        message = f"the pattern took over {PATTERN_TIMEOUT} s on this value: not checked"
-        yield ValidationError(message, validator="pattern-timeout")
+        yield _timeout("the pattern")
         return
     if not found:
         yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+def _timeout(what: str) -> Any:
+    from jsonschema.exceptions import ValidationError
+
+    message = f"{what} took over {PATTERN_TIMEOUT} s on this value: not checked"
+    return ValidationError(message, validator="pattern-timeout")
+
+
+def _matching(patterns: Any, key: str) -> list[str] | None:
+    """The patterns matching ``key``; None when one ran out of time."""
+    try:
+        return [p for p in patterns if isinstance(p, str) and search(p, key)]
+    except PatternTimeout:
+        return None
+
+
+def _pattern_properties(validator: Any, patterns: Any, instance: Any, schema: Any) -> Any:
+    """``patternProperties`` on :func:`search` (the keys are the value's: untrusted)."""
+    if not validator.is_type(instance, "object") or not isinstance(patterns, dict):
+        return
+    for key, value in instance.items():
+        matching = _matching(patterns, key)
+        if matching is None:
+            yield _timeout("a patternProperties pattern")
+            continue
+        for pattern in matching:
+            yield from validator.descend(value, patterns[pattern], path=key, schema_path=pattern)
+
+
+def _additional_properties(base: Any) -> Any:
+    """``additionalProperties``: jsonschema's, except beside ``patternProperties``."""
+    original = base.VALIDATORS["additionalProperties"]
+
+    def check(validator: Any, additional: Any, instance: Any, schema: Any) -> Any:
+        patterns = schema.get("patternProperties")
+        if not isinstance(patterns, dict) or not validator.is_type(instance, "object"):
+            yield from original(validator, additional, instance, schema)
+            return
+        from jsonschema.exceptions import ValidationError
+
+        known = schema.get("properties") or {}
+        extras = []
+        for key in instance:
+            if key in known:
+                continue
+            matching = _matching(patterns, key)
+            if matching is None:
+                yield _timeout("a patternProperties pattern")
+                return
+            if not matching:
+                extras.append(key)
+        if validator.is_type(additional, "object"):
+            for key in extras:
+                yield from validator.descend(instance[key], additional, path=key)
+        elif additional is False and extras:
+            names = ", ".join(repr(k) for k in sorted(extras))
+            yield ValidationError(f"{names}: not allowed (matched by no property or pattern)")
+
+    return check
 
 
 @functools.cache
@@ -90,4 +146,9 @@ def guarded_validator(oas30: bool) -> Any:
     from jsonschema import Draft4Validator, Draft202012Validator, validators
 
     base: Any = Draft4Validator if oas30 else Draft202012Validator
-    return validators.extend(base, {"pattern": _pattern})  # type: ignore[no-untyped-call]
+    keywords = {
+        "pattern": _pattern,
+        "patternProperties": _pattern_properties,
+        "additionalProperties": _additional_properties(base),
+    }
+    return validators.extend(base, keywords)  # type: ignore[no-untyped-call]
