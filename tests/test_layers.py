@@ -39,6 +39,7 @@ ALLOWED_CLIMBS: dict[tuple[str, str], str] = {
 }
 
 
+@functools.cache
 def _root_exports() -> dict[str, str]:
     """``from logto_dynamic import X`` resolved: X's module, read from ``__init__``."""
     tree = ast.parse((PACKAGE / "__init__.py").read_text())
@@ -105,16 +106,19 @@ def _climbs_in(module: str, text: str, exports: dict[str, str]) -> list[str]:
     return found
 
 
-def _sources() -> Iterator[tuple[str, str]]:
+@functools.cache
+def _sources() -> tuple[tuple[str, str], ...]:
     """(module name, source) of every module but ``__init__`` (which may import anything).
 
     A package's ``__init__`` is named as a module inside it (``pkg.__init__``), so its
     relative imports resolve like its siblings'.
     """
+    found = []
     for path in sorted(PACKAGE.rglob("*.py")):
         module = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts)
         if module != "logto_dynamic.__init__":
-            yield module, path.read_text()
+            found.append((module, path.read_text()))
+    return tuple(found)
 
 
 def test_no_import_climbs_a_layer() -> None:

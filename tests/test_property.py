@@ -33,7 +33,7 @@ from logto_dynamic.testing._body import BodyParserError
 SPEC = load_spec("logto-1.22")
 BODY_OPS = [op for op in SPEC.operations if op.request_schema is not None]
 PATH = {"connectorId": "mock-connector"}
-FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SLOW = settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
 Path = tuple[str | int, ...]
 
