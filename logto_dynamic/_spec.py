@@ -13,13 +13,14 @@ from logto_dynamic._document._dialect_report import NormalizationReport
 from logto_dynamic._document._guard import check_shape
 from logto_dynamic._document._lint import LintReport, operation_problems
 from logto_dynamic._document._load import (
+    FETCH_TIMEOUT,
     NORMALIZED_DOCUMENTS,
     WELL_KNOWN_PATH,
+    bundled_name,
     bundled_spec_path,
     fetch_document,
     fetch_document_async,
     is_url,
-    named_spec_path,
     read_document,
 )
 from logto_dynamic._document._naming import duplicates, iter_operations, normalize_name
@@ -255,9 +256,15 @@ def load_spec(
     refresh: bool = False,
     normalize: bool = True,
     lint: bool = False,
+    timeout: float = FETCH_TIMEOUT,
 ) -> Spec:
-    """Load a document: the bundled one (None), a shipped one by name (``"logto-management-1.42"``;
-    see ``NAMED_DOCUMENTS``), a path (JSON/YAML), a URL, a dict or a Spec.
+    """Load a document: a shipped one, a path (JSON/YAML), a URL, a dict or a Spec.
+
+    Shipped (``NAMED_DOCUMENTS``): ``None`` or ``"bundled"`` is the Logto 1.42 Experience API
+    document, ``"logto-1.42"`` too; ``"logto-1.22"`` is Logto 1.22's (25 operations);
+    ``"logto-management-1.42"`` is the Management API. A server's base URL
+    (``http://localhost:3001``) means the Experience API document it publishes; fetches
+    may take ``timeout`` seconds (30 by default: servers build large documents slowly).
 
     Files and URLs are cached, so many clients share one loaded Spec; ``refresh=True``
     reloads. A file is reloaded when its modification time changes. Split documents
@@ -272,11 +279,10 @@ def load_spec(
     if isinstance(source, Mapping):
         made = Spec.from_dict(source, normalize=normalize, tolerant=True)
         return made.lint() if lint else made
-    if source is None:
-        source = bundled_spec_path()
-    elif isinstance(source, str) and (named := named_spec_path(source)) is not None:
-        normalize = normalize and source not in NORMALIZED_DOCUMENTS  # normalised when made
-        source = named
+    name = bundled_name(source)
+    if name is not None or source is None:
+        normalize = normalize and name not in NORMALIZED_DOCUMENTS  # normalised when made
+        source = bundled_spec_path(name)
     url: str | None = None
     path: Path | None = None
     if isinstance(source, str) and is_url(source):
@@ -292,7 +298,10 @@ def load_spec(
     spec = None if refresh else _CACHE.get(key)
     if spec is None:
         with _CACHE_LOCK:
-            document = fetch_document(url) if url is not None else read_document(path or "")
+            if url is not None:
+                document = fetch_document(url, timeout=timeout)
+            else:
+                document = read_document(path or "")
             spec = _CACHE[key] = _build(document, key[1], normalize)
     if not lint:
         return spec
@@ -303,17 +312,23 @@ def load_spec(
 
 
 async def load_spec_url_async(
-    url: str, *, http: Any = None, refresh: bool = False, normalize: bool = True
+    url: str,
+    *,
+    http: Any = None,
+    refresh: bool = False,
+    normalize: bool = True,
+    timeout: float = FETCH_TIMEOUT,
 ) -> Spec:
     """:func:`load_spec` for a URL, fetched without blocking the event loop (same cache).
 
-    ``http`` may be an ``httpx.AsyncClient`` to fetch with.
+    ``http`` may be an ``httpx.AsyncClient`` to fetch with; a server's base URL means its
+    published Experience API document.
     """
     key = ("url", url, 0.0, normalize)
     cached = None if refresh else _CACHE.get(key)
     if cached is not None:
         return cached
-    document = await fetch_document_async(url, http=http)
+    document = await fetch_document_async(url, http=http, timeout=timeout)
     spec = _build(document, url, normalize)
     with _CACHE_LOCK:
         if refresh:

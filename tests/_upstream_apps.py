@@ -1,8 +1,8 @@
 """Test upstreams, run in a process of their own: ``python _upstream_apps.py KIND PORT``.
 
 - ``echo``: answers a password verification with the identifier it was sent (body and
-  ``X-Echo``), so a test can tell whether answers were mixed up; ``?delay=SECONDS`` makes it
-  wait that long first.
+  ``X-Echo``; the ``Host`` it came with in ``X-Echo-Host``), so a test can tell whether
+  answers were mixed up; ``?delay=SECONDS`` makes it wait that long first.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ async def echo(scope: Any, receive: Any, send: Any) -> None:
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(content)).encode()),
                 (b"x-echo", value.encode()),
+                (b"x-echo-host", dict(scope["headers"]).get(b"host", b"")),
             ],
         }
     )

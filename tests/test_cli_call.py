@@ -11,6 +11,7 @@ import stat
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from _support import CANARY, ECHO_SPEC, SEED_USER, TOKEN, echo_app, seed_jar
@@ -88,6 +89,33 @@ def test_without_the_jar_there_is_no_interaction(logto: str, capsys: Capture) ->
     answer = json.loads(out)
     assert answer["status"] == 400 and answer["data"]["code"] == "session.not_found"
     assert "HTTP 400 session.not_found" in err and "Traceback" not in err
+    assert "hint: no interaction: start one with the OIDC authorization request" in err
+
+
+@pytest.mark.loopback
+def test_error_lines_carry_logtos_data(logto: str, tmp_path: Path, capsys: Capture) -> None:
+    jar = tmp_path / "jar.txt"
+    assert seed_jar(logto, jar) == 6
+    common = ("--base-url", logto, "--cookie-jar", str(jar))
+    assert run(capsys, "InitInteraction", '{"interactionEvent": "Register"}', *common)[0] == 0
+    profile = '{"type": "username", "value": "weakling"}'
+    assert run(capsys, "AddUserProfile", profile, *common)[0] == 0
+    code, out, err = run(capsys, "AddUserProfile", '{"type": "password", "value": "1234"}', *common)
+    assert (code, out) == (1, "")
+    assert "HTTP 422 password.rejected" in err and err.count("\n") == 1
+    assert "[password_rejected.too_short (min: 8); password_rejected.restricted.sequence]" in err
+    assert "1234" not in err  # the password itself stays out
+
+
+def test_compact_data_shapes() -> None:
+    from logto_dynamic._cli._api_errors import compact_data
+
+    issues = {"issues": [{"code": "invalid_enum_value", "path": ["identifier", "type"]}]}
+    assert compact_data(issues) == "identifier.type: invalid_enum_value"
+    factors = {"availableFactors": ["Totp", "BackupCode"], "skippable": False}
+    assert compact_data(factors) == "availableFactors: Totp, BackupCode, skippable: False"
+    assert compact_data(None) == "" and compact_data("text") == ""
+    assert compact_data([{"code": "x" * 400}]).endswith("...")
 
 
 @pytest.mark.loopback
@@ -146,7 +174,16 @@ def test_usage_errors_exit_2(
         (
             ["CreateSocialVerification", "{}", "--path", "conectorId=x", *url],
             "--path conectorId: CreateSocialVerification has no such path parameter "
-            "(it has: connectorId)",
+            "(did you mean connectorId? it has: connectorId)",
+        ),
+        (
+            ["GetEnabledSsoConnectors", "--query", "emial=a@example.com", *url],
+            "--query emial: GetEnabledSsoConnectors has no such query parameter "
+            "(did you mean email? it has: email)",
+        ),
+        (
+            ["IdentifyUser", "{}", "--query", "x=1", *url],
+            "--query x: IdentifyUser has no such query parameter (it has: none)",
         ),
     ]
     for argv, message in cases:
@@ -284,3 +321,32 @@ def test_redaction_canary_in_every_call_output(
         if extra == ("--json",):
             violations = json.loads(out)["violations"]
             assert validate == "off" or violations[0]["path"] == "$.password"
+
+
+def test_query_names_of_an_exploded_object_parameter() -> None:
+    from logto_dynamic import Spec
+    from logto_dynamic._cli._call import _names
+
+    def op(schema: dict[str, object]) -> Any:
+        document = {
+            "openapi": "3.0.3",
+            "info": {"title": "t", "version": "1"},
+            "paths": {
+                "/x": {
+                    "get": {
+                        "operationId": "GetX",
+                        "parameters": [
+                            {"name": "page", "in": "query", "schema": {"type": "integer"}},
+                            {"name": "filter", "in": "query", "schema": schema},
+                        ],
+                        "responses": {"204": {"description": "none"}},
+                    }
+                }
+            },
+        }
+        return Spec.from_dict(document).operation("GetX")
+
+    closed = {"type": "object", "properties": {"a": {}, "b": {}}, "additionalProperties": False}
+    assert _names(op(closed), "query") == ["a", "b", "page"]  # the object's, not "filter"
+    assert _names(op({"type": "object"}), "query") is None  # any name goes
+    assert _names(op({"type": "string"}), "query") == ["filter", "page"]

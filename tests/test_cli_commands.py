@@ -103,7 +103,18 @@ def test_bundled_path_and_url_are_accepted_everywhere(capsys: Capture) -> None:
     assert capsys.readouterr().out == bundled
     assert main(["ops"]) == 0
     assert capsys.readouterr().out == bundled
-    assert "25 operations" in bundled.splitlines()[0]
+    assert "1.42.0" in bundled.splitlines()[0] and "37 operations" in bundled.splitlines()[0]
+    # the named documents, everywhere a document is taken
+    assert main(["ops", "--spec", "logto-1.22"]) == 0
+    assert "1.22.0" in (old := capsys.readouterr().out) and "25 operations" in old
+    assert main(["ops", "--spec", "logto-1.42"]) == 0
+    assert capsys.readouterr().out == bundled
+    assert main(["ops", "--spec", "logto-management-1.42"]) == 0
+    assert "284 operations" in capsys.readouterr().out.splitlines()[0]
+    assert main(["spec", "diff", "logto-1.22", "logto-1.42", "--json"]) in (0, 1)
+    added = json.loads(capsys.readouterr().out)
+    assert "GetInteraction" in json.dumps(added)
+    assert main(["ops", "--spec", "logto-9.99"]) == 2  # a path that does not exist
     assert main(["describe", "identify_user", "--spec", "bundled", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["path"] == "/api/experience/identification"
     assert main(["spec", "lint", "bundled"]) == 0

@@ -205,3 +205,33 @@ def test_address_conflicts_and_deprecated_listen(processes: list[Process]) -> No
     )
     assert "--listen is deprecated" in "".join(proxy.seen)
     assert proxy.stop()[0] == 130 and server.stop()[0] == 130
+
+
+def test_named_documents_in_serve_and_proxy(processes: list[Process], tmp_path: Path) -> None:
+    server, server_url = start(processes, "serve", "--port", "0", "--spec", "logto-1.22")
+    log = tmp_path / "proxy.jsonl"
+    proxy, proxy_url = start(
+        processes,
+        *("proxy", "--upstream", server_url, "--port", "0", "--spec", "logto-1.22"),
+        *("--log", str(log), "--log-all", "--workers", "2"),
+    )
+
+    def ops(spec: str) -> str:
+        argv = [sys.executable, "-m", "logto_dynamic._cli", "ops", "--spec", spec]
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        return done.stdout.splitlines()[0]
+
+    # serve publishes the document it was given; a base URL finds it, through the proxy too
+    assert "1.22.0" in ops(server_url) and "25 operations" in ops(proxy_url)
+    jar = tmp_path / "jar.txt"
+    assert seed_jar(proxy_url, jar) == 6
+    # GetInteraction is in 1.42's document, not in 1.22's: with logto-1.22 the proxy's workers
+    # do not know it (an unknown API path in their log), and the server does not route it
+    answer = call(proxy_url, jar, "GetInteraction", "--json")
+    assert json.loads(answer.stdout)["status"] == 404
+    assert proxy.stop(signal.SIGTERM)[0] == 0  # the workers drain, the log is flushed
+    assert server.stop(signal.SIGINT)[0] == 130
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    assert lines and lines[-1]["path"] == "/api/experience/interaction"
+    assert lines[-1]["operation"] is None

@@ -407,7 +407,7 @@ async def test_unknown_names_suggest_close_matches(kind: str) -> None:
     with pytest.raises(AttributeError):
         client.ops.createPaswordVerification  # noqa: B018
     assert not hasattr(client.ops, "nothing_like_it")
-    assert "CreateTotpSecret" in dir(client.ops) and len(dir(client.ops)) == 25
+    assert "CreateTotpSecret" in dir(client.ops) and len(dir(client.ops)) == 37
     assert "create_totp_secret" in client.ops
     doc = client.ops.IdentifyUser.__doc__ or ""
     assert "POST /api/experience/identification" in doc and "201" in doc

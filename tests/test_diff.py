@@ -250,3 +250,34 @@ def test_cli_drift_against_a_live_server(capsys: pytest.CaptureFixture[str]) -> 
         assert main(["spec", "drift", "--server", base_url, "--json"]) == 1
         assert json.loads(capsys.readouterr().out)["removed"] == ["SubmitInteraction"]
     assert main(["spec", "drift", "--server", "http://127.0.0.1:9"]) == 2
+
+
+def test_a_status_added_to_many_operations_is_one_line_of_the_table() -> None:
+    old = _base()
+    new = copy.deepcopy(old)
+    for path in new["paths"].values():
+        for operation in path.values():
+            operation["responses"]["5XX"] = {"description": "server error"}
+    new["paths"]["/things/{id}"]["put"]["responses"]["429"] = {"description": "slow down"}
+    result = diff_specs(old, new)
+    assert [c.kind for c in result.changes].count("response-added") == 3  # each one, kept
+    rows = result.table().splitlines()[3:]
+    fivexx = [r for r in rows if "5XX" in r]
+    assert len(fivexx) == 1 and "(2 operations)" in fivexx[0] and "PutThing, Old" in fivexx[0]
+    assert [r for r in rows if " 429 " in r][0].split()[0] == "PutThing"  # one: as it is
+
+
+def test_a_choice_replacing_an_object_is_one_change() -> None:
+    old = _base()
+    new = copy.deepcopy(old)
+    thing = new["components"]["schemas"]["Thing"]
+    new["components"]["schemas"]["Thing"] = {
+        "oneOf": [thing, {"type": "object", "required": ["id"], "properties": {"id": {}}}]
+    }
+    put = [c for c in diff_specs(old, new).changes if c.operation == "PutThing"]
+    body = [c for c in put if c.where.startswith("body")]
+    assert [(c.kind, c.where, c.detail, c.breaking) for c in body] == [
+        ("oneOf-introduced", "body application/json $", "object -> one of 2 variants", True)
+    ]
+    back = [c for c in diff_specs(new, old).changes if c.where.startswith("body")]
+    assert [(c.kind, c.breaking) for c in back] == [("oneOf-dropped", False)]

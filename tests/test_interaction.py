@@ -21,6 +21,7 @@ from logto_dynamic import (
     MfaRequired,
     MfaSuggested,
     Registration,
+    RequestValidationError,
     StateMismatchError,
     TokenRequestError,
     Tokens,
@@ -174,6 +175,49 @@ async def test_register_binding_totp_and_backup_codes(mode: str) -> None:
             mode, live, "bound", password=PASSWORD, mfa=Totp(registered.totp_secret)
         )
         assert tokens.subject == user.id
+
+
+async def test_sign_in_binds_mfa_when_the_policy_is_mandatory(mode: str) -> None:
+    with live_server(mfa_factors=("Totp", "BackupCode"), mfa_policy="Mandatory") as live:
+        user = live.user("late")  # signed up before the policy: no factor yet
+        async with client_for(mode, live.base) as client:
+            interaction = await aw(client.interaction("demo-app", live.redirect))
+            with pytest.raises(MfaBindingRequired):  # without bind_mfa: as before
+                await aw(interaction.sign_in("late", PASSWORD))
+        async with client_for(mode, live.base) as client:
+            interaction = await aw(client.interaction("demo-app", live.redirect))
+            bound = await aw(interaction.sign_in("late", PASSWORD, bind_mfa="Totp"))
+        assert isinstance(bound, Registration) and bound.tokens.subject == user.id
+        # BackupCode is enabled: Logto wants backup codes beside the TOTP, and gets them
+        assert bound.bound == ("Totp", "BackupCode") and len(bound.backup_codes) >= 2
+        assert user.totp_secret == bound.totp_secret and bound.totp_secret not in repr(bound)
+        assert "bound=['Totp', 'BackupCode']" in repr(bound)
+        # next time: the factor just bound is verified
+        again = await _sign_in(mode, live, "late", password=PASSWORD, mfa=bound.backup_codes[0])
+        assert again.subject == user.id
+        # nothing to bind (already bound): still a Registration, with nothing bound
+        async with client_for(mode, live.base) as client:
+            interaction = await aw(client.interaction("demo-app", live.redirect))
+            plain = await aw(
+                interaction.sign_in(
+                    "late", PASSWORD, mfa=bound.backup_codes[1], bind_mfa=("Totp", "BackupCode")
+                )
+            )
+        assert plain.bound == () and plain.tokens.subject == user.id
+        with pytest.raises(ValueError, match="cannot bind WebAuthn"):
+            await _sign_in(mode, live, "late", password=PASSWORD, bind_mfa="WebAuthn")
+
+
+async def test_reset_password_needs_an_email_or_a_phone(mode: str, live: Live) -> None:
+    live.user("nomail")
+    async with client_for(mode, live.base) as client:
+        interaction = await aw(client.interaction("demo-app", live.redirect))
+        with pytest.raises(RequestValidationError) as caught:
+            await aw(interaction.reset_password("nomail", "Zq8!lantern-Fjord", lambda _: "0"))
+    assert "needs an email or a phone number" in str(caught.value)
+    assert caught.value.violations[0].json_path == "$.identifier.type"
+    assert interaction.event is None  # refused before the interaction was even started
+    assert live.server.outbox.deliveries == []
 
 
 async def test_register_with_a_verified_email(mode: str, live: Live) -> None:

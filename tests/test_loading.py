@@ -71,7 +71,12 @@ def _mock(responder: Callable[[httpx.Request], httpx.Response]) -> httpx.MockTra
 
 def test_every_kind_of_source(tmp_path: Path) -> None:
     bundled = load_spec()
-    assert bundled is load_spec(None) and len(bundled.index) == 25
+    assert bundled is load_spec(None) and len(bundled.index) == 37
+    assert bundled is load_spec("bundled") is load_spec("logto-1.42")
+    older = load_spec("logto-1.22")
+    assert len(older.index) == 25 and older.api_version == "1.22.0"
+    assert "GetInteraction" not in older.operations and "GetInteraction" in bundled.operations
+    assert len(load_spec("logto-management-1.42").index) == 284
     json_path = tmp_path / "mini.json"
     json_path.write_text(json.dumps(_mini()))
     yaml_path = tmp_path / "mini.yaml"
@@ -472,3 +477,52 @@ def test_update_spec_tool_writes_normalised_documents(
     assert tool.main(["--from", str(tmp_path / "missing.json")], spec_dir=spec_dir) == 2
     assert bundled.read_bytes() == before
     assert load_spec(written).operation("MakeThing").path == "/things"
+
+
+# -- a server's base URL, and fetch timeouts ------------------------------------------------------
+
+
+@pytest.mark.loopback
+def test_a_servers_base_url_finds_its_published_document(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from logto_dynamic._cli import main
+    from logto_dynamic.testing import ExperienceServer
+
+    server = ExperienceServer(spec=load_spec("logto-1.22"))
+    with serve_app(server) as base_url:
+        spec = load_spec(base_url, refresh=True)  # no path: the server's Experience document
+        assert spec.origin == base_url and spec.api_version == "1.22.0"
+        assert len(spec.index) == 25
+        assert load_spec(base_url + "/", refresh=True).api_version == "1.22.0"
+        assert main(["ops", "--spec", base_url]) == 0
+        assert "25 operations" in capsys.readouterr().out.splitlines()[0]
+        with Client(base_url, spec=base_url) as client:
+            assert client.spec.api_version == "1.22.0"
+    mounted_calls: list[str] = []
+
+    async def mounted(scope: dict[str, Any], receive: Any, send: Any) -> None:  # under /logto
+        mounted_calls.append(scope["path"])
+        inner = dict(scope, path=scope["path"].removeprefix("/logto"))
+        await server(inner, receive, send)
+
+    with serve_app(mounted) as base_url:  # a server under a path: the URL, then its document
+        assert load_spec(base_url + "/logto", refresh=True).api_version == "1.22.0"
+    assert mounted_calls == ["/logto", "/logto" + WELL_KNOWN_PATH]
+
+
+@pytest.mark.loopback
+def test_fetches_wait_30_seconds_by_default_and_can_wait_less() -> None:
+    import inspect
+
+    from logto_dynamic._document._load import FETCH_TIMEOUT, fetch_document
+
+    assert FETCH_TIMEOUT >= 30
+    assert inspect.signature(load_spec).parameters["timeout"].default == FETCH_TIMEOUT
+    assert inspect.signature(fetch_document).parameters["timeout"].default == FETCH_TIMEOUT
+    calls: list[str] = []
+    slow = _published(_app(_mini(title="slow"), calls), _mini(title="slow"), delay=1.0)
+    with serve_app(slow) as base_url:
+        with pytest.raises(SpecLoadError, match=r"no answer in time.*--spec-timeout"):
+            load_spec(base_url, refresh=True, timeout=0.2)
+        assert load_spec(base_url, refresh=True, timeout=5).title == "slow"

@@ -110,6 +110,26 @@ def test_login_with_totp_from_the_environment(
 
 
 @pytest.mark.loopback
+def test_login_with_a_backup_code_from_the_environment(
+    live: Live, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    user = live.user(mfa=True)
+    code = user.backup_codes[0]
+    monkeypatch.setenv("ALICE_BACKUP", code)
+    argv = _args(live, "--password-stdin", "--backup-code-env", "ALICE_BACKUP")
+    assert _run(argv, PASSWORD, monkeypatch) == 0
+    out, err = capsys.readouterr()
+    assert user.id in out and code not in out + err
+    assert code not in user.backup_codes  # used: it works once
+    assert _run(argv, PASSWORD, monkeypatch) == 1  # the second time, Logto refuses it
+    err = capsys.readouterr().err
+    assert "session.mfa.invalid_backup_code" in err and code not in err
+    monkeypatch.delenv("ALICE_BACKUP")
+    assert _run(argv, PASSWORD, monkeypatch) == 2
+    assert "--backup-code-env: $ALICE_BACKUP is not set" in capsys.readouterr().err
+
+
+@pytest.mark.loopback
 def test_login_failure_is_one_typed_line(
     live: Live, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -155,6 +155,6 @@ def test_from_server_loads_the_published_document(tmp_path: Any) -> None:
             await send({"type": "http.response.body", "body": b""})
 
     with serve_app(app) as url, ld.Client.from_server(url) as client:
-        assert len(client.spec.index) == 25
+        assert len(client.spec.index) == 37
         assert client.spec.origin.startswith(url)
         assert client.call("InitInteraction", {"interactionEvent": "SignIn"}).status_code == 204

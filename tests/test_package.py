@@ -55,7 +55,7 @@ def test_bundled_document_loads_once_and_is_shared() -> None:
     first = ld.load_spec()
     assert ld.load_spec() is first
     assert ld.Client("http://x").spec is first
-    assert (first.version, first.api_version, len(first.index)) == ("3.0.3", "1.22.0", 25)
+    assert (first.version, first.api_version, len(first.index)) == ("3.0.1", "1.42.0", 37)
     # Nothing is compiled to load: a fresh Spec of the same document has no validator yet.
     assert len(ld.Spec.from_dict(first.document).validators) == 0
 
@@ -124,10 +124,10 @@ def test_duplicate_operation_ids_are_refused() -> None:
 def test_cli_ops_and_describe(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["ops"]) == 0
     out = capsys.readouterr().out
-    assert "25 operations" in out and "IdentifyUser" in out and "/api/experience/submit" in out
+    assert "37 operations" in out and "IdentifyUser" in out and "/api/experience/submit" in out
     assert main(["ops", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
-    assert len(rows) == 25 and {"operationId", "method", "path", "summary"} <= set(rows[0])
+    assert len(rows) == 37 and {"operationId", "method", "path", "summary"} <= set(rows[0])
     assert main(["describe", "add-user-profile"]) == 0
     out = capsys.readouterr().out
     assert "POST /api/experience/profile" in out and '"discriminator"' in out

@@ -47,8 +47,12 @@ def test_report_mode_is_transparent(tmp_path: Path) -> None:
     assert "'Bogus'" in lines[0]["violations"][0]["message"]  # not a secret: shown
 
 
-def test_hop_by_hop_and_forwarded_headers() -> None:
-    with proxied() as (url, upstream, _), httpx.Client(base_url=url) as client:
+@pytest.mark.parametrize("preserve_host", [True, False])
+def test_hop_by_hop_and_forwarded_headers(preserve_host: bool) -> None:
+    with (
+        proxied(preserve_host=preserve_host) as (url, upstream, proxy),
+        httpx.Client(base_url=url) as client,
+    ):
         response = client.get(
             "/echo",
             headers={
@@ -68,7 +72,11 @@ def test_hop_by_hop_and_forwarded_headers() -> None:
     assert received["x-forwarded-for"] == "127.0.0.1"
     assert received["x-forwarded-proto"] == "http"
     assert received["x-forwarded-host"] == host
-    assert received["host"] != host  # the upstream's own authority
+    hosts = [v for k, v in upstream.seen[-1]["headers"] if k == "host"]
+    if preserve_host:  # the client's Host, once: Logto builds its URLs from it
+        assert hosts == [host]
+    else:  # the upstream's own authority
+        assert hosts == [proxy.upstream.origin.removeprefix("http://")] and hosts != [host]
     assert "x-bar" not in response.headers and "keep-alive" not in response.headers
     assert response.headers["x-kept"] == "yes"
 

@@ -8,17 +8,20 @@ import gzip
 import json
 import logging
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import brotli
 import httpx
 import pytest
 from _support import JSON_CT, Upstream, log_lines, proxied
 
 from logto_dynamic._proxy import ValidatingProxy
+from logto_dynamic._proxy._codings import OVER_LIMIT, PIECE, decode_content
 from logto_dynamic.testing._uvicorn import serve_app
 
 pytestmark = pytest.mark.loopback
@@ -257,10 +260,12 @@ def test_slow_clients_do_not_block_others() -> None:
                 sock.close()
 
 
-class Gzipped:
-    """Answers ``SUBMIT`` gzip-encoded: valid, or missing its required field (``?invalid``)."""
+class Encoded:
+    """Answers ``SUBMIT`` compressed (gzip or br): valid, or missing its required field
+    (``?invalid``)."""
 
-    def __init__(self) -> None:
+    def __init__(self, coding: str) -> None:
+        self.coding = coding
         self.sent: list[bytes] = []
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
@@ -270,7 +275,8 @@ class Gzipped:
             if "invalid" in scope["query_string"].decode()
             else {"redirectTo": "http://x/cb"}
         )
-        body = gzip.compress(json.dumps(data).encode())
+        plain = json.dumps(data).encode()
+        body = gzip.compress(plain) if self.coding == "gzip" else brotli.compress(plain)
         self.sent.append(body)
         await send(
             {
@@ -278,7 +284,7 @@ class Gzipped:
                 "status": 200,
                 "headers": [
                     JSON_CT,
-                    (b"content-encoding", b"gzip"),
+                    (b"content-encoding", self.coding.encode()),
                     (b"content-length", str(len(body)).encode()),
                 ],
             }
@@ -286,10 +292,13 @@ class Gzipped:
         await send({"type": "http.response.body", "body": body})
 
 
+@pytest.mark.parametrize("coding", ["gzip", "br"])
 @pytest.mark.parametrize("mode", ["report", "enforce"])
-def test_gzip_answers_validated_decoded_relayed_unchanged(mode: str, tmp_path: Path) -> None:
+def test_compressed_answers_validated_decoded_relayed_unchanged(
+    mode: str, coding: str, tmp_path: Path
+) -> None:
     log = tmp_path / "log.jsonl"
-    upstream = Gzipped()
+    upstream = Encoded(coding)
     with serve_app(upstream) as upstream_url:
         proxy = ValidatingProxy(upstream_url, mode=mode, log=str(log), log_all=True)
         with serve_app(proxy) as url, httpx.Client(base_url=url) as client:
@@ -297,7 +306,7 @@ def test_gzip_answers_validated_decoded_relayed_unchanged(mode: str, tmp_path: P
                 with client.stream("POST", SUBMIT) as good:
                     raw = b"".join(good.iter_raw())
                 assert good.status_code == 200 and raw == upstream.sent[-1]
-                assert good.headers["content-encoding"] == "gzip"
+                assert good.headers["content-encoding"] == coding
                 with client.stream("POST", SUBMIT + "?invalid") as bad:
                     raw = b"".join(bad.iter_raw())
                 if mode == "report":
@@ -309,6 +318,21 @@ def test_gzip_answers_validated_decoded_relayed_unchanged(mode: str, tmp_path: P
     lines = log_lines(log)
     assert lines[0]["violations"] == [] and lines[0]["notes"] == []
     assert [v["keyword"] for v in lines[1]["violations"]] == ["required"]
+
+
+def test_decode_content_br_layers_bounds_and_corrupt_data() -> None:
+    plain = b'{"redirectTo":"http://x/cb"}'
+    limit = 1 << 20
+    assert decode_content(b"br", brotli.compress(plain), limit) == plain
+    # codings are listed in the order applied: undone last-first
+    assert decode_content(b"br, gzip", gzip.compress(brotli.compress(plain)), limit) == plain
+    big = bytes(5 * PIECE + 3)  # several bounded pieces out of one small input
+    assert decode_content(b"br", brotli.compress(big), limit) == big
+    bomb = brotli.compress(bytes(64 << 20), quality=5)  # 64 MiB of zeros in a few KB
+    assert len(bomb) < 64 * 1024
+    assert decode_content(b"br", bomb, 256 * 1024) is OVER_LIMIT  # stops past the limit
+    assert decode_content(b"BR", b"not brotli at all", limit) is None  # unchecked, with a note
+    assert decode_content(b"br", brotli.compress(plain)[:-3], limit) is None  # truncated
 
 
 def test_upstream_url_with_a_path_prefix(tmp_path: Path) -> None:
@@ -357,3 +381,8 @@ def test_header_and_body_limits() -> None:
             == 413
         )
         assert [seen["path"] for seen in upstream.seen] == ["/echo"]
+
+
+def test_br_without_the_brotli_library_is_left_unchecked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "brotli", None)  # as in an install without it
+    assert decode_content(b"br", brotli.compress(b"{}"), 1 << 20) is None

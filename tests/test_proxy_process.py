@@ -70,6 +70,20 @@ def test_sigterm_drains_exchanges_in_flight(tmp_path: Path) -> None:
     assert len(lines) == 40 and {line["status"] for line in lines} == {200}
 
 
+@pytest.mark.loopback
+@pytest.mark.process
+@pytest.mark.parametrize("args", [(), ("--upstream-host", "--workers", "2")])
+def test_host_kept_or_the_upstreams(args: tuple[str, ...]) -> None:
+    with upstream_process("echo") as upstream, proxy_process(upstream, *args) as (url, _):
+        request = urllib.request.Request(
+            url + PASSWORD_PATH, data=json.dumps(_body(1)).encode(), method="POST"
+        )
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            host = answer.headers["x-echo-host"]
+    expected = upstream if args else url
+    assert host == expected.removeprefix("http://")
+
+
 def _scrape(port: int) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as answer:
         text = answer.read().decode()

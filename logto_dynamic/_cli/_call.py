@@ -14,6 +14,7 @@ import json
 import logging
 import sys
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from logto_dynamic._cli._common import (
     BASE_URL_ENV,
@@ -144,18 +145,13 @@ def run_call(args: argparse.Namespace) -> int:
     app_secret = app_secret_of(args) if args.app_id else None
     if app_secret is not None and args.spec is None:  # an M2M token is for the Management API
         args.spec = MANAGEMENT_SPEC
-    spec = load_spec_source(args.spec)
+    spec = load_spec_source(args.spec, timeout=args.spec_timeout)
     try:
         op = spec.operation(args.operation)
     except LogtoDynamicError as exc:  # unknown (did-you-mean), ambiguous or quarantined
         raise UsageError(str(exc)) from None
-    declared = {p.name for p in op.parameters_in("path")}
-    for name, _ in args.path:
-        if name not in declared:
-            known = ", ".join(sorted(declared)) or "none"
-            raise UsageError(
-                f"--path {name}: {op.operation_id} has no such path parameter (it has: {known})"
-            )
+    for location, pairs in (("path", args.path), ("query", args.query)):
+        _check_names(op, location, pairs)
     base_url = base_url_of(args)
     secrets = secret_strings(spec.document, op.request_schema, body)
     scrub = Scrubber(secrets | {app_secret} if app_secret is not None else secrets)
@@ -183,8 +179,42 @@ def run_call(args: argparse.Namespace) -> int:
             return out.failed(str(exc))
         finally:
             if args.cookie_jar:
-                save_jar(jar, args.cookie_jar)
+                save_jar(jar, args.cookie_jar, host=urlsplit(base_url).hostname)
     return out.answer(result, result.violations)
+
+
+def _names(op: Operation, location: str) -> list[str] | None:
+    """The names ``location`` takes; None when any name goes (an exploded free-form object)."""
+    names: set[str] = set()
+    for param in op.parameters_in(location):
+        schema = param.schema or {}
+        if location == "query" and param.style == "form" and param.explode:
+            if schema.get("type") == "object":  # its properties are the query's names
+                if schema.get("additionalProperties", True) is not False:
+                    return None
+                names.update(schema.get("properties") or ())
+                continue
+        names.add(param.name)
+    return sorted(names)
+
+
+def _check_names(op: Operation, location: str, pairs: list[tuple[str, str]]) -> None:
+    """A ``--path``/``--query`` name the operation does not have is a usage error."""
+    import difflib
+
+    declared = _names(op, location)
+    if declared is None:
+        return
+    for name, _ in pairs:
+        if name in declared:
+            continue
+        close = difflib.get_close_matches(name, declared, n=1, cutoff=0.6)
+        guess = f"did you mean {close[0]}? " if close else ""
+        known = ", ".join(declared) or "none"
+        raise UsageError(
+            f"--{location} {name}: {op.operation_id} has no such {location} parameter "
+            f"({guess}it has: {known})"
+        )
 
 
 class _Output:
@@ -265,13 +295,11 @@ def _headers(result: Result) -> dict[str, Any]:
 
 
 def _api_error_line(operation_id: str, result: Result) -> str:
+    from logto_dynamic._cli._api_errors import api_error_line
+
     body = result.data if isinstance(result.data, dict) else {}
     code = body.get("code") if isinstance(body.get("code"), str) else None
     message = body.get("message") if isinstance(body.get("message"), str) else None
     if message is None and isinstance(result.data, str) and result.data.strip():
         message = result.data.strip()[:200]
-    return (
-        f"{operation_id} failed with HTTP {result.status_code}"
-        + (f" {code}" if code else "")
-        + (f": {message}" if message else "")
-    )
+    return api_error_line(operation_id, result.status_code, code, message, body.get("data"))

@@ -30,6 +30,7 @@ __all__ = [
     "UsageError",
     "add_address",
     "add_spec_option",
+    "add_spec_timeout",
     "add_verbosity",
     "bind_address",
     "configure_logging",
@@ -50,8 +51,8 @@ EXIT_FAILED = 1  # the operation failed (API error, violations found, transport 
 EXIT_USAGE = 2  # bad arguments, a bad --spec, an unknown operation
 
 SPEC_HELP = (
-    "the OpenAPI document: 'bundled' (the default), a shipped document by name "
-    "('logto-management-1.42'), a file path (JSON/YAML) or a URL"
+    "the OpenAPI document: 'bundled' or 'logto-1.42' (the default), 'logto-1.22', "
+    "'logto-management-1.42', a file path (JSON/YAML), a document URL or a server's base URL"
 )
 
 
@@ -116,47 +117,66 @@ def base_url_of(args: argparse.Namespace) -> str:
 
 
 def add_spec_option(parser: argparse.ArgumentParser) -> None:
-    """``--spec SPEC`` (bundled, a path or a URL)."""
+    """``--spec SPEC`` (a bundled name, a path or a URL) and ``--spec-timeout``."""
     parser.add_argument("--spec", default=None, metavar="SPEC", help=SPEC_HELP)
+    add_spec_timeout(parser)
+
+
+def add_spec_timeout(parser: argparse.ArgumentParser) -> None:
+    """``--spec-timeout SECONDS``: how long a document fetch may take."""
+    parser.add_argument(
+        "--spec-timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="how long fetching a document may take (default: 30; servers build large ones slowly)",
+    )
 
 
 def spec_source(value: str | None) -> str | None:
-    """``None``/``"bundled"`` mean the bundled document; anything else is a path or URL."""
+    """``None``/``"bundled"`` mean the default bundled document; anything else is a bundled
+    name, a path or a URL."""
     return None if value in (None, "", "bundled") else value
 
 
-def load_spec_source(value: str | None, *, normalize: bool = True) -> Spec:
-    """Load ``--spec``; a document that cannot be read or used is a :class:`UsageError`."""
+def load_spec_source(
+    value: str | None, *, normalize: bool = True, timeout: float | None = None
+) -> Spec:
+    """Load ``--spec``; a document that cannot be read or used is a :class:`UsageError`.
+
+    ``timeout`` (``--spec-timeout``) bounds a fetch; None keeps the loader's default.
+    """
+    from logto_dynamic._document._load import FETCH_TIMEOUT
     from logto_dynamic._exceptions import SpecError
     from logto_dynamic._spec import load_spec
 
+    seconds = FETCH_TIMEOUT if timeout is None else timeout
     try:
-        return load_spec(spec_source(value), normalize=normalize)
+        return load_spec(spec_source(value), normalize=normalize, timeout=seconds)
     except SpecError as exc:
         raise UsageError(str(exc)) from None
 
 
-def load_document(value: str | None) -> dict[str, Any]:
+def load_document(value: str | None, *, timeout: float | None = None) -> dict[str, Any]:
     """Read a document as published (no normalisation): bundled, a path or a URL."""
     from logto_dynamic._document._load import (
+        FETCH_TIMEOUT,
+        bundled_name,
         bundled_spec_path,
         fetch_document,
         is_url,
-        named_spec_path,
         read_document,
     )
     from logto_dynamic._exceptions import SpecError
 
-    source = spec_source(value)
     try:
-        if source is None:
-            return read_document(bundled_spec_path())
-        named = named_spec_path(source)
-        if named is not None:
-            return read_document(named)
-        if is_url(source):
-            return fetch_document(source)
-        return read_document(source)
+        name = bundled_name(value)
+        if name is not None:
+            return read_document(bundled_spec_path(name))
+        assert value is not None
+        if is_url(value):
+            return fetch_document(value, timeout=FETCH_TIMEOUT if timeout is None else timeout)
+        return read_document(value)
     except SpecError as exc:
         raise UsageError(str(exc)) from None
 

@@ -90,10 +90,16 @@ def register(subparsers: Any) -> None:
     who = login.add_mutually_exclusive_group(required=True)
     who.add_argument("--username", metavar="NAME")
     who.add_argument("--identifier", metavar="ID", help="a username, email or phone number")
-    login.add_argument(
+    mfa = login.add_mutually_exclusive_group()
+    mfa.add_argument(
         "--totp-secret-env",
         metavar="VAR",
         help="environment variable holding the TOTP secret (base32)",
+    )
+    mfa.add_argument(
+        "--backup-code-env",
+        metavar="VAR",
+        help="environment variable holding a backup code (each code works once)",
     )
     login.set_defaults(func=run_login)
     reg = subparsers.add_parser("register", help="create an account (username, password)")
@@ -132,6 +138,9 @@ def _mfa(args: argparse.Namespace) -> Callable[[tuple[str, ...]], tuple[str, str
     from logto_dynamic._signin._totp import Totp
 
     def answer(factors: tuple[str, ...]) -> tuple[str, str]:
+        backup = secret_from_env("--backup-code-env", args.backup_code_env)
+        if backup is not None:
+            return "BackupCode", backup.strip()
         if args.totp_secret_env:
             secret = os.environ.get(args.totp_secret_env)
             if not secret:
@@ -174,11 +183,12 @@ def secret_from_env(option: str, variable: str | None) -> str | None:
 def _run(
     args: argparse.Namespace, flow: Callable[[Interaction], Outcome], client_secret: str | None
 ) -> int:
+    from logto_dynamic._cli._api_errors import api_error_line
     from logto_dynamic._client import Client
-    from logto_dynamic._exceptions import LogtoDynamicError
+    from logto_dynamic._exceptions import ApiError, LogtoDynamicError
 
     base_url = base_url_of(args)
-    spec = load_spec_source(args.spec)
+    spec = load_spec_source(args.spec, timeout=args.spec_timeout)
     try:
         with Client(base_url, spec=spec) as client:
             interaction = client.interaction(
@@ -190,6 +200,11 @@ def _run(
                 client_secret=client_secret,
             )
             payload, summary = flow(interaction)
+    except ApiError as exc:  # Logto's data and hints, as in `call`
+        line = api_error_line(
+            exc.operation_id or "sign-in", exc.status_code, exc.code, exc.message, exc.data
+        )
+        raise CommandFailed(f"{type(exc).__name__}: {line}") from None
     except LogtoDynamicError as exc:
         raise CommandFailed(f"{type(exc).__name__}: {exc}") from None
     except ValueError as exc:  # a bad identifier or secret format

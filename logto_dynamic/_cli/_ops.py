@@ -28,7 +28,7 @@ def register(subparsers: Any) -> None:
 
 def run_ops(args: argparse.Namespace) -> int:
     """Print a table: operationId, method, path, summary."""
-    spec = load_spec_source(args.spec)
+    spec = load_spec_source(args.spec, timeout=args.spec_timeout)
     rows = [(op.operation_id, op.method, op.path, op.summary) for op in spec.index]
     if args.json:
         print(
@@ -55,7 +55,7 @@ def run_describe(args: argparse.Namespace) -> int:
     from logto_dynamic._document._refs import inline_refs
     from logto_dynamic._exceptions import LogtoDynamicError
 
-    spec = load_spec_source(args.spec)
+    spec = load_spec_source(args.spec, timeout=args.spec_timeout)
     try:
         op = spec.operation(args.operation)
     except LogtoDynamicError as exc:  # unknown (did-you-mean), ambiguous or quarantined

@@ -57,6 +57,12 @@ def add_proxy_arguments(parser: argparse.ArgumentParser) -> None:
         "--listen", default=None, metavar="HOST:PORT", help="deprecated: use --host and --port"
     )
     parser.add_argument(
+        "--upstream-host",
+        action="store_true",
+        help="send the upstream's own host as Host (default: the client's Host, unchanged, "
+        "so Logto builds its URLs for the proxy)",
+    )
+    parser.add_argument(
         "--mode", choices=[m.value for m in ProxyMode], default=ProxyMode.REPORT.value
     )
     add_spec_option(parser)
@@ -131,6 +137,8 @@ def proxy_options(args: argparse.Namespace) -> dict[str, Any]:
         "log_all": args.log_all,
         "metrics": args.metrics is not None,
     }
+    if args.upstream_host:
+        options["preserve_host"] = False
     if args.max_body is not None:
         options["max_request_body"] = args.max_body
     if args.timeout is not None:
@@ -167,7 +175,7 @@ def run_proxy(args: argparse.Namespace) -> int:
     if args.workers < 1:
         raise UsageError("--workers must be at least 1")
     limits = connection_limits(args)
-    spec = load_spec_source(args.spec)
+    spec = load_spec_source(args.spec, timeout=args.spec_timeout)
     options = proxy_options(args)
     try:
         app = ValidatingProxy(args.upstream, spec=spec, **options)

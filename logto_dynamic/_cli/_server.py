@@ -13,9 +13,11 @@ from typing import Any
 from logto_dynamic._cli._common import (
     UsageError,
     add_address,
+    add_spec_option,
     add_verbosity,
     bind_address,
     configure_logging,
+    load_spec_source,
     require_extras,
     serve_forever,
     url_of,
@@ -143,6 +145,7 @@ def register(subparsers: Any) -> None:
         choices=["SignInAndRegister", "SignIn", "Register"],
         default="SignInAndRegister",
     )
+    add_spec_option(serve)
     add_verbosity(serve)
     serve.set_defaults(func=run_serve)
 
@@ -177,8 +180,11 @@ def run_serve(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     m2m_apps = [parse_m2m_app(text) for text in args.m2m_app] or None
+    spec = load_spec_source(args.spec, timeout=args.spec_timeout)
     sock = bind_address(args.host, args.port)
-    app = ExperienceServer(settings, apps=apps, endpoint=args.endpoint, m2m_apps=m2m_apps)
+    app = ExperienceServer(
+        settings, spec=spec, apps=apps, endpoint=args.endpoint, m2m_apps=m2m_apps
+    )
     print(
         f"embedded Logto experience server on {url_of(sock)} "
         f"({len(settings.seed_users)} seeded user(s)); Ctrl+C stops it",

@@ -17,6 +17,7 @@ from logto_dynamic._cli._common import (
     SPEC_HELP,
     UsageError,
     add_spec_option,
+    add_spec_timeout,
     load_document,
     load_spec_source,
 )
@@ -33,11 +34,12 @@ def register(subparsers: Any) -> None:
     diff = sub.add_parser("diff", help="what changed between two documents (breaking first)")
     diff.add_argument("old", help=f"the old document: {SPEC_HELP}")
     diff.add_argument("new", help=f"the new document: {SPEC_HELP}")
+    add_spec_timeout(diff)
     _compare_options(diff)
     diff.set_defaults(func=run_diff)
 
     drift = sub.add_parser(
-        "drift", help="compare the bundled document with a live server's published one"
+        "drift", help="compare a document (the bundled one by default) with a live server's"
     )
     drift.add_argument("--server", required=True, help="the Logto base URL")
     add_spec_option(drift)
@@ -50,6 +52,7 @@ def register(subparsers: Any) -> None:
         "included), attributed to operations",
     )
     lint.add_argument("file", metavar="SOURCE", help=SPEC_HELP)
+    add_spec_timeout(lint)
     lint.add_argument("--json", action="store_true", help="print JSON")
     lint.add_argument(
         "--normalized",
@@ -66,6 +69,7 @@ def register(subparsers: Any) -> None:
         ".yaml/.yml; stdout by default.",
     )
     normalize.add_argument("source", metavar="SOURCE", help=SPEC_HELP)
+    add_spec_timeout(normalize)
     normalize.add_argument(
         "-o", "--output", metavar="OUT", default=None, help="write to OUT instead of stdout"
     )
@@ -98,8 +102,8 @@ def run_diff(args: argparse.Namespace) -> int:
     """Diff two documents."""
     from logto_dynamic._spec import diff_specs
 
-    old = load_spec_source(args.old, normalize=not args.raw)
-    new = load_spec_source(args.new, normalize=not args.raw)
+    old = load_spec_source(args.old, normalize=not args.raw, timeout=args.spec_timeout)
+    new = load_spec_source(args.new, normalize=not args.raw, timeout=args.spec_timeout)
     return _print_diff(diff_specs(old, new), args.json)
 
 
@@ -108,8 +112,8 @@ def run_drift(args: argparse.Namespace) -> int:
     from logto_dynamic._spec import diff_specs, spec_url_for_server
 
     url = spec_url_for_server(args.server)
-    ours = load_spec_source(args.spec, normalize=not args.raw)
-    live = load_spec_source(url, normalize=not args.raw)
+    ours = load_spec_source(args.spec, normalize=not args.raw, timeout=args.spec_timeout)
+    live = load_spec_source(url, normalize=not args.raw, timeout=args.spec_timeout)
     if not args.json:
         print(f"drift: {ours.origin} vs {url}")
     return _print_diff(diff_specs(ours, live), args.json)
@@ -120,7 +124,7 @@ def run_lint(args: argparse.Namespace) -> int:
     from logto_dynamic._document._dialect import normalize
     from logto_dynamic._document._lint import lint
 
-    document = load_document(args.file)
+    document = load_document(args.file, timeout=args.spec_timeout)
     report_norm = None
     if args.normalized:
         document, report_norm = normalize(document)
@@ -150,7 +154,7 @@ def dump_document(document: Any, *, yaml_format: bool) -> str:
 
 def run_normalize(args: argparse.Namespace) -> int:
     """Write ``load_spec(SOURCE).document``; with ``-o``, report what was written on stdout."""
-    spec = load_spec_source(args.source)
+    spec = load_spec_source(args.source, timeout=args.spec_timeout)
     if args.output is None:
         print(dump_document(spec.document, yaml_format=False), end="")
         return 0

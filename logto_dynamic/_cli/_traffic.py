@@ -30,7 +30,7 @@ def run_har(args: argparse.Namespace) -> int:
     from logto_dynamic._exceptions import HarError
     from logto_dynamic._traffic._har import validate_har
 
-    spec = load_spec_source(args.spec)
+    spec = load_spec_source(args.spec, timeout=args.spec_timeout)
     try:
         summary = validate_har(args.file, spec=spec)
     except HarError as exc:

@@ -10,9 +10,9 @@ The public entry is :func:`logto_dynamic.diff_specs` (in ``_spec``: it loads wha
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
+from logto_dynamic._document._diff_report import Change, SpecDiff
 from logto_dynamic._document._operations import Operation, OperationIndex
 from logto_dynamic._document._refs import inline_refs
 
@@ -20,96 +20,6 @@ __all__ = ["Change", "SpecDiff", "diff_documents"]
 
 _NUMERIC_MIN = ("minLength", "minItems", "minimum", "minProperties")
 _NUMERIC_MAX = ("maxLength", "maxItems", "maximum", "maxProperties")
-
-
-@dataclass(frozen=True, slots=True)
-class Change:
-    """One difference. ``where`` is a readable location (``body $.identifier.type``)."""
-
-    operation: str
-    kind: str  # e.g. "parameter-added", "required-added", "enum-value-removed"
-    where: str
-    detail: str
-    breaking: bool
-
-    def __str__(self) -> str:
-        mark = "BREAKING" if self.breaking else "ok"
-        where = f" {self.where}" if self.where else ""
-        return f"[{mark}] {self.operation}:{where} {self.kind}: {self.detail}"
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready form."""
-        return {
-            "operation": self.operation,
-            "kind": self.kind,
-            "where": self.where,
-            "detail": self.detail,
-            "breaking": self.breaking,
-        }
-
-
-@dataclass
-class SpecDiff:
-    """Operations added, removed and changed between two documents."""
-
-    old_version: str = ""
-    new_version: str = ""
-    added: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    changes: list[Change] = field(default_factory=list)
-
-    def __iter__(self) -> Iterator[Change]:
-        return iter(self.changes)
-
-    @property
-    def changed(self) -> list[str]:
-        """Operations present in both documents that differ."""
-        skip = set(self.added) | set(self.removed)
-        return list(dict.fromkeys(c.operation for c in self.changes if c.operation not in skip))
-
-    @property
-    def breaking(self) -> list[Change]:
-        """The breaking changes."""
-        return [c for c in self.changes if c.breaking]
-
-    @property
-    def is_empty(self) -> bool:
-        """True when nothing differs."""
-        return not self.changes
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready form."""
-        return {
-            "old_version": self.old_version,
-            "new_version": self.new_version,
-            "added": self.added,
-            "removed": self.removed,
-            "changed": self.changed,
-            "breaking": len(self.breaking),
-            "changes": [c.to_dict() for c in self.changes],
-        }
-
-    def table(self) -> str:
-        """A text table, one change a line, breaking ones first."""
-        head = (
-            f"{self.old_version or '?'} -> {self.new_version or '?'}: "
-            f"{len(self.added)} added, {len(self.removed)} removed, "
-            f"{len(self.changed)} changed, {len(self.breaking)} breaking change(s)"
-        )
-        if not self.changes:
-            return head + "\n(no differences)"
-        rows = [("", "operation", "change", "where", "detail")]
-        ordered = sorted(self.changes, key=lambda c: (not c.breaking, c.operation))
-        rows += [
-            ("BREAKING" if c.breaking else "", c.operation, c.kind, c.where, c.detail)
-            for c in ordered
-        ]
-        widths = [min(max(len(r[i]) for r in rows), 48) for i in range(4)]
-        lines = [head, ""]
-        for r in rows:
-            cells = [r[i].ljust(widths[i])[: max(widths[i], 1)] for i in range(4)]
-            lines.append("  ".join([*cells, r[4]]).rstrip())
-        return "\n".join(lines)
 
 
 def diff_documents(
@@ -282,6 +192,13 @@ def _schema(a: Any, b: Any, path: str, *, request: bool) -> Iterator[tuple[str, 
         return
     a, b = _flatten(a), _flatten(b)
     tighter, looser = request, not request
+    for key in ("oneOf", "anyOf"):  # a schema that became (or stopped being) a choice: one line
+        va, vb = _variants(a, key), _variants(b, key)
+        if bool(va) != bool(vb):
+            detail = f"{_shape(a, va)} -> {_shape(b, vb)}"
+            kind = f"{key}-introduced" if vb else f"{key}-dropped"
+            yield kind, path, detail, tighter if vb else looser
+            return
     ta, tb = _types(a), _types(b)
     if ta != tb:
         if tb is None or (ta is not None and _covers(tb, ta)):
@@ -377,6 +294,18 @@ def _schema(a: Any, b: Any, path: str, *, request: bool) -> Iterator[tuple[str, 
                 f"{len(va)} -> {len(vb)} variants",
                 looser if key == "allOf" else tighter,
             )
+
+
+def _variants(schema: Mapping[str, Any], key: str) -> list[Any]:
+    value = schema.get(key)
+    return value if isinstance(value, list) else []
+
+
+def _shape(schema: Mapping[str, Any], variants: list[Any]) -> str:
+    """``one of 2 variants``, or the schema's type (``object``, ``any``)."""
+    if variants:
+        return f"one of {len(variants)} variants"
+    return _fmt_types(_types(schema))
 
 
 def _flatten(schema: Mapping[str, Any]) -> Mapping[str, Any]:

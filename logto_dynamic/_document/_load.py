@@ -8,15 +8,20 @@ import re
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from logto_dynamic._document._guard import check_shape
 from logto_dynamic._exceptions import SpecLoadError
 
 __all__ = [
+    "BUNDLED_SPECS",
     "BUNDLED_SPEC_NAME",
+    "DEFAULT_SPEC",
+    "FETCH_TIMEOUT",
     "NAMED_DOCUMENTS",
     "NORMALIZED_DOCUMENTS",
     "bundle_external_refs",
+    "bundled_name",
     "bundled_spec_path",
     "fetch_document",
     "fetch_document_async",
@@ -26,35 +31,56 @@ __all__ = [
     "read_document",
 ]
 
-BUNDLED_SPEC_NAME = "logto-experience-1.22.openapi.yaml"
-WELL_KNOWN_PATH = "/api/.well-known/experience.openapi.json"
-
-#: Documents shipped with the package, by the name ``spec=`` takes.
-NAMED_DOCUMENTS = {
-    "bundled": BUNDLED_SPEC_NAME,
+#: The documents that ship in ``spec/``, by name (``spec="logto-1.22"``, ``--spec logto-1.22``).
+BUNDLED_SPECS = {
+    "logto-1.42": "logto-experience-1.42.openapi.json",
+    "logto-1.22": "logto-experience-1.22.openapi.yaml",
     "logto-management-1.42": "logto-management-1.42.openapi.json",
 }
+#: The document ``None`` and ``"bundled"`` stand for: the Experience API of Logto 1.42.
+DEFAULT_SPEC = "logto-1.42"
+BUNDLED_SPEC_NAME = BUNDLED_SPECS[DEFAULT_SPEC]
+WELL_KNOWN_PATH = "/api/.well-known/experience.openapi.json"
+#: Seconds a document fetch may take: Logto builds its 0.8 MB Management document in ~7 s.
+FETCH_TIMEOUT = 30.0
 
-
-def bundled_spec_path(file_name: str = BUNDLED_SPEC_NAME) -> Path:
-    """Where a shipped document is: inside the installed package, or ``spec/`` in a checkout."""
-    installed = resources.files("logto_dynamic") / "_bundled_spec" / file_name
-    if installed.is_file():
-        return Path(str(installed))
-    checkout = Path(__file__).resolve().parents[2] / "spec" / file_name
-    if checkout.is_file():
-        return checkout
-    raise SpecLoadError(f"the bundled document {file_name} is missing from the install")
-
-
+#: Every name ``spec=`` takes, and the shipped file it means (``bundled``: the default).
+NAMED_DOCUMENTS = {"bundled": BUNDLED_SPEC_NAME, **BUNDLED_SPECS}
 #: Shipped documents written already normalised (tools/update_spec.py): loaded as they are.
 NORMALIZED_DOCUMENTS = frozenset({"logto-management-1.42"})
 
 
+def bundled_name(source: object) -> str | None:
+    """The bundled document ``source`` names (``None``, ``"bundled"`` or a name), else None."""
+    if source is None or source == "" or source == "bundled":
+        return DEFAULT_SPEC
+    if isinstance(source, str) and source in BUNDLED_SPECS:
+        return source
+    return None
+
+
+def bundled_spec_path(name: str | None = None) -> Path:
+    """Where a bundled document is: inside the installed package, or ``spec/`` in a checkout.
+
+    ``name`` is one of :data:`BUNDLED_SPECS` (default: :data:`DEFAULT_SPEC`).
+    """
+    key = bundled_name(name)
+    if key is None:
+        known = ", ".join(["bundled", *BUNDLED_SPECS])
+        raise SpecLoadError(f"no bundled document is called {name!r} (known: {known})")
+    filename = BUNDLED_SPECS[key]
+    installed = resources.files("logto_dynamic") / "_bundled_spec" / filename
+    if installed.is_file():
+        return Path(str(installed))
+    checkout = Path(__file__).resolve().parents[2] / "spec" / filename
+    if checkout.is_file():
+        return checkout
+    raise SpecLoadError(f"the bundled document {filename} is missing from the install")
+
+
 def named_spec_path(name: str) -> Path | None:
     """The shipped document called ``name`` (see :data:`NAMED_DOCUMENTS`), or None."""
-    file_name = NAMED_DOCUMENTS.get(name)
-    return bundled_spec_path(file_name) if file_name is not None else None
+    return bundled_spec_path(name) if name in NAMED_DOCUMENTS else None
 
 
 def is_url(source: str) -> bool:
@@ -240,9 +266,32 @@ def bundle_external_refs(document: dict[str, Any], origin: Path) -> dict[str, An
     return result
 
 
+def document_urls(url: str) -> tuple[str, ...]:
+    """Where to look for the document ``url`` names, in order.
+
+    A server's base URL (``http://host:3001``, no path) means the Experience API document it
+    publishes (:data:`WELL_KNOWN_PATH`). Any other URL is fetched as given; when it does not
+    look like a document's (no ``.json``/``.yaml``/``.yml``) and answers no document, it is
+    taken as the base URL of a server under a path (``http://host/logto``).
+    """
+    parts = urlsplit(url)
+    base = url.rstrip("/")
+    if parts.query or parts.fragment:
+        return (url,)
+    if parts.path.strip("/") == "":
+        return (base + WELL_KNOWN_PATH,)
+    if parts.path.endswith((".json", ".yaml", ".yml")):
+        return (url,)
+    return (url, base + WELL_KNOWN_PATH)
+
+
 #: The most bytes of a fetched document (decoded): a server cannot stream one without end,
 #: nor send a compression bomb (Logto's management API document is 2 MB).
 MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
+
+
+class _NoDocument(SpecLoadError):
+    """The URL answered, but not with a document (an error status, or not one): try the next."""
 
 
 def _capped(pieces: list[bytes], total: int, piece: bytes, url: str) -> int:
@@ -256,51 +305,89 @@ def _capped(pieces: list[bytes], total: int, piece: bytes, url: str) -> int:
     return total
 
 
-def fetch_document(url: str, *, timeout: float = 10.0, http: Any = None) -> dict[str, Any]:
-    """GET a document over HTTP(S); ``http`` may be an ``httpx.Client`` to reuse."""
+def _parsed(pieces: list[bytes], url: str) -> dict[str, Any]:
+    try:
+        return parse_document(b"".join(pieces), url)
+    except SpecLoadError as exc:
+        raise _NoDocument(str(exc)) from None
+
+
+def _first_of(errors: list[SpecLoadError]) -> SpecLoadError:
+    return SpecLoadError(str(errors[0]))
+
+
+def fetch_document(url: str, *, timeout: float = FETCH_TIMEOUT, http: Any = None) -> dict[str, Any]:
+    """GET a document over HTTP(S) (see :func:`document_urls`), read as a capped stream.
+
+    ``http`` may be an ``httpx.Client`` to reuse.
+    """
     import httpx
 
-    pieces: list[bytes] = []
-    try:
-        client = http if http is not None else httpx.Client()
+    errors: list[SpecLoadError] = []
+    for candidate in document_urls(url):
+        pieces: list[bytes] = []
         try:
-            with client.stream("GET", url, timeout=timeout, follow_redirects=True) as response:
-                response.raise_for_status()
-                total = 0
-                for piece in response.iter_bytes():
-                    total = _capped(pieces, total, piece, url)
-        finally:
-            if http is None:
-                client.close()
-    except httpx.HTTPError as exc:
-        raise _fetch_failed(url, exc) from exc
-    return parse_document(b"".join(pieces), url)
+            client = http if http is not None else httpx.Client()
+            try:
+                with client.stream(
+                    "GET", candidate, timeout=timeout, follow_redirects=True
+                ) as response:
+                    response.raise_for_status()
+                    total = 0
+                    for piece in response.iter_bytes():
+                        total = _capped(pieces, total, piece, candidate)
+            finally:
+                if http is None:
+                    client.close()
+            return _parsed(pieces, candidate)
+        except httpx.HTTPStatusError as exc:
+            errors.append(_fetch_failed(candidate, exc))
+        except _NoDocument as exc:
+            errors.append(exc)
+        except httpx.HTTPError as exc:
+            timed_out = isinstance(exc, httpx.TimeoutException)
+            raise _fetch_failed(candidate, exc, timed_out=timed_out) from exc
+    raise _first_of(errors)
 
 
 async def fetch_document_async(
-    url: str, *, timeout: float = 10.0, http: Any = None
+    url: str, *, timeout: float = FETCH_TIMEOUT, http: Any = None
 ) -> dict[str, Any]:
     """:func:`fetch_document` without blocking the event loop (``http``: an AsyncClient)."""
     import httpx
 
-    pieces: list[bytes] = []
-    try:
-        client = http if http is not None else httpx.AsyncClient()
+    errors: list[SpecLoadError] = []
+    for candidate in document_urls(url):
+        pieces: list[bytes] = []
         try:
-            async with client.stream(
-                "GET", url, timeout=timeout, follow_redirects=True
-            ) as response:
-                response.raise_for_status()
-                total = 0
-                async for piece in response.aiter_bytes():
-                    total = _capped(pieces, total, piece, url)
-        finally:
-            if http is None:
-                await client.aclose()
-    except httpx.HTTPError as exc:
-        raise _fetch_failed(url, exc) from exc
-    return parse_document(b"".join(pieces), url)
+            client = http if http is not None else httpx.AsyncClient()
+            try:
+                async with client.stream(
+                    "GET", candidate, timeout=timeout, follow_redirects=True
+                ) as response:
+                    response.raise_for_status()
+                    total = 0
+                    async for piece in response.aiter_bytes():
+                        total = _capped(pieces, total, piece, candidate)
+            finally:
+                if http is None:
+                    await client.aclose()
+            return _parsed(pieces, candidate)
+        except httpx.HTTPStatusError as exc:
+            errors.append(_fetch_failed(candidate, exc))
+        except _NoDocument as exc:
+            errors.append(exc)
+        except httpx.HTTPError as exc:
+            timed_out = isinstance(exc, httpx.TimeoutException)
+            raise _fetch_failed(candidate, exc, timed_out=timed_out) from exc
+    raise _first_of(errors)
 
 
-def _fetch_failed(url: str, exc: Exception) -> SpecLoadError:
+def _fetch_failed(url: str, exc: Exception, *, timed_out: bool = False) -> SpecLoadError:
+    if timed_out:
+        return SpecLoadError(
+            f"cannot fetch OpenAPI document from {url}: no answer in time ({type(exc).__name__}); "
+            "a server can take seconds to build a large one: allow more (load_spec(..., "
+            "timeout=), --spec-timeout SECONDS)"
+        )
     return SpecLoadError(f"cannot fetch OpenAPI document from {url}: {exc}")

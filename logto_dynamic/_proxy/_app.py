@@ -41,9 +41,12 @@ class ValidatingProxy:
     ``mode`` (a :class:`~logto_dynamic.ProxyMode` or its value): ``report`` relays everything
     and logs violations (checked after the answer went out); ``enforce`` answers an invalid
     request 400 and an invalid upstream answer 502 (``application/problem+json``); ``off``
-    only relays. The README's proxy section has the whole manual. The upstream pool is made
-    on first use (or at lifespan startup) and closed by :meth:`aclose` (or at lifespan
-    shutdown), which also flushes the log.
+    only relays. With ``preserve_host`` (the default) the client's ``Host`` goes upstream
+    unchanged, so a Logto behind the proxy builds ``redirectTo``, ``Location`` and discovery
+    URLs that point at the proxy; ``False`` sends the upstream's own authority instead.
+    ``X-Forwarded-For/-Proto/-Host`` are added either way. The README's proxy section has the
+    whole manual. The upstream pool is made on first use (or at lifespan startup) and closed
+    by :meth:`aclose` (or at lifespan shutdown), which also flushes the log.
     """
 
     def __init__(
@@ -62,6 +65,7 @@ class ValidatingProxy:
         log_all: bool = False,
         max_connections: int = 200,
         metrics: bool = False,
+        preserve_host: bool = True,
     ) -> None:
         try:
             mode = ProxyMode(mode)
@@ -83,6 +87,7 @@ class ValidatingProxy:
             mode=mode,
             max_response_body=max_response_body,
             summary_header=summary_header,
+            preserve_host=preserve_host,
         )
         self._loop: asyncio.AbstractEventLoop | None = None
 

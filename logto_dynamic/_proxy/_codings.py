@@ -5,7 +5,7 @@ is decoded as a stream, a bounded piece at a time, each layer pulling from the o
 the whole stops as soon as the decoded bytes pass the limit: memory stays at a few pieces per
 layer and the time at what the limit is worth. Each coding is a :data:`DECODERS` entry, a
 factory of an object with zlib's ``decompress(data, max_length)`` / ``unconsumed_tail`` /
-``eof`` / ``unused_data`` interface; another coding (``br``) plugs in there.
+``eof`` / ``unused_data`` interface (``br`` is one, through the brotli library).
 """
 
 from __future__ import annotations
@@ -49,11 +49,39 @@ class _Deflate:
         return getattr(self._inner, name)
 
 
+class _Brotli:
+    """``br`` (RFC 7932), which Logto sends browsers for larger answers; the brotli library
+    is imported on the first such answer. Its errors are reported as ``zlib.error``."""
+
+    unconsumed_tail = b""  # brotli keeps what it has not decoded yet inside
+    unused_data = b""
+
+    def __init__(self) -> None:
+        try:
+            import brotli
+        except ImportError:  # installed without the proxy extra: the answer goes unchecked
+            raise zlib.error("brotli is not installed") from None
+
+        self._error: type[Exception] = brotli.error
+        self._inner: Any = brotli.Decompressor()
+
+    def decompress(self, data: bytes, max_length: int) -> bytes:
+        try:
+            return bytes(self._inner.process(data, output_buffer_limit=max_length))
+        except self._error as exc:
+            raise zlib.error(f"brotli: {exc}") from None
+
+    @property
+    def eof(self) -> bool:
+        return bool(self._inner.is_finished())
+
+
 #: Content coding -> a decoder factory (see the module docstring for the interface).
 DECODERS: dict[str, Callable[[], Any]] = {
     "gzip": lambda: zlib.decompressobj(16 + zlib.MAX_WBITS),
     "x-gzip": lambda: zlib.decompressobj(16 + zlib.MAX_WBITS),
     "deflate": _Deflate,
+    "br": _Brotli,
 }
 #: Codings whose stream may hold several members one after the other.
 _MEMBERS = frozenset({"gzip", "x-gzip"})

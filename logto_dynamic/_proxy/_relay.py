@@ -18,6 +18,7 @@ from logto_dynamic._proxy._headers import (
     RawHeaders,
     content_length,
     forwarded_headers,
+    header_value,
     strip_hop_by_hop,
     summary_value,
 )
@@ -58,8 +59,10 @@ class Relay:
         mode: ProxyMode,
         max_response_body: int,
         summary_header: bool,
+        preserve_host: bool = True,
     ) -> None:
         self.upstream = upstream
+        self.preserve_host = preserve_host
         self.checker = checker
         self.recorder = recorder
         self.mode = mode
@@ -94,6 +97,9 @@ class Relay:
         """Relay ``req`` and its answer; every failure is answered or cut off, and logged."""
         outgoing = strip_hop_by_hop(req.headers, drop=_DROP)
         outgoing += forwarded_headers(req.scope, req.headers)
+        host = header_value(req.headers, b"host") if self.preserve_host else None
+        if host:  # transparent: Logto builds its URLs from Host (otherwise the upstream's own)
+            outgoing.append((b"host", host))
         started = ex.seconds
         self.recorder.kick()  # deferred checks run while this request is upstream
         try:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any, Protocol, overload
 
 import httpx
 
@@ -159,11 +159,38 @@ class AsyncInteraction(InteractionBase):
         result: Tokens = await self._run(steps.finish(self.state))
         return result
 
+    @overload
     async def sign_in(
         self, identifier: Identifier, password: str, mfa: MfaAnswer | None = None
-    ) -> Tokens:
-        """SignIn with a password (and ``mfa`` when asked): verified :class:`Tokens`."""
-        result: Tokens = await self._run(helpers.sign_in(self.state, identifier, password, mfa))
+    ) -> Tokens: ...
+
+    @overload
+    async def sign_in(
+        self,
+        identifier: Identifier,
+        password: str,
+        mfa: MfaAnswer | None = None,
+        *,
+        bind_mfa: str | Sequence[str],
+    ) -> Registration: ...
+
+    async def sign_in(
+        self,
+        identifier: Identifier,
+        password: str,
+        mfa: MfaAnswer | None = None,
+        *,
+        bind_mfa: str | Sequence[str] | None = None,
+    ) -> Tokens | Registration:
+        """SignIn with a password (and ``mfa`` when asked): verified :class:`Tokens`.
+
+        ``bind_mfa`` (``"Totp"``, ``"BackupCode"``): when Logto requires the user to bind a
+        factor (the ``Mandatory`` policy), bind these instead of raising
+        :class:`MfaBindingRequired`; the result is then a :class:`Registration` (the tokens
+        and the secrets of what was bound, if anything was).
+        """
+        flow = helpers.sign_in(self.state, identifier, password, mfa, bind_mfa)
+        result: Tokens | Registration = await self._run(flow)
         return result
 
     async def register(

@@ -9,12 +9,14 @@ from logto_dynamic._exceptions import (
     MfaBindingRequired,
     MfaRequired,
     MfaSuggested,
+    RequestValidationError,
     UnprocessableEntityError,
 )
 from logto_dynamic._signin import _steps as steps
 from logto_dynamic._signin._steps import Flow, Identifier, InteractionState, to_identifier
 from logto_dynamic._signin._tokens import Tokens
 from logto_dynamic._signin._totp import Totp
+from logto_dynamic._validation._violations import Violation
 
 __all__ = ["CodeSource", "MfaAnswer", "Registration", "register", "reset_password", "sign_in"]
 
@@ -37,9 +39,14 @@ class Registration:
     totp_secret: str | None = None
     backup_codes: tuple[str, ...] = field(default=())
 
+    @property
+    def bound(self) -> tuple[str, ...]:
+        """The MFA factors bound (``("Totp", "BackupCode")``), without their secrets."""
+        pairs = (("Totp", self.totp_secret), ("BackupCode", self.backup_codes))
+        return tuple(name for name, value in pairs if value)
+
     def __repr__(self) -> str:
-        bound = [n for n, v in (("Totp", self.totp_secret), ("BackupCode", self.backup_codes)) if v]
-        return f"Registration(tokens={self.tokens!r}, bound={bound!r})"
+        return f"Registration(tokens={self.tokens!r}, bound={list(self.bound)!r})"
 
 
 def verify_mfa(state: InteractionState, mfa: MfaAnswer, factors: tuple[str, ...]) -> Flow:
@@ -70,25 +77,60 @@ def _submit_skipping_suggestion(state: InteractionState) -> Flow:
 
 
 def sign_in(
-    state: InteractionState, identifier: Identifier, password: str, mfa: MfaAnswer | None
+    state: InteractionState,
+    identifier: Identifier,
+    password: str,
+    mfa: MfaAnswer | None,
+    bind_mfa: str | Sequence[str] | None = None,
 ) -> Flow:
     """SignIn with a password, MFA when asked (and ``mfa`` given), then the tokens.
 
-    An MFA binding suggestion is skipped; a required binding raises
-    :class:`MfaBindingRequired`, and a required verification without ``mfa`` raises
-    :class:`MfaRequired`.
+    An MFA binding suggestion is skipped. A required binding (the ``Mandatory`` policy, a
+    user with no factor yet) raises :class:`MfaBindingRequired`, unless ``bind_mfa`` names
+    factors to bind (``"Totp"``, ``"BackupCode"``): they are bound as :func:`register` does.
+    With ``bind_mfa`` the result is a :class:`Registration` (the tokens, and the secrets of
+    what was bound: none when no binding was asked for). A required verification without
+    ``mfa`` raises :class:`MfaRequired`.
     """
+    factors = _factors(bind_mfa)
     yield from steps.init(state, "SignIn")
     yield from steps.verify_password(state, identifier, password)
     yield from steps.identify(state, None)
     try:
-        return (yield from _submit_skipping_suggestion(state))
+        tokens = yield from _submit_skipping_suggestion(state)
     except MfaRequired as err:
         if mfa is None:
             raise
-        factors = err.factors
-    yield from verify_mfa(state, mfa, factors)
-    return (yield from _submit_skipping_suggestion(state))
+        yield from verify_mfa(state, mfa, err.factors)
+        tokens = yield from _submit_skipping_suggestion(state)
+    except MfaBindingRequired:
+        if not factors:
+            raise
+        return (yield from _bind_and_submit(state, factors))
+    return Registration(tokens) if bind_mfa is not None else tokens
+
+
+def _factors(bind_mfa: str | Sequence[str] | None) -> tuple[str, ...]:
+    factors = (bind_mfa,) if isinstance(bind_mfa, str) else tuple(bind_mfa or ())
+    unknown = [f for f in factors if f not in _BINDABLE]
+    if unknown:
+        supported = ", ".join(_BINDABLE)
+        raise ValueError(f"bind_mfa: cannot bind {', '.join(unknown)} (supported: {supported})")
+    return factors
+
+
+def _bind_and_submit(state: InteractionState, factors: tuple[str, ...]) -> Flow:
+    """Bind ``factors``, submit; the backup codes too when Logto demands them: Registration."""
+    secret, codes = yield from _bind(state, factors)
+    try:
+        tokens = yield from _submit_skipping_suggestion(state)
+    except UnprocessableEntityError as err:
+        # Backup codes enabled: Logto wants them bound beside another factor.
+        if err.code != "session.mfa.backup_code_required" or not factors or codes:
+            raise
+        _, codes = yield from _bind(state, ("BackupCode",))
+        tokens = yield from _submit_skipping_suggestion(state)
+    return Registration(tokens, secret, codes)
 
 
 def _verified(
@@ -101,10 +143,6 @@ def _verified(
 
 
 def _bind(state: InteractionState, factors: Sequence[str]) -> Flow:
-    unknown = [f for f in factors if f not in _BINDABLE]
-    if unknown:
-        supported = ", ".join(_BINDABLE)
-        raise ValueError(f"bind_mfa: cannot bind {', '.join(unknown)} (supported: {supported})")
     secret: str | None = None
     codes: tuple[str, ...] = ()
     if "Totp" in factors:
@@ -135,6 +173,7 @@ def register(
     also demands backup codes (``session.mfa.backup_code_required``) they are generated
     and bound too. An MFA suggestion is skipped when nothing is to be bound.
     """
+    factors = _factors(bind_mfa)
     yield from steps.init(state, "Register")
     for kind, value in (("email", email), ("phone", phone)):
         if value is not None:
@@ -143,25 +182,29 @@ def register(
             yield from steps.add_profile(state, kind, None, verified)
     created = yield from steps.create_password_identity(state, username, password)
     yield from steps.identify(state, created)
-    factors = (bind_mfa,) if isinstance(bind_mfa, str) else tuple(bind_mfa or ())
-    secret, codes = yield from _bind(state, factors)
-    try:
-        tokens = yield from _submit_skipping_suggestion(state)
-    except UnprocessableEntityError as err:
-        # Backup codes enabled: Logto wants them bound beside another factor.
-        if err.code != "session.mfa.backup_code_required" or not factors or codes:
-            raise
-        _, codes = yield from _bind(state, ("BackupCode",))
-        tokens = yield from _submit_skipping_suggestion(state)
-    return Registration(tokens, secret, codes)
+    return (yield from _bind_and_submit(state, factors))
 
 
 def reset_password(
     state: InteractionState, identifier: Identifier, new_password: str, code: CodeSource
 ) -> Flow:
-    """ForgotPassword: a code to the email/phone, then the new password. Returns None."""
+    """ForgotPassword: a code to the email/phone, then the new password. Returns None.
+
+    A username cannot receive a code: it raises :class:`RequestValidationError` before
+    anything is sent.
+    """
+    target = to_identifier(identifier)
+    if target["type"] not in ("email", "phone"):
+        problem = Violation(
+            "body",
+            ("identifier", "type"),
+            "enum",
+            f"a password reset needs an email or a phone number to send a code to, "
+            f"not a {target['type']}",
+        )
+        raise RequestValidationError("CreateAndSendVerificationCode", [problem])
     yield from steps.init(state, "ForgotPassword")
-    verified = yield from _verified(state, to_identifier(identifier), code, "ForgotPassword")
+    verified = yield from _verified(state, target, code, "ForgotPassword")
     yield from steps.identify(state, verified)
     yield from steps.reset_user_password(state, new_password)
     yield from steps.submit(state)

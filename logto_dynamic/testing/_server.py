@@ -18,6 +18,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
+from logto_dynamic._document._load import WELL_KNOWN_PATH
+
 from ._apps import DEFAULT_APPS, OidcApp
 from ._asgi import BodyTooLarge, Receive, Request, Response, Scope, Send, read_request
 from ._context import Context
@@ -181,6 +183,8 @@ class ExperienceServer:
         path = request.path.rstrip("/") or "/"
         if path.startswith(("/oidc/", "/consent")):
             return self._oidc.route(request, path)
+        if path == WELL_KNOWN_PATH and request.method == "GET":  # published, as Logto does
+            return Response.json(200, dict(self.spec.document))
         if not path.startswith("/api/experience"):
             served = self.management.handle(request, path) if path.startswith("/api/") else None
             return served if served is not None else Response.text(404, "Not Found")
@@ -209,7 +213,10 @@ class ExperienceServer:
             rate_guard=self.rate_guard,
             one_time_tokens=self.one_time_tokens,
         )
-        return HANDLERS[op.operation_id](ctx)
+        handler = HANDLERS.get(op.operation_id)
+        if handler is None:  # an operation of a custom document it cannot serve: no route
+            return Response.text(404, "Not Found")
+        return handler(ctx)
 
 
 async def _serve(
