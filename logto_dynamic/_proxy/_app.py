@@ -150,7 +150,7 @@ class ValidatingProxy:
             ex.record.action = Action.REJECTED_HEADERS_TOO_LARGE
             await self.relay.answer(send, ex, headers_too_large(self.max_header_bytes))
             return
-        body = await self._read_body(headers, receive)
+        body = await _read_body(headers, receive, self.max_request_body)
         if body is _TOO_LARGE:
             ex.record.action = Action.REJECTED_REQUEST_TOO_LARGE
             await self.relay.answer(send, ex, request_too_large(self.max_request_body))
@@ -174,25 +174,26 @@ class ValidatingProxy:
                 return
         await self.relay.forward(send, ex, req)
 
-    async def _read_body(self, headers: RawHeaders, receive: Receive) -> object:
-        """The whole body (bytes), ``_TOO_LARGE`` or ``_GONE`` (the client disconnected)."""
-        declared = content_length(headers)
-        if declared is not None and declared > self.max_request_body:
+
+async def _read_body(headers: RawHeaders, receive: Receive, limit: int) -> object:
+    """The whole body (bytes), ``_TOO_LARGE`` or ``_GONE`` (the client disconnected)."""
+    declared = content_length(headers)
+    if declared is not None and declared > limit:
+        return _TOO_LARGE
+    message = await receive()
+    if message["type"] == "http.request" and not message.get("more_body", False):
+        body: bytes = message.get("body", b"")  # the usual case: one message
+        return _TOO_LARGE if len(body) > limit else body
+    chunks: list[bytes] = []
+    total = 0
+    while True:
+        if message["type"] == "http.disconnect":
+            return _GONE
+        chunk = message.get("body", b"")
+        total += len(chunk)
+        if total > limit:
             return _TOO_LARGE
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
         message = await receive()
-        if message["type"] == "http.request" and not message.get("more_body", False):
-            body: bytes = message.get("body", b"")  # the usual case: one message
-            return _TOO_LARGE if len(body) > self.max_request_body else body
-        chunks: list[bytes] = []
-        total = 0
-        while True:
-            if message["type"] == "http.disconnect":
-                return _GONE
-            chunk = message.get("body", b"")
-            total += len(chunk)
-            if total > self.max_request_body:
-                return _TOO_LARGE
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                return b"".join(chunks)
-            message = await receive()

@@ -95,11 +95,7 @@ class Relay:
 
     async def forward(self, send: Send, ex: Exchange, req: Request) -> None:
         """Relay ``req`` and its answer; every failure is answered or cut off, and logged."""
-        outgoing = strip_hop_by_hop(req.headers, drop=_DROP)
-        outgoing += forwarded_headers(req.scope, req.headers)
-        host = header_value(req.headers, b"host") if self.preserve_host else None
-        if host:  # transparent: Logto builds its URLs from Host (otherwise the upstream's own)
-            outgoing.append((b"host", host))
+        outgoing = _outgoing_headers(req, self.preserve_host)
         started = ex.seconds
         self.recorder.kick()  # deferred checks run while this request is upstream
         try:
@@ -201,3 +197,14 @@ class Relay:
         problem = upstream_problem(kind, type(exc).__name__, self.upstream.timeout, reading=reading)
         ex.record.action = Action(problem.kind)  # upstream-timeout | upstream-unreachable
         await self.answer(send, ex, problem, req)
+
+
+def _outgoing_headers(req: Request, preserve_host: bool) -> RawHeaders:
+    """The request's headers as they go upstream: hop-by-hop fields dropped,
+    ``X-Forwarded-*`` added, and the client's ``Host`` kept when ``preserve_host``."""
+    outgoing = strip_hop_by_hop(req.headers, drop=_DROP)
+    outgoing += forwarded_headers(req.scope, req.headers)
+    host = header_value(req.headers, b"host") if preserve_host else None
+    if host:  # transparent: Logto builds its URLs from Host (otherwise the upstream's own)
+        outgoing.append((b"host", host))
+    return outgoing

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Protocol, overload
+from typing import Any, Protocol, cast, overload
 
 import httpx
 
@@ -120,8 +120,7 @@ class AsyncInteraction(InteractionBase):
 
     async def create_totp(self) -> TotpSecret:
         """``CreateTotpSecret``."""
-        result: TotpSecret = await self._run(steps.create_totp(self.state))
-        return result
+        return cast(TotpSecret, await self._run(steps.create_totp(self.state)))
 
     async def verify_totp(self, code: str, verification_id: str | None = None) -> str:
         """``VerifyTotpVerification``; the verification ID."""
@@ -133,8 +132,7 @@ class AsyncInteraction(InteractionBase):
 
     async def generate_backup_codes(self) -> BackupCodes:
         """``GenerateBackupCodes``."""
-        result: BackupCodes = await self._run(steps.generate_backup_codes(self.state))
-        return result
+        return cast(BackupCodes, await self._run(steps.generate_backup_codes(self.state)))
 
     async def verify_backup_code(self, code: str) -> str:
         """``VerifyBackupCode``; the verification ID."""
@@ -146,18 +144,15 @@ class AsyncInteraction(InteractionBase):
 
     async def submit(self) -> str | None:
         """``SubmitInteraction``; ``redirectTo`` (None for ForgotPassword)."""
-        result: str | None = await self._run(steps.submit(self.state))
-        return result
+        return cast("str | None", await self._run(steps.submit(self.state)))
 
     async def complete(self, redirect_to: str | None = None) -> Tokens:
         """Follow ``redirectTo`` to the code and exchange it: verified :class:`Tokens`."""
-        result: Tokens = await self._run(steps.complete(self.state, redirect_to))
-        return result
+        return cast(Tokens, await self._run(steps.complete(self.state, redirect_to)))
 
     async def finish(self) -> Tokens:
         """Submit, then complete the OIDC round: verified :class:`Tokens`."""
-        result: Tokens = await self._run(steps.finish(self.state))
-        return result
+        return cast(Tokens, await self._run(steps.finish(self.state)))
 
     @overload
     async def sign_in(
@@ -190,8 +185,7 @@ class AsyncInteraction(InteractionBase):
         and the secrets of what was bound, if anything was).
         """
         flow = helpers.sign_in(self.state, identifier, password, mfa, bind_mfa)
-        result: Tokens | Registration = await self._run(flow)
-        return result
+        return cast("Tokens | Registration", await self._run(flow))
 
     async def register(
         self,
@@ -213,8 +207,7 @@ class AsyncInteraction(InteractionBase):
             code=code,
             bind_mfa=bind_mfa,
         )
-        result: Registration = await self._run(flow)
-        return result
+        return cast(Registration, await self._run(flow))
 
     async def reset_password(
         self, identifier: Identifier, new_password: str, code: CodeSource

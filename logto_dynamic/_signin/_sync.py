@@ -11,7 +11,7 @@ the driver.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Protocol, overload
+from typing import Any, Protocol, cast, overload
 
 import httpx
 
@@ -171,8 +171,7 @@ class Interaction(InteractionBase):
 
     def create_totp(self) -> TotpSecret:
         """``CreateTotpSecret``."""
-        result: TotpSecret = self._run(steps.create_totp(self.state))
-        return result
+        return cast(TotpSecret, self._run(steps.create_totp(self.state)))
 
     def verify_totp(self, code: str, verification_id: str | None = None) -> str:
         """``VerifyTotpVerification``; the verification ID."""
@@ -184,8 +183,7 @@ class Interaction(InteractionBase):
 
     def generate_backup_codes(self) -> BackupCodes:
         """``GenerateBackupCodes``."""
-        result: BackupCodes = self._run(steps.generate_backup_codes(self.state))
-        return result
+        return cast(BackupCodes, self._run(steps.generate_backup_codes(self.state)))
 
     def verify_backup_code(self, code: str) -> str:
         """``VerifyBackupCode``; the verification ID."""
@@ -197,18 +195,15 @@ class Interaction(InteractionBase):
 
     def submit(self) -> str | None:
         """``SubmitInteraction``; ``redirectTo`` (None for ForgotPassword)."""
-        result: str | None = self._run(steps.submit(self.state))
-        return result
+        return cast("str | None", self._run(steps.submit(self.state)))
 
     def complete(self, redirect_to: str | None = None) -> Tokens:
         """Follow ``redirectTo`` to the code and exchange it: verified :class:`Tokens`."""
-        result: Tokens = self._run(steps.complete(self.state, redirect_to))
-        return result
+        return cast(Tokens, self._run(steps.complete(self.state, redirect_to)))
 
     def finish(self) -> Tokens:
         """Submit, then complete the OIDC round: verified :class:`Tokens`."""
-        result: Tokens = self._run(steps.finish(self.state))
-        return result
+        return cast(Tokens, self._run(steps.finish(self.state)))
 
     @overload
     def sign_in(
@@ -241,8 +236,7 @@ class Interaction(InteractionBase):
         and the secrets of what was bound, if anything was).
         """
         flow = helpers.sign_in(self.state, identifier, password, mfa, bind_mfa)
-        result: Tokens | Registration = self._run(flow)
-        return result
+        return cast("Tokens | Registration", self._run(flow))
 
     def register(
         self,
@@ -264,8 +258,7 @@ class Interaction(InteractionBase):
             code=code,
             bind_mfa=bind_mfa,
         )
-        result: Registration = self._run(flow)
-        return result
+        return cast(Registration, self._run(flow))
 
     def reset_password(self, identifier: Identifier, new_password: str, code: CodeSource) -> None:
         """ForgotPassword: verify the code sent to ``identifier``, set ``new_password``."""

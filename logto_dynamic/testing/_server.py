@@ -16,7 +16,7 @@ sign-in: ``_oidc_session``; sign-out: ``_oidc_end_session``) and revocation
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from logto_dynamic._document._load import WELL_KNOWN_PATH
 
@@ -200,23 +200,33 @@ class ExperienceServer:
         if interaction.event is None and op.operation_id not in _NO_EXPERIENCE:
             raise LogtoError(404, "session.interaction_not_found")
         body = guard_request(self.spec, op, request, path_params)
-        ctx = Context(
-            request=request,
-            settings=self.settings,
-            users=self.users,
-            outbox=self.outbox,
-            interaction=interaction,
-            body=body,
-            path_params=path_params,
-            query=request.query,
-            clock=self.clock,
-            rate_guard=self.rate_guard,
-            one_time_tokens=self.one_time_tokens,
-        )
         handler = HANDLERS.get(op.operation_id)
         if handler is None:  # an operation of a custom document it cannot serve: no route
             return Response.text(404, "Not Found")
-        return handler(ctx)
+        return handler(_context(self, request, interaction, body, path_params))
+
+
+def _context(
+    server: ExperienceServer,
+    request: Request,
+    interaction: Interaction,
+    body: Any,
+    path_params: dict[str, str],
+) -> Context:
+    """What a handler of the Experience API gets from the server for one request."""
+    return Context(
+        request=request,
+        settings=server.settings,
+        users=server.users,
+        outbox=server.outbox,
+        interaction=interaction,
+        body=body,
+        path_params=path_params,
+        query=request.query,
+        clock=server.clock,
+        rate_guard=server.rate_guard,
+        one_time_tokens=server.one_time_tokens,
+    )
 
 
 async def _serve(
