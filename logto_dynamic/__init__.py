@@ -61,11 +61,11 @@ from logto_dynamic._exceptions import (
     ValidationError,
 )
 from logto_dynamic._management import AsyncManagementClient, ManagementClient
+from logto_dynamic._oidc._m2m import M2MAuth
+from logto_dynamic._oidc._tokens import Tokens
+from logto_dynamic._oidc._verifier import AccessTokenVerifier
 from logto_dynamic._results import Result
-from logto_dynamic._signin._m2m import M2MAuth
-from logto_dynamic._signin._tokens import Tokens
 from logto_dynamic._signin._totp import Totp
-from logto_dynamic._signin._verifier import AccessTokenVerifier
 from logto_dynamic._spec import Spec, diff_specs, load_spec
 from logto_dynamic._validation._violations import Violation
 

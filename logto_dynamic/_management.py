@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 
 from logto_dynamic._client import AsyncClient, Client
-from logto_dynamic._signin._m2m import DEFAULT_MANAGEMENT_RESOURCE, M2MAuth
+from logto_dynamic._oidc._m2m import DEFAULT_MANAGEMENT_RESOURCE, M2MAuth
 from logto_dynamic._spec import SpecSource, load_spec, load_spec_url_async
 
 __all__ = ["MANAGEMENT_SPEC", "AsyncManagementClient", "ManagementClient"]

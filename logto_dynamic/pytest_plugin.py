@@ -21,7 +21,7 @@ import pytest
 
 if TYPE_CHECKING:
     from logto_dynamic._management import ManagementClient
-    from logto_dynamic._signin._tokens import Tokens
+    from logto_dynamic._oidc._tokens import Tokens
     from logto_dynamic.testing import LogtoTestServer
 
 __all__ = ["logto_management", "logto_server", "logto_tokens", "logto_user"]

@@ -26,7 +26,7 @@ from _support import AUTH_QUERY, EXPERIENCE_142, MANAGEMENT_142, SEED_USER, refe
 
 from logto_dynamic.testing import ExperienceServer, SignInExperience  # noqa: E402
 
-# `pytester` runs test files through pytest (tests/test_plugin.py checks the pytest plugin).
+# `pytester` runs test files through pytest (tests/testing/test_plugin.py checks the pytest plugin).
 pytest_plugins = ["pytester"]
 
 

@@ -30,8 +30,8 @@ from logto_dynamic._cli._common import (
 from logto_dynamic._cli._m2m import write_secret_output
 
 if TYPE_CHECKING:
+    from logto_dynamic._oidc._tokens import Tokens
     from logto_dynamic._signin._sync import Interaction
-    from logto_dynamic._signin._tokens import Tokens
 
 #: A command's flow: what to write (the token set) and the one line to print instead.
 Outcome = tuple[dict[str, Any], str]

@@ -63,7 +63,7 @@ def write_secret_output(args: argparse.Namespace, payload: dict[str, Any]) -> No
 
 def register(subparsers: Any) -> None:
     """Add the ``token`` sub-command."""
-    from logto_dynamic._signin._m2m import DEFAULT_MANAGEMENT_RESOURCE
+    from logto_dynamic._oidc._m2m import DEFAULT_MANAGEMENT_RESOURCE
 
     token = subparsers.add_parser(
         "token",
@@ -99,7 +99,7 @@ def run_token(args: argparse.Namespace) -> int:
 
     from logto_dynamic._client_core import map_transport_errors
     from logto_dynamic._exceptions import LogtoDynamicError
-    from logto_dynamic._signin._m2m import TokenCache
+    from logto_dynamic._oidc._m2m import TokenCache
 
     base_url = base_url_of(args).rstrip("/")
     secret = app_secret_of(args)

@@ -34,7 +34,7 @@ def _seed_user(text: str) -> tuple[str, str]:
 
 
 def _app(text: str) -> str:
-    from logto_dynamic.testing._apps import parse_app
+    from logto_dynamic.testing.oidc._apps import parse_app
 
     try:
         parse_app(text)
@@ -44,7 +44,7 @@ def _app(text: str) -> str:
 
 
 def _app_secret(text: str) -> str:
-    from logto_dynamic.testing._apps import parse_secret
+    from logto_dynamic.testing.oidc._apps import parse_secret
 
     try:
         parse_secret(text)
@@ -54,7 +54,7 @@ def _app_secret(text: str) -> str:
 
 
 def _m2m_app(text: str) -> str:
-    from logto_dynamic.testing._m2m import parse_m2m_app
+    from logto_dynamic.testing.oidc._m2m import parse_m2m_app
 
     try:
         parse_m2m_app(text)
@@ -165,8 +165,8 @@ def run_serve(args: argparse.Namespace) -> int:
     """Serve the embedded server until SIGINT/SIGTERM."""
     require_extras("server")
     from logto_dynamic.testing import ExperienceServer, SignInExperience
-    from logto_dynamic.testing._apps import build_apps
-    from logto_dynamic.testing._m2m import parse_m2m_app
+    from logto_dynamic.testing.oidc._apps import build_apps
+    from logto_dynamic.testing.oidc._m2m import parse_m2m_app
 
     level = configure_logging(args, logging.INFO).level
     settings = SignInExperience(
@@ -204,7 +204,7 @@ def run_serve(args: argparse.Namespace) -> int:
 def run_demo(args: argparse.Namespace) -> int:
     """Run the demo flows; 0 only if every one behaved as expected."""
     require_extras("proxy", "server")
-    from logto_dynamic.testing._demo import run_demo as demo
+    from logto_dynamic.testing.demo._main import run_demo as demo
 
     configure_logging(args, logging.WARNING)
     return demo()

@@ -9,6 +9,7 @@ import httpx
 
 from logto_dynamic._client_core import map_transport_errors
 from logto_dynamic._exceptions import LogtoDynamicError
+from logto_dynamic._oidc._tokens import Tokens
 from logto_dynamic._signin import _flows as helpers
 from logto_dynamic._signin import _steps as steps
 from logto_dynamic._signin._flows import CodeSource, MfaAnswer, Registration
@@ -20,7 +21,6 @@ from logto_dynamic._signin._steps import (
     TotpSecret,
 )
 from logto_dynamic._signin._sync import InteractionBase, new_state
-from logto_dynamic._signin._tokens import Tokens
 
 __all__ = ["AsyncInteraction", "AsyncPort", "abegin", "adrive"]
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from logto_dynamic._signin import _lifecycle, _rounds
+from logto_dynamic._oidc import _lifecycle, _rounds
+from logto_dynamic._oidc._tokens import Tokens
 from logto_dynamic._signin._async import AsyncPort, adrive
 from logto_dynamic._signin._sync import SyncPort, drive
-from logto_dynamic._signin._tokens import Tokens
 
 __all__ = ["AsyncTokenLifecycle", "TokenLifecycle"]
 

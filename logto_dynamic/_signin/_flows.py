@@ -12,9 +12,9 @@ from logto_dynamic._exceptions import (
     RequestValidationError,
     UnprocessableEntityError,
 )
+from logto_dynamic._oidc._tokens import Tokens
 from logto_dynamic._signin import _steps as steps
 from logto_dynamic._signin._steps import Flow, Identifier, InteractionState, to_identifier
-from logto_dynamic._signin._tokens import Tokens
 from logto_dynamic._signin._totp import Totp
 from logto_dynamic._validation._violations import Violation
 

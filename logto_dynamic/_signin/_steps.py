@@ -15,14 +15,14 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from logto_dynamic._exceptions import AuthorizationError, OidcError
-from logto_dynamic._signin._oidc import (
+from logto_dynamic._oidc._authorization import (
     AuthorizationRequest,
     HttpRequest,
     location_of,
     raise_for_error,
 )
-from logto_dynamic._signin._rounds import code_for, exchange_code, provider_for
-from logto_dynamic._signin._tokens import Tokens
+from logto_dynamic._oidc._rounds import code_for, exchange_code, provider_for
+from logto_dynamic._oidc._tokens import Tokens
 
 __all__ = [
     "BackupCodes",

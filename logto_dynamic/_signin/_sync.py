@@ -17,10 +17,11 @@ import httpx
 
 from logto_dynamic._client_core import map_transport_errors
 from logto_dynamic._exceptions import LogtoDynamicError
+from logto_dynamic._oidc._authorization import AuthorizationRequest
+from logto_dynamic._oidc._tokens import Tokens
 from logto_dynamic._signin import _flows as helpers
 from logto_dynamic._signin import _steps as steps
 from logto_dynamic._signin._flows import CodeSource, MfaAnswer, Registration
-from logto_dynamic._signin._oidc import AuthorizationRequest
 from logto_dynamic._signin._steps import (
     BackupCodes,
     Flow,
@@ -29,7 +30,6 @@ from logto_dynamic._signin._steps import (
     OperationCall,
     TotpSecret,
 )
-from logto_dynamic._signin._tokens import Tokens
 
 __all__ = ["Interaction", "InteractionBase", "SyncPort", "begin", "drive", "new_state"]
 

@@ -18,15 +18,15 @@ PNG; WebAuthn, passkeys and the social/SSO connectors are mocks that never verif
 
 from __future__ import annotations
 
-from ._apps import OidcApp
 from ._errors import LogtoError
 from ._harness import LogtoTestServer, running_server
-from ._m2m import M2MApp
-from ._policy import password_issues
 from ._server import ExperienceServer, create_app
 from ._state import Delivery, Outbox, SignInExperience, User
-from ._totp import hotp, new_totp_secret, totp, verify_totp
 from ._uvicorn import serve_app
+from .experience._policy import password_issues
+from .experience._totp import hotp, new_totp_secret, totp, verify_totp
+from .oidc._apps import OidcApp
+from .oidc._m2m import M2MApp
 
 __all__ = [
     "Delivery",

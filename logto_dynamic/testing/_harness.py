@@ -8,14 +8,14 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from ._harness_access import AccessArrangements
-from ._m2m import M2MApp
 from ._server import ExperienceServer
 from ._state import Outbox, SignInExperience, User
-from ._totp import new_totp_secret
+from .experience._totp import new_totp_secret
+from .oidc._m2m import M2MApp
 
 if TYPE_CHECKING:
     from logto_dynamic._management import ManagementClient
-    from logto_dynamic._signin._tokens import Tokens
+    from logto_dynamic._oidc._tokens import Tokens
 
 __all__ = ["LogtoTestServer", "running_server"]
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from ._apps import OidcApp
-from ._oidc_access import Role
 from ._state import User
+from .oidc._access import Role
+from .oidc._apps import OidcApp
 
 if TYPE_CHECKING:
     from ._server import ExperienceServer

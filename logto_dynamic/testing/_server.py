@@ -20,30 +20,30 @@ from typing import TYPE_CHECKING, Any
 
 from logto_dynamic._document._load import WELL_KNOWN_PATH
 
-from ._apps import DEFAULT_APPS, OidcApp
 from ._asgi import BodyTooLarge, Receive, Request, Response, Scope, Send, read_request
-from ._context import Context
-from ._cookies import CookieSigner
 from ._errors import LogtoError, session_not_found
-from ._guard import guard_request
-from ._handlers_codes import CODE_HANDLERS
-from ._handlers_connectors import CONNECTOR_HANDLERS
-from ._handlers_core import CORE_HANDLERS
-from ._handlers_interaction import INTERACTION_HANDLERS
-from ._handlers_mfa import MFA_HANDLERS
-from ._handlers_passkey import PASSKEY_HANDLERS
-from ._m2m import DEFAULT_M2M_APP_ID, ClientCredentials, M2MApp
-from ._management import ManagementApi
-from ._oidc_access import AccessDirectory
-from ._oidc_auth import Authorization
-from ._oidc_keys import SigningKey
-from ._oidc_routes import OidcRoutes
-from ._oidc_session import Sessions
-from ._oidc_state import TokenStore
-from ._oidc_token import TokenEndpoint
-from ._one_time import OneTimeTokens
-from ._rate import MessageRateGuard
+from ._grants import TokenStore
 from ._state import Interaction, Outbox, SignInExperience, UserStore
+from .experience._code_handlers import CODE_HANDLERS
+from .experience._connectors import CONNECTOR_HANDLERS
+from .experience._context import Context
+from .experience._core import CORE_HANDLERS
+from .experience._interaction import INTERACTION_HANDLERS
+from .experience._mfa import MFA_HANDLERS
+from .experience._one_time import OneTimeTokens
+from .experience._passkey import PASSKEY_HANDLERS
+from .experience._rate import MessageRateGuard
+from .inbound._cookies import CookieSigner
+from .inbound._guard import guard_request
+from .management._routes import ManagementApi
+from .oidc._access import AccessDirectory
+from .oidc._apps import DEFAULT_APPS, OidcApp
+from .oidc._auth import Authorization
+from .oidc._keys import SigningKey
+from .oidc._m2m import DEFAULT_M2M_APP_ID, ClientCredentials, M2MApp
+from .oidc._routes import OidcRoutes
+from .oidc._session import Sessions
+from .oidc._token import TokenEndpoint
 
 if TYPE_CHECKING:
     from logto_dynamic._spec import Spec

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
-    from ._oidc_state import AuthRequest
+    from ._grants import AuthRequest
 
 __all__ = [
     "Delivery",

@@ -1,0 +1,1 @@
+"""``logto-dynamic demo``: the demo flows and their runner."""

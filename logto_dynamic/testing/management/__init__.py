@@ -1,0 +1,1 @@
+"""The Management API of the embedded server: its routes and handlers."""

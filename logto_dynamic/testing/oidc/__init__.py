@@ -1,0 +1,2 @@
+"""The OIDC provider side of the embedded server: apps, authorization, tokens, sessions,
+keys, machine-to-machine apps."""
