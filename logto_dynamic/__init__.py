@@ -12,6 +12,7 @@ every response when it arrives, with plain JSON in and out.
 import typing as _typing
 
 from logto_dynamic.__version__ import __version__
+from logto_dynamic._apis._management import AsyncManagementClient, ManagementClient
 from logto_dynamic._client import AsyncClient, Client, Operations
 from logto_dynamic._client_core import CallOptions
 from logto_dynamic._config import (
@@ -60,7 +61,6 @@ from logto_dynamic._exceptions import (
     UnprocessableEntityError,
     ValidationError,
 )
-from logto_dynamic._management import AsyncManagementClient, ManagementClient
 from logto_dynamic._oidc._m2m import M2MAuth
 from logto_dynamic._oidc._tokens import Tokens
 from logto_dynamic._oidc._verifier import AccessTokenVerifier

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from logto_dynamic._management import ManagementClient
+    from logto_dynamic._apis._management import ManagementClient
     from logto_dynamic._oidc._tokens import Tokens
     from logto_dynamic.testing import LogtoTestServer
 

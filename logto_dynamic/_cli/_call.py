@@ -131,6 +131,7 @@ def read_body(text: str | None) -> Any:
 def run_call(args: argparse.Namespace) -> int:
     """Call the operation; print the answer; 0 on 2xx, 1 when the call failed."""
     from logto_dynamic import Client, M2MAuth
+    from logto_dynamic._apis._management import MANAGEMENT_SPEC
     from logto_dynamic._cli._jar import load_jar, save_jar
     from logto_dynamic._cli._redact import Scrubber, secret_strings
     from logto_dynamic._exceptions import (
@@ -138,7 +139,6 @@ def run_call(args: argparse.Namespace) -> int:
         RequestValidationError,
         ResponseValidationError,
     )
-    from logto_dynamic._management import MANAGEMENT_SPEC
 
     log = configure_logging(args, logging.WARNING)
     body = read_body(args.body)

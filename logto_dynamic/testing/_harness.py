@@ -14,7 +14,7 @@ from .experience._totp import new_totp_secret
 from .oidc._m2m import M2MApp
 
 if TYPE_CHECKING:
-    from logto_dynamic._management import ManagementClient
+    from logto_dynamic._apis._management import ManagementClient
     from logto_dynamic._oidc._tokens import Tokens
 
 __all__ = ["LogtoTestServer", "running_server"]
@@ -60,7 +60,7 @@ class LogtoTestServer(AccessArrangements):
     def management(self, **kwargs: Any) -> ManagementClient:
         """A :class:`ManagementClient` for this server, authenticated as :attr:`m2m_app`
         (close it, or use it in a ``with`` block); keyword arguments are the client's."""
-        from logto_dynamic._management import ManagementClient
+        from logto_dynamic._apis._management import ManagementClient
 
         app = self.m2m_app
         return ManagementClient(self.base_url, app_id=app.id, app_secret=app.secret, **kwargs)

@@ -1,7 +1,7 @@
 """The package's layers, kept by reading every import of its source (``ast``).
 
 Top to bottom: the shells (``_cli``, ``testing``, ``pytest_plugin``); then ``_proxy``,
-``_signin`` and ``_management`` (a client that signs in with client credentials); the
+``_signin`` and ``_apis`` (a client that signs in with client credentials); the
 clients; ``_traffic``; ``_spec``; ``_validation``; ``_document``. The foundations
 (``_exceptions``, ``_config``, ``_types``, ``__version__``) serve every layer and ``__init__``
 may import anything. A module may import its own layer and the layers below it, never one
@@ -20,7 +20,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "logto_dynamic"
 #: Top to bottom; a name is the first component under ``logto_dynamic``.
 LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"_cli", "testing", "pytest_plugin", "__main__"}),
-    frozenset({"_proxy", "_signin", "_management"}),
+    frozenset({"_proxy", "_signin", "_apis"}),
     frozenset({"_client", "_client_core", "_results"}),
     frozenset({"_traffic", "_oidc"}),
     frozenset({"_spec"}),
