@@ -59,13 +59,19 @@ class Page:
     Logto's, the values need not be integers here: the database refuses a window it cannot
     use (:meth:`check_window`)."""
 
-    number: float
-    size: float
+    #: ``page`` and ``page_size`` as JavaScript read them (not necessarily integers).
+    requested_number: float
+    requested_size: float
 
     @property
-    def offset(self) -> float:
+    def size(self) -> int:
+        """The page size the database takes (raises its refusal, see :meth:`check_window`)."""
+        return self.check_window()[0]
+
+    @property
+    def offset(self) -> int:
         """How many items come before this page (Logto's ``(page - 1) * page_size``)."""
-        return (self.number - 1) * self.size
+        return self.check_window()[1]
 
     @classmethod
     def of(cls, request: Request) -> Page:
@@ -88,7 +94,8 @@ class Page:
         prints them; PostgreSQL refuses text that is not an integer (``2.5``, ``Infinity``,
         ``1e+21``: 422 ``entity.invalid_input``), an integer out of ``bigint`` range and a
         negative offset (errors Logto does not map: 500)."""
-        limit, offset = _bigint(self.size), _bigint(self.offset)
+        limit = _bigint(self.requested_size)
+        offset = _bigint((self.requested_number - 1) * self.requested_size)
         if limit is None or offset is None:
             raise LogtoError(
                 422, "entity.invalid_input", message="Invalid input. Value list must not be empty."
