@@ -86,6 +86,8 @@ class ManagementApi:
             answer = self._route(request, path, "GET")
         except LogtoError as exc:
             answer = exc.response()
+        except Exception:  # the server's 500, without its body
+            answer = Response.json(500, {"message": "Internal server error."})
         if answer is not None:
             answer.body = b""
         return answer

@@ -133,6 +133,8 @@ async def test_routing_as_koa_router_answers() -> None:
         assert (await api.get("/API/users")).status_code == 404  # the mount keeps its case
         head = await api.head("/api/users")
         assert (head.status_code, head.content, head.headers["total-number"]) == (200, b"", "2")
+        refused_window = await api.head("/api/users", params={"page": "0.5"})
+        assert (refused_window.status_code, refused_window.content) == (500, b"")
     transport = httpx.ASGITransport(app=server)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as anonymous:
         refused = await anonymous.head("/api/users")
