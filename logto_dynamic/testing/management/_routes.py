@@ -1,6 +1,7 @@
 """The Management API subset of the embedded server, routed as Logto 1.42's koa-router routes it.
 
-Served: users (list, create, get, update, delete) and the sign-in experience (get, patch),
+Served: users (list, create, get, update, delete) and the sign-in experience (get, patch, the
+username case conflicts),
 plus the anonymous ``GET /api/swagger.json`` (the shipped Management API document). Paths match
 without regard to case (``/api/Users``), ``HEAD`` runs the ``GET`` route and answers without a
 body, ``OPTIONS`` on a known path answers 200 with ``Allow``, another method on a known path is
@@ -26,10 +27,11 @@ from ..inbound._body import read_body
 from ..inbound._guard import guard_request
 from ..oidc._m2m import ClientCredentials
 from ._context import ManagementContext, ManagementStore, Page, ServerState
-from ._sign_in_experience import BODY_CHECKS, SIE_HANDLERS
+from ._sign_in_experience import BODY_CHECKS, QUERY_CHECKED_BY_HANDLER, SIE_HANDLERS
 from ._users import USER_HANDLERS
 
 if TYPE_CHECKING:
+    from logto_dynamic._document._operations import Operation
     from logto_dynamic._spec import Spec
 
 __all__ = ["MANAGEMENT_ROUTES", "ManagementApi"]
@@ -46,6 +48,11 @@ MANAGEMENT_ROUTES: tuple[tuple[str, re.Pattern[str], str], ...] = tuple(
         ("DELETE", r"/api/users/(?P<userId>[^/]+)", "DeleteUser"),
         ("GET", r"/api/sign-in-exp", "GetSignInExp"),
         ("PATCH", r"/api/sign-in-exp", "UpdateSignInExp"),
+        (
+            "GET",
+            r"/api/sign-in-exp/username-policy/case-sensitivity-conflicts",
+            "GetUsernameCaseSensitivityConflicts",
+        ),
     )
 )
 _PAGINATED = frozenset({"ListUsers"})
@@ -142,8 +149,13 @@ class ManagementApi:
             Page.of(request)  # Logto's pagination middleware runs before the guard
             query_items = [(k, v) for k, v in query_items if k not in ("page", "page_size")]
         op = self.spec.operation(op_id)
+        own = QUERY_CHECKED_BY_HANDLER.get(op_id, ())
+        if own:  # the handler reads these itself: the document does not check them
+            query_items = [(k, v) for k, v in query_items if k not in own]
+            kept = tuple(p for p in op.parameters if p.name not in own)
+            op = dataclasses.replace(op, parameters=kept)
         query = decode_query(op.parameters, query_items, self.spec.document)
-        body = self._guard(op_id, request, path_params, query)
+        body = self._guard(op, request, path_params, query)
         ctx = ManagementContext(
             request=request,
             server=self.server,
@@ -155,17 +167,16 @@ class ManagementApi:
         return HANDLERS[op_id](ctx)
 
     def _guard(
-        self, op_id: str, request: Request, path_params: dict[str, str], query: dict[str, Any]
+        self, op: Operation, request: Request, path_params: dict[str, str], query: dict[str, Any]
     ) -> Any:
         """Logto's ``koaGuard`` of the body: the document's checks, the checks Logto makes
         that the document cannot say (:data:`BODY_CHECKS`), unknown keys dropped."""
         from logto_dynamic._document._refs import inline_refs
 
-        op = self.spec.operation(op_id)
         if request.body.startswith(_BOM):  # koa-body decodes with iconv-lite, which drops it
             request = dataclasses.replace(request, body=request.body[len(_BOM) :])
         schema = inline_refs(self.spec.document, op.request_schema or {})[0]
-        checks = BODY_CHECKS.get(op_id, {})
+        checks = BODY_CHECKS.get(op.operation_id, {})
         aside: dict[str, Any] = {}
         parsed = read_body(request) if op.request_content else None
         if isinstance(parsed, dict) and "json" in request.content_type:

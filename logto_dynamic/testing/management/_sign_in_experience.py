@@ -13,12 +13,15 @@ made there in Python shows in the answer.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Callable
 from typing import Any
 
 from .._asgi import Response
+from .._errors import LogtoError
 from .._state import SignInExperience
-from ._context import ManagementContext
+from ..inbound._zod import details_text
+from ._context import ManagementContext, js_number
 from ._sie_rules import (
     check_adaptive,
     check_mfa,
@@ -30,7 +33,12 @@ from ._sie_rules import (
     sie_error,
 )
 
-__all__ = ["BODY_CHECKS", "SIE_HANDLERS", "sign_in_experience_view"]
+__all__ = [
+    "BODY_CHECKS",
+    "QUERY_CHECKED_BY_HANDLER",
+    "SIE_HANDLERS",
+    "sign_in_experience_view",
+]
 
 
 def _defaults() -> dict[str, Any]:
@@ -189,6 +197,46 @@ def _settings_changes(body: dict[str, Any]) -> dict[str, Any]:
     return changes
 
 
+def get_case_conflicts(ctx: ManagementContext) -> Response:
+    """GET /api/sign-in-exp/username-policy/case-sensitivity-conflicts: the usernames that
+    would collide without case, oldest group first (``limit``: 1 to 100, default 20)."""
+    limit = _limit([v for k, v in ctx.request.query_items if k == "limit"])
+    groups: dict[str, list[tuple[int, str]]] = {}
+    for user in ctx.server.users.by_id.values():
+        if user.username is not None:
+            groups.setdefault(user.username.lower(), []).append((user.created_at, user.id))
+    conflicts = sorted(
+        (
+            (min(members), name, [uid for _, uid in sorted(members)])
+            for name, members in groups.items()
+            if len(members) > 1
+        )
+    )
+    samples = [{"usernameLower": name, "userIds": ids} for _, name, ids in conflicts[:limit]]
+    return Response.json(200, {"totalConflicts": len(conflicts), "samples": samples})
+
+
+def _limit(values: list[str]) -> int:
+    """zod's ``coerce.number().int().min(1).max(100).default(20)`` of the query's ``limit``."""
+    if not values:
+        return 20
+    number = js_number(values[0]) if len(values) == 1 else math.nan
+    if math.isfinite(number) and number.is_integer() and 1 <= number <= 100:
+        return int(number)
+    issue = {"code": "custom", "path": ["limit"], "message": "Invalid limit"}
+    raise LogtoError(
+        400,
+        "guard.invalid_input",
+        message="The request query is invalid.",
+        data={"issues": [issue], "name": "ZodError"},
+        details=details_text([issue]),
+    )
+
+
+#: Query parameters a handler reads itself (Logto's guard and the document disagree).
+QUERY_CHECKED_BY_HANDLER: dict[str, tuple[str, ...]] = {
+    "GetUsernameCaseSensitivityConflicts": ("limit",),
+}
 #: Body fields whose Logto checks the document cannot express, by operation.
 BODY_CHECKS: dict[str, dict[str, Callable[[Any], None]]] = {
     "UpdateSignInExp": {"passwordPolicy": check_password_policy},
@@ -196,4 +244,5 @@ BODY_CHECKS: dict[str, dict[str, Callable[[Any], None]]] = {
 SIE_HANDLERS: dict[str, Callable[[ManagementContext], Response]] = {
     "GetSignInExp": get_sign_in_experience,
     "UpdateSignInExp": update_sign_in_experience,
+    "GetUsernameCaseSensitivityConflicts": get_case_conflicts,
 }

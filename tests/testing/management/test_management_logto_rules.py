@@ -286,3 +286,23 @@ async def test_email_sign_up_with_a_connector() -> None:
     async with _client(_server(verification_code_connector=True)) as api:
         body = {"signUp": {"identifiers": ["email"], "password": True, "verify": True}}
         assert (await api.patch("/api/sign-in-exp", json=body)).status_code == 200
+
+
+async def test_username_case_conflicts(api: httpx.AsyncClient) -> None:
+    for name in ("Ada", "bob", "ada", "Bob", "ADA", "cy"):
+        assert (await api.post("/api/users", json={"username": name})).status_code == 200
+    path = "/api/sign-in-exp/username-policy/case-sensitivity-conflicts"
+    found = await api.get(path)
+    assert found.status_code == 200
+    assert found.json()["totalConflicts"] == 2
+    assert [s["usernameLower"] for s in found.json()["samples"]] == ["ada", "bob"]
+    assert len(found.json()["samples"][0]["userIds"]) == 3
+    assert [s["usernameLower"] for s in (await api.get(path, params={"limit": "1"})).json()[
+        "samples"
+    ]] == ["ada"]  # fmt: skip
+    assert (await api.get(path, params={"limit": "1e1"})).status_code == 200
+    for limit in ("", "0", "101", "abc", "2.5", ["1", "2"]):
+        refused = await api.get(path, params={"limit": limit})
+        assert _answer(refused) == (400, "guard.invalid_input"), limit
+    flip = await api.patch("/api/sign-in-exp", json={"usernamePolicy": {"caseSensitive": False}})
+    assert _answer(flip) == (409, "sign_in_experiences.username_policy_case_conflicts_exist")
