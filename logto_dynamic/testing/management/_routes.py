@@ -1,7 +1,7 @@
 """The Management API subset of the embedded server, routed as Logto 1.42's koa-router routes it.
 
 Served: users (list, create, get, update, delete) and the sign-in experience (get, patch, the
-username case conflicts),
+username case conflicts, the password check),
 plus the anonymous ``GET /api/swagger.json`` (the shipped Management API document). Paths match
 without regard to case (``/api/Users``), ``HEAD`` runs the ``GET`` route and answers without a
 body, ``OPTIONS`` on a known path answers 200 with ``Allow``, another method on a known path is
@@ -52,6 +52,11 @@ MANAGEMENT_ROUTES: tuple[tuple[str, re.Pattern[str], str], ...] = tuple(
             "GET",
             r"/api/sign-in-exp/username-policy/case-sensitivity-conflicts",
             "GetUsernameCaseSensitivityConflicts",
+        ),
+        (
+            "POST",
+            r"/api/sign-in-exp/default/check-password",
+            "CheckPasswordWithDefaultSignInExperience",
         ),
     )
 )

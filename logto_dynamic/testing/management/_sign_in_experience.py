@@ -22,6 +22,7 @@ from .._errors import LogtoError
 from .._state import SignInExperience
 from ..inbound._zod import details_text
 from ._context import ManagementContext, js_number
+from ._password_check import password_policy_issues
 from ._sie_rules import (
     check_adaptive,
     check_mfa,
@@ -233,6 +234,34 @@ def _limit(values: list[str]) -> int:
     )
 
 
+def check_password(ctx: ManagementContext) -> Response:
+    """POST /api/sign-in-exp/default/check-password: the password against the sign-in
+    experience's policy (and the user's information, with ``userId``): ``200 {"result":
+    true}`` or ``400 {"result": false, "issues": [...]}`` (no ``code``)."""
+    body: dict[str, Any] = ctx.body or {}
+    user_id = body.get("userId")
+    info: dict[str, str] | None = None
+    if user_id:
+        user = ctx.server.users.by_id.get(user_id)
+        if user is None:
+            raise LogtoError(404, "entity.not_found", message="The resource does not exist.")
+        found = {
+            "email": user.primary_email,
+            "username": user.username,
+            "phoneNumber": user.primary_phone,
+            "name": user.name,
+        }
+        info = {k: v for k, v in found.items() if v is not None}
+    policy = sign_in_experience_view(ctx.server.settings, ctx.store.sign_in_experience)
+    try:
+        issues = password_policy_issues(body.get("password", ""), policy["passwordPolicy"], info)
+    except TypeError as exc:
+        raise sie_error(400, "request.invalid_input", str(exc)) from None
+    if issues:
+        return Response.json(400, {"result": False, "issues": issues})
+    return Response.json(200, {"result": True})
+
+
 #: Query parameters a handler reads itself (Logto's guard and the document disagree).
 QUERY_CHECKED_BY_HANDLER: dict[str, tuple[str, ...]] = {
     "GetUsernameCaseSensitivityConflicts": ("limit",),
@@ -245,4 +274,5 @@ SIE_HANDLERS: dict[str, Callable[[ManagementContext], Response]] = {
     "GetSignInExp": get_sign_in_experience,
     "UpdateSignInExp": update_sign_in_experience,
     "GetUsernameCaseSensitivityConflicts": get_case_conflicts,
+    "CheckPasswordWithDefaultSignInExperience": check_password,
 }

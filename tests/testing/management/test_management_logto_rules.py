@@ -306,3 +306,38 @@ async def test_username_case_conflicts(api: httpx.AsyncClient) -> None:
         assert _answer(refused) == (400, "guard.invalid_input"), limit
     flip = await api.patch("/api/sign-in-exp", json={"usernamePolicy": {"caseSensitive": False}})
     assert _answer(flip) == (409, "sign_in_experiences.username_policy_case_conflicts_exist")
+
+
+async def test_check_password_with_the_default_policy(api: httpx.AsyncClient) -> None:
+    path = "/api/sign-in-exp/default/check-password"
+    user = (await api.post("/api/users", json={"username": "checker", "name": "Ada"})).json()
+
+    async def check(password: str, **extra: str) -> tuple[int, Any]:
+        answer = await api.post(path, json={"password": password, **extra})
+        return answer.status_code, answer.json()
+
+    # Logto's default policy rejects user information: without a user it cannot check
+    status, body = await check("Xk9#mPq2$vL7")
+    assert (status, body["code"]) == (400, "request.invalid_input")
+    assert await check("Xk9#mPq2$vL7", userId=user["id"]) == (200, {"result": True})
+    status, body = await check("short", userId=user["id"])
+    assert status == 400 and body["result"] is False and "code" not in body
+    assert [i["code"] for i in body["issues"]] == ["password_rejected.too_short"]
+    status, body = await check("123456aA", userId=user["id"])
+    codes = [i["code"] for i in body["issues"]]
+    assert codes == ["password_rejected.pwned", "password_rejected.restricted.sequence"]
+    assert (await check("checker-Ab", userId=user["id"]))[0] == 200  # 3 characters are free
+    status, body = await check("checker-A", userId=user["id"])
+    assert [i["code"] for i in body["issues"]] == ["password_rejected.restricted.user_info"]
+    status, body = await check("pässwörd-1", userId=user["id"])
+    assert [i["code"] for i in body["issues"]] == ["password_rejected.unsupported_characters"]
+    missing = await api.post(path, json={"password": "x", "userId": "nobody"})
+    assert _answer(missing) == (404, "entity.not_found")
+    policy = {"passwordPolicy": {"rejects": {"userInfo": False}, "characterTypes": {"min": 3}}}
+    assert (await api.patch("/api/sign-in-exp", json=policy)).status_code == 200
+    assert await check("Xk9#mPq2$vL7") == (200, {"result": True})
+    status, body = await check("abcdefghzz")
+    assert [i["code"] for i in body["issues"]] == [
+        "password_rejected.character_types",
+        "password_rejected.restricted.sequence",
+    ]
