@@ -304,7 +304,13 @@ async def test_username_case_conflicts(api: httpx.AsyncClient) -> None:
     for limit in ("", "0", "101", "abc", "2.5", ["1", "2"]):
         refused = await api.get(path, params={"limit": limit})
         assert _answer(refused) == (400, "guard.invalid_input"), limit
-    flip = await api.patch("/api/sign-in-exp", json={"usernamePolicy": {"caseSensitive": False}})
+    policy = {
+        "caseSensitive": False,  # Logto's guard wants the whole policy
+        "minLength": 1,
+        "maxLength": 128,
+        "allowedChars": {"lowercase": True, "uppercase": True, "numbers": True, "underscore": True},
+    }
+    flip = await api.patch("/api/sign-in-exp", json={"usernamePolicy": policy})
     assert _answer(flip) == (409, "sign_in_experiences.username_policy_case_conflicts_exist")
 
 
