@@ -182,7 +182,11 @@ def test_error_responses_get_the_logto_error_body() -> None:
     out, report = normalize(doc)
     responses = out["paths"]["/x"]["post"]["responses"]
     assert responses["204"] == {"description": "ok"}
+    # the operation takes a body: its 400 may be the `{message}` of a body that is not JSON
     assert responses["400"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/LogtoBadRequestError"
+    }
+    assert responses["422"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/LogtoError"
     }
     assert responses["500"]["content"]["application/json"]["schema"] == {
@@ -192,6 +196,7 @@ def test_error_responses_get_the_logto_error_body() -> None:
     schemas = out["components"]["schemas"]
     assert schemas["LogtoError"]["required"] == ["code", "message"]
     assert schemas["LogtoServerError"]["required"] == ["message"]
+    assert schemas["LogtoBadRequestError"]["required"] == ["message"]
     assert set(ERROR_SCHEMA["properties"]) == {
         "code",
         "message",
@@ -200,7 +205,13 @@ def test_error_responses_get_the_logto_error_body() -> None:
         "error",
         "error_description",
     }
-    assert report.counts() == {"error-body": 5}  # 3 responses + 2 components
+    assert report.counts() == {"error-body": 6}  # 3 responses + 3 components
+    without_body = _doc({"type": "object"}, {"400": {"description": "Bad Request"}})
+    del without_body["paths"]["/x"]["post"]["requestBody"]
+    out, _ = normalize(without_body)
+    assert out["paths"]["/x"]["post"]["responses"]["400"]["content"]["application/json"] == {
+        "schema": {"$ref": "#/components/schemas/LogtoError"}
+    }
 
 
 def test_submit_interaction_gets_text_ok() -> None:

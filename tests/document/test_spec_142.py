@@ -162,7 +162,10 @@ def test_error_bodies(experience: dict[str, Any]) -> None:
         for status, response in op["responses"].items():
             if status.startswith("4"):
                 schema = response["content"]["application/json"]["schema"]
-                assert schema == {"$ref": "#/components/schemas/Error"}, (name, status)
+                # a 400 to a body that is not JSON is `{message}` only
+                wanted = "BadRequestError" if status == "400" and "requestBody" in op else "Error"
+                assert schema == {"$ref": f"#/components/schemas/{wanted}"}, (name, status)
+    assert schemas["BadRequestError"]["required"] == ["message"]
 
 
 def test_secret_markers(experience: dict[str, Any]) -> None:
