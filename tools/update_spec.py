@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import fnmatch
 import http
 import json
 import shutil
@@ -40,16 +39,28 @@ from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tools"))
+
+from _spec_validators import (  # noqa: E402
+    placeholder_pointers,
+    repair_validators,
+    schema_nodes,
+)
 
 from logto_dynamic._cli import main as cli  # noqa: E402
 from logto_dynamic._cli._spec import dump_document  # noqa: E402
 from logto_dynamic._document._dialect import normalize  # noqa: E402
-from logto_dynamic._document._dialect_requests import (  # noqa: E402
-    PLACEHOLDER_TEXT,
-    is_placeholder,
-)
 from logto_dynamic._document._load import fetch_document, is_url, read_document  # noqa: E402
 from logto_dynamic._exceptions import SpecError  # noqa: E402
+
+__all__ = [
+    "apply_overlay",
+    "build",
+    "main",
+    "placeholder_pointers",
+    "repair_validators",
+    "schema_nodes",
+]
 
 #: Where a Logto server publishes each kind of document.
 KINDS = {
@@ -219,70 +230,6 @@ def apply_overlay(document: dict[str, Any], overlay: dict[str, Any]) -> dict[str
     if patches:
         raise SpecError(f"overlay names unknown operations: {', '.join(sorted(patches))}")
     return doc
-
-
-# -- the validator placeholders ---------------------------------------------------------------
-
-
-def _schema_nodes(node: Any, pointer: str) -> Any:
-    """``(pointer, mapping)`` for every mapping under ``node``, parents first."""
-    if isinstance(node, dict):
-        yield pointer, node
-        for key, value in node.items():
-            if isinstance(value, dict | list):
-                escaped = str(key).replace("~", "~0").replace("/", "~1")
-                yield from _schema_nodes(value, f"{pointer}/{escaped}")
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            yield from _schema_nodes(value, f"{pointer}/{i}")
-
-
-def placeholder_pointers(document: dict[str, Any]) -> set[str]:
-    """The pointers of the schemas Logto describes as "Validator function" (before the prose
-    is stripped)."""
-    return {
-        pointer
-        for pointer, node in _schema_nodes(document, "")
-        if node.get("description") == PLACEHOLDER_TEXT and is_placeholder(node)
-    }
-
-
-def repair_validators(
-    document: dict[str, Any], repairs: dict[str, Any], marked: set[str]
-) -> dict[str, int]:
-    """Replace the placeholders Logto publishes for checks it cannot describe (in place).
-
-    ``repairs`` maps a pattern (``fnmatch``, ``*`` crossing ``/``) over a schema's JSON
-    pointer (``/paths/~1api~1.../schema/...``) to the schema it gets. A schema is repaired when
-    its pointer matches and it has a placeholder's shape (``{type: object,
-    additionalProperties: true}`` with at most ``nullable``, or, at a ``marked`` pointer, what
-    the dialect normalisation left of one); ``nullable`` is kept. Every pattern must repair at
-    least one schema, and no ``marked`` schema may be left: either is a ``SpecError`` (a new
-    Logto release moved or added one). Returns the number of repairs per pattern.
-    """
-    counts = dict.fromkeys(repairs, 0)
-    found: list[tuple[dict[str, Any], Any]] = []
-    for pointer, node in _schema_nodes(document, ""):
-        known = pointer in marked
-        raw = node.get("type") == "object" and node.get("additionalProperties") is True
-        if not is_placeholder(node) or not (known or raw):
-            continue
-        hit = next((p for p in repairs if fnmatch.fnmatchcase(pointer, p)), None)
-        if hit is not None:
-            counts[hit] += 1
-            found.append((node, repairs[hit]))
-        elif known:
-            raise SpecError(f"a check Logto publishes as a placeholder is not repaired: {pointer}")
-    for node, schema in found:
-        nullable = node.get("nullable") is True
-        node.clear()
-        node.update(copy.deepcopy(schema))
-        if nullable:
-            node["nullable"] = True
-    unused = [p for p, n in counts.items() if n == 0]
-    if unused:
-        raise SpecError(f"overlay validators repair nothing: {', '.join(unused)}")
-    return counts
 
 
 # -- the whole run -----------------------------------------------------------------------------

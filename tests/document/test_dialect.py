@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from logto_dynamic import load_spec
+from logto_dynamic import Spec, load_spec
 from logto_dynamic._document._dialect import ERROR_SCHEMA, normalize, strip_js_regex
 from logto_dynamic._document._load import bundled_spec_path, read_document
 from logto_dynamic._validation._schema import ecma_pattern
@@ -297,3 +297,90 @@ def test_load_spec_normalises_dicts_on_request(normalize_flag: bool) -> None:
     assert bool(spec.normalization) is normalize_flag
     body = spec.operation("Op").request_schema
     assert body is not None and ("enum" in body) is normalize_flag
+
+
+def test_a_default_makes_a_request_value_optional() -> None:
+    """zod's ``.default()`` is published as required + default; the server fills it in."""
+    body = {
+        "type": "object",
+        "required": ["name", "scopes", "nested"],
+        "properties": {
+            "name": {"type": "string"},
+            "scopes": {"type": "array", "items": {"type": "string"}, "default": []},
+            "nested": {
+                "type": "object",
+                "required": ["on"],
+                "properties": {"on": {"type": "boolean", "default": True}},
+            },
+        },
+    }
+    doc = _doc(
+        body,
+        {
+            "200": {
+                "description": "ok",
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["on"],
+                            "properties": {"on": {"type": "boolean", "default": True}},
+                        }
+                    }
+                },
+            }
+        },
+    )
+    op = doc["paths"]["/x"]["post"]
+    op["parameters"] = [
+        {
+            "name": "limit",
+            "in": "query",
+            "required": True,
+            "schema": {"type": "number", "default": 20},
+        },
+        {"name": "page", "in": "query", "required": True, "schema": {"type": "number"}},
+        {
+            "name": "id",
+            "in": "path",
+            "required": True,
+            "schema": {"type": "string", "default": "x"},
+        },
+    ]
+    out, report = normalize(doc)
+    new = out["paths"]["/x"]["post"]
+    schema = new["requestBody"]["content"]["application/json"]["schema"]
+    assert schema["required"] == ["name", "nested"]  # `nested` itself has no default
+    assert "required" not in schema["properties"]["nested"]
+    assert [p["required"] for p in new["parameters"]] == [False, True, True]
+    answer = new["responses"]["200"]["content"]["application/json"]["schema"]
+    assert answer["required"] == ["on"]  # the server sends it: answers keep it
+    assert len(report.by_rule("required-default")) == 3
+    assert len(normalize(out)[1]) == 0  # idempotent
+
+
+def test_a_validator_placeholder_stops_refusing_everything() -> None:
+    placeholder = {
+        "type": "object",
+        "description": "Validator function",
+        "additionalProperties": True,
+    }
+    body = {
+        "type": "object",
+        "properties": {
+            "uris": {"type": "array", "items": dict(placeholder)},
+            "encryption": {**placeholder, "nullable": True},
+            "custom": {"type": "object", "description": "arbitrary", "additionalProperties": True},
+        },
+    }
+    out, report = normalize(_doc(body))
+    props = out["paths"]["/x"]["post"]["requestBody"]["content"]["application/json"]["schema"][
+        "properties"
+    ]
+    assert props["uris"]["items"] == {"description": "Validator function"}
+    assert props["encryption"] == {"description": "Validator function", "nullable": True}
+    assert props["custom"]["type"] == "object"  # an arbitrary object is one
+    assert len(report.by_rule("validator-placeholder")) == 2
+    spec = Spec.from_dict(out)
+    op = spec.operation("Op")
+    assert spec.check_request(op, body={"uris": ["https://a.example/cb"], "encryption": None}) == []

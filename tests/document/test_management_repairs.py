@@ -64,7 +64,7 @@ def _placeholders(published: dict[str, Any]) -> list[str]:
     """Pointers of Logto's placeholders: 'Validator function' and the two it re-described."""
     tool = _tool()
     found = sorted(tool.placeholder_pointers(published))
-    for pointer, node in tool._schema_nodes(published, ""):
+    for pointer, node in tool.schema_nodes(published, ""):
         text = node.get("description")
         redescribed = isinstance(text, str) and text.startswith(("Up to 10", "The custom endpoint"))
         if redescribed and node.get("additionalProperties") is True:
@@ -270,3 +270,20 @@ def test_the_tool_refuses_a_repair_that_repairs_nothing_or_a_placeholder_left() 
     assert tool.repair_validators(repaired, {"*/u": {"type": "string"}}, marked) == {"*/u": 1}
     [pointer] = marked
     assert resolve_pointer(repaired, "#" + pointer) == {"type": "string"}
+
+
+def test_logtos_own_document_loaded_as_is_no_longer_refuses_what_logto_takes() -> None:
+    """What ``ManagementClient.from_server`` gets: Logto's document, normalised on loading.
+
+    Without the overlay the placeholders check nothing (rather than refuse every URI), the
+    defaulted ``limit`` is optional and a 400 to a body may be ``{message}`` only.
+    """
+    spec = load_spec(reference_file("logto-1.42.0-management.openapi.json"))
+    app = spec.operation("CreateApplication")
+    assert spec.check_request(app, body=_app(REDIRECTS_TAKEN)) == []
+    conflicts = spec.operation("GetUsernameCaseSensitivityConflicts")
+    assert spec.check_request(conflicts) == []
+    answer = json.dumps({"message": "invalid JSON, only supports object and array"}).encode()
+    assert spec.responses.check(app, 400, "application/json", answer).violations == ()
+    user = spec.operation("UpdateUser")
+    assert spec.check_request(user, body={"name": None}, path_params={"userId": "u"}) == []
