@@ -102,7 +102,7 @@ def to_json_schema(schema: Any, *, direction: str) -> Any:
     return walk(schema)
 
 
-#: The first alternative of a nullable schema that ``type`` alone cannot make nullable.
+#: The second alternative of a nullable schema that ``type`` alone cannot make nullable.
 NULL_ALTERNATIVE: dict[str, Any] = {"type": "null"}
 #: Keywords beside ``nullable`` that would still refuse ``null`` if only ``type`` allowed it.
 _COMPOSITIONS = ("anyOf", "oneOf", "allOf", "not")
@@ -126,7 +126,9 @@ def _allow_null(schema: dict[str, Any]) -> dict[str, Any]:
         if isinstance(out.get("enum"), list) and None not in out["enum"]:
             out["enum"] = [*out["enum"], None]
         return out
-    return {"anyOf": [NULL_ALTERNATIVE, schema]}
+    # The schema first: a value that is not null is judged without an exception raised (and
+    # caught) by the fast path for the null alternative.
+    return {"anyOf": [schema, NULL_ALTERNATIVE]}
 
 
 def _format_checker() -> Any:

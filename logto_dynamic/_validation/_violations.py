@@ -195,7 +195,7 @@ def to_violations(
         path = tuple(err.absolute_path)
         if _is_null_alternative(err):  # not null: what the nullable schema says about it
             for sub in sorted(err.context, key=relevance):
-                if sub.relative_schema_path and sub.relative_schema_path[0] == 1:
+                if sub.relative_schema_path and sub.relative_schema_path[0] == 0:
                     emit(sub)
             return
         if err.validator in ("oneOf", "anyOf") and err.context:
@@ -261,13 +261,13 @@ def to_violations(
 
 
 def _is_null_alternative(err: JsonSchemaError) -> bool:
-    """``err`` is the ``anyOf`` a nullable schema became (``[null, the schema]``)."""
+    """``err`` is the ``anyOf`` a nullable schema became (``[the schema, null]``)."""
     value = err.validator_value
     return (
         err.validator == "anyOf"
         and isinstance(value, list)
         and len(value) == 2
-        and value[0] == NULL_ALTERNATIVE
+        and value[1] == NULL_ALTERNATIVE
         and bool(err.context)
     )
 
