@@ -163,11 +163,11 @@ def test_the_management_client_validates_and_maps_errors(
         logto_management.call("CreateUser", {"username": "1 not valid"})
     logto_management.call("CreateUser", {"username": "taken_name"})
     with pytest.raises(UnprocessableEntityError) as taken:
-        logto_management.call("CreateUser", {"username": "Taken_Name"})
+        logto_management.call("CreateUser", {"username": "taken_name"})
     assert taken.value.code == "user.username_already_in_use"
     with pytest.raises(NotFoundError) as missing:
         logto_management.call("GetUser", path={"userId": "nobody"})
-    assert missing.value.code == "entity.not_exists_with_id"
+    assert missing.value.code == "entity.not_found"
 
 
 @pytest.mark.loopback

@@ -1,7 +1,14 @@
 """The Management API's sign-in experience of the embedded server: ``GET`` and ``PATCH
-/api/sign-in-exp``. The fields the Experience API applies (``mfa``, ``signInMode``,
-``signIn`` identifiers, the password length) live in the server's :class:`SignInExperience`,
-so a patch governs the next interaction; the others are kept as they were patched."""
+/api/sign-in-exp``, checked as Logto 1.42 checks a change (its sign-up, sign-in, MFA,
+adaptive-MFA, forgot-password and password-expiration rules, against the connectors the
+server has: email and SMS when ``verification_code_connector``, the ``social_connectors``).
+
+The whole sign-in experience is kept as Logto keeps it (a patch replaces the fields it names;
+unknown keys never reach it). The fields the Experience API applies (``signInMode``, the
+``signIn`` identifiers, ``mfa``, the password policy's minimum length) also live in the
+server's :class:`SignInExperience`, so a patch governs the next interaction, and a change
+made there in Python shows in the answer.
+"""
 
 from __future__ import annotations
 
@@ -10,55 +17,51 @@ from collections.abc import Callable
 from typing import Any
 
 from .._asgi import Response
-from .._errors import LogtoError
 from .._state import SignInExperience
 from ._context import ManagementContext
+from ._sie_rules import (
+    check_adaptive,
+    check_mfa,
+    check_password_policy,
+    check_rest,
+    check_sign_in,
+    check_sign_up,
+    mfa_enabled,
+    sie_error,
+)
 
-__all__ = ["SIE_HANDLERS", "sign_in_experience_view"]
-
-_NON_SKIPPABLE = ("PromptAtSignInAndSignUpMandatory", "PromptOnlyAtSignInMandatory")
-_MESSAGES = {
-    "sign_in_experiences.duplicated_mfa_factors": "Duplicated MFA factors.",
-    "sign_in_experiences.backup_code_cannot_be_enabled_alone": (
-        "Backup code can not be enabled alone."
-    ),
-    "sign_in_experiences.non_adaptive_mfa_requires_skippable_policy": (
-        "A non-skippable MFA prompt policy needs adaptive MFA."
-    ),
-    "sign_in_experiences.adaptive_mfa_requires_mfa": "Adaptive MFA needs MFA to be enabled.",
-    "sign_in_experiences.adaptive_mfa_requires_non_skippable_policy": (
-        "Adaptive MFA needs a non-skippable MFA prompt policy."
-    ),
-}
-
-
-def _error(status: int, code: str) -> LogtoError:
-    return LogtoError(status, code, message=_MESSAGES[code])
+__all__ = ["BODY_CHECKS", "SIE_HANDLERS", "sign_in_experience_view"]
 
 
 def _defaults() -> dict[str, Any]:
-    """The fields the embedded server does not act on, as a fresh Logto 1.42 has them."""
+    """A fresh Logto 1.42 sign-in experience (self-hosted), but the fields the server's
+    :class:`SignInExperience` decides."""
     return {
         "tenantId": "default",
         "id": "default",
         "color": {
-            "primaryColor": "#6139f6",
+            "primaryColor": "#6139F6",
             "isDarkModeEnabled": False,
-            "darkPrimaryColor": "#8c75ff",
+            "darkPrimaryColor": "#8C75FF",
         },
-        "branding": {},
+        "branding": {
+            "logoUrl": "https://logto.io/logo.svg",
+            "darkLogoUrl": "https://logto.io/logo-dark.svg",
+        },
         "hideLogtoBranding": False,
         "languageInfo": {"autoDetect": True, "fallbackLanguage": "en"},
         "termsOfUseUrl": None,
         "privacyPolicyUrl": None,
         "agreeToTermsPolicy": "Automatic",
+        "signUp": {"identifiers": ["username"], "password": True, "verify": False},
         "socialSignIn": {},
         "socialSignInConnectorTargets": [],
         "customCss": None,
         "customContent": {},
         "customUiAssets": None,
         "customUiCsp": {},
-        "adaptiveMfa": {"enabled": False},
+        "passwordPolicy": {},
+        "adaptiveMfa": {},
         "singleSignOnEnabled": False,
         "supportEmail": None,
         "supportWebsiteUrl": None,
@@ -67,32 +70,55 @@ def _defaults() -> dict[str, Any]:
         "sentinelPolicy": {},
         "emailBlocklistPolicy": {},
         "verificationCodePolicy": {},
-        "forgotPasswordMethods": ["EmailVerificationCode", "PhoneVerificationCode"],
+        "forgotPasswordMethods": [],
         "passkeySignIn": {},
         "signUpProfileFields": None,
-        "passwordExpiration": {"enabled": False},
-        "usernamePolicy": {},
+        "passwordExpiration": {},
+        "usernamePolicy": {
+            "caseSensitive": True,
+            "minLength": 1,
+            "maxLength": 128,
+            "allowedChars": {
+                "lowercase": True,
+                "uppercase": True,
+                "numbers": True,
+                "underscore": True,
+            },
+        },
     }
 
 
-def sign_in_experience_view(settings: SignInExperience, kept: dict[str, Any]) -> dict[str, Any]:
-    """The whole sign-in experience: the server's settings plus the kept fields."""
-    view = {**_defaults(), **kept}
-    methods = [
+def _methods(settings: SignInExperience, kept: list[Any] | None) -> list[dict[str, Any]]:
+    """The sign-in methods: as patched, unless the settings' identifiers were changed since."""
+    if kept is not None and [m.get("identifier") for m in kept] == list(
+        settings.sign_in_identifiers
+    ):
+        return kept
+    code = settings.verification_code_connector
+    return [
         {
             "identifier": identifier,
             "password": True,
-            "verificationCode": identifier != "username",
+            "verificationCode": code and identifier != "username",
             "isPasswordPrimary": True,
         }
         for identifier in settings.sign_in_identifiers
     ]
-    view["signIn"] = {**kept.get("signIn", {}), "methods": methods}
-    view.setdefault("signUp", {"identifiers": ["username"], "password": True, "verify": False})
+
+
+def sign_in_experience_view(settings: SignInExperience, kept: dict[str, Any]) -> dict[str, Any]:
+    """The whole sign-in experience: the kept fields, with the server's settings applied."""
+    view = {**_defaults(), **kept}
+    sign_in = kept.get("signIn") or {}
+    view["signIn"] = {**sign_in, "methods": _methods(settings, sign_in.get("methods"))}
     view["signInMode"] = settings.sign_in_mode
-    length = {"min": settings.password_min_length, "max": 256}
-    view["passwordPolicy"] = {**kept.get("passwordPolicy", {}), "length": length}
-    view["mfa"] = {"factors": list(settings.mfa_factors), "policy": settings.mfa_policy}
+    policy = dict(view["passwordPolicy"])
+    length = policy.get("length") or {}
+    if length.get("min", 8) != settings.password_min_length:
+        policy["length"] = {**length, "min": settings.password_min_length}
+    view["passwordPolicy"] = policy
+    mfa = kept.get("mfa") or {}
+    view["mfa"] = {**mfa, "factors": list(settings.mfa_factors), "policy": settings.mfa_policy}
     return view
 
 
@@ -102,51 +128,71 @@ def get_sign_in_experience(ctx: ManagementContext) -> Response:
     return Response.json(200, view)
 
 
-def _check_mfa(mfa: dict[str, Any] | None, adaptive: dict[str, Any] | None, current: bool) -> None:
-    """Logto's checks of an MFA change (``validateMfa`` and the adaptive-MFA rules)."""
-    if mfa is not None:
-        factors = list(mfa.get("factors", []))
-        if len(set(factors)) != len(factors):
-            raise _error(400, "sign_in_experiences.duplicated_mfa_factors")
-        if "BackupCode" in factors and len(factors) == 1:
-            raise _error(400, "sign_in_experiences.backup_code_cannot_be_enabled_alone")
-    enabled = bool(mfa and mfa.get("factors"))
-    non_skippable = bool(mfa and mfa.get("policy") in _NON_SKIPPABLE)
-    wants_adaptive = adaptive.get("enabled") if adaptive is not None else None
-    if wants_adaptive is True and mfa is not None:
-        if not enabled:
-            raise _error(422, "sign_in_experiences.adaptive_mfa_requires_mfa")
-        if not non_skippable:
-            raise _error(422, "sign_in_experiences.adaptive_mfa_requires_non_skippable_policy")
-    if wants_adaptive is None and enabled and non_skippable and not current:
-        raise _error(422, "sign_in_experiences.non_adaptive_mfa_requires_skippable_policy")
+def _check_username_policy(ctx: ManagementContext, body: dict[str, Any]) -> None:
+    """Turning usernames case-insensitive while two differ only in case: 409."""
+    wanted = body.get("usernamePolicy") or {}
+    current = ctx.store.sign_in_experience.get("usernamePolicy") or {}
+    if wanted.get("caseSensitive") is False and current.get("caseSensitive", True):
+        names = [u.username.lower() for u in ctx.server.users.by_id.values() if u.username]
+        if len(set(names)) != len(names):
+            raise sie_error(409, "sign_in_experiences.username_policy_case_conflicts_exist")
 
 
 def update_sign_in_experience(ctx: ManagementContext) -> Response:
     """PATCH /api/sign-in-exp: the given fields replace the stored ones."""
     body: dict[str, Any] = dict(ctx.body or {})
-    kept = ctx.store.sign_in_experience
-    adaptive_now = bool((kept.get("adaptiveMfa") or {}).get("enabled"))
-    _check_mfa(body.get("mfa"), body.get("adaptiveMfa"), adaptive_now)
-    changes: dict[str, Any] = {}
-    mfa = body.pop("mfa", None)
+    body.pop("tenantId", None)
+    settings = ctx.server.settings
+    current = sign_in_experience_view(settings, ctx.store.sign_in_experience)
+    connected = settings.verification_code_connector
+    _check_username_policy(ctx, body)
+    if "socialSignInConnectorTargets" in body:
+        targets = body["socialSignInConnectorTargets"] or []
+        body["socialSignInConnectorTargets"] = [
+            t for t in targets if t in settings.social_connectors
+        ]
+    sign_up = body.get("signUp")
+    if sign_up is not None:
+        check_sign_up(sign_up, connected, connected)
+    sign_in, mfa = body.get("signIn"), body.get("mfa")
+    if sign_in is not None:
+        check_sign_in(
+            sign_in["methods"], sign_up or current["signUp"], mfa or current["mfa"], connected
+        )
     if mfa is not None:
-        changes["mfa_factors"] = tuple(mfa.get("factors", ()))
-        changes["mfa_policy"] = mfa.get("policy")
-    if "signInMode" in body:
-        changes["sign_in_mode"] = body.pop("signInMode")
-    sign_in = body.get("signIn")
-    if isinstance(sign_in, dict) and "methods" in sign_in:
-        changes["sign_in_identifiers"] = tuple(m["identifier"] for m in sign_in["methods"])
-    length = ((body.get("passwordPolicy") or {}).get("length") or {}).get("min")
-    if isinstance(length, int | float):
-        changes["password_min_length"] = int(length)
-    kept.update(body)
-    if changes:
-        ctx.server.settings = dataclasses.replace(ctx.server.settings, **changes)
+        check_mfa(mfa, (sign_in or current["signIn"])["methods"])
+    check_adaptive(mfa, body.get("adaptiveMfa"), current)
+    if mfa is not None and not mfa_enabled(mfa) and "adaptiveMfa" not in body:
+        body["adaptiveMfa"] = {"enabled": False}
+    check_rest(body, current, connected)
+    if not body and "tenantId" not in (ctx.body or {}):
+        raise sie_error(422, "entity.invalid_input")
+    ctx.store.sign_in_experience.update(body)
+    ctx.server.settings = dataclasses.replace(settings, **_settings_changes(body))
     return get_sign_in_experience(ctx)
 
 
+def _settings_changes(body: dict[str, Any]) -> dict[str, Any]:
+    """What a patch changes in the server's :class:`SignInExperience`."""
+    changes: dict[str, Any] = {}
+    if "mfa" in body:
+        changes["mfa_factors"] = tuple(body["mfa"].get("factors", ()))
+        changes["mfa_policy"] = body["mfa"].get("policy")
+    if "signInMode" in body:
+        changes["sign_in_mode"] = body["signInMode"]
+    if "signIn" in body:
+        identifiers = (m["identifier"] for m in body["signIn"]["methods"])
+        changes["sign_in_identifiers"] = tuple(dict.fromkeys(identifiers))
+    if "passwordPolicy" in body:
+        length = body["passwordPolicy"].get("length") or {}
+        changes["password_min_length"] = int(length.get("min", 8))
+    return changes
+
+
+#: Body fields whose Logto checks the document cannot express, by operation.
+BODY_CHECKS: dict[str, dict[str, Callable[[Any], None]]] = {
+    "UpdateSignInExp": {"passwordPolicy": check_password_policy},
+}
 SIE_HANDLERS: dict[str, Callable[[ManagementContext], Response]] = {
     "GetSignInExp": get_sign_in_experience,
     "UpdateSignInExp": update_sign_in_experience,

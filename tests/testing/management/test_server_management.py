@@ -146,11 +146,13 @@ def test_a_token_expires_with_the_server_clock(
 def test_unserved_routes_answer_as_unknown_routes(http: httpx.Client) -> None:
     for method, path in [
         ("GET", "/api/applications"),  # a Management API route this server does not serve
-        ("PUT", "/api/users"),
         ("GET", "/api/nothing-here"),
     ]:
         answer = http.request(method, path)  # no token: no auth check either
         assert (answer.status_code, answer.text) == (404, "Not Found"), path
+    wrong = http.put("/api/users")  # a known path: koa-router's 405, before any auth check
+    assert (wrong.status_code, wrong.text) == (405, "Method Not Allowed")
+    assert wrong.headers["allow"] == "HEAD, GET, POST"
     document = http.get("/api/swagger.json")
     assert document.status_code == 200 and document.json()["info"]["version"] == "1.42.0"
 
@@ -199,19 +201,25 @@ def test_user_routes_refuse_as_logto_does(http: httpx.Client) -> None:
     assert hashed.status_code == 200 and hashed.json()["hasPassword"] is True
     first = _create(http, headers, username="one", primaryEmail="one@example.org").json()
     second = _create(http, headers, username="two").json()
+    again = _create(http, headers, username="one")
+    assert (again.status_code, again.json()["code"]) == (422, "user.username_already_in_use")
+    other_case = _create(http, headers, username="ONE")  # usernames keep their case
+    assert other_case.status_code == 200
+    answer = _create(http, headers, primaryEmail="One@Example.org")  # emails do not
+    assert (answer.status_code, answer.json()["code"]) == (422, "user.email_already_in_use")
     for body, code in (
-        ({"username": "ONE"}, "user.username_already_in_use"),
+        ({"username": "one"}, "user.username_already_in_use"),
         ({"primaryEmail": "One@Example.org"}, "user.email_already_in_use"),
     ):
-        answer = _create(http, headers, **body)
-        assert (answer.status_code, answer.json()["code"]) == (422, code)
         patch = http.patch(f"/api/users/{second['id']}", json=body, headers=headers)
         assert (patch.status_code, patch.json()["code"]) == (422, code)
     cleared = http.patch(f"/api/users/{first['id']}", json={"primaryEmail": ""}, headers=headers)
-    assert cleared.status_code == 200 and cleared.json()["primaryEmail"] is None
+    assert cleared.status_code == 200 and cleared.json()["primaryEmail"] == ""  # kept as ""
+    nulled = http.patch(f"/api/users/{first['id']}", json={"primaryEmail": None}, headers=headers)
+    assert nulled.status_code == 200 and nulled.json()["primaryEmail"] is None
     missing = http.delete("/api/users/nobody", headers=headers)
-    assert missing.status_code == 404
-    assert missing.json()["message"] == "The users with ID `nobody` does not exist."
+    assert (missing.status_code, missing.json()["code"]) == (404, "entity.not_found")
+    assert missing.json()["message"] == "The resource does not exist."
 
 
 @pytest.mark.loopback
