@@ -48,6 +48,7 @@ from logto_dynamic._exceptions import SpecError  # noqa: E402
 KINDS = {
     "experience": "/api/.well-known/experience.openapi.json",
     "management": "/api/swagger.json",
+    "account": "/api/.well-known/user.openapi.json",
 }
 PROSE = frozenset({"summary", "description", "example", "examples"})
 # Keywords whose value maps names (property names, paths, status codes, ...) to objects: a
