@@ -14,6 +14,11 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from .._asgi import Request, Response
+from ..account._management import (
+    ACCOUNT_MANAGEMENT_HANDLERS,
+    ACCOUNT_MANAGEMENT_ROUTES,
+    development_user,
+)
 from ..inbound._guard import guard_request
 from ..oidc._m2m import ClientCredentials
 from ._context import ManagementContext, ManagementStore, Page, ServerState
@@ -26,18 +31,22 @@ if TYPE_CHECKING:
 __all__ = ["MANAGEMENT_ROUTES", "ManagementApi"]
 
 HANDLERS: dict[str, Callable[[ManagementContext], Response]] = {**USER_HANDLERS, **SIE_HANDLERS}
+HANDLERS.update(ACCOUNT_MANAGEMENT_HANDLERS)  # the account center, identities (testing/account)
 #: (method, path pattern, operationId) of every served route.
-MANAGEMENT_ROUTES: tuple[tuple[str, re.Pattern[str], str], ...] = tuple(
-    (method, re.compile(pattern), op_id)
-    for method, pattern, op_id in (
-        ("GET", r"/api/users", "ListUsers"),
-        ("POST", r"/api/users", "CreateUser"),
-        ("GET", r"/api/users/(?P<userId>[^/]+)", "GetUser"),
-        ("PATCH", r"/api/users/(?P<userId>[^/]+)", "UpdateUser"),
-        ("DELETE", r"/api/users/(?P<userId>[^/]+)", "DeleteUser"),
-        ("GET", r"/api/sign-in-exp", "GetSignInExp"),
-        ("PATCH", r"/api/sign-in-exp", "UpdateSignInExp"),
+MANAGEMENT_ROUTES: tuple[tuple[str, re.Pattern[str], str], ...] = (
+    tuple(
+        (method, re.compile(pattern), op_id)
+        for method, pattern, op_id in (
+            ("GET", r"/api/users", "ListUsers"),
+            ("POST", r"/api/users", "CreateUser"),
+            ("GET", r"/api/users/(?P<userId>[^/]+)", "GetUser"),
+            ("PATCH", r"/api/users/(?P<userId>[^/]+)", "UpdateUser"),
+            ("DELETE", r"/api/users/(?P<userId>[^/]+)", "DeleteUser"),
+            ("GET", r"/api/sign-in-exp", "GetSignInExp"),
+            ("PATCH", r"/api/sign-in-exp", "UpdateSignInExp"),
+        )
     )
+    + ACCOUNT_MANAGEMENT_ROUTES
 )
 _PAGINATED = frozenset({"ListUsers"})
 
@@ -73,7 +82,7 @@ class ManagementApi:
     def _serve(self, request: Request, op_id: str, path_params: dict[str, str]) -> Response:
         from logto_dynamic._validation._params import decode_query
 
-        app_id = self.credentials.authorize(request)
+        app_id = development_user(self.server, request) or self.credentials.authorize(request)
         if op_id in _PAGINATED:
             Page.of(request)  # Logto's pagination middleware runs before the guard
         op = self.spec.operation(op_id)
