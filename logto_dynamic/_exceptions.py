@@ -412,7 +412,8 @@ def _hinted(
     hint: str,
 ) -> None:
     error.hint = hint
-    error.args = (f"{error.args[0]}. {hint}",)
+    text = str(error.args[0])
+    error.args = (f"{text}{'' if text.endswith('.') else '.'} {hint}",)
 
 
 class AccountCenterDisabledError(BadRequestError):
