@@ -140,7 +140,7 @@ def run_call(args: argparse.Namespace) -> int:
     """Call the operation; print the answer; 0 on 2xx, 1 when the call failed."""
     from logto_dynamic import Client, M2MAuth
     from logto_dynamic._apis._account import ACCOUNT_SPEC
-    from logto_dynamic._apis._account_core import UserTokenAuth
+    from logto_dynamic._apis._account_core import VERIFICATION_HEADER, UserTokenAuth
     from logto_dynamic._apis._management import MANAGEMENT_SPEC
     from logto_dynamic._cli._jar import load_jar, save_jar
     from logto_dynamic._cli._redact import Scrubber, secret_strings
@@ -167,6 +167,7 @@ def run_call(args: argparse.Namespace) -> int:
         _check_names(op, location, pairs)
     base_url = base_url_of(args)
     secrets = secret_strings(spec.document, op.request_schema, body)
+    secrets |= {v for n, v in args.header if n.lower() == VERIFICATION_HEADER and v}
     scrub = Scrubber(secrets | {s for s in (app_secret, user_token) if s is not None})
     log.addFilter(scrub)
     jar = load_jar(args.cookie_jar)

@@ -37,6 +37,15 @@ def test_call_reaches_the_account_api_with_a_token_from_the_environment(
     out = capsys.readouterr()
     assert "verification_record.permission_denied" in out.out + out.err
     assert tokens.access_token not in out.out + out.err
+    # with a record in the header: done, and the record's id is not printed either
+    record = logto_server.server.account_records.create(
+        tokens.subject, "Password", verified=True
+    ).id
+    argv = ["call", "UpdatePassword", '{"password": "Zx4!meadow-Quill"}', *base, "-v"]
+    assert main([*argv, "--header", f"logto-verification-id={record}", "--json"]) == 0
+    out = capsys.readouterr()
+    assert json.loads(out.out)["status"] == 204
+    assert record not in out.out + out.err
 
 
 def test_token_env_must_be_set(
@@ -46,3 +55,11 @@ def test_token_env_must_be_set(
     argv = ["call", "GetProfile", "--base-url", "http://127.0.0.1:9", "--token-env", TOKEN_ENV]
     assert main(argv) == 2
     assert f"environment variable {TOKEN_ENV} is not set" in capsys.readouterr().err
+
+
+def test_the_account_document_is_selectable_by_name(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["ops", "--spec", "logto-account-1.42"]) == 0
+    out = capsys.readouterr().out
+    assert "UpdatePassword" in out and "GetSessions" in out
+    assert main(["describe", "UpdatePassword", "--spec", "logto-account-1.42"]) == 0
+    assert "logto-verification-id" in capsys.readouterr().out
