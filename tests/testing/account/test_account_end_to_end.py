@@ -6,6 +6,8 @@ revoke the current one (then its token is refused)."""
 
 from __future__ import annotations
 
+import dataclasses
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -129,6 +131,27 @@ def test_an_expired_access_token_is_refreshed_once(logto: LogtoTestServer) -> No
     logto.server.tokens.access.clear()  # the server forgot the access token: a 401
     with AccountClient(logto.base_url, tokens) as account:
         assert account.ops.GetProfile().data["username"] == USERNAME
+        assert account.tokens is not None and account.tokens.access_token != tokens.access_token
+
+
+def test_an_access_token_past_its_expiry_is_refreshed_before_sending(
+    logto: LogtoTestServer,
+) -> None:
+    _enable_account_center(logto)
+    tokens = logto.sign_in(USERNAME, PASSWORD, scopes=account_scopes(offline=True))
+    stale = dataclasses.replace(tokens, expires_at=int(time.time()) - 1)
+    with AccountClient(logto.base_url, stale) as account:
+        assert account.ops.GetProfile().data["username"] == USERNAME
+        assert account.tokens is not None and not account.tokens.expired
+
+
+@pytest.mark.anyio
+async def test_the_async_client_refreshes_once_too(logto: LogtoTestServer) -> None:
+    _enable_account_center(logto)
+    tokens = logto.sign_in(USERNAME, PASSWORD, scopes=account_scopes(offline=True))
+    logto.server.tokens.access.clear()
+    async with AsyncAccountClient(logto.base_url, tokens) as account:
+        assert (await account.ops.GetProfile()).data["username"] == USERNAME
         assert account.tokens is not None and account.tokens.access_token != tokens.access_token
 
 
