@@ -253,3 +253,14 @@ async def test_async_verified_block_and_typed_errors() -> None:
             assert result.status_code == 204
         with pytest.raises(AccountCenterDisabledError):
             await a.ops.GetProfile()
+
+
+def test_each_operation_says_which_scope_and_record_it_needs() -> None:
+    spec = load_spec("logto-account-1.42")
+    sessions = spec.operation("GetSessions")
+    assert "urn:logto:scope:sessions" in sessions.description
+    assert "Verification record: required" in sessions.description
+    for op_id, scope in OPERATION_SCOPES.items():
+        assert f"`{scope}`" in spec.operation(op_id).description, op_id
+    header = [p for p in spec.operation("UpdatePassword").parameters if p.location == "header"]
+    assert [p.name for p in header] == ["logto-verification-id"]
