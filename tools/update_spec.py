@@ -66,6 +66,7 @@ __all__ = [
 KINDS = {
     "experience": "/api/.well-known/experience.openapi.json",
     "management": "/api/swagger.json",
+    "account": "/api/.well-known/user.openapi.json",
 }
 PROSE = frozenset({"summary", "description", "example", "examples"})
 # Keywords whose value maps names (property names, paths, status codes, ...) to objects: a
