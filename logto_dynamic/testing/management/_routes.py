@@ -54,7 +54,7 @@ MANAGEMENT_ROUTES: tuple[tuple[str, re.Pattern[str], str], ...] = tuple(
         ("PATCH", r"/api/sign-in-exp", "UpdateSignInExp"),
     )
     # the account center and identities (testing/account), matched without regard to case too
-    + tuple((m, re.compile(p.pattern, re.IGNORECASE), o) for m, p, o in ACCOUNT_MANAGEMENT_ROUTES)
+    + tuple((m, p.pattern, o) for m, p, o in ACCOUNT_MANAGEMENT_ROUTES)
 )
 _PAGINATED = frozenset({"ListUsers"})
 #: The methods koa-router implements; any other is 501.
