@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 from .._asgi import Request, Response
 from ..inbound._guard import guard_request
 from ..oidc._m2m import ClientCredentials
+from ._app_views import url_redirect_uris
+from ._arranging import ARRANGING_HANDLERS, ARRANGING_PAGINATED, ARRANGING_ROUTES
 from ._context import ManagementContext, ManagementStore, Page, ServerState
 from ._sign_in_experience import SIE_HANDLERS
 from ._users import USER_HANDLERS
@@ -25,21 +27,28 @@ if TYPE_CHECKING:
 
 __all__ = ["MANAGEMENT_ROUTES", "ManagementApi"]
 
-HANDLERS: dict[str, Callable[[ManagementContext], Response]] = {**USER_HANDLERS, **SIE_HANDLERS}
+HANDLERS: dict[str, Callable[[ManagementContext], Response]] = {
+    **USER_HANDLERS,
+    **SIE_HANDLERS,
+    **ARRANGING_HANDLERS,
+}
 #: (method, path pattern, operationId) of every served route.
-MANAGEMENT_ROUTES: tuple[tuple[str, re.Pattern[str], str], ...] = tuple(
-    (method, re.compile(pattern), op_id)
-    for method, pattern, op_id in (
-        ("GET", r"/api/users", "ListUsers"),
-        ("POST", r"/api/users", "CreateUser"),
-        ("GET", r"/api/users/(?P<userId>[^/]+)", "GetUser"),
-        ("PATCH", r"/api/users/(?P<userId>[^/]+)", "UpdateUser"),
-        ("DELETE", r"/api/users/(?P<userId>[^/]+)", "DeleteUser"),
-        ("GET", r"/api/sign-in-exp", "GetSignInExp"),
-        ("PATCH", r"/api/sign-in-exp", "UpdateSignInExp"),
+MANAGEMENT_ROUTES: tuple[tuple[str, re.Pattern[str], str], ...] = (
+    tuple(
+        (method, re.compile(pattern), op_id)
+        for method, pattern, op_id in (
+            ("GET", r"/api/users", "ListUsers"),
+            ("POST", r"/api/users", "CreateUser"),
+            ("GET", r"/api/users/(?P<userId>[^/]+)", "GetUser"),
+            ("PATCH", r"/api/users/(?P<userId>[^/]+)", "UpdateUser"),
+            ("DELETE", r"/api/users/(?P<userId>[^/]+)", "DeleteUser"),
+            ("GET", r"/api/sign-in-exp", "GetSignInExp"),
+            ("PATCH", r"/api/sign-in-exp", "UpdateSignInExp"),
+        )
     )
+    + ARRANGING_ROUTES
 )
-_PAGINATED = frozenset({"ListUsers"})
+_PAGINATED = frozenset({"ListUsers"}) | ARRANGING_PAGINATED
 
 
 class ManagementApi:
@@ -55,9 +64,7 @@ class ManagementApi:
     def spec(self) -> Spec:
         """The shipped Management API document (requests are checked against it)."""
         if self._spec is None:
-            from logto_dynamic._spec import load_spec
-
-            self._spec = load_spec("logto-management-1.42")
+            self._spec = url_redirect_uris("logto-management-1.42")
         return self._spec
 
     def handle(self, request: Request, path: str) -> Response | None:
