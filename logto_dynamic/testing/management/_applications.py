@@ -247,7 +247,7 @@ def create_role_applications(ctx: ManagementContext) -> Response:
         find_app(ctx, app_id)
     for app_id in app_ids:
         held.setdefault(app_id, set()).add(role.id)
-    return Response.empty(201)
+    return Response.text(201, "Created")  # Koa: a status without a body sends its message
 
 
 def delete_role_application(ctx: ManagementContext) -> Response:

@@ -191,7 +191,7 @@ def create_role_users(ctx: ManagementContext) -> Response:
         find_user(ctx, user_id)
     for user_id in user_ids:
         held.setdefault(user_id, set()).add(role.id)
-    return Response.empty(201)
+    return Response.text(201, "Created")  # Koa: a status without a body sends its message
 
 
 def delete_role_user(ctx: ManagementContext) -> Response:

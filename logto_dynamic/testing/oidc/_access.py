@@ -106,7 +106,7 @@ class AccessDirectory:
                 where = f"resource {resource!r}" if resource is not None else "any resource"
                 raise ValueError(f"scope {scope!r} is not defined by {where}")
             scope_ids.update(found)
-        role = Role(name, scope_ids=scope_ids)
+        role = Role(name, name, scope_ids=scope_ids)  # Logto needs a description
         with self._lock:
             self.roles[role.id] = role
             self.user_roles.setdefault(user_id, set()).add(role.id)
