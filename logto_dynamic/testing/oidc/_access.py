@@ -142,13 +142,6 @@ class AccessDirectory:
             organization.members.update(members)
             return organization
 
-    def forget_user(self, user_id: str) -> None:
-        """Drop a deleted user's roles and memberships."""
-        with self._lock:
-            self.user_roles.pop(user_id, None)
-            for organization in self.organizations.values():
-                organization.members.discard(user_id)
-
     def _granted(self, roles: list[Role], indicator: str) -> set[str]:
         granted: set[str] = set()
         for role in roles:

@@ -12,11 +12,11 @@ from typing import Any
 
 import httpx
 import pytest
-from _support import AUTH_QUERY
+from _support import auth_query
 from _support.management import KNOWN_DEVIATIONS, StrictApi, strict_api, strict_document
 
 from logto_dynamic._spec import load_spec
-from logto_dynamic.testing import ExperienceServer, LogtoTestServer
+from logto_dynamic.testing import ExperienceServer, LogtoTestServer, serve_app
 from logto_dynamic.testing.management._arranging import ARRANGING_ROUTES
 
 pytestmark = pytest.mark.anyio
@@ -28,11 +28,17 @@ def server() -> ExperienceServer:
     return ExperienceServer()
 
 
-@pytest.fixture
-async def api(server: ExperienceServer) -> AsyncIterator[StrictApi]:
-    transport = httpx.ASGITransport(app=server)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-        yield strict_api(server, http)
+@pytest.fixture(params=["in-process", pytest.param("loopback", marks=pytest.mark.loopback)])
+async def api(server: ExperienceServer, request: pytest.FixtureRequest) -> AsyncIterator[StrictApi]:
+    """Every test runs in process and, marked ``loopback``, over a real socket."""
+    if request.param == "in-process":
+        transport = httpx.ASGITransport(app=server)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            yield strict_api(server, http)
+        return
+    with serve_app(server) as url:
+        async with httpx.AsyncClient(base_url=url) as http:
+            yield strict_api(server, http)
 
 
 async def _user(api: StrictApi, username: str = "alice") -> dict[str, Any]:
@@ -72,7 +78,8 @@ async def test_a_suspended_user_cannot_sign_in(api: StrictApi, server: Experienc
     user = await _user(api)
     await api("PATCH", f"/api/users/{user['id']}/is-suspended", {"isSuspended": True})
     http = api.http
-    assert (await http.get("/oidc/auth", params=AUTH_QUERY)).status_code == 303
+    started = await http.get("/oidc/auth", params=auth_query(str(http.base_url).rstrip("/")))
+    assert started.status_code == 303
     await http.put("/api/experience", json={"interactionEvent": "SignIn"})
     verified = await http.post(
         "/api/experience/verification/password",
@@ -348,7 +355,8 @@ async def test_organizations_and_members(api: StrictApi, server: ExperienceServe
 async def test_the_python_door_and_the_api_door_share_one_state(
     api: StrictApi, server: ExperienceServer
 ) -> None:
-    harness = LogtoTestServer(server, "http://testserver")
+    base = str(api.http.base_url).rstrip("/")
+    harness = LogtoTestServer(server, base)
     user = harness.add_user("bob", PASSWORD)
     harness.add_resource("https://py.test", ("read",))
     role = harness.add_role(user, ("read",), resource="https://py.test", name="py-reader")
@@ -364,7 +372,7 @@ async def test_the_python_door_and_the_api_door_share_one_state(
     assert [o["id"] for o in orgs] == ["org-py"]
     status, app = await api("GET", "/api/applications/py-web")
     assert app["type"] == "Traditional"
-    assert app["oidcClientMetadata"]["redirectUris"] == ["http://testserver/py-web"]
+    assert app["oidcClientMetadata"]["redirectUris"] == [f"{base}/py-web"]
     status, secrets = await api("GET", "/api/applications/py-web/secrets")
     assert [s["value"] for s in secrets] == ["Py-s3cret"]
     assert await api("DELETE", f"/api/users/{user.id}/roles/{role.id}") == (204, None)
