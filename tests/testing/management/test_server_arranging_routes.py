@@ -407,3 +407,24 @@ def test_the_known_deviation_is_only_the_redirect_uri_items() -> None:
 
     walk(bundled, strict_document().document, "")
     assert all(p.endswith(("redirectUris/items", "postLogoutRedirectUris/items")) for p in changed)
+
+
+async def test_an_m2m_app_made_through_the_api_calls_it_once_given_the_role(
+    api: StrictApi, server: ExperienceServer
+) -> None:
+    status, app = await api(
+        "POST", "/api/applications", {"name": "ops", "type": "MachineToMachine"}
+    )
+    status, secrets = await api("GET", f"/api/applications/{app['id']}/secrets")
+    own = StrictApi(api.http, app["id"], secrets[0]["value"])
+    status, body = await own("GET", "/api/roles")  # no role yet: a token without ``all``
+    assert (status, body["code"]) == (403, "auth.forbidden")
+    status, roles = await api("GET", "/api/roles", type="MachineToMachine")
+    management = next(r for r in roles if r["name"] == "Logto Management API access")
+    await api("POST", f"/api/applications/{app['id']}/roles", {"roleIds": [management["id"]]})
+    own.token = None
+    assert (await own("GET", "/api/roles"))[0] == 200
+    status, shown = await api("GET", f"/api/applications/{app['id']}")
+    assert shown["isAdmin"] is True
+    status, patched = await api("PATCH", f"/api/applications/{app['id']}", {"isAdmin": False})
+    assert status == 200 and server.directory.app_roles[app["id"]] == set()
