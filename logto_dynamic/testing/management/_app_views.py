@@ -18,6 +18,9 @@ __all__ = ["DEFAULT_SECRET_NAME", "app_view", "secret_views", "url_redirect_uris
 DEFAULT_SECRET_NAME = "Default secret"
 _URI_LISTS = ("redirectUris", "postLogoutRedirectUris")
 _OBJECT_ITEMS = {"type": "object", "additionalProperties": True}
+# Logto's check: a URL whose scheme is http(s) (web) or a lower-case custom scheme (native;
+# ``new URL`` lower-cases it first), with something after the colon.
+URL_ITEMS = {"type": "string", "pattern": r"^[A-Za-z][A-Za-z0-9+_.-]*:[^\s]+$"}
 
 App = OidcApp | M2MApp
 
@@ -76,7 +79,7 @@ def _repaired(node: Any) -> Any:
                 and isinstance(value, dict)
                 and value.get("items") == _OBJECT_ITEMS
             ):
-                value = {**value, "items": {"type": "string", "minLength": 1}}
+                value = {**value, "items": URL_ITEMS}
             out[key] = _repaired(value)
         return out
     if isinstance(node, list):

@@ -154,6 +154,11 @@ async def test_applications_of_every_kind(api: StrictApi, server: ExperienceServ
     assert spa["id"] not in server.apps
     status, body = await api("GET", f"/api/applications/{spa['id']}")
     assert (status, body["code"]) == (404, "entity.not_exists_with_id")
+    bad = {"redirectUris": ["not a url"], "postLogoutRedirectUris": []}
+    status, body = await api(
+        "POST", "/api/applications", {"name": "b", "type": "SPA", "oidcClientMetadata": bad}
+    )
+    assert (status, body["code"]) == (400, "guard.invalid_input")
     status, body = await api("POST", "/api/applications", {"name": "s", "type": "SAML"})
     assert (status, body["code"]) == (400, "application.saml.use_saml_app_api")
 
