@@ -86,6 +86,12 @@ class AccessDirectory:
                 resource.add_scope(scope)
             return resource
 
+    def token_ttl(self, indicator: str | None) -> int:
+        """Seconds an access token for ``indicator`` lives (the resource's
+        ``accessTokenTtl``; an opaque or organization token: the default hour)."""
+        resource = self.resource(indicator) if indicator is not None else None
+        return resource.access_token_ttl if resource is not None else ACCESS_TOKEN_TTL
+
     def scope(self, scope_id: str) -> tuple[ApiResource, str] | None:
         """The resource defining the scope ``scope_id`` and the scope's name."""
         for resource in self.by_id.values():
@@ -199,7 +205,7 @@ class AccessDirectory:
             "jti": secrets.token_urlsafe(16),
             "sub": grant.user_id,
             "iat": now,
-            "exp": now + ACCESS_TOKEN_TTL,
+            "exp": now + self.token_ttl(resource),
             "scope": " ".join(s for s in grant.scopes if s in granted),
             "client_id": grant.app_id,
             "iss": issuer,

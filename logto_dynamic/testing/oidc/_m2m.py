@@ -23,7 +23,6 @@ from urllib.parse import parse_qsl, unquote_plus
 
 from .._asgi import Request, Response
 from .._errors import LogtoError, oidc_error
-from .._grants import ACCESS_TOKEN_TTL
 from ._access import AccessDirectory
 from ._apps import AppSecret, accepts_secret
 from ._entities import MANAGEMENT_RESOURCE, now_ms
@@ -167,7 +166,7 @@ class ClientCredentials:
             "jti": secrets.token_urlsafe(16),
             "sub": app.id,
             "iat": now,
-            "exp": now + ACCESS_TOKEN_TTL,
+            "exp": now + self.directory.token_ttl(resource),
             "scope": " ".join(granted),
             "client_id": app.id,
             "iss": f"{request.base_url}/oidc",
@@ -176,7 +175,7 @@ class ClientCredentials:
         self.issued += 1
         body = {
             "access_token": self.key.sign(claims, typ="at+jwt"),
-            "expires_in": ACCESS_TOKEN_TTL,
+            "expires_in": self.directory.token_ttl(resource),
             "token_type": "Bearer",
             "scope": claims["scope"],
         }

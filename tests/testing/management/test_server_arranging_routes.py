@@ -240,8 +240,9 @@ async def test_resources_scopes_and_roles_give_m2m_tokens_their_scopes(
     token = await _client_credentials(
         api.http, m2m["id"], secret, "https://reports.test", "read write"
     )
-    assert token[1]["scope"] == "read"
-    assert server.key.verify(token[1]["access_token"])["scope"] == "read"
+    assert (token[1]["scope"], token[1]["expires_in"]) == ("read", 600)  # accessTokenTtl
+    claims = server.key.verify(token[1]["access_token"])
+    assert (claims["scope"], claims["exp"] - claims["iat"]) == ("read", 600)
     role_scopes = f"/api/roles/{role['id']}/scopes"
     status, now = await api("POST", role_scopes, {"scopeIds": [write["id"]]})
     assert status == 201 and {s["name"] for s in now} == {"read", "write"}
