@@ -164,6 +164,19 @@ async def arrange_async(
     )
 
 
+def tear_down(arranged: Arranged, m2m_app_id: str, m2m_app_secret: str, **kwargs: Any) -> None:
+    """Delete what :func:`arrange` created (a real Logto keeps it otherwise)."""
+    a = arranged
+    with ManagementClient(
+        a.base_url, app_id=m2m_app_id, app_secret=m2m_app_secret, validate="strict", **kwargs
+    ) as logto:
+        logto.call("DeleteOrganization", path={"id": a.organization_id})
+        logto.call("DeleteUser", path={"userId": a.user_id})
+        logto.call("DeleteRole", path={"id": a.role_id})
+        logto.call("DeleteResource", path={"id": a.resource_id})
+        logto.call("DeleteApplication", path={"id": a.app_id})
+
+
 @dataclass
 class Checked:
     """The verified claims of the resource token and of the organization token."""
@@ -241,6 +254,10 @@ async def sign_in_and_check_async(arranged: Arranged) -> Checked:
 
 if __name__ == "__main__":  # pragma: no cover - run by hand against a server
     base, app_id, app_secret = sys.argv[1:4]
-    checked = sign_in_and_check(arrange(base, app_id, app_secret))
-    print("resource token scope:", checked.resource["scope"])
-    print("organization token aud:", checked.organization["aud"])
+    arranged = arrange(base, app_id, app_secret)
+    try:
+        checked = sign_in_and_check(arranged)
+        print("resource token scope:", checked.resource["scope"])
+        print("organization token aud:", checked.organization["aud"])
+    finally:
+        tear_down(arranged, app_id, app_secret)

@@ -72,6 +72,12 @@ def test_the_arranging_script_sync(logto: LogtoTestServer) -> None:
                 arranged.app_id, for_api.refresh_token, client_secret="not-the-secret"
             )
         assert wrong.value.error == "invalid_client"
+    script.tear_down(arranged, m2m.id, m2m.secret, spec=strict_document())
+    server = logto.server
+    assert arranged.app_id not in server.apps and arranged.user_id not in server.users.by_id
+    assert server.directory.resource(arranged.indicator) is None
+    assert arranged.role_id not in server.directory.roles
+    assert arranged.organization_id not in server.directory.organizations
 
 
 @pytest.mark.anyio
