@@ -27,28 +27,25 @@ if TYPE_CHECKING:
 
 __all__ = ["MANAGEMENT_ROUTES", "ManagementApi"]
 
-HANDLERS: dict[str, Callable[[ManagementContext], Response]] = {
-    **USER_HANDLERS,
-    **SIE_HANDLERS,
-    **ARRANGING_HANDLERS,
-}
+HANDLERS: dict[str, Callable[[ManagementContext], Response]] = {**USER_HANDLERS, **SIE_HANDLERS}
 #: (method, path pattern, operationId) of every served route.
-MANAGEMENT_ROUTES: tuple[tuple[str, re.Pattern[str], str], ...] = (
-    tuple(
-        (method, re.compile(pattern), op_id)
-        for method, pattern, op_id in (
-            ("GET", r"/api/users", "ListUsers"),
-            ("POST", r"/api/users", "CreateUser"),
-            ("GET", r"/api/users/(?P<userId>[^/]+)", "GetUser"),
-            ("PATCH", r"/api/users/(?P<userId>[^/]+)", "UpdateUser"),
-            ("DELETE", r"/api/users/(?P<userId>[^/]+)", "DeleteUser"),
-            ("GET", r"/api/sign-in-exp", "GetSignInExp"),
-            ("PATCH", r"/api/sign-in-exp", "UpdateSignInExp"),
-        )
+MANAGEMENT_ROUTES: tuple[tuple[str, re.Pattern[str], str], ...] = tuple(
+    (method, re.compile(pattern), op_id)
+    for method, pattern, op_id in (
+        ("GET", r"/api/users", "ListUsers"),
+        ("POST", r"/api/users", "CreateUser"),
+        ("GET", r"/api/users/(?P<userId>[^/]+)", "GetUser"),
+        ("PATCH", r"/api/users/(?P<userId>[^/]+)", "UpdateUser"),
+        ("DELETE", r"/api/users/(?P<userId>[^/]+)", "DeleteUser"),
+        ("GET", r"/api/sign-in-exp", "GetSignInExp"),
+        ("PATCH", r"/api/sign-in-exp", "UpdateSignInExp"),
     )
-    + ARRANGING_ROUTES
 )
-_PAGINATED = frozenset({"ListUsers"}) | ARRANGING_PAGINATED
+_PAGINATED = frozenset({"ListUsers"})
+# The arranging routes (applications, resources, roles, organizations, user details).
+HANDLERS.update(ARRANGING_HANDLERS)
+MANAGEMENT_ROUTES += ARRANGING_ROUTES
+_PAGINATED |= ARRANGING_PAGINATED
 
 
 class ManagementApi:
