@@ -4,8 +4,10 @@ the arranging script of ``docs/examples/arrange.py`` loaded as a module."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import importlib.util
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -13,7 +15,7 @@ from typing import Any
 import httpx
 
 from logto_dynamic._spec import Spec
-from logto_dynamic.testing import ExperienceServer
+from logto_dynamic.testing import ExperienceServer, serve_app
 from logto_dynamic.testing.management._app_views import url_redirect_uris
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -85,6 +87,19 @@ def strict_api(server: ExperienceServer, http: httpx.AsyncClient) -> StrictApi:
     """A :class:`StrictApi` as the server's first machine-to-machine app."""
     app = next(iter(server.m2m.apps.values()))
     return StrictApi(http, app.id, app.secret)
+
+
+@contextlib.asynccontextmanager
+async def strict_api_for(server: ExperienceServer, *, loopback: bool) -> AsyncIterator[StrictApi]:
+    """A :class:`StrictApi` for ``server``, in process or over a loopback socket."""
+    if not loopback:
+        transport = httpx.ASGITransport(app=server)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            yield strict_api(server, http)
+        return
+    with serve_app(server) as url:
+        async with httpx.AsyncClient(base_url=url) as http:
+            yield strict_api(server, http)
 
 
 def arranging_script() -> ModuleType:
