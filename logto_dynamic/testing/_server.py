@@ -118,6 +118,7 @@ class ExperienceServer:
             self.key,
             lambda: self.tokens.clock(),
             public_apps=self.apps,
+            directory=self.directory,
         )
         self.management = ManagementApi(self, self.m2m)
         self._oidc = OidcRoutes(
@@ -161,8 +162,7 @@ class ExperienceServer:
         """Register a machine-to-machine app with the Management API role (a random secret
         unless one is given); read the secret from ``app.secret``."""
         app = M2MApp(app_id, secret) if secret is not None else M2MApp(app_id)
-        self.m2m.apps[app_id] = app
-        return app
+        return self.m2m.register(app)
 
     @property
     def clock(self) -> Callable[[], float]:

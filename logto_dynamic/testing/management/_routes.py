@@ -30,6 +30,7 @@ from ..account._management import (
 from ..inbound._body import read_body
 from ..inbound._guard import guard_request
 from ..oidc._m2m import ClientCredentials
+from ._arranging import ARRANGING_HANDLERS, ARRANGING_PAGINATED, ARRANGING_ROUTES
 from ._context import ManagementContext, ManagementStore, Page, ServerState
 from ._sign_in_experience import BODY_CHECKS, SIE_HANDLERS
 from ._users import USER_HANDLERS
@@ -61,6 +62,10 @@ _PAGINATED = frozenset({"ListUsers"})
 _KOA_METHODS = ("HEAD", "OPTIONS", "GET", "PUT", "PATCH", "POST", "DELETE")
 _SWAGGER = re.compile(r"/api/swagger\.json", re.IGNORECASE)
 _BOM = b"\xef\xbb\xbf"
+# The arranging routes (applications, resources, roles, organizations, user details).
+HANDLERS.update(ARRANGING_HANDLERS)
+MANAGEMENT_ROUTES += ARRANGING_ROUTES
+_PAGINATED |= ARRANGING_PAGINATED
 
 
 class ManagementApi:
