@@ -12,6 +12,9 @@ every response when it arrives, with plain JSON in and out.
 import typing as _typing
 
 from logto_dynamic.__version__ import __version__
+from logto_dynamic._apis._account import AccountClient, AsyncAccountClient
+from logto_dynamic._apis._account_core import VerificationRecord
+from logto_dynamic._apis._account_scopes import ACCOUNT_SCOPES, account_scopes
 from logto_dynamic._apis._management import AsyncManagementClient, ManagementClient
 from logto_dynamic._client import AsyncClient, Client, Operations
 from logto_dynamic._client_core import CallOptions
@@ -27,6 +30,8 @@ from logto_dynamic._document._dialect_report import NormalizationReport
 from logto_dynamic._document._lint import LintReport
 from logto_dynamic._document._operations import Operation, Parameter, ResponseSpec
 from logto_dynamic._exceptions import (
+    AccountCenterDisabledError,
+    AccountFieldError,
     AmbiguousOperationError,
     ApiError,
     AuthorizationError,
@@ -41,6 +46,7 @@ from logto_dynamic._exceptions import (
     MfaBindingRequired,
     MfaRequired,
     MfaSuggested,
+    MissingScopeError,
     NotFoundError,
     OidcError,
     PaginationError,
@@ -60,6 +66,7 @@ from logto_dynamic._exceptions import (
     UnknownOperationError,
     UnprocessableEntityError,
     ValidationError,
+    VerificationRequiredError,
 )
 from logto_dynamic._oidc._m2m import M2MAuth
 from logto_dynamic._oidc._tokens import Tokens
@@ -111,11 +118,16 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "ACCOUNT_SCOPES",
     "DEFAULT_TIMEOUT",
     "USE_CLIENT_DEFAULT",
     "AccessTokenVerifier",
+    "AccountCenterDisabledError",
+    "AccountClient",
+    "AccountFieldError",
     "AmbiguousOperationError",
     "ApiError",
+    "AsyncAccountClient",
     "AsyncClient",
     "AsyncInteraction",
     "AsyncManagementClient",
@@ -139,6 +151,7 @@ __all__ = [
     "MfaBindingRequired",
     "MfaRequired",
     "MfaSuggested",
+    "MissingScopeError",
     "Mode",
     "NormalizationReport",
     "NotFoundError",
@@ -177,8 +190,11 @@ __all__ = [
     "ValidationError",
     "ValidationMode",
     "ValidationPolicy",
+    "VerificationRecord",
+    "VerificationRequiredError",
     "Violation",
     "__version__",
+    "account_scopes",
     "diff_specs",
     "load_spec",
 ]

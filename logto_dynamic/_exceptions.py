@@ -37,7 +37,11 @@ Every exception the library raises on purpose derives from :class:`LogtoDynamicE
         │   ├── MfaSuggested           user.suggest_mfa: binding MFA is offered, skippable
         │   └── MfaBindingRequired     user.missing_mfa (``.factors``, ``.skippable``)
         ├── RateLimitError             429
-        └── ServerError                5xx
+        ├── ServerError                5xx
+        ├── AccountCenterDisabledError 400 account_center.not_enabled (also a BadRequestError)
+        ├── AccountFieldError          400 account_center.field_not_editable/_enabled (``.field``)
+        ├── VerificationRequiredError  401 verification_record.permission_denied
+        └── MissingScopeError          the user's token lacks the scope (``.scope``)
 
 Context is carried as attributes (``.violations``, ``.operation_id``, ``.status_code``,
 ``.code`` ...). The classes only keep what they are given: their raisers build them (an
@@ -52,6 +56,8 @@ from collections.abc import Sequence
 from typing import Any
 
 __all__ = [
+    "AccountCenterDisabledError",
+    "AccountFieldError",
     "AmbiguousOperationError",
     "ApiError",
     "AuthorizationError",
@@ -64,6 +70,7 @@ __all__ = [
     "HarError",
     "LoginRequired",
     "LogtoDynamicError",
+    "MissingScopeError",
     "MfaBindingRequired",
     "MfaRequired",
     "MfaSuggested",
@@ -86,6 +93,7 @@ __all__ = [
     "UnknownKeyIdError",
     "UnknownOperationError",
     "UnprocessableEntityError",
+    "VerificationRequiredError",
     "UnresolvableRefError",
     "ValidationError",
 ]
@@ -391,3 +399,90 @@ class RateLimitError(ApiError):
 
 class ServerError(ApiError):
     """HTTP 5xx."""
+
+
+# -- the Account API's errors: each says what to do (``.hint``, also in the message) ---------------
+
+
+def _hinted(
+    error: AccountCenterDisabledError
+    | AccountFieldError
+    | VerificationRequiredError
+    | MissingScopeError,
+    hint: str,
+) -> None:
+    error.hint = hint
+    text = str(error.args[0])
+    error.args = (f"{text}{'' if text.endswith('.') else '.'} {hint}",)
+
+
+class AccountCenterDisabledError(BadRequestError):
+    """400 ``account_center.not_enabled``: the Logto's account center is off, so every
+    Account API route refuses. ``hint`` says how to switch it on."""
+
+    hint: str
+
+    def __init__(self, message: str | None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        _hinted(
+            self,
+            "Enable the account center: Management API PATCH /api/account-center with "
+            '{"enabled": true, "fields": {...}} (embedded server: '
+            "logto_server.account_center(enabled=True, ...))",
+        )
+
+
+class AccountFieldError(BadRequestError):
+    """400 ``account_center.field_not_editable`` (a write to a field that is not ``Edit``)
+    or ``account_center.field_not_enabled`` (a read of a field that is ``Off``).
+
+    ``field`` is the account-center field the call touched, when the caller knows it.
+    """
+
+    hint: str
+
+    def __init__(self, message: str | None, *, field: str | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.field = field
+        name = f"`{field}`" if field else "the field"
+        if self.code == "account_center.field_not_enabled":
+            todo = f"set {name} to ReadOnly or Edit"
+        else:
+            todo = f"set {name} to Edit"
+        _hinted(
+            self,
+            f"Make it editable: {todo} in the account center's fields (PATCH "
+            "/api/account-center; `fields` replaces the whole map, a missing field is Off)",
+        )
+
+
+class VerificationRequiredError(UnauthorizedError):
+    """401 ``verification_record.permission_denied``: the change needs a fresh verification
+    record (missing, unknown, another user's, or older than 600 s)."""
+
+    hint: str
+
+    def __init__(self, message: str | None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        _hinted(
+            self,
+            "Verify again: `with account.verified(password=...)`, or POST "
+            "/api/verifications/password and send its verificationRecordId as the "
+            "logto-verification-id header (a record lasts 600 s)",
+        )
+
+
+class MissingScopeError(ApiError):
+    """The user's access token lacks ``scope`` (Logto answers ``auth.unauthorized`` with 400
+    or 401, or ``auth.forbidden``): sign in again asking for it."""
+
+    hint: str
+
+    def __init__(self, message: str | None, *, scope: str, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.scope = scope
+        _hinted(
+            self,
+            f"The token needs the `{scope}` scope: ask for it at sign-in, e.g. "
+            f"interaction(..., scopes=account_scopes(...)) with it included",
+        )

@@ -9,6 +9,8 @@ import httpx
 
 from logto_dynamic._document._operations import Operation
 from logto_dynamic._exceptions import (
+    AccountCenterDisabledError,
+    AccountFieldError,
     ApiError,
     BadRequestError,
     ConflictError,
@@ -21,6 +23,7 @@ from logto_dynamic._exceptions import (
     ServerError,
     UnauthorizedError,
     UnprocessableEntityError,
+    VerificationRequiredError,
 )
 from logto_dynamic._validation._violations import Violation
 
@@ -60,6 +63,10 @@ ERRORS_BY_CODE: dict[str, type[ApiError]] = {
     "session.mfa.require_mfa_verification": MfaRequired,
     "user.suggest_mfa": MfaSuggested,
     "user.missing_mfa": MfaBindingRequired,
+    "account_center.not_enabled": AccountCenterDisabledError,
+    "account_center.field_not_editable": AccountFieldError,
+    "account_center.field_not_enabled": AccountFieldError,
+    "verification_record.permission_denied": VerificationRequiredError,
 }
 
 #: HTTP status -> the ApiError subclass raised for it (5xx: ServerError; else ApiError).

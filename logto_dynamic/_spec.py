@@ -262,7 +262,8 @@ def load_spec(
 
     Shipped (``NAMED_DOCUMENTS``): ``None`` or ``"bundled"`` is the Logto 1.42 Experience API
     document, ``"logto-1.42"`` too; ``"logto-1.22"`` is Logto 1.22's (25 operations);
-    ``"logto-management-1.42"`` is the Management API. A server's base URL
+    ``"logto-management-1.42"`` is the Management API, ``"logto-account-1.42"`` the Account
+    API (a signed-in user's own account). A server's base URL
     (``http://localhost:3001``) means the Experience API document it publishes; fetches
     may take ``timeout`` seconds (30 by default: servers build large documents slowly).
 

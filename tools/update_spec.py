@@ -10,7 +10,9 @@ fetched from ``/api/.well-known/experience.openapi.json``, the management one fr
 
 1. normalise the Logto dialect (what ``logto-dynamic spec normalize`` writes);
 2. strip Logto's prose: every ``summary``, ``description``, ``example`` and ``examples``
-   (Response objects, which must have a description, get a bare ``"<status> <reason>"``);
+   (Response objects, which must have a description, get a bare ``"<status> <reason>"``),
+   then repair the checks Logto publishes as placeholders with the overlay's ``validators``
+   section (see :func:`repair_validators`);
 3. apply the overlay (``--overlay``, default ``spec/overlays/<kind>-<version>.yaml`` when it
    exists): the project's own additions, see :func:`apply_overlay`;
 4. write OUT (default ``spec/logto-<kind>-<version>.openapi.json``; JSON, indented for the
@@ -37,6 +39,13 @@ from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tools"))
+
+from _spec_validators import (  # noqa: E402
+    placeholder_pointers,
+    repair_validators,
+    schema_nodes,
+)
 
 from logto_dynamic._cli import main as cli  # noqa: E402
 from logto_dynamic._cli._spec import dump_document  # noqa: E402
@@ -44,10 +53,20 @@ from logto_dynamic._document._dialect import normalize  # noqa: E402
 from logto_dynamic._document._load import fetch_document, is_url, read_document  # noqa: E402
 from logto_dynamic._exceptions import SpecError  # noqa: E402
 
+__all__ = [
+    "apply_overlay",
+    "build",
+    "main",
+    "placeholder_pointers",
+    "repair_validators",
+    "schema_nodes",
+]
+
 #: Where a Logto server publishes each kind of document.
 KINDS = {
     "experience": "/api/.well-known/experience.openapi.json",
     "management": "/api/swagger.json",
+    "account": "/api/.well-known/user.openapi.json",
 }
 PROSE = frozenset({"summary", "description", "example", "examples"})
 # Keywords whose value maps names (property names, paths, status codes, ...) to objects: a
@@ -220,15 +239,21 @@ def apply_overlay(document: dict[str, Any], overlay: dict[str, Any]) -> dict[str
 def build(
     published: dict[str, Any], overlay: dict[str, Any] | None, version: str | None = None
 ) -> tuple[dict[str, Any], dict[str, int]]:
-    """normalise → strip prose → overlay → describe bare responses; and the rewrite counts."""
+    """normalise → repair placeholders → strip prose → overlay → describe bare responses; and
+    the rewrite counts (``validators``: the number of placeholders repaired)."""
     document, report = normalize(published)
+    counts = report.counts()
+    marked = placeholder_pointers(document)
     document = strip_prose(document)
+    repairs = (overlay or {}).get("validators")
+    if repairs or marked:
+        counts["validators"] = sum(repair_validators(document, repairs or {}, marked).values())
     if version:
         document.setdefault("info", {})["version"] = version
     if overlay:
         document = apply_overlay(document, overlay)
     describe_responses(document)
-    return document, report.counts()
+    return document, counts
 
 
 def render(document: dict[str, Any], *, compact: bool, yaml_format: bool = False) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -89,6 +90,13 @@ def register(subparsers: Any) -> None:
     )
     add_spec_option(call)
     add_app_options(call, required=False)
+    call.add_argument(
+        "--token-env",
+        default=None,
+        metavar="VAR",
+        help="send the bearer token held in environment variable VAR (a user's access token: "
+        "the Account API, document logto-account-1.42 unless --spec is given)",
+    )
     call.add_argument("--timeout", type=float, default=None, help="seconds (default: 10)")
     call.add_argument(
         "--json",
@@ -131,6 +139,8 @@ def read_body(text: str | None) -> Any:
 def run_call(args: argparse.Namespace) -> int:
     """Call the operation; print the answer; 0 on 2xx, 1 when the call failed."""
     from logto_dynamic import Client, M2MAuth
+    from logto_dynamic._apis._account import ACCOUNT_SPEC
+    from logto_dynamic._apis._account_core import VERIFICATION_HEADER, UserTokenAuth
     from logto_dynamic._apis._management import MANAGEMENT_SPEC
     from logto_dynamic._cli._jar import load_jar, save_jar
     from logto_dynamic._cli._redact import Scrubber, secret_strings
@@ -145,6 +155,9 @@ def run_call(args: argparse.Namespace) -> int:
     app_secret = app_secret_of(args) if args.app_id else None
     if app_secret is not None and args.spec is None:  # an M2M token is for the Management API
         args.spec = MANAGEMENT_SPEC
+    user_token = _user_token(args, app_secret)
+    if user_token is not None and args.spec is None:  # a user's token is for the Account API
+        args.spec = ACCOUNT_SPEC
     spec = load_spec_source(args.spec, timeout=args.spec_timeout)
     try:
         op = spec.operation(args.operation)
@@ -154,7 +167,8 @@ def run_call(args: argparse.Namespace) -> int:
         _check_names(op, location, pairs)
     base_url = base_url_of(args)
     secrets = secret_strings(spec.document, op.request_schema, body)
-    scrub = Scrubber(secrets | {app_secret} if app_secret is not None else secrets)
+    secrets |= {v for n, v in args.header if n.lower() == VERIFICATION_HEADER and v}
+    scrub = Scrubber(secrets | {s for s in (app_secret, user_token) if s is not None})
     log.addFilter(scrub)
     jar = load_jar(args.cookie_jar)
     options: dict[str, Any] = {
@@ -166,6 +180,8 @@ def run_call(args: argparse.Namespace) -> int:
     out = _Output(args, spec, op, scrub)
     if app_secret is not None:
         http["auth"] = M2MAuth(base_url, args.app_id, app_secret)
+    if user_token is not None:
+        http["auth"] = UserTokenAuth(lambda: user_token)
     with Client(
         base_url, spec=spec, validate=args.validate, raise_for_status=False, cookies=jar, **http
     ) as client:
@@ -181,6 +197,18 @@ def run_call(args: argparse.Namespace) -> int:
             if args.cookie_jar:
                 save_jar(jar, args.cookie_jar, host=urlsplit(base_url).hostname)
     return out.answer(result, result.violations)
+
+
+def _user_token(args: argparse.Namespace, app_secret: str | None) -> str | None:
+    """The bearer token ``--token-env VAR`` names (never printed), or None."""
+    if args.token_env is None:
+        return None
+    if app_secret is not None:
+        raise UsageError("--token-env and --app-id both set a token: give one")
+    token = os.environ.get(args.token_env, "").strip()
+    if not token:
+        raise UsageError(f"--token-env: environment variable {args.token_env} is not set or empty")
+    return token
 
 
 def _names(op: Operation, location: str) -> list[str] | None:

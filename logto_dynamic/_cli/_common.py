@@ -52,7 +52,8 @@ EXIT_USAGE = 2  # bad arguments, a bad --spec, an unknown operation
 
 SPEC_HELP = (
     "the OpenAPI document: 'bundled' or 'logto-1.42' (the default), 'logto-1.22', "
-    "'logto-management-1.42', a file path (JSON/YAML), a document URL or a server's base URL"
+    "'logto-management-1.42', 'logto-account-1.42', a file path (JSON/YAML), a document URL "
+    "or a server's base URL"
 )
 
 

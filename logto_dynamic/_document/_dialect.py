@@ -37,7 +37,12 @@ pointer, before → after), so nothing changes silently. The schema rules live i
 ``error-body``
     4xx/5xx responses without content get Logto's error body
     (``{code, message, data?, details?, error?, error_description?}``; 5xx: only
-    ``message`` is required).
+    ``message`` is required). A 400 of an operation that takes a request body gets the same
+    body with only ``message`` required: a body that is not JSON, or JSON but neither an
+    object nor an array, is answered ``{"message": ...}`` without ``code``.
+
+The request rules (``required-default``, ``validator-placeholder``) are described in
+``_dialect_requests``.
 
 >>> doc, report = normalize({"openapi": "3.0.1", "paths": {}})
 >>> len(report)
@@ -50,6 +55,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from logto_dynamic._document._dialect_report import NormalizationReport, Rewrite
+from logto_dynamic._document._dialect_requests import request_rules
 from logto_dynamic._document._dialect_schemas import normalize_schemas, strip_js_regex
 from logto_dynamic._document._naming import HTTP_METHODS
 from logto_dynamic._document._refs import escape_pointer
@@ -64,6 +70,7 @@ __all__ = [
 
 ERROR_COMPONENT = "LogtoError"
 SERVER_ERROR_COMPONENT = "LogtoServerError"
+BAD_REQUEST_COMPONENT = "LogtoBadRequestError"
 _ERROR_PROPERTIES: dict[str, Any] = {
     "code": {"type": "string", "description": "Logto's error code, e.g. `session.not_found`."},
     "message": {"type": "string"},
@@ -81,6 +88,11 @@ ERROR_SCHEMA: dict[str, Any] = {
     "properties": _ERROR_PROPERTIES,
 }
 _SERVER_ERROR_SCHEMA: dict[str, Any] = {**ERROR_SCHEMA, "required": ["message"]}
+_WANTED = {
+    ERROR_COMPONENT: ERROR_SCHEMA,
+    SERVER_ERROR_COMPONENT: _SERVER_ERROR_SCHEMA,
+    BAD_REQUEST_COMPONENT: _SERVER_ERROR_SCHEMA,
+}
 
 
 def normalize(document: Mapping[str, Any]) -> tuple[dict[str, Any], NormalizationReport]:
@@ -91,6 +103,7 @@ def normalize(document: Mapping[str, Any]) -> tuple[dict[str, Any], Normalizatio
     doc: dict[str, Any] = _copy(dict(document))
     report = NormalizationReport()
     normalize_schemas(doc, report)
+    request_rules(doc, report)
     _responses(doc, report)
     return doc, report
 
@@ -134,6 +147,8 @@ def _responses(doc: dict[str, Any], report: NormalizationReport) -> None:
                         _submit_ok(resp, where, report)
                 elif code[:1] in ("4", "5") and not resp.get("content"):
                     name = ERROR_COMPONENT if code.startswith("4") else SERVER_ERROR_COMPONENT
+                    if code == "400" and "requestBody" in op:
+                        name = BAD_REQUEST_COMPONENT  # a body that is not JSON: no `code`
                     needs.add(name)
                     ref = f"#/components/schemas/{name}"
                     resp["content"] = {"application/json": {"schema": {"$ref": ref}}}
@@ -143,7 +158,7 @@ def _responses(doc: dict[str, Any], report: NormalizationReport) -> None:
     if needs:
         schemas = doc.setdefault("components", {}).setdefault("schemas", {})
         for name in sorted(needs):
-            wanted = ERROR_SCHEMA if name == ERROR_COMPONENT else _SERVER_ERROR_SCHEMA
+            wanted = _WANTED[name]
             if name not in schemas:
                 schemas[name] = _copy(wanted)
                 report.add(

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from logto_dynamic._document._dialect_report import NormalizationReport
+from logto_dynamic._document._dialect_requests import relax_placeholder
 from logto_dynamic._document._refs import escape_pointer
 
 __all__ = ["normalize_schemas", "strip_js_regex"]
@@ -44,6 +45,7 @@ def _walk_schemas(
         _js_regex(node, pointer, report)
         _case_enum(node, pointer, report)
         _oneof_properties(node, pointer, report)
+        relax_placeholder(node, pointer, report)
     for key, value in node.items():
         if not isinstance(value, dict | list):
             continue

@@ -36,6 +36,7 @@ BUNDLED_SPECS = {
     "logto-1.42": "logto-experience-1.42.openapi.json",
     "logto-1.22": "logto-experience-1.22.openapi.yaml",
     "logto-management-1.42": "logto-management-1.42.openapi.json",
+    "logto-account-1.42": "logto-account-1.42.openapi.json",
 }
 #: The document ``None`` and ``"bundled"`` stand for: the Experience API of Logto 1.42.
 DEFAULT_SPEC = "logto-1.42"
@@ -47,7 +48,7 @@ FETCH_TIMEOUT = 30.0
 #: Every name ``spec=`` takes, and the shipped file it means (``bundled``: the default).
 NAMED_DOCUMENTS = {"bundled": BUNDLED_SPEC_NAME, **BUNDLED_SPECS}
 #: Shipped documents written already normalised (tools/update_spec.py): loaded as they are.
-NORMALIZED_DOCUMENTS = frozenset({"logto-management-1.42"})
+NORMALIZED_DOCUMENTS = frozenset({"logto-management-1.42", "logto-account-1.42"})
 
 
 def bundled_name(source: object) -> str | None:

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from jsonschema.protocols import Validator
 
 __all__ = [
+    "NULL_ALTERNATIVE",
     "SECRET_MARK",
     "CompiledSchema",
     "compile_schema",
@@ -83,14 +84,7 @@ def to_json_schema(schema: Any, *, direction: str) -> Any:
         if not isinstance(node, dict):
             return node
         out = {k: walk(v) for k, v in node.items()}
-        if out.pop("nullable", False) is True:
-            kind = out.get("type")
-            if isinstance(kind, str):
-                out["type"] = [kind, "null"]
-                if isinstance(out.get("enum"), list) and None not in out["enum"]:
-                    out["enum"] = [*out["enum"], None]
-            elif kind is None:
-                out = {"anyOf": [out, {"type": "null"}]}
+        nullable = out.pop("nullable", False) is True
         props = out.get("properties")
         required = out.get("required")
         if isinstance(props, dict) and isinstance(required, list):
@@ -103,9 +97,38 @@ def to_json_schema(schema: Any, *, direction: str) -> Any:
                 out["required"] = [r for r in required if r not in hidden]
                 if not out["required"]:
                     del out["required"]
-        return out
+        return _allow_null(out) if nullable else out
 
     return walk(schema)
+
+
+#: The second alternative of a nullable schema that ``type`` alone cannot make nullable.
+NULL_ALTERNATIVE: dict[str, Any] = {"type": "null"}
+#: Keywords beside ``nullable`` that would still refuse ``null`` if only ``type`` allowed it.
+_COMPOSITIONS = ("anyOf", "oneOf", "allOf", "not")
+
+
+def _allow_null(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` (translated, without ``nullable``) that also takes ``null``.
+
+    A bare ``type`` becomes ``[type, "null"]`` (and an ``enum`` takes ``None``). Beside
+    ``anyOf``/``oneOf``/``allOf``/``not`` that is not enough: those keywords are checked too
+    and refuse ``null`` (Logto publishes zod's ``.nullable()`` of a union as ``nullable: true``
+    beside an ``anyOf``, and its server takes ``null``), so ``null`` becomes an alternative of
+    the whole schema. A schema without ``type`` gets the same.
+    """
+    kind = schema.get("type")
+    if not schema:
+        return schema  # no constraint at all
+    if isinstance(kind, str | list) and not any(k in schema for k in _COMPOSITIONS):
+        kinds = [kind] if isinstance(kind, str) else list(kind)
+        out = {**schema, "type": kinds if "null" in kinds else [*kinds, "null"]}
+        if isinstance(out.get("enum"), list) and None not in out["enum"]:
+            out["enum"] = [*out["enum"], None]
+        return out
+    # The schema first: a value that is not null is judged without an exception raised (and
+    # caught) by the fast path for the null alternative.
+    return {"anyOf": [schema, NULL_ALTERNATIVE]}
 
 
 def _format_checker() -> Any:

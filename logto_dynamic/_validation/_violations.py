@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from logto_dynamic._validation._schema import SECRET_MARK, CompiledSchema
+from logto_dynamic._validation._schema import NULL_ALTERNATIVE, SECRET_MARK, CompiledSchema
 
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError as JsonSchemaError
@@ -193,6 +193,11 @@ def to_violations(
 
     def emit(err: JsonSchemaError) -> None:
         path = tuple(err.absolute_path)
+        if _is_null_alternative(err):  # not null: what the nullable schema says about it
+            for sub in sorted(err.context, key=relevance):
+                if sub.relative_schema_path and sub.relative_schema_path[0] == 0:
+                    emit(sub)
+            return
         if err.validator in ("oneOf", "anyOf") and err.context:
             picked = _discriminated(err)
             if isinstance(picked, list):
@@ -253,6 +258,18 @@ def to_violations(
         if err.validator != "pattern" or tuple(err.absolute_path) not in formats:
             emit(err)
     return out
+
+
+def _is_null_alternative(err: JsonSchemaError) -> bool:
+    """``err`` is the ``anyOf`` a nullable schema became (``[the schema, null]``)."""
+    value = err.validator_value
+    return (
+        err.validator == "anyOf"
+        and isinstance(value, list)
+        and len(value) == 2
+        and value[1] == NULL_ALTERNATIVE
+        and bool(err.context)
+    )
 
 
 def _missing_name(err: JsonSchemaError) -> str | None:

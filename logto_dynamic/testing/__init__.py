@@ -14,6 +14,10 @@ The Experience API answers as Logto 1.42 does for its 37 operations (``_server``
 order of checks; ``_body``, ``_rate``, ``_codes``, ``_one_time`` and the ``_handlers_*``
 modules say what each part answers). Deliberate simplifications: the TOTP QR code is a 1x1
 PNG; WebAuthn, passkeys and the social/SSO connectors are mocks that never verify.
+
+The Account API (``/api/my-account/**``, ``/api/verifications/**``) is served by the
+``account`` room as Logto 1.42 serves it; its account center is off until enabled
+(``logto_server.account_center(...)`` or ``PATCH /api/account-center``).
 """
 
 from __future__ import annotations

@@ -81,6 +81,7 @@ MESSAGES: dict[str, str] = {
     "user.phone_already_in_use": "This phone number is associated with an existing account.",
     "user.same_password": "New password cannot be the same as your old password.",
     "user.sign_in_method_not_enabled": "This sign-in method is not enabled.",
+    "user.suspended": "This account is suspended.",
     "user.totp_already_in_use": "TOTP is already in use.",
     "user.user_not_exist": "User with {{identifier}} does not exist.",
     "user.username_already_in_use": "This username is already in use.",

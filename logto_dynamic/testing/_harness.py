@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ._harness_access import AccessArrangements
 from ._server import ExperienceServer
 from ._state import Outbox, SignInExperience, User
+from .account._settings import FIELDS, AccountCenter
 from .experience._totp import new_totp_secret
 from .oidc._m2m import M2MApp
 
@@ -131,6 +132,23 @@ class LogtoTestServer(AccessArrangements):
                 self.app_id, self.redirect_uri, scopes=tuple(scopes), prompt=prompt
             )
             return interaction.sign_in(username, password, mfa)
+
+    def account_center(
+        self, enabled: bool | None = None, fields: Mapping[str, str] | str | None = None
+    ) -> AccountCenter:
+        """The Account API's settings (off by default), changed as ``PATCH /api/account-center``
+        changes them when arguments are given: ``fields`` replaces the whole map (a missing
+        field is ``Off``); ``fields="Edit"`` (or ``"ReadOnly"``) sets every field to it."""
+        center = self.server.account_center
+        body: dict[str, Any] = {}
+        if enabled is not None:
+            body["enabled"] = enabled
+        if isinstance(fields, str):
+            body["fields"] = dict.fromkeys(FIELDS, fields)
+        elif fields is not None:
+            body["fields"] = dict(fields)
+        center.update(body)
+        return center
 
     def one_time_token(
         self, email: str, *, expires_in: float = 600.0, interaction_event: str | None = None

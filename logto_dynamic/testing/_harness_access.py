@@ -59,7 +59,7 @@ class AccessArrangements:
         (else of every resource defining them). A resource's access token carries only the
         requested scopes granted this way."""
         user_id = user if isinstance(user, str) else user.id
-        label = name or f"role-{len(self.server.directory.roles.get(user_id, ())) + 1}"
+        label = name or f"role-{len(self.server.directory.roles_of(user_id)) + 1}"
         return self.server.directory.add_role(user_id, tuple(scopes), resource=resource, name=label)
 
     def add_organization(self, organization_id: str, members: Iterable[User | str] = ()) -> None:

@@ -24,6 +24,9 @@ from ._asgi import BodyTooLarge, Receive, Request, Response, Scope, Send, read_r
 from ._errors import LogtoError, session_not_found
 from ._grants import TokenStore
 from ._state import Interaction, Outbox, SignInExperience, UserStore
+from .account._records import AccountRecords
+from .account._routes import ACCOUNT_PREFIXES, AccountApi
+from .account._settings import AccountCenter
 from .experience._code_handlers import CODE_HANDLERS
 from .experience._connectors import CONNECTOR_HANDLERS
 from .experience._context import Context
@@ -115,6 +118,7 @@ class ExperienceServer:
             self.key,
             lambda: self.tokens.clock(),
             public_apps=self.apps,
+            directory=self.directory,
         )
         self.management = ManagementApi(self, self.m2m)
         self._oidc = OidcRoutes(
@@ -122,6 +126,13 @@ class ExperienceServer:
         )
         for username, password in self.settings.seed_users:
             self.users.create(username=username, password=password)
+        #: The Account API (``testing/account``): its settings (off by default), records,
+        #: routes; ``integration_mode`` accepts Logto's ``development-user-id`` header on the
+        #: Management API, as a Logto started for integration tests does.
+        self.account_center = AccountCenter()
+        self.account_records = AccountRecords(lambda: self.tokens.clock())
+        self.account = AccountApi(self)
+        self.integration_mode = False
 
     def add_app(
         self,
@@ -151,8 +162,7 @@ class ExperienceServer:
         """Register a machine-to-machine app with the Management API role (a random secret
         unless one is given); read the secret from ``app.secret``."""
         app = M2MApp(app_id, secret) if secret is not None else M2MApp(app_id)
-        self.m2m.apps[app_id] = app
-        return app
+        return self.m2m.register(app)
 
     @property
     def clock(self) -> Callable[[], float]:
@@ -185,6 +195,8 @@ class ExperienceServer:
             return self._oidc.route(request, path)
         if path == WELL_KNOWN_PATH and request.method == "GET":  # published, as Logto does
             return Response.json(200, dict(self.spec.document))
+        if path.startswith(ACCOUNT_PREFIXES):
+            return self.account.handle(request, path)
         if not path.startswith("/api/experience"):
             served = self.management.handle(request, path) if path.startswith("/api/") else None
             return served if served is not None else Response.text(404, "Not Found")

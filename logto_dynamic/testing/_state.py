@@ -79,6 +79,7 @@ class User:
     avatar: str | None = None
     created_at: int = field(default_factory=lambda: int(time.time() * 1000))
     updated_at: int = field(default_factory=lambda: int(time.time() * 1000))
+    is_suspended: bool = False  # suspended users cannot sign in (401 user.suspended)
 
     def set_password(self, password: str) -> None:
         """Store a new password digest."""

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from logto_dynamic import load_spec
+from logto_dynamic import Spec, load_spec
 from logto_dynamic._document._dialect import ERROR_SCHEMA, normalize, strip_js_regex
 from logto_dynamic._document._load import bundled_spec_path, read_document
 from logto_dynamic._validation._schema import ecma_pattern
@@ -182,7 +182,11 @@ def test_error_responses_get_the_logto_error_body() -> None:
     out, report = normalize(doc)
     responses = out["paths"]["/x"]["post"]["responses"]
     assert responses["204"] == {"description": "ok"}
+    # the operation takes a body: its 400 may be the `{message}` of a body that is not JSON
     assert responses["400"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/LogtoBadRequestError"
+    }
+    assert responses["422"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/LogtoError"
     }
     assert responses["500"]["content"]["application/json"]["schema"] == {
@@ -192,6 +196,7 @@ def test_error_responses_get_the_logto_error_body() -> None:
     schemas = out["components"]["schemas"]
     assert schemas["LogtoError"]["required"] == ["code", "message"]
     assert schemas["LogtoServerError"]["required"] == ["message"]
+    assert schemas["LogtoBadRequestError"]["required"] == ["message"]
     assert set(ERROR_SCHEMA["properties"]) == {
         "code",
         "message",
@@ -200,7 +205,13 @@ def test_error_responses_get_the_logto_error_body() -> None:
         "error",
         "error_description",
     }
-    assert report.counts() == {"error-body": 5}  # 3 responses + 2 components
+    assert report.counts() == {"error-body": 6}  # 3 responses + 3 components
+    without_body = _doc({"type": "object"}, {"400": {"description": "Bad Request"}})
+    del without_body["paths"]["/x"]["post"]["requestBody"]
+    out, _ = normalize(without_body)
+    assert out["paths"]["/x"]["post"]["responses"]["400"]["content"]["application/json"] == {
+        "schema": {"$ref": "#/components/schemas/LogtoError"}
+    }
 
 
 def test_submit_interaction_gets_text_ok() -> None:
@@ -286,3 +297,90 @@ def test_load_spec_normalises_dicts_on_request(normalize_flag: bool) -> None:
     assert bool(spec.normalization) is normalize_flag
     body = spec.operation("Op").request_schema
     assert body is not None and ("enum" in body) is normalize_flag
+
+
+def test_a_default_makes_a_request_value_optional() -> None:
+    """zod's ``.default()`` is published as required + default; the server fills it in."""
+    body = {
+        "type": "object",
+        "required": ["name", "scopes", "nested"],
+        "properties": {
+            "name": {"type": "string"},
+            "scopes": {"type": "array", "items": {"type": "string"}, "default": []},
+            "nested": {
+                "type": "object",
+                "required": ["on"],
+                "properties": {"on": {"type": "boolean", "default": True}},
+            },
+        },
+    }
+    doc = _doc(
+        body,
+        {
+            "200": {
+                "description": "ok",
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["on"],
+                            "properties": {"on": {"type": "boolean", "default": True}},
+                        }
+                    }
+                },
+            }
+        },
+    )
+    op = doc["paths"]["/x"]["post"]
+    op["parameters"] = [
+        {
+            "name": "limit",
+            "in": "query",
+            "required": True,
+            "schema": {"type": "number", "default": 20},
+        },
+        {"name": "page", "in": "query", "required": True, "schema": {"type": "number"}},
+        {
+            "name": "id",
+            "in": "path",
+            "required": True,
+            "schema": {"type": "string", "default": "x"},
+        },
+    ]
+    out, report = normalize(doc)
+    new = out["paths"]["/x"]["post"]
+    schema = new["requestBody"]["content"]["application/json"]["schema"]
+    assert schema["required"] == ["name", "nested"]  # `nested` itself has no default
+    assert "required" not in schema["properties"]["nested"]
+    assert [p["required"] for p in new["parameters"]] == [False, True, True]
+    answer = new["responses"]["200"]["content"]["application/json"]["schema"]
+    assert answer["required"] == ["on"]  # the server sends it: answers keep it
+    assert len(report.by_rule("required-default")) == 3
+    assert len(normalize(out)[1]) == 0  # idempotent
+
+
+def test_a_validator_placeholder_stops_refusing_everything() -> None:
+    placeholder = {
+        "type": "object",
+        "description": "Validator function",
+        "additionalProperties": True,
+    }
+    body = {
+        "type": "object",
+        "properties": {
+            "uris": {"type": "array", "items": dict(placeholder)},
+            "encryption": {**placeholder, "nullable": True},
+            "custom": {"type": "object", "description": "arbitrary", "additionalProperties": True},
+        },
+    }
+    out, report = normalize(_doc(body))
+    props = out["paths"]["/x"]["post"]["requestBody"]["content"]["application/json"]["schema"][
+        "properties"
+    ]
+    assert props["uris"]["items"] == {"description": "Validator function"}
+    assert props["encryption"] == {"description": "Validator function", "nullable": True}
+    assert props["custom"]["type"] == "object"  # an arbitrary object is one
+    assert len(report.by_rule("validator-placeholder")) == 2
+    spec = Spec.from_dict(out)
+    op = spec.operation("Op")
+    assert spec.check_request(op, body={"uris": ["https://a.example/cb"], "encryption": None}) == []

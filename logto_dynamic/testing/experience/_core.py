@@ -42,6 +42,8 @@ def create_password_verification(ctx: Context) -> Response:
     user = ctx.users.find(kind, value)
     if user is None or not user.check_password(str(ctx.field("password"))):
         raise LogtoError(422, "session.invalid_credentials")
+    if user.is_suspended:
+        raise LogtoError(401, "user.suspended")
     record = ctx.session.add(
         "Password", verified=True, identifier={"type": kind, "value": value}, user_id=user.id
     )
@@ -112,6 +114,8 @@ def identify_user(ctx: Context) -> Response:
         _check_method_enabled(ctx, record.identifier)
     if record.user_id is None or record.user_id not in ctx.users.by_id:
         raise LogtoError(404, "user.user_not_exist")
+    if ctx.users.by_id[record.user_id].is_suspended:
+        raise LogtoError(401, "user.suspended")
     if ctx.session.user_id not in (None, record.user_id):
         raise LogtoError(409, "session.identity_conflict")
     ctx.session.user_id = record.user_id

@@ -7,7 +7,7 @@ without regard to case (``/api/Users``), ``HEAD`` runs the ``GET`` route and ans
 body, ``OPTIONS`` on a known path answers 200 with ``Allow``, another method on a known path is
 405 and a method koa-router does not implement is 501; "known" is any path of the Management
 API document, served here or not. A served route checks the bearer token first (``_m2m``; or,
-when :attr:`ManagementApi.accept_development_user_id` is set, Logto's integration-mode
+when the server's ``integration_mode`` is on, Logto's integration-mode
 ``development-user-id`` header), then pagination, then the request against the Management API
 document (Logto's ``koaGuard``: unknown keys are dropped, as zod drops them), then runs its
 handler. Any other ``/api/...`` path is left to the caller, which answers 404 as Logto does.
@@ -23,9 +23,15 @@ from typing import TYPE_CHECKING, Any
 
 from .._asgi import Request, Response
 from .._errors import LogtoError
+from ..account._management import (
+    ACCOUNT_MANAGEMENT_HANDLERS,
+    ACCOUNT_MANAGEMENT_ROUTES,
+    development_user,
+)
 from ..inbound._body import read_body
 from ..inbound._guard import guard_request
 from ..oidc._m2m import ClientCredentials
+from ._arranging import ARRANGING_HANDLERS, ARRANGING_PAGINATED, ARRANGING_ROUTES
 from ._context import ManagementContext, ManagementStore, Page, ServerState
 from ._sign_in_experience import BODY_CHECKS, QUERY_CHECKED_BY_HANDLER, SIE_HANDLERS
 from ._users import USER_HANDLERS
@@ -37,6 +43,7 @@ if TYPE_CHECKING:
 __all__ = ["MANAGEMENT_ROUTES", "ManagementApi"]
 
 HANDLERS: dict[str, Callable[[ManagementContext], Response]] = {**USER_HANDLERS, **SIE_HANDLERS}
+HANDLERS.update(ACCOUNT_MANAGEMENT_HANDLERS)  # the account center, identities (testing/account)
 #: (method, path pattern, operationId) of every served route.
 MANAGEMENT_ROUTES: tuple[tuple[str, re.Pattern[str], str], ...] = tuple(
     (method, re.compile(pattern, re.IGNORECASE), op_id)
@@ -59,12 +66,18 @@ MANAGEMENT_ROUTES: tuple[tuple[str, re.Pattern[str], str], ...] = tuple(
             "CheckPasswordWithDefaultSignInExperience",
         ),
     )
+    # the account center and identities (testing/account), matched without regard to case too
+    + tuple((m, p.pattern, o) for m, p, o in ACCOUNT_MANAGEMENT_ROUTES)
 )
 _PAGINATED = frozenset({"ListUsers"})
 #: The methods koa-router implements; any other is 501.
 _KOA_METHODS = ("HEAD", "OPTIONS", "GET", "PUT", "PATCH", "POST", "DELETE")
 _SWAGGER = re.compile(r"/api/swagger\.json", re.IGNORECASE)
 _BOM = b"\xef\xbb\xbf"
+# The arranging routes (applications, resources, roles, organizations, user details).
+HANDLERS.update(ARRANGING_HANDLERS)
+MANAGEMENT_ROUTES += ARRANGING_ROUTES
+_PAGINATED |= ARRANGING_PAGINATED
 
 
 class ManagementApi:
@@ -77,7 +90,6 @@ class ManagementApi:
         #: Accept Logto's integration-mode ``development-user-id`` header instead of a token
         #: (off by default: a real deployment never does; replaying Logto's recorded
         #: corpora with their own scripts needs it).
-        self.accept_development_user_id = False
         self._spec: Spec | None = None
         self._known: list[tuple[re.Pattern[str], frozenset[str]]] | None = None
 
@@ -140,10 +152,7 @@ class ManagementApi:
         return methods
 
     def _authorize(self, request: Request) -> str:
-        developer = request.headers.get("development-user-id")
-        if self.accept_development_user_id and developer:
-            return developer
-        return self.credentials.authorize(request)
+        return development_user(self.server, request) or self.credentials.authorize(request)
 
     def _serve(self, request: Request, op_id: str, path_params: dict[str, str]) -> Response:
         from logto_dynamic._validation._params import decode_query

@@ -86,7 +86,7 @@ def user_view(ctx: ManagementContext, user: User) -> dict[str, Any]:
         "profile": extra.get("profile", {}),
         "applicationId": None,
         "cimdClientId": None,
-        "isSuspended": bool(extra.get("isSuspended", False)),
+        "isSuspended": user.is_suspended,
         "hasPassword": user.password_digest is not None or "passwordDigest" in extra,
     }
 

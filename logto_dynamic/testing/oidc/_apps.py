@@ -2,10 +2,44 @@
 
 from __future__ import annotations
 
+import hmac
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import Literal
 
-__all__ = ["DEFAULT_APPS", "OidcApp", "build_apps", "parse_app", "parse_secret"]
+__all__ = [
+    "DEFAULT_APPS",
+    "AppSecret",
+    "OidcApp",
+    "accepts_secret",
+    "build_apps",
+    "parse_app",
+    "parse_secret",
+]
+
+AppType = Literal["SPA", "Native", "Traditional"]
+
+
+@dataclass(frozen=True)
+class AppSecret:
+    """One more named secret of an app (``CreateApplicationSecret``); ``expires_at`` in ms."""
+
+    name: str
+    value: str = field(repr=False)
+    created_at: int
+    expires_at: int | None = None
+
+
+def accepts_secret(primary: str | None, extra: Sequence[AppSecret], given: str) -> bool:
+    """Whether ``given`` is the primary secret or an unexpired extra one (constant time)."""
+    now = int(time.time() * 1000)
+    candidates = [primary] if primary is not None else []
+    candidates += [s.value for s in extra if s.expires_at is None or s.expires_at > now]
+    found = False
+    for candidate in candidates:  # compare with all of them: no early exit
+        found |= hmac.compare_digest(candidate.encode(), given.encode())
+    return found
 
 
 @dataclass(frozen=True)
@@ -28,6 +62,24 @@ class OidcApp:
     third_party: bool = False
     secret: str | None = field(default=None, repr=False)
     post_logout_redirect_uris: tuple[str, ...] = field(default=(), repr=False)
+    #: What the Management API shows: the name (the id when None), the type (None: a
+    #: ``Traditional`` app with a secret, else ``SPA``), description and creation time (ms).
+    name: str | None = field(default=None, repr=False)
+    app_type: AppType | None = field(default=None, repr=False)
+    description: str | None = field(default=None, repr=False)
+    created_at: int = field(default_factory=lambda: int(time.time() * 1000), repr=False)
+    extra_secrets: tuple[AppSecret, ...] = field(default=(), repr=False)
+
+    @property
+    def type(self) -> AppType:
+        """``SPA``, ``Native`` or ``Traditional``."""
+        if self.app_type is not None:
+            return self.app_type
+        return "Traditional" if self.secret is not None else "SPA"
+
+    def accepts(self, secret: str) -> bool:
+        """Whether ``secret`` is one of this confidential app's secrets."""
+        return accepts_secret(self.secret, self.extra_secrets, secret)
 
     def resolved(self, endpoint: str) -> tuple[str, ...]:
         """The redirect URIs with the relative ones put under ``endpoint``."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hmac
 from collections.abc import Mapping
 from urllib.parse import unquote_plus
 
@@ -68,6 +67,6 @@ def authenticate_client(
         if given is not None:  # a public app registered for "none"
             raise _invalid_client()
         return app
-    if given is None or not hmac.compare_digest(given.encode(), app.secret.encode()):
+    if given is None or not app.accepts(given):
         raise _invalid_client()
     return app

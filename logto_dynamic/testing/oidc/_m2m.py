@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hmac
 import secrets
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
@@ -24,7 +23,9 @@ from urllib.parse import parse_qsl, unquote_plus
 
 from .._asgi import Request, Response
 from .._errors import LogtoError, oidc_error
-from .._grants import ACCESS_TOKEN_TTL
+from ._access import AccessDirectory
+from ._apps import AppSecret, accepts_secret
+from ._entities import MANAGEMENT_RESOURCE, now_ms
 from ._keys import SigningKey
 
 __all__ = [
@@ -36,9 +37,6 @@ __all__ = [
     "parse_m2m_app",
 ]
 
-#: The Management API's resource indicator on a self-hosted Logto, and what it grants.
-MANAGEMENT_RESOURCE = "https://default.logto.app/api"
-RESOURCE_SCOPES: dict[str, frozenset[str]] = {MANAGEMENT_RESOURCE: frozenset({"all"})}
 DEFAULT_M2M_APP_ID = "m2m-app"
 _NO_STORE = [("cache-control", "no-store"), ("pragma", "no-cache")]
 _AUTH_MESSAGES = {
@@ -58,7 +56,9 @@ def auth_error(status: int, code: str, data: object = None) -> LogtoError:
 
 @dataclass(frozen=True)
 class M2MApp:
-    """A machine-to-machine app with the Management API role (its secret is not in the repr).
+    """A machine-to-machine app (its secrets are not in the repr). Apps given to the server
+    directly hold the Management API role; apps created through the Management API hold
+    the roles assigned to them there.
 
     >>> M2MApp("backend", "s3cret")
     M2MApp(id='backend')
@@ -66,13 +66,18 @@ class M2MApp:
 
     id: str
     secret: str = field(default_factory=lambda: secrets.token_urlsafe(24), repr=False)
+    name: str | None = None
+    description: str | None = None
+    created_at: int = field(default_factory=now_ms)
+    #: More secrets (``CreateApplicationSecret``): ``(name, value, created_at, expires_at)``.
+    extra_secrets: tuple[AppSecret, ...] = field(default=(), repr=False)
 
     def __repr__(self) -> str:
         return f"M2MApp(id={self.id!r})"
 
     def check(self, secret: str) -> bool:
-        """Whether ``secret`` is this app's secret (constant time)."""
-        return hmac.compare_digest(self.secret.encode(), secret.encode())
+        """Whether ``secret`` is one of this app's unexpired secrets (constant time)."""
+        return accepts_secret(self.secret, self.extra_secrets, secret)
 
 
 def parse_m2m_app(text: str) -> M2MApp:
@@ -107,13 +112,26 @@ class ClientCredentials:
         key: SigningKey,
         clock: Callable[[], float],
         public_apps: Collection[str] = (),
+        directory: AccessDirectory | None = None,
     ) -> None:
-        self.apps: dict[str, M2MApp] = {app.id: app for app in apps}
+        #: Resources and the roles held by apps (the Management API role by default).
+        self.directory = directory if directory is not None else AccessDirectory()
+        self.apps: dict[str, M2MApp] = {}
+        for app in apps:
+            self.register(app)
         self.key = key
         self.clock = clock
         self.public_apps = public_apps
         #: How many tokens were issued (tests count token requests with it).
         self.issued = 0
+
+    def register(self, app: M2MApp, *, management: bool = True) -> M2MApp:
+        """Add (or replace) an app; ``management`` gives it the Management API role."""
+        self.apps[app.id] = app
+        if management:
+            held = self.directory.app_roles.setdefault(app.id, set())
+            held.add(self.directory.management_role_id)
+        return app
 
     @staticmethod
     def handles(request: Request) -> bool:
@@ -139,15 +157,16 @@ class ClientCredentials:
         if app is None or not app.check(given[1]):
             raise oidc_error(401, "invalid_client", "client authentication failed")
         resource = form.get("resource") or ""
-        if resource not in RESOURCE_SCOPES:
+        if self.directory.resource(resource) is None:
             raise oidc_error(400, "invalid_target", "resource indicator is missing, or unknown")
-        granted = [s for s in form.get("scope", "").split() if s in RESOURCE_SCOPES[resource]]
+        allowed = self.directory.app_scopes(app.id, resource)
+        granted = list(dict.fromkeys(s for s in form.get("scope", "").split() if s in allowed))
         now = int(self.clock())
         claims = {
             "jti": secrets.token_urlsafe(16),
             "sub": app.id,
             "iat": now,
-            "exp": now + ACCESS_TOKEN_TTL,
+            "exp": now + self.directory.token_ttl(resource),
             "scope": " ".join(granted),
             "client_id": app.id,
             "iss": f"{request.base_url}/oidc",
@@ -156,7 +175,7 @@ class ClientCredentials:
         self.issued += 1
         body = {
             "access_token": self.key.sign(claims, typ="at+jwt"),
-            "expires_in": ACCESS_TOKEN_TTL,
+            "expires_in": self.directory.token_ttl(resource),
             "token_type": "Bearer",
             "scope": claims["scope"],
         }

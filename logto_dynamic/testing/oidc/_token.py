@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl
 
 from .._asgi import Request, Response
 from .._errors import oidc_error
-from .._grants import ACCESS_TOKEN_TTL, Grant, TokenStore
+from .._grants import Grant, TokenStore
 from .._state import User, UserStore
 from ._access import AccessDirectory
 from ._apps import OidcApp
@@ -233,7 +233,7 @@ class TokenEndpoint:
         )
         body: dict[str, Any] = {
             "access_token": self._access_token(request, grant, resource, organization),
-            "expires_in": ACCESS_TOKEN_TTL,
+            "expires_in": self.directory.token_ttl(resource),
             "id_token": self.key.sign(claims),
         }
         if grant.offline:

@@ -13,7 +13,7 @@ hook (PATCH the sign-in experience read before the run back, all fields but ``te
 Replayed twice: in process (ASGI, comparing status, code and ``Total-Number``), with a bearer
 token from the client-credentials grant instead of that header, as a real deployment takes it;
 and over loopback with the shared engine itself, as ``record_management.py --replay FILE --base
-URL`` runs, the server accepting the header (``management.accept_development_user_id``).
+URL`` runs, the server accepting the header (``server.integration_mode``).
 Set ``LOGTO_MANAGEMENT_CORPUS`` to a file of the same kind to replay that one instead.
 
 :data:`KNOWN_DIFFERENCES` is empty and must stay empty: every difference fails the test.
@@ -227,7 +227,7 @@ def _shared_engine() -> ModuleType:
 @pytest.fixture
 def loopback_url() -> Iterator[str]:
     server = recording_server()
-    server.management.accept_development_user_id = True  # what the corpus's requests carry
+    server.integration_mode = True  # what the corpus's requests carry
     with serve_app(server) as url:
         yield url
 

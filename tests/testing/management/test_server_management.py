@@ -145,7 +145,7 @@ def test_a_token_expires_with_the_server_clock(
 @pytest.mark.loopback
 def test_unserved_routes_answer_as_unknown_routes(http: httpx.Client) -> None:
     for method, path in [
-        ("GET", "/api/applications"),  # a Management API route this server does not serve
+        ("GET", "/api/connectors"),  # a Management API route this server does not serve
         ("GET", "/api/nothing-here"),
     ]:
         answer = http.request(method, path)  # no token: no auth check either
