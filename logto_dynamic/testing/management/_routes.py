@@ -87,9 +87,6 @@ class ManagementApi:
         self.server = server
         self.credentials = credentials
         self.store = ManagementStore()
-        #: Accept Logto's integration-mode ``development-user-id`` header instead of a token
-        #: (off by default: a real deployment never does; replaying Logto's recorded
-        #: corpora with their own scripts needs it).
         self._spec: Spec | None = None
         self._known: list[tuple[re.Pattern[str], frozenset[str]]] | None = None
 
