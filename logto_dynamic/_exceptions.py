@@ -26,6 +26,7 @@ Every exception the library raises on purpose derives from :class:`LogtoDynamicE
     │       └── UnknownKeyIdError      its ``kid`` is not in the JWKS (it may have rotated)
     ├── HarError                       the file is not a HAR document (also a ValueError)
     ├── PaginationError                a list answer cannot be paginated
+    ├── MissingExtraError              an optional extra is not installed (also an ImportError)
     └── ApiError                       the server answered 4xx/5xx
         ├── BadRequestError            400
         ├── UnauthorizedError          401
@@ -67,6 +68,7 @@ __all__ = [
     "MfaBindingRequired",
     "MfaRequired",
     "MfaSuggested",
+    "MissingExtraError",
     "NotFoundError",
     "OidcError",
     "PaginationError",
@@ -292,7 +294,8 @@ class ApiError(LogtoDynamicError):
 
     ``code`` is Logto's error code (``session.invalid_credentials``), so callers can branch
     on it; ``message``, ``data`` and ``details`` come from the error body when there is one;
-    ``result`` is the :class:`~logto_dynamic.Result` the error was built from (if any).
+    ``result`` is the :class:`~logto_dynamic.Result` the error was built from (if any);
+    ``hint`` what to do next, for codes whose message does not say (``session.not_found``).
     The client builds these from an answer; the class only keeps what it is given.
     """
 
@@ -307,6 +310,7 @@ class ApiError(LogtoDynamicError):
         operation_id: str | None = None,
         violations: Sequence[Any] = (),
         result: Any = None,
+        hint: str | None = None,
     ) -> None:
         self.message = message
         self.status_code = status_code
@@ -316,10 +320,12 @@ class ApiError(LogtoDynamicError):
         self.operation_id = operation_id
         self.violations = tuple(violations)
         self.result = result
+        self.hint = hint
         who = f"{operation_id} failed with HTTP" if operation_id else "HTTP"
         label = f" {code}" if code else ""
         text = f": {message}" if message else ""
-        super().__init__(f"{who} {status_code}{label}{text}")
+        advice = f" (hint: {hint})" if hint else ""
+        super().__init__(f"{who} {status_code}{label}{text}{advice}")
 
 
 class BadRequestError(ApiError):
@@ -391,3 +397,8 @@ class RateLimitError(ApiError):
 
 class ServerError(ApiError):
     """HTTP 5xx."""
+
+
+class MissingExtraError(LogtoDynamicError, ImportError):
+    """An optional extra is not installed: the message names it and the pip command
+    (``pip install "logto-dynamic[server]"``, or ``pip install ".[server]"`` from a checkout)."""

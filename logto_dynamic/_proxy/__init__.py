@@ -10,6 +10,12 @@ threaded exchange log), ``_metrics`` (Prometheus series), ``_serve`` (running it
 uvicorn), ``_protocol`` (connection deadlines and cap).
 """
 
-from logto_dynamic._proxy._app import ValidatingProxy
+from logto_dynamic._config import require_extra
+
+# Without the [proxy] extra: a MissingExtraError naming the pip command, not a bare
+# ModuleNotFoundError from deep inside.
+require_extra("ValidatingProxy", "proxy")
+
+from logto_dynamic._proxy._app import ValidatingProxy  # noqa: E402
 
 __all__ = ["ValidatingProxy"]
