@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from logto_dynamic._results import Result
     from logto_dynamic._spec import Spec
 
-__all__ = ["BASE_URL_ENV", "read_body", "register", "run_call"]
+__all__ = ["BASE_URL_ENV", "read_body", "register", "run_call", "typed_values"]
 
 
 def _pair(text: str) -> tuple[str, str]:
@@ -57,7 +57,12 @@ def register(subparsers: Any) -> None:
         "print the answer. Exit 0 on a 2xx answer, 1 when the call failed, "
         "2 on usage errors.",
     )
-    call.add_argument("operation", metavar="OPERATION")
+    call.add_argument(
+        "operation",
+        metavar="OPERATION",
+        help="the operationId, in any case or word style (IdentifyUser, identify_user); "
+        "'logto-dynamic ops' lists them",
+    )
     call.add_argument(
         "body",
         metavar="BODY",
@@ -79,7 +84,10 @@ def register(subparsers: Any) -> None:
             default=[],
             type=_pair,
             metavar="NAME=VALUE",
-            help=f"a {where} parameter (repeatable)",
+            help=f"a {where} parameter (repeatable); VALUE is text as on the wire, converted "
+            "to the parameter's schema type before validation (page=2 is the integer 2, "
+            "true/false booleans, a,b an array"
+            + ("; repeat NAME for an exploded array)" if where == "query" else ")"),
         )
     call.add_argument(
         "--validate",
@@ -158,9 +166,9 @@ def run_call(args: argparse.Namespace) -> int:
     log.addFilter(scrub)
     jar = load_jar(args.cookie_jar)
     options: dict[str, Any] = {
-        "path": group_pairs(args.path),
-        "query": group_pairs(args.query),
-        "headers": group_pairs(args.header),
+        "path": typed_values(spec, op, "path", args.path),
+        "query": typed_values(spec, op, "query", args.query),
+        "headers": typed_values(spec, op, "header", args.header),
     }
     http: dict[str, Any] = {} if args.timeout is None else {"timeout": args.timeout}
     out = _Output(args, spec, op, scrub)
@@ -181,6 +189,45 @@ def run_call(args: argparse.Namespace) -> int:
             if args.cookie_jar:
                 save_jar(jar, args.cookie_jar, host=urlsplit(base_url).hostname)
     return out.answer(result, result.violations)
+
+
+def typed_values(
+    spec: Spec, op: Operation, location: str, pairs: list[tuple[str, str]]
+) -> dict[str, Any]:
+    """``NAME=VALUE`` texts as the values the parameters' schemas ask for, read as they would
+    be on the wire: ``page=2`` → 2 for an integer, ``true``/``false`` for a boolean, an
+    array split per its style (``a,b``; a repeated name for an exploded query array). A
+    text that does not convert stays text, so validation names the parameter and the type;
+    names the operation does not declare stay text too."""
+    from logto_dynamic._validation._params import (
+        decode_query,
+        decode_scalar,
+        decode_simple,
+        schema_types,
+    )
+
+    document = spec.document
+    declared = {
+        (p.name.lower() if location == "header" else p.name): p for p in op.parameters_in(location)
+    }
+    out: dict[str, Any] = {}
+    for name, value in group_pairs(pairs).items():
+        param = declared.get(name.lower() if location == "header" else name)
+        texts = value if isinstance(value, list) else [value]
+        types = schema_types(param.schema, document) if param is not None else set()
+        if param is None or ("object" in types and "string" not in types):
+            out[name] = value  # free-form names and objects: as given
+        elif location == "query" and "array" in types:
+            out[name] = decode_query((param,), [(param.name, t) for t in texts], document)[
+                param.name
+            ]
+        elif location != "query":
+            typed = [decode_simple(param, t, document) for t in texts]
+            out[name] = typed if isinstance(value, list) else typed[0]
+        else:
+            typed = [decode_scalar(t, param.schema, document) for t in texts]
+            out[name] = typed if isinstance(value, list) else typed[0]
+    return out
 
 
 def _names(op: Operation, location: str) -> list[str] | None:

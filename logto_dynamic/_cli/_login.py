@@ -11,7 +11,9 @@ printed only with ``--json`` and written only by ``--output FILE`` (mode 0600).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
+import json
 import os
 import sys
 import time
@@ -31,6 +33,7 @@ from logto_dynamic._cli._m2m import write_secret_output
 
 if TYPE_CHECKING:
     from logto_dynamic._oidc._tokens import Tokens
+    from logto_dynamic._signin._flows import Registration
     from logto_dynamic._signin._sync import Interaction
 
 #: A command's flow: what to write (the token set) and the one line to print instead.
@@ -81,15 +84,37 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--output", metavar="FILE", help="write the token set as JSON to FILE, mode 0600"
     )
+    parser.add_argument(
+        "--mfa-secrets-output",
+        metavar="FILE",
+        help="with --bind-mfa: write the bound factors' secrets (TOTP secret, backup codes) "
+        "as JSON to FILE, mode 0600 (replaced whole, never through a symlink)",
+    )
 
 
 def register(subparsers: Any) -> None:
     """Add ``login`` and ``register`` to an argparse sub-parser group."""
-    login = subparsers.add_parser("login", help="sign in with a password (and MFA): tokens")
+    login = subparsers.add_parser(
+        "login",
+        help="sign in with a password (and MFA): tokens",
+        description="Sign in without a browser: the OIDC authorization request (PKCE), the "
+        "Experience API with a password (and MFA), the code exchanged and the ID token "
+        "verified. Prints the subject and expiry (never a token) unless --json; --output "
+        "writes the token set to a file, mode 0600. Exit 1 when the sign-in fails.",
+    )
     _common(login)
     who = login.add_mutually_exclusive_group(required=True)
-    who.add_argument("--username", metavar="NAME")
+    who.add_argument("--username", metavar="NAME", help="the username to sign in with")
     who.add_argument("--identifier", metavar="ID", help="a username, email or phone number")
+    login.add_argument(
+        "--bind-mfa",
+        action="append",
+        type=_factor,
+        metavar="{Totp,BackupCode}",
+        help="when Logto requires binding a factor (the Mandatory MFA policy), bind this one "
+        "(repeatable; case-insensitive) and write its secrets with --mfa-secrets-output "
+        "(or --json/--output)",
+    )
     mfa = login.add_mutually_exclusive_group()
     mfa.add_argument(
         "--totp-secret-env",
@@ -102,18 +127,86 @@ def register(subparsers: Any) -> None:
         help="environment variable holding a backup code (each code works once)",
     )
     login.set_defaults(func=run_login)
-    reg = subparsers.add_parser("register", help="create an account (username, password)")
+    reg = subparsers.add_parser(
+        "register",
+        help="create an account (username, password)",
+        description="Create an account without a browser: username and password, an email or "
+        "phone verified by the code sent to it (asked on the terminal, or --code-env / "
+        "--code-stdin), MFA bound if asked; ends in verified tokens, as login does.",
+    )
     _common(reg)
-    reg.add_argument("--username", required=True, metavar="NAME")
-    reg.add_argument("--email", metavar="EMAIL", help="verify and add an email (code prompted)")
-    reg.add_argument("--phone", metavar="PHONE", help="verify and add a phone (code prompted)")
+    reg.add_argument("--username", required=True, metavar="NAME", help="the new username")
+    reg.add_argument(
+        "--email",
+        metavar="EMAIL",
+        help="verify and add an email (the code sent to it: a terminal prompt, --code-env or "
+        "--code-stdin)",
+    )
+    reg.add_argument("--phone", metavar="PHONE", help="verify and add a phone (as --email)")
+    codes = reg.add_mutually_exclusive_group()
+    codes.add_argument(
+        "--code-env",
+        metavar="VAR",
+        help="read the verification code from environment variable VAR when it is asked for",
+    )
+    codes.add_argument(
+        "--code-stdin",
+        action="store_true",
+        help="read the verification code from the next line of stdin once it has been sent "
+        "(after the password line with --password-stdin); 'code sent to ...' goes to stderr",
+    )
     reg.add_argument(
         "--bind-mfa",
         action="append",
-        choices=("Totp", "BackupCode"),
-        help="bind an MFA factor (its secrets go to --json/--output only)",
+        type=_factor,
+        metavar="{Totp,BackupCode}",
+        help="bind an MFA factor (repeatable; case-insensitive; its secrets go to "
+        "--mfa-secrets-output or --json/--output only)",
     )
     reg.set_defaults(func=run_register)
+
+
+def _factor(text: str) -> str:
+    for factor in ("Totp", "BackupCode"):
+        if text.lower() == factor.lower():
+            return factor
+    raise argparse.ArgumentTypeError(f"{text!r} is not one of Totp, BackupCode")
+
+
+def _needs_secret_output(args: argparse.Namespace) -> None:
+    if args.bind_mfa and not (args.json or args.output or args.mfa_secrets_output):
+        raise UsageError(
+            "--bind-mfa needs --mfa-secrets-output FILE (or --json/--output): the secrets "
+            "of what it binds are shown only there"
+        )
+
+
+def _write_private(path: str, text: str) -> None:
+    """``text`` to ``path``, mode 0600: a new file beside it, renamed over it (atomic; a
+    symlink at ``path`` is replaced, never followed)."""
+    import tempfile
+
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, temporary = tempfile.mkstemp(dir=folder, prefix=".logto-dynamic-")  # mode 0600
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def _mfa_secrets(args: argparse.Namespace, payload: dict[str, Any], done: Registration) -> None:
+    """The bound factors' secrets: in the token payload (--json/--output) and, with
+    --mfa-secrets-output, in their own file."""
+    if not (done.totp_secret or done.backup_codes):
+        return
+    secrets = {"totp_secret": done.totp_secret, "backup_codes": list(done.backup_codes)}
+    payload.update(secrets)
+    if args.mfa_secrets_output:
+        _write_private(args.mfa_secrets_output, json.dumps(secrets, indent=2) + "\n")
 
 
 def _prompt_secret(label: str) -> str:
@@ -158,10 +251,27 @@ def _mfa(args: argparse.Namespace) -> Callable[[tuple[str, ...]], tuple[str, str
     return answer
 
 
-def _code_prompt(identifier: dict[str, str]) -> str:
-    if not sys.stdin.isatty():
-        raise UsageError(f"no terminal to ask for the code sent to the {identifier['type']}")
-    return input(f"code sent to {identifier['value']}: ").strip()
+def _code_source(args: argparse.Namespace) -> Callable[[dict[str, str]], str]:
+    """Where ``register`` gets the verification code once it has been sent."""
+
+    def answer(identifier: dict[str, str]) -> str:
+        if args.code_env:
+            return (secret_from_env("--code-env", args.code_env) or "").strip()
+        if args.code_stdin:
+            print(f"code sent to {identifier['value']}: reading it from stdin", file=sys.stderr)
+            sys.stderr.flush()
+            line = sys.stdin.readline().strip()
+            if not line:
+                raise UsageError("--code-stdin: stdin ended before the code")
+            return line
+        if not sys.stdin.isatty():
+            raise UsageError(
+                f"no terminal to ask for the code sent to the {identifier['type']}: "
+                "use --code-env VAR or --code-stdin"
+            )
+        return input(f"code sent to {identifier['value']}: ").strip()
+
+    return answer
 
 
 def _summary(tokens: Tokens) -> str:
@@ -217,6 +327,7 @@ def _run(
 
 def run_login(args: argparse.Namespace) -> int:
     """``login``: sign in and report (or write) verified tokens."""
+    _needs_secret_output(args)
     client_secret = secret_from_env("--client-secret-env", args.client_secret_env)
     password = _password(args)
     identifier: str | dict[str, str] = args.identifier
@@ -224,16 +335,23 @@ def run_login(args: argparse.Namespace) -> int:
         identifier = {"type": "username", "value": args.username}
 
     def flow(interaction: Interaction) -> Outcome:
-        tokens = interaction.sign_in(identifier, password=password, mfa=_mfa(args))
-        return tokens.as_dict(), f"signed in: {_summary(tokens)}"
+        if not args.bind_mfa:
+            tokens = interaction.sign_in(identifier, password=password, mfa=_mfa(args))
+            return tokens.as_dict(), f"signed in: {_summary(tokens)}"
+        done = interaction.sign_in(
+            identifier, password=password, mfa=_mfa(args), bind_mfa=tuple(args.bind_mfa)
+        )
+        payload = done.tokens.as_dict()
+        _mfa_secrets(args, payload, done)
+        bound = ", ".join(done.bound) or "nothing (not required)"
+        return payload, f"signed in: {_summary(done.tokens)}; bound {bound}"
 
     return _run(args, flow, client_secret)
 
 
 def run_register(args: argparse.Namespace) -> int:
     """``register``: create the account, bind MFA if asked, report (or write) the tokens."""
-    if args.bind_mfa and not (args.json or args.output):
-        raise UsageError("--bind-mfa needs --json or --output: its secrets are shown only there")
+    _needs_secret_output(args)
     client_secret = secret_from_env("--client-secret-env", args.client_secret_env)
     password = _password(args)
 
@@ -243,13 +361,11 @@ def run_register(args: argparse.Namespace) -> int:
             password,
             email=args.email,
             phone=args.phone,
-            code=_code_prompt,
+            code=_code_source(args),
             bind_mfa=tuple(args.bind_mfa or ()),
         )
         payload = done.tokens.as_dict()
-        if done.totp_secret or done.backup_codes:
-            payload["totp_secret"] = done.totp_secret
-            payload["backup_codes"] = list(done.backup_codes)
+        _mfa_secrets(args, payload, done)
         bound = ", ".join(args.bind_mfa or ()) or "no MFA"
         return payload, f"registered: {_summary(done.tokens)}; bound {bound}"
 

@@ -27,9 +27,12 @@ __all__ = ["register"]
 
 
 def _seed_user(text: str) -> tuple[str, str]:
-    username, sep, password = text.partition(":")
-    if not sep or not username or not password:
-        raise argparse.ArgumentTypeError("expected USERNAME:PASSWORD")
+    """``USERNAME=PASSWORD``, or the older ``USERNAME:PASSWORD`` (a username holds neither
+    separator; the password may hold both)."""
+    cut = min((i for i in (text.find("="), text.find(":")) if i >= 0), default=-1)
+    username, password = (text[:cut], text[cut + 1 :]) if cut >= 0 else (text, "")
+    if cut < 0 or not username or not password:
+        raise argparse.ArgumentTypeError("expected USERNAME=PASSWORD")
     return username, password
 
 
@@ -78,8 +81,8 @@ def register(subparsers: Any) -> None:
         action="append",
         default=[],
         type=_seed_user,
-        metavar="USERNAME:PASSWORD",
-        help="create a user at start-up (repeatable)",
+        metavar="USERNAME=PASSWORD",
+        help="create a user at start-up (repeatable; USERNAME:PASSWORD works too)",
     )
     serve.add_argument(
         "--mfa-factor",
@@ -98,6 +101,7 @@ def register(subparsers: Any) -> None:
             "Mandatory",
             "NoPrompt",
         ],
+        help="the MFA policy, answered as Logto 1.42 does (default: %(default)s)",
     )
     serve.add_argument(
         "--app",
@@ -130,9 +134,9 @@ def register(subparsers: Any) -> None:
         action="append",
         default=[],
         type=_m2m_app,
-        metavar="ID:SECRET",
+        metavar="ID=SECRET",
         help="register a machine-to-machine app with the Management API role (repeatable; "
-        "without it, m2m-app has a random secret that is never shown)",
+        "ID:SECRET works too; without it, m2m-app has a random secret that is never shown)",
     )
     serve.add_argument(
         "--endpoint",
@@ -144,6 +148,7 @@ def register(subparsers: Any) -> None:
         "--sign-in-mode",
         choices=["SignInAndRegister", "SignIn", "Register"],
         default="SignInAndRegister",
+        help="which interaction events the sign-in experience allows (default: %(default)s)",
     )
     add_spec_option(serve)
     add_verbosity(serve)
@@ -193,7 +198,7 @@ def run_serve(args: argparse.Namespace) -> int:
     )
     if m2m_apps is None:  # its random secret is never printed: name your own app to use it
         print(
-            "the Management API needs a machine-to-machine app: --m2m-app ID:SECRET",
+            "the Management API needs a machine-to-machine app: --m2m-app ID=SECRET",
             file=sys.stderr,
             flush=True,
         )
