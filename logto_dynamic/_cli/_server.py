@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from logto_dynamic._cli._common import (
@@ -64,6 +65,69 @@ def _m2m_app(text: str) -> str:
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
     return text
+
+
+def _named_list(what: str, *, last: bool = False) -> Callable[[str], tuple[str, tuple[str, ...]]]:
+    """``NAME=A,B,C`` as ``(NAME, (A, B, C))``; ``last``: cut at the last ``=`` (a URL
+    may hold one)."""
+
+    def parse(text: str) -> tuple[str, tuple[str, ...]]:
+        name, sep, rest = text.rpartition("=") if last else text.partition("=")
+        items = tuple(item.strip() for item in rest.split(",") if item.strip())
+        if not sep or not name.strip():
+            raise argparse.ArgumentTypeError(f"expected {what}")
+        return name.strip(), items
+
+    return parse
+
+
+def add_access_options(serve: argparse.ArgumentParser) -> None:
+    """``--resource``, ``--role`` and ``--organization``: what "after sign-in" needs."""
+    serve.add_argument(
+        "--resource",
+        action="append",
+        default=[],
+        type=_named_list("INDICATOR=SCOPE,...", last=True),
+        metavar="INDICATOR=SCOPES",
+        help="register an API resource and its comma-separated scopes, e.g. "
+        "https://api.example.com=read:things,write:things (repeatable)",
+    )
+    serve.add_argument(
+        "--role",
+        action="append",
+        default=[],
+        type=_named_list("USERNAME=SCOPE,..."),
+        metavar="USERNAME=SCOPES",
+        help="give a user (seeded with --seed-user) a role granting these scopes of the "
+        "resources defining them, e.g. alice=read:things (repeatable)",
+    )
+    serve.add_argument(
+        "--organization",
+        action="append",
+        default=[],
+        type=_named_list("ID=USERNAME,..."),
+        metavar="ID=MEMBERS",
+        help="create an organization with these members (usernames, comma-separated), e.g. "
+        "acme=alice,bob (repeatable); members get its organization tokens",
+    )
+
+
+def arrange_access(server: Any, args: argparse.Namespace) -> None:
+    """Apply ``--resource``/``--role``/``--organization`` through the Python API the pytest
+    fixture hands out (:class:`~logto_dynamic.testing.LogtoTestServer`)."""
+
+    def user_id(username: str, option: str) -> str:
+        user = server.server.users.find("username", username)
+        if user is None:
+            raise UsageError(f"{option}: no user {username!r} (seed it with --seed-user)")
+        return str(user.id)
+
+    for indicator, scopes in args.resource:
+        server.add_resource(indicator, scopes)
+    for username, scopes in args.role:
+        server.add_role(user_id(username, "--role"), scopes)
+    for organization, members in args.organization:
+        server.add_organization(organization, [user_id(m, "--organization") for m in members])
 
 
 def register(subparsers: Any) -> None:
@@ -150,6 +214,7 @@ def register(subparsers: Any) -> None:
         default="SignInAndRegister",
         help="which interaction events the sign-in experience allows (default: %(default)s)",
     )
+    add_access_options(serve)
     add_spec_option(serve)
     add_verbosity(serve)
     serve.set_defaults(func=run_serve)
@@ -169,7 +234,7 @@ def register(subparsers: Any) -> None:
 def run_serve(args: argparse.Namespace) -> int:
     """Serve the embedded server until SIGINT/SIGTERM."""
     require_extras("server")
-    from logto_dynamic.testing import ExperienceServer, SignInExperience
+    from logto_dynamic.testing import ExperienceServer, LogtoTestServer, SignInExperience
     from logto_dynamic.testing.oidc._apps import build_apps
     from logto_dynamic.testing.oidc._m2m import parse_m2m_app
 
@@ -190,6 +255,7 @@ def run_serve(args: argparse.Namespace) -> int:
     app = ExperienceServer(
         settings, spec=spec, apps=apps, endpoint=args.endpoint, m2m_apps=m2m_apps
     )
+    arrange_access(LogtoTestServer(app, url_of(sock)), args)
     print(
         f"embedded Logto experience server on {url_of(sock)} "
         f"({len(settings.seed_users)} seeded user(s)); Ctrl+C stops it",

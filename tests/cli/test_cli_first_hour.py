@@ -306,3 +306,62 @@ def test_bench_help_speaks_of_no_issue_numbers() -> None:
     )
     assert done.returncode == 0 and "usage" in done.stdout
     assert "issue" not in done.stdout.lower()
+
+
+# -- item 4: serve arranges resources, roles and organizations --------------------------------
+
+
+@pytest.mark.loopback
+def test_serve_access_options_arrange_what_after_sign_in_needs(
+    logto_server: LogtoTestServer,
+) -> None:
+    from logto_dynamic import Client
+    from logto_dynamic._cli._server import arrange_access
+
+    api = "https://api.example.com"
+    args = build_parser().parse_args(
+        [
+            "serve",
+            "--resource",
+            f"{api}=read:things, write:things",
+            "--role",
+            "jo=read:things",
+            "--organization",
+            "acme=jo",
+        ]
+    )
+    assert args.resource == [(api, ("read:things", "write:things"))]
+    logto_server.add_user("jo", "Hn3&pepper-Vault")
+    arrange_access(logto_server, args)
+    scopes = ("openid", "offline_access", "urn:logto:scope:organizations", "read:things")
+    with Client(logto_server.base_url) as client:
+        tokens = client.interaction(
+            "demo-app", logto_server.redirect_uri, scopes=scopes, resources=(api,), prompt="consent"
+        ).sign_in("jo", password="Hn3&pepper-Vault")
+        for_api = client.refresh_tokens("demo-app", tokens.refresh_token, resource=api)
+        org = client.refresh_tokens("demo-app", for_api.refresh_token, organization_id="acme")
+    from logto_dynamic._oidc._tokens import Tokens
+
+    assert isinstance(org, Tokens)
+    claims = _jwt_claims(for_api.access_token)
+    assert claims["aud"] == api and claims["scope"] == "read:things"
+    assert _jwt_claims(org.access_token)["aud"] == "urn:logto:organization:acme"
+
+
+def _jwt_claims(token: str) -> dict[str, Any]:
+    import base64
+
+    payload = token.split(".")[1]
+    return dict(json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))))
+
+
+def test_serve_access_options_refuse_an_unknown_user(capsys: pytest.CaptureFixture[str]) -> None:
+    from logto_dynamic._cli._server import arrange_access
+    from logto_dynamic.testing import ExperienceServer, LogtoTestServer
+
+    args = build_parser().parse_args(["serve", "--role", "nobody=read:things"])
+    with pytest.raises(Exception, match="--role: no user 'nobody'"):
+        arrange_access(LogtoTestServer(ExperienceServer(), "http://x"), args)
+    assert build_parser().parse_args(["serve", "--organization", "acme="]).organization == [
+        ("acme", ())
+    ]
