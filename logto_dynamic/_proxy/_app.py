@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 from logto_dynamic._config import ProxyMode
 from logto_dynamic._proxy._checks import Checker
@@ -113,15 +114,23 @@ class ValidatingProxy:
             self.log.close()
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                self._open()
-                await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
-                await self.aclose()
-                await send({"type": "lifespan.shutdown.complete"})
-                return
+        try:
+            while True:
+                message = await receive()
+                if message["type"] == "lifespan.startup":
+                    self._open()
+                    await send({"type": "lifespan.startup.complete"})
+                elif message["type"] == "lifespan.shutdown":
+                    await self.aclose()
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        except asyncio.CancelledError:
+            # The loop is torn down under us (Ctrl+C as the server starts): close the pool
+            # and the log quietly and end, rather than have the server log a traceback and
+            # aiohttp an unclosed session.
+            with contextlib.suppress(Exception):
+                await self.upstream.close()
+            self.log.close()
 
     # -- ASGI -----------------------------------------------------------------------------
 
