@@ -19,6 +19,7 @@ The rules the examples keep, checked here:
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import re
@@ -151,31 +152,46 @@ def _run_shell(example: Example, tmp_path: Path) -> subprocess.CompletedProcess[
                 command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=180
             )
     assert against.startswith("nothing"), f"{example}: what does it run against?"
-    return subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=180)
+    return subprocess.run(
+        command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=180
+    )
 
 
-def _run_python(example: Example, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+def _run_python(example: Example, tmp_path: Path) -> tuple[int, str, str]:
+    """A test file through pytest in a process of its own; other blocks in this process
+    (``exec``, stdout captured: no interpreter start per example)."""
     if "def test_" in example.body:
         (tmp_path / "test_example.py").write_text(example.body)
-        command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly"]
-        command += ["test_example.py"]
-    else:
-        command = [sys.executable, "-c", example.body]
-    env = {**os.environ, "PYTHONPATH": ""}
-    env.pop("PYTEST_ADDOPTS", None)  # coverage options of the outer run
-    return subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=180)
+        env = {k: v for k, v in os.environ.items() if k != "PYTEST_ADDOPTS"}  # the outer --cov
+        command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+        done = subprocess.run(
+            [*command, "test_example.py"],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+        return done.returncode, done.stdout, done.stderr
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(example.body, str(example), "exec"), {"__name__": "__example__"})
+    return 0, out.getvalue(), ""
 
 
 @pytest.mark.loopback
 @pytest.mark.process
 @pytest.mark.parametrize("example", RUNNABLE, ids=str)
 def test_the_example_runs_as_written(example: Example, tmp_path: Path) -> None:
-    run = _run_python if example.lang == "python" else _run_shell
-    done = run(example, tmp_path)
-    assert done.returncode == 0, f"{example}\n{done.stdout}\n{done.stderr}"
-    assert "Traceback" not in done.stderr, done.stderr
+    if example.lang == "python":
+        code, out, err = _run_python(example, tmp_path)
+    else:
+        done = _run_shell(example, tmp_path)
+        code, out, err = done.returncode, done.stdout, done.stderr
+    assert code == 0, f"{example}\n{out}\n{err}"
+    assert "Traceback" not in err, err
     if example.prints is not None:
-        assert done.stdout == example.prints, f"{example} printed:\n{done.stdout}"
+        assert out == example.prints, f"{example} printed:\n{out}"
 
 
 # -- the shell recipe in detail: the tokens it prints are real ones ---------------------------
