@@ -99,7 +99,8 @@ def test_every_example_says_what_it_runs_against_or_why_it_does_not_run() -> Non
         else:
             assert example.lang, f"{example}: name the block's language"
     skipped = [e for e in EXAMPLES if e.not_run is not None]
-    assert len(skipped) <= 8, [f"{e}: {e.not_run}" for e in skipped]
+    code = [e for e in EXAMPLES if e.lang in RUN]
+    assert len(skipped) * 4 <= len(code), [f"{e}: {e.not_run}" for e in skipped]  # few
 
 
 def test_examples_avoid_logtos_port_unless_they_mean_a_real_logto() -> None:
