@@ -1,4 +1,4 @@
-"""The validating reverse proxy (``logto_dynamic.ValidatingProxy``; manual in the README).
+"""The validating reverse proxy (``logto_dynamic.ValidatingProxy``; manual in docs/proxy.md).
 
 Modules, one job each: ``_app`` (the ASGI entry and lifecycle), ``_relay`` (request out,
 answer back, checked inline or afterwards), ``_upstream`` (the pooled client and its error

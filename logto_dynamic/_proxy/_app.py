@@ -45,8 +45,8 @@ class ValidatingProxy:
     only relays. With ``preserve_host`` (the default) the client's ``Host`` goes upstream
     unchanged, so a Logto behind the proxy builds ``redirectTo``, ``Location`` and discovery
     URLs that point at the proxy; ``False`` sends the upstream's own authority instead.
-    ``X-Forwarded-For/-Proto/-Host`` are added either way. The README's proxy section has the
-    whole manual. The upstream pool is made on first use (or at lifespan startup) and closed
+    ``X-Forwarded-For/-Proto/-Host`` are added either way. The whole manual is in
+    ``docs/proxy.md``. The upstream pool is made on first use (or at lifespan startup) and closed
     by :meth:`aclose` (or at lifespan shutdown), which also flushes the log.
     """
 
