@@ -134,10 +134,12 @@ def register(subparsers: Any) -> None:
     """Add ``serve`` and ``demo``."""
     serve = subparsers.add_parser(
         "serve",
-        help="run the embedded Logto-like experience server",
-        description="Run the embedded, in-memory Logto Experience API server (for tests "
-        "and demos). Start an interaction with GET /oidc/auth?client_id=...&redirect_uri=..."
-        "&response_type=code.",
+        help="run the embedded Logto-like server (tests, demos, examples)",
+        description="Run the embedded, in-memory Logto-like server for tests and demos: the "
+        "Experience API, OIDC (sign-in, tokens, userinfo, sign-out) and the Management API "
+        "(with --m2m-app). Seed users, apps, API resources, roles and organizations with the "
+        "options below. Start an interaction with GET /oidc/auth?client_id=...&redirect_uri="
+        "...&response_type=code&code_challenge=... (PKCE).",
     )
     add_address(serve, port=3001)
     serve.add_argument(
