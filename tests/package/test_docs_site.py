@@ -38,3 +38,14 @@ def test_the_docs_extra_pins_exact_versions() -> None:
     docs = project["optional-dependencies"]["docs"]
     assert {line.split("==")[0] for line in docs} >= {"zensical", "mkdocstrings-python"}
     assert all("==" in line for line in docs), docs
+
+
+def test_the_readmes_links_into_the_checkout_exist() -> None:
+    """The README is the front page outside the site: its relative links are checked here."""
+    import re
+
+    text = (ROOT / "README.md").read_text()
+    links = re.findall(r"\]\(([^)#]+)(?:#[^)]*)?\)", text)
+    local = [link for link in links if "://" not in link]
+    assert len(local) >= 8, local
+    assert [link for link in local if not (ROOT / link).exists()] == []
