@@ -27,10 +27,10 @@ from logto_dynamic._cli._common import (
     base_url_of,
     configure_logging,
     error,
-    group_pairs,
     load_spec_source,
 )
 from logto_dynamic._cli._m2m import add_app_options, app_secret_of
+from logto_dynamic._cli._values import typed_values
 
 if TYPE_CHECKING:
     from logto_dynamic._cli._redact import Scrubber
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from logto_dynamic._results import Result
     from logto_dynamic._spec import Spec
 
-__all__ = ["BASE_URL_ENV", "read_body", "register", "run_call", "typed_values"]
+__all__ = ["BASE_URL_ENV", "read_body", "register", "run_call"]
 
 
 def _pair(text: str) -> tuple[str, str]:
@@ -189,45 +189,6 @@ def run_call(args: argparse.Namespace) -> int:
             if args.cookie_jar:
                 save_jar(jar, args.cookie_jar, host=urlsplit(base_url).hostname)
     return out.answer(result, result.violations)
-
-
-def typed_values(
-    spec: Spec, op: Operation, location: str, pairs: list[tuple[str, str]]
-) -> dict[str, Any]:
-    """``NAME=VALUE`` texts as the values the parameters' schemas ask for, read as they would
-    be on the wire: ``page=2`` → 2 for an integer, ``true``/``false`` for a boolean, an
-    array split per its style (``a,b``; a repeated name for an exploded query array). A
-    text that does not convert stays text, so validation names the parameter and the type;
-    names the operation does not declare stay text too."""
-    from logto_dynamic._validation._params import (
-        decode_query,
-        decode_scalar,
-        decode_simple,
-        schema_types,
-    )
-
-    document = spec.document
-    declared = {
-        (p.name.lower() if location == "header" else p.name): p for p in op.parameters_in(location)
-    }
-    out: dict[str, Any] = {}
-    for name, value in group_pairs(pairs).items():
-        param = declared.get(name.lower() if location == "header" else name)
-        texts = value if isinstance(value, list) else [value]
-        types = schema_types(param.schema, document) if param is not None else set()
-        if param is None or ("object" in types and "string" not in types):
-            out[name] = value  # free-form names and objects: as given
-        elif location == "query" and "array" in types:
-            out[name] = decode_query((param,), [(param.name, t) for t in texts], document)[
-                param.name
-            ]
-        elif location != "query":
-            typed = [decode_simple(param, t, document) for t in texts]
-            out[name] = typed if isinstance(value, list) else typed[0]
-        else:
-            typed = [decode_scalar(t, param.schema, document) for t in texts]
-            out[name] = typed if isinstance(value, list) else typed[0]
-    return out
 
 
 def _names(op: Operation, location: str) -> list[str] | None:

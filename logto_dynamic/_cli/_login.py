@@ -11,11 +11,6 @@ printed only with ``--json`` and written only by ``--output FILE`` (mode 0600).
 from __future__ import annotations
 
 import argparse
-import contextlib
-import getpass
-import json
-import os
-import sys
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -29,11 +24,18 @@ from logto_dynamic._cli._common import (
     base_url_of,
     load_spec_source,
 )
+from logto_dynamic._cli._login_secrets import (
+    code_source,
+    mfa_answer,
+    mfa_secrets,
+    needs_secret_output,
+    read_password,
+    secret_from_env,
+)
 from logto_dynamic._cli._m2m import write_secret_output
 
 if TYPE_CHECKING:
     from logto_dynamic._oidc._tokens import Tokens
-    from logto_dynamic._signin._flows import Registration
     from logto_dynamic._signin._sync import Interaction
 
 #: A command's flow: what to write (the token set) and the one line to print instead.
@@ -173,121 +175,10 @@ def _factor(text: str) -> str:
     raise argparse.ArgumentTypeError(f"{text!r} is not one of Totp, BackupCode")
 
 
-def _needs_secret_output(args: argparse.Namespace) -> None:
-    if args.bind_mfa and not (args.json or args.output or args.mfa_secrets_output):
-        raise UsageError(
-            "--bind-mfa needs --mfa-secrets-output FILE (or --json/--output): the secrets "
-            "of what it binds are shown only there"
-        )
-
-
-def _write_private(path: str, text: str) -> None:
-    """``text`` to ``path``, mode 0600: a new file beside it, renamed over it (atomic; a
-    symlink at ``path`` is replaced, never followed)."""
-    import tempfile
-
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, temporary = tempfile.mkstemp(dir=folder, prefix=".logto-dynamic-")  # mode 0600
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-
-
-def _mfa_secrets(args: argparse.Namespace, payload: dict[str, Any], done: Registration) -> None:
-    """The bound factors' secrets: in the token payload (--json/--output) and, with
-    --mfa-secrets-output, in their own file."""
-    if not (done.totp_secret or done.backup_codes):
-        return
-    secrets = {"totp_secret": done.totp_secret, "backup_codes": list(done.backup_codes)}
-    payload.update(secrets)
-    if args.mfa_secrets_output:
-        _write_private(args.mfa_secrets_output, json.dumps(secrets, indent=2) + "\n")
-
-
-def _prompt_secret(label: str) -> str:
-    if not sys.stdin.isatty():
-        raise UsageError(f"no terminal to ask for the {label}")
-    return getpass.getpass(f"{label}: ")
-
-
-def _password(args: argparse.Namespace) -> str:
-    if args.password_stdin:
-        line = sys.stdin.readline().rstrip("\r\n")
-        if not line:
-            raise UsageError("--password-stdin: stdin held no password")
-        return line
-    try:
-        return _prompt_secret("password")
-    except UsageError:
-        raise UsageError("no terminal to prompt for the password: use --password-stdin") from None
-
-
-def _mfa(args: argparse.Namespace) -> Callable[[tuple[str, ...]], tuple[str, str]]:
-    from logto_dynamic._signin._totp import Totp
-
-    def answer(factors: tuple[str, ...]) -> tuple[str, str]:
-        backup = secret_from_env("--backup-code-env", args.backup_code_env)
-        if backup is not None:
-            return "BackupCode", backup.strip()
-        if args.totp_secret_env:
-            secret = os.environ.get(args.totp_secret_env)
-            if not secret:
-                raise UsageError(f"--totp-secret-env: ${args.totp_secret_env} is not set")
-            try:
-                return "Totp", Totp(secret).now()
-            except ValueError:
-                raise UsageError(
-                    f"--totp-secret-env: ${args.totp_secret_env} is not base32"
-                ) from None
-        code = _prompt_secret(f"MFA code ({' or '.join(factors) or 'Totp'})").strip()
-        is_totp = code.isdigit() and len(code) == 6 and ("Totp" in factors or not factors)
-        return ("Totp" if is_totp else "BackupCode"), code
-
-    return answer
-
-
-def _code_source(args: argparse.Namespace) -> Callable[[dict[str, str]], str]:
-    """Where ``register`` gets the verification code once it has been sent."""
-
-    def answer(identifier: dict[str, str]) -> str:
-        if args.code_env:
-            return (secret_from_env("--code-env", args.code_env) or "").strip()
-        if args.code_stdin:
-            print(f"code sent to {identifier['value']}: reading it from stdin", file=sys.stderr)
-            sys.stderr.flush()
-            line = sys.stdin.readline().strip()
-            if not line:
-                raise UsageError("--code-stdin: stdin ended before the code")
-            return line
-        if not sys.stdin.isatty():
-            raise UsageError(
-                f"no terminal to ask for the code sent to the {identifier['type']}: "
-                "use --code-env VAR or --code-stdin"
-            )
-        return input(f"code sent to {identifier['value']}: ").strip()
-
-    return answer
-
-
 def _summary(tokens: Tokens) -> str:
     expiry = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(tokens.expires_at))
     name = tokens.claims.get("username") or tokens.claims.get("preferred_username") or "-"
     return f"subject {tokens.subject}, username {name}, expires {expiry}"
-
-
-def secret_from_env(option: str, variable: str | None) -> str | None:
-    """The secret held by environment variable ``variable`` (None when not asked for)."""
-    if variable is None:
-        return None
-    secret = os.environ.get(variable)
-    if not secret:
-        raise UsageError(f"{option}: ${variable} is not set")
-    return secret
 
 
 def _run(
@@ -327,22 +218,22 @@ def _run(
 
 def run_login(args: argparse.Namespace) -> int:
     """``login``: sign in and report (or write) verified tokens."""
-    _needs_secret_output(args)
+    needs_secret_output(args)
     client_secret = secret_from_env("--client-secret-env", args.client_secret_env)
-    password = _password(args)
+    password = read_password(args)
     identifier: str | dict[str, str] = args.identifier
     if args.username:
         identifier = {"type": "username", "value": args.username}
 
     def flow(interaction: Interaction) -> Outcome:
         if not args.bind_mfa:
-            tokens = interaction.sign_in(identifier, password=password, mfa=_mfa(args))
+            tokens = interaction.sign_in(identifier, password=password, mfa=mfa_answer(args))
             return tokens.as_dict(), f"signed in: {_summary(tokens)}"
         done = interaction.sign_in(
-            identifier, password=password, mfa=_mfa(args), bind_mfa=tuple(args.bind_mfa)
+            identifier, password=password, mfa=mfa_answer(args), bind_mfa=tuple(args.bind_mfa)
         )
         payload = done.tokens.as_dict()
-        _mfa_secrets(args, payload, done)
+        mfa_secrets(args, payload, done)
         bound = ", ".join(done.bound) or "nothing (not required)"
         return payload, f"signed in: {_summary(done.tokens)}; bound {bound}"
 
@@ -351,9 +242,9 @@ def run_login(args: argparse.Namespace) -> int:
 
 def run_register(args: argparse.Namespace) -> int:
     """``register``: create the account, bind MFA if asked, report (or write) the tokens."""
-    _needs_secret_output(args)
+    needs_secret_output(args)
     client_secret = secret_from_env("--client-secret-env", args.client_secret_env)
-    password = _password(args)
+    password = read_password(args)
 
     def flow(interaction: Interaction) -> Outcome:
         done = interaction.register(
@@ -361,11 +252,11 @@ def run_register(args: argparse.Namespace) -> int:
             password,
             email=args.email,
             phone=args.phone,
-            code=_code_source(args),
+            code=code_source(args),
             bind_mfa=tuple(args.bind_mfa or ()),
         )
         payload = done.tokens.as_dict()
-        _mfa_secrets(args, payload, done)
+        mfa_secrets(args, payload, done)
         bound = ", ".join(args.bind_mfa or ()) or "no MFA"
         return payload, f"registered: {_summary(done.tokens)}; bound {bound}"
 

@@ -11,7 +11,7 @@ import pytest
 
 from logto_dynamic import load_spec
 from logto_dynamic._cli import build_parser, main
-from logto_dynamic._cli._call import typed_values
+from logto_dynamic._cli._values import typed_values
 from logto_dynamic.testing import LogtoTestServer
 
 SECRET_ENV = "LOGTO_TEST_M2M_SECRET"
