@@ -1,6 +1,7 @@
 """The embedded server's Management API routes under one user (password, suspension, custom
 data, profile, roles, organizations) and its organizations, in process and over loopback:
-each answer is checked strictly against the bundled Management document, and the Python arranging API and the routes change one state."""
+each answer is checked strictly against the bundled Management document, and the Python
+arranging API and the routes change one state."""
 
 from __future__ import annotations
 
