@@ -4,9 +4,18 @@ It loads an OpenAPI document at runtime (the bundled Logto Experience API docume
 default), builds callables by operationId and validates every request before it leaves and
 every response when it arrives, with plain JSON in and out.
 
->>> from logto_dynamic import Client                                   # doctest: +SKIP
->>> with Client("http://localhost:3001") as client:
-...     client.call("InitInteraction", {"interactionEvent": "SignIn"})
+Against the embedded Logto-like server (the ``server`` extra; for a real Logto, pass its
+base URL and one of its apps instead)::
+
+>>> from logto_dynamic import Client
+>>> from logto_dynamic.testing import running_server
+>>> with running_server() as server, Client(server.base_url) as client:
+...     # an interaction first: the OIDC authorization request sets its cookies
+...     interaction = client.interaction("demo-app", server.redirect_uri)
+...     client.call("InitInteraction", {"interactionEvent": "SignIn"}).status_code
+204
+
+The guides are the README and the documentation site (``docs/``; ``zensical build``).
 """
 
 import typing as _typing
@@ -46,6 +55,7 @@ from logto_dynamic._exceptions import (
     MfaBindingRequired,
     MfaRequired,
     MfaSuggested,
+    MissingExtraError,
     MissingScopeError,
     NotFoundError,
     OidcError,
@@ -151,6 +161,7 @@ __all__ = [
     "MfaBindingRequired",
     "MfaRequired",
     "MfaSuggested",
+    "MissingExtraError",
     "MissingScopeError",
     "Mode",
     "NormalizationReport",

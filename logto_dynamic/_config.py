@@ -19,6 +19,7 @@ __all__ = [
     "ValidationPolicy",
     "ValidateTypes",
     "missing_extra",
+    "require_extra",
     "to_policy",
 ]
 
@@ -133,5 +134,16 @@ def missing_extra(what: str, *extras: str) -> str | None:
     wanted = "all" if len(extras) > 1 else extras[0]
     return (
         f"{what} needs the [{wanted}] extra ({', '.join(dict.fromkeys(missing))} not "
-        f'installed): pip install "logto-dynamic[{wanted}]"'
+        f'installed): pip install "logto-dynamic[{wanted}]" (from a checkout: '
+        f'pip install ".[{wanted}]")'
     )
+
+
+def require_extra(what: str, *extras: str) -> None:
+    """Raise :class:`~logto_dynamic.MissingExtraError` (the :func:`missing_extra` line) when
+    ``extras`` are not installed."""
+    message = missing_extra(what, *extras)
+    if message is not None:
+        from logto_dynamic._exceptions import MissingExtraError
+
+        raise MissingExtraError(message)

@@ -26,6 +26,7 @@ Every exception the library raises on purpose derives from :class:`LogtoDynamicE
     │       └── UnknownKeyIdError      its ``kid`` is not in the JWKS (it may have rotated)
     ├── HarError                       the file is not a HAR document (also a ValueError)
     ├── PaginationError                a list answer cannot be paginated
+    ├── MissingExtraError              an optional extra is not installed (also an ImportError)
     └── ApiError                       the server answered 4xx/5xx
         ├── BadRequestError            400
         ├── UnauthorizedError          401
@@ -74,6 +75,7 @@ __all__ = [
     "MfaBindingRequired",
     "MfaRequired",
     "MfaSuggested",
+    "MissingExtraError",
     "NotFoundError",
     "OidcError",
     "PaginationError",
@@ -300,7 +302,8 @@ class ApiError(LogtoDynamicError):
 
     ``code`` is Logto's error code (``session.invalid_credentials``), so callers can branch
     on it; ``message``, ``data`` and ``details`` come from the error body when there is one;
-    ``result`` is the :class:`~logto_dynamic.Result` the error was built from (if any).
+    ``result`` is the :class:`~logto_dynamic.Result` the error was built from (if any);
+    ``hint`` what to do next, for codes whose message does not say (``session.not_found``).
     The client builds these from an answer; the class only keeps what it is given.
     """
 
@@ -315,6 +318,7 @@ class ApiError(LogtoDynamicError):
         operation_id: str | None = None,
         violations: Sequence[Any] = (),
         result: Any = None,
+        hint: str | None = None,
     ) -> None:
         self.message = message
         self.status_code = status_code
@@ -324,10 +328,12 @@ class ApiError(LogtoDynamicError):
         self.operation_id = operation_id
         self.violations = tuple(violations)
         self.result = result
+        self.hint = hint
         who = f"{operation_id} failed with HTTP" if operation_id else "HTTP"
         label = f" {code}" if code else ""
         text = f": {message}" if message else ""
-        super().__init__(f"{who} {status_code}{label}{text}")
+        advice = f" (hint: {hint})" if hint else ""
+        super().__init__(f"{who} {status_code}{label}{text}{advice}")
 
 
 class BadRequestError(ApiError):
@@ -401,32 +407,23 @@ class ServerError(ApiError):
     """HTTP 5xx."""
 
 
+class MissingExtraError(LogtoDynamicError, ImportError):
+    """An optional extra is not installed: the message names it and the pip command
+    (``pip install "logto-dynamic[server]"``, or ``pip install ".[server]"`` from a checkout)."""
+
+
 # -- the Account API's errors: each says what to do (``.hint``, also in the message) ---------------
-
-
-def _hinted(
-    error: AccountCenterDisabledError
-    | AccountFieldError
-    | VerificationRequiredError
-    | MissingScopeError,
-    hint: str,
-) -> None:
-    error.hint = hint
-    text = str(error.args[0])
-    error.args = (f"{text}{'' if text.endswith('.') else '.'} {hint}",)
 
 
 class AccountCenterDisabledError(BadRequestError):
     """400 ``account_center.not_enabled``: the Logto's account center is off, so every
     Account API route refuses. ``hint`` says how to switch it on."""
 
-    hint: str
-
     def __init__(self, message: str | None, **kwargs: Any) -> None:
-        super().__init__(message, **kwargs)
-        _hinted(
-            self,
-            "Enable the account center: Management API PATCH /api/account-center with "
+        super().__init__(
+            message,
+            **kwargs,
+            hint="Enable the account center: Management API PATCH /api/account-center with "
             '{"enabled": true, "fields": {...}} (embedded server: '
             "logto_server.account_center(enabled=True, ...))",
         )
@@ -439,34 +436,30 @@ class AccountFieldError(BadRequestError):
     ``field`` is the account-center field the call touched, when the caller knows it.
     """
 
-    hint: str
-
     def __init__(self, message: str | None, *, field: str | None = None, **kwargs: Any) -> None:
-        super().__init__(message, **kwargs)
-        self.field = field
         name = f"`{field}`" if field else "the field"
-        if self.code == "account_center.field_not_enabled":
+        if kwargs.get("code") == "account_center.field_not_enabled":
             todo = f"set {name} to ReadOnly or Edit"
         else:
             todo = f"set {name} to Edit"
-        _hinted(
-            self,
-            f"Make it editable: {todo} in the account center's fields (PATCH "
+        super().__init__(
+            message,
+            **kwargs,
+            hint=f"Make it editable: {todo} in the account center's fields (PATCH "
             "/api/account-center; `fields` replaces the whole map, a missing field is Off)",
         )
+        self.field = field
 
 
 class VerificationRequiredError(UnauthorizedError):
     """401 ``verification_record.permission_denied``: the change needs a fresh verification
     record (missing, unknown, another user's, or older than 600 s)."""
 
-    hint: str
-
     def __init__(self, message: str | None, **kwargs: Any) -> None:
-        super().__init__(message, **kwargs)
-        _hinted(
-            self,
-            "Verify again: `with account.verified(password=...)`, or POST "
+        super().__init__(
+            message,
+            **kwargs,
+            hint="Verify again: `with account.verified(password=...)`, or POST "
             "/api/verifications/password and send its verificationRecordId as the "
             "logto-verification-id header (a record lasts 600 s)",
         )
@@ -476,13 +469,11 @@ class MissingScopeError(ApiError):
     """The user's access token lacks ``scope`` (Logto answers ``auth.unauthorized`` with 400
     or 401, or ``auth.forbidden``): sign in again asking for it."""
 
-    hint: str
-
     def __init__(self, message: str | None, *, scope: str, **kwargs: Any) -> None:
-        super().__init__(message, **kwargs)
-        self.scope = scope
-        _hinted(
-            self,
-            f"The token needs the `{scope}` scope: ask for it at sign-in, e.g. "
+        super().__init__(
+            message,
+            **kwargs,
+            hint=f"The token needs the `{scope}` scope: ask for it at sign-in, e.g. "
             f"interaction(..., scopes=account_scopes(...)) with it included",
         )
+        self.scope = scope

@@ -81,6 +81,14 @@ ERRORS_BY_STATUS: dict[int, type[ApiError]] = {
 }
 
 
+#: What to do next, for Logto codes whose own message does not say (on ``ApiError.hint``).
+HINTS = {
+    "session.not_found": "no interaction on this client: start one with "
+    "client.interaction(app_id, redirect_uri) (the OIDC authorization request sets the "
+    "interaction cookies), then call the Experience API on the same client",
+}
+
+
 def api_error_for(result: Result) -> ApiError:
     """The ApiError for a failed result: by Logto error code first, then by status."""
     body = result.data if isinstance(result.data, dict) else {}
@@ -100,6 +108,7 @@ def api_error_for(result: Result) -> ApiError:
         operation_id=result.operation.operation_id,
         violations=result.violations,
         result=result,
+        hint=HINTS.get(code or ""),
     )
 
 

@@ -1,4 +1,4 @@
-"""Side-by-side benchmarks of logto_dynamic, raw httpx and py_logto (issue 7).
+"""Side-by-side benchmarks of logto_dynamic, raw httpx and py_logto.
 
     python tools/bench.py [--quick] [--sections cold,loopback,inprocess,scale,proxy] [--out DIR]
     python tools/bench.py --proxy [--rounds N] [--seconds S] [--proxy-workers N]
@@ -8,8 +8,8 @@ with a note when it is missing). Variants run interleaved in rounds (A B C A B C
 machine drift hits them alike; every table gives median, min and max per variant and the
 ratio of medians to the baseline of the same run. Servers run in their own processes
 (uvicorn on 127.0.0.1, ephemeral ports) and are stopped at the end. The proxy section drives
-them with wrk (``apt-get install wrk``) and checks issue 11's targets; the exit status is 1
-when one of them is missed.
+them with wrk (``apt-get install wrk``) and checks the proxy targets of BENCHMARKS.md; the
+exit status is 1 when one of them is missed.
 Results: ``bench-results/bench.json`` and ``bench-results/bench.md``.
 """
 

@@ -42,7 +42,10 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every sub-command."""
     parser = argparse.ArgumentParser(
         prog=PROG,
-        description="A dynamic, validating client for the Logto Experience API.",
+        description="A dynamic, validating client for Logto, driven by its OpenAPI documents: "
+        "call the Experience API and the Management API, sign in and register without a "
+        "browser, check documents and HAR recordings, run a validating reverse proxy in front "
+        "of Logto, or the embedded Logto-like server for tests and demos.",
         epilog="Exit codes: 0 ok, 1 the operation failed, 2 usage error.",
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
@@ -60,7 +63,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the process exit code."""
+    """Run the command line; returns the process exit code (130 after Ctrl+C, at any
+    moment: never a traceback)."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        return 130
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     func = getattr(args, "func", None)

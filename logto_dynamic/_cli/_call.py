@@ -28,10 +28,10 @@ from logto_dynamic._cli._common import (
     base_url_of,
     configure_logging,
     error,
-    group_pairs,
     load_spec_source,
 )
 from logto_dynamic._cli._m2m import add_app_options, app_secret_of
+from logto_dynamic._cli._values import typed_values
 
 if TYPE_CHECKING:
     from logto_dynamic._cli._redact import Scrubber
@@ -58,7 +58,12 @@ def register(subparsers: Any) -> None:
         "print the answer. Exit 0 on a 2xx answer, 1 when the call failed, "
         "2 on usage errors.",
     )
-    call.add_argument("operation", metavar="OPERATION")
+    call.add_argument(
+        "operation",
+        metavar="OPERATION",
+        help="the operationId, in any case or word style (IdentifyUser, identify_user); "
+        "'logto-dynamic ops' lists them",
+    )
     call.add_argument(
         "body",
         metavar="BODY",
@@ -80,7 +85,10 @@ def register(subparsers: Any) -> None:
             default=[],
             type=_pair,
             metavar="NAME=VALUE",
-            help=f"a {where} parameter (repeatable)",
+            help=f"a {where} parameter (repeatable); VALUE is text as on the wire, converted "
+            "to the parameter's schema type before validation (page=2 is the integer 2, "
+            "true/false booleans, a,b an array"
+            + ("; repeat NAME for an exploded array)" if where == "query" else ")"),
         )
     call.add_argument(
         "--validate",
@@ -172,9 +180,9 @@ def run_call(args: argparse.Namespace) -> int:
     log.addFilter(scrub)
     jar = load_jar(args.cookie_jar)
     options: dict[str, Any] = {
-        "path": group_pairs(args.path),
-        "query": group_pairs(args.query),
-        "headers": group_pairs(args.header),
+        "path": typed_values(spec, op, "path", args.path),
+        "query": typed_values(spec, op, "query", args.query),
+        "headers": typed_values(spec, op, "header", args.header),
     }
     http: dict[str, Any] = {} if args.timeout is None else {"timeout": args.timeout}
     out = _Output(args, spec, op, scrub)

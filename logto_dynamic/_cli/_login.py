@@ -11,9 +11,6 @@ printed only with ``--json`` and written only by ``--output FILE`` (mode 0600).
 from __future__ import annotations
 
 import argparse
-import getpass
-import os
-import sys
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -26,6 +23,14 @@ from logto_dynamic._cli._common import (
     add_spec_option,
     base_url_of,
     load_spec_source,
+)
+from logto_dynamic._cli._login_secrets import (
+    code_source,
+    mfa_answer,
+    mfa_secrets,
+    needs_secret_output,
+    read_password,
+    secret_from_env,
 )
 from logto_dynamic._cli._m2m import write_secret_output
 
@@ -81,15 +86,37 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--output", metavar="FILE", help="write the token set as JSON to FILE, mode 0600"
     )
+    parser.add_argument(
+        "--mfa-secrets-output",
+        metavar="FILE",
+        help="with --bind-mfa: write the bound factors' secrets (TOTP secret, backup codes) "
+        "as JSON to FILE, mode 0600 (replaced whole, never through a symlink)",
+    )
 
 
 def register(subparsers: Any) -> None:
     """Add ``login`` and ``register`` to an argparse sub-parser group."""
-    login = subparsers.add_parser("login", help="sign in with a password (and MFA): tokens")
+    login = subparsers.add_parser(
+        "login",
+        help="sign in with a password (and MFA): tokens",
+        description="Sign in without a browser: the OIDC authorization request (PKCE), the "
+        "Experience API with a password (and MFA), the code exchanged and the ID token "
+        "verified. Prints the subject and expiry (never a token) unless --json; --output "
+        "writes the token set to a file, mode 0600. Exit 1 when the sign-in fails.",
+    )
     _common(login)
     who = login.add_mutually_exclusive_group(required=True)
-    who.add_argument("--username", metavar="NAME")
+    who.add_argument("--username", metavar="NAME", help="the username to sign in with")
     who.add_argument("--identifier", metavar="ID", help="a username, email or phone number")
+    login.add_argument(
+        "--bind-mfa",
+        action="append",
+        type=_factor,
+        metavar="{Totp,BackupCode}",
+        help="when Logto requires binding a factor (the Mandatory MFA policy), bind this one "
+        "(repeatable; case-insensitive) and write its secrets with --mfa-secrets-output "
+        "(or --json/--output)",
+    )
     mfa = login.add_mutually_exclusive_group()
     mfa.add_argument(
         "--totp-secret-env",
@@ -102,82 +129,56 @@ def register(subparsers: Any) -> None:
         help="environment variable holding a backup code (each code works once)",
     )
     login.set_defaults(func=run_login)
-    reg = subparsers.add_parser("register", help="create an account (username, password)")
+    reg = subparsers.add_parser(
+        "register",
+        help="create an account (username, password)",
+        description="Create an account without a browser: username and password, an email or "
+        "phone verified by the code sent to it (asked on the terminal, or --code-env / "
+        "--code-stdin), MFA bound if asked; ends in verified tokens, as login does.",
+    )
     _common(reg)
-    reg.add_argument("--username", required=True, metavar="NAME")
-    reg.add_argument("--email", metavar="EMAIL", help="verify and add an email (code prompted)")
-    reg.add_argument("--phone", metavar="PHONE", help="verify and add a phone (code prompted)")
+    reg.add_argument("--username", required=True, metavar="NAME", help="the new username")
+    reg.add_argument(
+        "--email",
+        metavar="EMAIL",
+        help="verify and add an email (the code sent to it: a terminal prompt, --code-env or "
+        "--code-stdin)",
+    )
+    reg.add_argument("--phone", metavar="PHONE", help="verify and add a phone (as --email)")
+    codes = reg.add_mutually_exclusive_group()
+    codes.add_argument(
+        "--code-env",
+        metavar="VAR",
+        help="read the verification code from environment variable VAR when it is asked for",
+    )
+    codes.add_argument(
+        "--code-stdin",
+        action="store_true",
+        help="read the verification code from the next line of stdin once it has been sent "
+        "(after the password line with --password-stdin); 'code sent to ...' goes to stderr",
+    )
     reg.add_argument(
         "--bind-mfa",
         action="append",
-        choices=("Totp", "BackupCode"),
-        help="bind an MFA factor (its secrets go to --json/--output only)",
+        type=_factor,
+        metavar="{Totp,BackupCode}",
+        help="bind an MFA factor (repeatable; case-insensitive; its secrets go to "
+        "--mfa-secrets-output or --json/--output only)",
     )
     reg.set_defaults(func=run_register)
 
 
-def _prompt_secret(label: str) -> str:
-    if not sys.stdin.isatty():
-        raise UsageError(f"no terminal to ask for the {label}")
-    return getpass.getpass(f"{label}: ")
-
-
-def _password(args: argparse.Namespace) -> str:
-    if args.password_stdin:
-        line = sys.stdin.readline().rstrip("\r\n")
-        if not line:
-            raise UsageError("--password-stdin: stdin held no password")
-        return line
-    try:
-        return _prompt_secret("password")
-    except UsageError:
-        raise UsageError("no terminal to prompt for the password: use --password-stdin") from None
-
-
-def _mfa(args: argparse.Namespace) -> Callable[[tuple[str, ...]], tuple[str, str]]:
-    from logto_dynamic._signin._totp import Totp
-
-    def answer(factors: tuple[str, ...]) -> tuple[str, str]:
-        backup = secret_from_env("--backup-code-env", args.backup_code_env)
-        if backup is not None:
-            return "BackupCode", backup.strip()
-        if args.totp_secret_env:
-            secret = os.environ.get(args.totp_secret_env)
-            if not secret:
-                raise UsageError(f"--totp-secret-env: ${args.totp_secret_env} is not set")
-            try:
-                return "Totp", Totp(secret).now()
-            except ValueError:
-                raise UsageError(
-                    f"--totp-secret-env: ${args.totp_secret_env} is not base32"
-                ) from None
-        code = _prompt_secret(f"MFA code ({' or '.join(factors) or 'Totp'})").strip()
-        is_totp = code.isdigit() and len(code) == 6 and ("Totp" in factors or not factors)
-        return ("Totp" if is_totp else "BackupCode"), code
-
-    return answer
-
-
-def _code_prompt(identifier: dict[str, str]) -> str:
-    if not sys.stdin.isatty():
-        raise UsageError(f"no terminal to ask for the code sent to the {identifier['type']}")
-    return input(f"code sent to {identifier['value']}: ").strip()
+def _factor(text: str) -> str:
+    for factor in ("Totp", "BackupCode"):
+        if text.lower() == factor.lower():
+            return factor
+    raise argparse.ArgumentTypeError(f"{text!r} is not one of Totp, BackupCode")
 
 
 def _summary(tokens: Tokens) -> str:
     expiry = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(tokens.expires_at))
     name = tokens.claims.get("username") or tokens.claims.get("preferred_username") or "-"
     return f"subject {tokens.subject}, username {name}, expires {expiry}"
-
-
-def secret_from_env(option: str, variable: str | None) -> str | None:
-    """The secret held by environment variable ``variable`` (None when not asked for)."""
-    if variable is None:
-        return None
-    secret = os.environ.get(variable)
-    if not secret:
-        raise UsageError(f"{option}: ${variable} is not set")
-    return secret
 
 
 def _run(
@@ -217,25 +218,33 @@ def _run(
 
 def run_login(args: argparse.Namespace) -> int:
     """``login``: sign in and report (or write) verified tokens."""
+    needs_secret_output(args)
     client_secret = secret_from_env("--client-secret-env", args.client_secret_env)
-    password = _password(args)
+    password = read_password(args)
     identifier: str | dict[str, str] = args.identifier
     if args.username:
         identifier = {"type": "username", "value": args.username}
 
     def flow(interaction: Interaction) -> Outcome:
-        tokens = interaction.sign_in(identifier, password=password, mfa=_mfa(args))
-        return tokens.as_dict(), f"signed in: {_summary(tokens)}"
+        if not args.bind_mfa:
+            tokens = interaction.sign_in(identifier, password=password, mfa=mfa_answer(args))
+            return tokens.as_dict(), f"signed in: {_summary(tokens)}"
+        done = interaction.sign_in(
+            identifier, password=password, mfa=mfa_answer(args), bind_mfa=tuple(args.bind_mfa)
+        )
+        payload = done.tokens.as_dict()
+        mfa_secrets(args, payload, done)
+        bound = ", ".join(done.bound) or "nothing (not required)"
+        return payload, f"signed in: {_summary(done.tokens)}; bound {bound}"
 
     return _run(args, flow, client_secret)
 
 
 def run_register(args: argparse.Namespace) -> int:
     """``register``: create the account, bind MFA if asked, report (or write) the tokens."""
-    if args.bind_mfa and not (args.json or args.output):
-        raise UsageError("--bind-mfa needs --json or --output: its secrets are shown only there")
+    needs_secret_output(args)
     client_secret = secret_from_env("--client-secret-env", args.client_secret_env)
-    password = _password(args)
+    password = read_password(args)
 
     def flow(interaction: Interaction) -> Outcome:
         done = interaction.register(
@@ -243,13 +252,11 @@ def run_register(args: argparse.Namespace) -> int:
             password,
             email=args.email,
             phone=args.phone,
-            code=_code_prompt,
+            code=code_source(args),
             bind_mfa=tuple(args.bind_mfa or ()),
         )
         payload = done.tokens.as_dict()
-        if done.totp_secret or done.backup_codes:
-            payload["totp_secret"] = done.totp_secret
-            payload["backup_codes"] = list(done.backup_codes)
+        mfa_secrets(args, payload, done)
         bound = ", ".join(args.bind_mfa or ()) or "no MFA"
         return payload, f"registered: {_summary(done.tokens)}; bound {bound}"
 

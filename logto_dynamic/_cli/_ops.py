@@ -14,12 +14,21 @@ __all__ = ["register"]
 
 def register(subparsers: Any) -> None:
     """Add the ``ops`` and ``describe`` sub-commands."""
-    ops = subparsers.add_parser("ops", help="list the operations of the document")
+    ops = subparsers.add_parser(
+        "ops",
+        help="list the operations of the document",
+        description="List the operations of the document: operationId, method, path and "
+        "summary, one per line (or JSON).",
+    )
     add_spec_option(ops)
     ops.add_argument("--json", action="store_true", help="print JSON")
     ops.set_defaults(func=run_ops)
 
-    describe = subparsers.add_parser("describe", help="show one operation in detail")
+    describe = subparsers.add_parser(
+        "describe",
+        help="show one operation in detail",
+        description="Show one operation: its parameters, request body schema and responses.",
+    )
     describe.add_argument("operation", help="operationId (any case or word style)")
     add_spec_option(describe)
     describe.add_argument("--json", action="store_true", help="print JSON")

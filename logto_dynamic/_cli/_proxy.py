@@ -63,7 +63,11 @@ def add_proxy_arguments(parser: argparse.ArgumentParser) -> None:
         "so Logto builds its URLs for the proxy)",
     )
     parser.add_argument(
-        "--mode", choices=[m.value for m in ProxyMode], default=ProxyMode.REPORT.value
+        "--mode",
+        choices=[m.value for m in ProxyMode],
+        default=ProxyMode.REPORT.value,
+        help="report: relay everything and log violations (the default); enforce: answer "
+        "an invalid request 400 and an invalid upstream answer 502; off: relay only",
     )
     add_spec_option(parser)
     parser.add_argument(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from logto_dynamic._cli._common import (
@@ -27,9 +28,12 @@ __all__ = ["register"]
 
 
 def _seed_user(text: str) -> tuple[str, str]:
-    username, sep, password = text.partition(":")
-    if not sep or not username or not password:
-        raise argparse.ArgumentTypeError("expected USERNAME:PASSWORD")
+    """``USERNAME=PASSWORD``, or the older ``USERNAME:PASSWORD`` (a username holds neither
+    separator; the password may hold both)."""
+    cut = min((i for i in (text.find("="), text.find(":")) if i >= 0), default=-1)
+    username, password = (text[:cut], text[cut + 1 :]) if cut >= 0 else (text, "")
+    if cut < 0 or not username or not password:
+        raise argparse.ArgumentTypeError("expected USERNAME=PASSWORD")
     return username, password
 
 
@@ -63,14 +67,79 @@ def _m2m_app(text: str) -> str:
     return text
 
 
+def _named_list(what: str, *, last: bool = False) -> Callable[[str], tuple[str, tuple[str, ...]]]:
+    """``NAME=A,B,C`` as ``(NAME, (A, B, C))``; ``last``: cut at the last ``=`` (a URL
+    may hold one)."""
+
+    def parse(text: str) -> tuple[str, tuple[str, ...]]:
+        name, sep, rest = text.rpartition("=") if last else text.partition("=")
+        items = tuple(item.strip() for item in rest.split(",") if item.strip())
+        if not sep or not name.strip():
+            raise argparse.ArgumentTypeError(f"expected {what}")
+        return name.strip(), items
+
+    return parse
+
+
+def add_access_options(serve: argparse.ArgumentParser) -> None:
+    """``--resource``, ``--role`` and ``--organization``: what "after sign-in" needs."""
+    serve.add_argument(
+        "--resource",
+        action="append",
+        default=[],
+        type=_named_list("INDICATOR=SCOPE,...", last=True),
+        metavar="INDICATOR=SCOPES",
+        help="register an API resource and its comma-separated scopes, e.g. "
+        "https://api.example.com=read:things,write:things (repeatable)",
+    )
+    serve.add_argument(
+        "--role",
+        action="append",
+        default=[],
+        type=_named_list("USERNAME=SCOPE,..."),
+        metavar="USERNAME=SCOPES",
+        help="give a user (seeded with --seed-user) a role granting these scopes of the "
+        "resources defining them, e.g. alice=read:things (repeatable)",
+    )
+    serve.add_argument(
+        "--organization",
+        action="append",
+        default=[],
+        type=_named_list("ID=USERNAME,..."),
+        metavar="ID=MEMBERS",
+        help="create an organization with these members (usernames, comma-separated), e.g. "
+        "acme=alice,bob (repeatable); members get its organization tokens",
+    )
+
+
+def arrange_access(server: Any, args: argparse.Namespace) -> None:
+    """Apply ``--resource``/``--role``/``--organization`` through the Python API the pytest
+    fixture hands out (:class:`~logto_dynamic.testing.LogtoTestServer`)."""
+
+    def user_id(username: str, option: str) -> str:
+        user = server.server.users.find("username", username)
+        if user is None:
+            raise UsageError(f"{option}: no user {username!r} (seed it with --seed-user)")
+        return str(user.id)
+
+    for indicator, scopes in args.resource:
+        server.add_resource(indicator, scopes)
+    for username, scopes in args.role:
+        server.add_role(user_id(username, "--role"), scopes)
+    for organization, members in args.organization:
+        server.add_organization(organization, [user_id(m, "--organization") for m in members])
+
+
 def register(subparsers: Any) -> None:
     """Add ``serve`` and ``demo``."""
     serve = subparsers.add_parser(
         "serve",
-        help="run the embedded Logto-like experience server",
-        description="Run the embedded, in-memory Logto Experience API server (for tests "
-        "and demos). Start an interaction with GET /oidc/auth?client_id=...&redirect_uri=..."
-        "&response_type=code.",
+        help="run the embedded Logto-like server (tests, demos, examples)",
+        description="Run the embedded, in-memory Logto-like server for tests and demos: the "
+        "Experience API, OIDC (sign-in, tokens, userinfo, sign-out) and the Management API "
+        "(with --m2m-app). Seed users, apps, API resources, roles and organizations with the "
+        "options below. Start an interaction with GET /oidc/auth?client_id=...&redirect_uri="
+        "...&response_type=code&code_challenge=... (PKCE).",
     )
     add_address(serve, port=3001)
     serve.add_argument(
@@ -78,8 +147,8 @@ def register(subparsers: Any) -> None:
         action="append",
         default=[],
         type=_seed_user,
-        metavar="USERNAME:PASSWORD",
-        help="create a user at start-up (repeatable)",
+        metavar="USERNAME=PASSWORD",
+        help="create a user at start-up (repeatable; USERNAME:PASSWORD works too)",
     )
     serve.add_argument(
         "--mfa-factor",
@@ -98,6 +167,7 @@ def register(subparsers: Any) -> None:
             "Mandatory",
             "NoPrompt",
         ],
+        help="the MFA policy, answered as Logto 1.42 does (default: %(default)s)",
     )
     serve.add_argument(
         "--app",
@@ -130,9 +200,9 @@ def register(subparsers: Any) -> None:
         action="append",
         default=[],
         type=_m2m_app,
-        metavar="ID:SECRET",
+        metavar="ID=SECRET",
         help="register a machine-to-machine app with the Management API role (repeatable; "
-        "without it, m2m-app has a random secret that is never shown)",
+        "ID:SECRET works too; without it, m2m-app has a random secret that is never shown)",
     )
     serve.add_argument(
         "--endpoint",
@@ -144,7 +214,9 @@ def register(subparsers: Any) -> None:
         "--sign-in-mode",
         choices=["SignInAndRegister", "SignIn", "Register"],
         default="SignInAndRegister",
+        help="which interaction events the sign-in experience allows (default: %(default)s)",
     )
+    add_access_options(serve)
     add_spec_option(serve)
     add_verbosity(serve)
     serve.set_defaults(func=run_serve)
@@ -164,7 +236,7 @@ def register(subparsers: Any) -> None:
 def run_serve(args: argparse.Namespace) -> int:
     """Serve the embedded server until SIGINT/SIGTERM."""
     require_extras("server")
-    from logto_dynamic.testing import ExperienceServer, SignInExperience
+    from logto_dynamic.testing import ExperienceServer, LogtoTestServer, SignInExperience
     from logto_dynamic.testing.oidc._apps import build_apps
     from logto_dynamic.testing.oidc._m2m import parse_m2m_app
 
@@ -185,6 +257,7 @@ def run_serve(args: argparse.Namespace) -> int:
     app = ExperienceServer(
         settings, spec=spec, apps=apps, endpoint=args.endpoint, m2m_apps=m2m_apps
     )
+    arrange_access(LogtoTestServer(app, url_of(sock)), args)
     print(
         f"embedded Logto experience server on {url_of(sock)} "
         f"({len(settings.seed_users)} seeded user(s)); Ctrl+C stops it",
@@ -193,7 +266,7 @@ def run_serve(args: argparse.Namespace) -> int:
     )
     if m2m_apps is None:  # its random secret is never printed: name your own app to use it
         print(
-            "the Management API needs a machine-to-machine app: --m2m-app ID:SECRET",
+            "the Management API needs a machine-to-machine app: --m2m-app ID=SECRET",
             file=sys.stderr,
             flush=True,
         )

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from logto_dynamic._cli._common import (
-    SPEC_HELP,
     UsageError,
     add_spec_option,
     add_spec_timeout,
@@ -24,24 +23,45 @@ from logto_dynamic._cli._common import (
 
 __all__ = ["dump_document", "register"]
 
+#: A document named as an argument: required, so no default to mention.
+SOURCE_HELP = (
+    "'bundled' or 'logto-1.42', 'logto-1.22', 'logto-management-1.42', a file path "
+    "(JSON/YAML), a document URL or a server's base URL"
+)
+
 
 def register(subparsers: Any) -> None:
     """Add the ``spec`` command and its sub-commands."""
-    spec = subparsers.add_parser("spec", help="compare, check and normalise OpenAPI documents")
+    spec = subparsers.add_parser(
+        "spec",
+        help="compare, check and normalise OpenAPI documents",
+        description="Compare (diff, drift), check (lint) and rewrite (normalize) OpenAPI "
+        "documents: Logto's or any other.",
+    )
     sub = spec.add_subparsers(dest="spec_command", metavar="SUBCOMMAND")
     spec.set_defaults(func=lambda args: _usage(spec))
 
-    diff = sub.add_parser("diff", help="what changed between two documents (breaking first)")
-    diff.add_argument("old", help=f"the old document: {SPEC_HELP}")
-    diff.add_argument("new", help=f"the new document: {SPEC_HELP}")
+    diff = sub.add_parser(
+        "diff",
+        help="what changed between two documents (breaking first)",
+        description="List what changed from OLD to NEW, breaking changes first; exit 1 when "
+        "one is breaking (so CI can gate on it).",
+    )
+    diff.add_argument("old", metavar="OLD", help=f"the old document (required): {SOURCE_HELP}")
+    diff.add_argument("new", metavar="NEW", help=f"the new document (required): {SOURCE_HELP}")
     add_spec_timeout(diff)
     _compare_options(diff)
     diff.set_defaults(func=run_diff)
 
     drift = sub.add_parser(
-        "drift", help="compare a document (the bundled one by default) with a live server's"
+        "drift",
+        help="compare a document (the bundled one by default) with a live server's",
+        description="Compare --spec (the bundled document by default) with the Experience "
+        "API document a live server publishes; exit 1 on a breaking change.",
     )
-    drift.add_argument("--server", required=True, help="the Logto base URL")
+    drift.add_argument(
+        "--server", required=True, metavar="URL", help="the Logto base URL (http[s]://...)"
+    )
     add_spec_option(drift)
     _compare_options(drift)
     drift.set_defaults(func=run_drift)
@@ -50,8 +70,10 @@ def register(subparsers: Any) -> None:
         "lint",
         help="every problem of a document (openapi-spec-validator "
         "included), attributed to operations",
+        description="List every problem of a document (openapi-spec-validator included), "
+        "attributed to operations; exit 1 when there is one.",
     )
-    lint.add_argument("file", metavar="SOURCE", help=SPEC_HELP)
+    lint.add_argument("file", metavar="SOURCE", help=SOURCE_HELP)
     add_spec_timeout(lint)
     lint.add_argument("--json", action="store_true", help="print JSON")
     lint.add_argument(
@@ -68,7 +90,7 @@ def register(subparsers: Any) -> None:
         "(Schemathesis, Prism, openapi-core): JSON, or YAML when OUT ends in "
         ".yaml/.yml; stdout by default.",
     )
-    normalize.add_argument("source", metavar="SOURCE", help=SPEC_HELP)
+    normalize.add_argument("source", metavar="SOURCE", help=SOURCE_HELP)
     add_spec_timeout(normalize)
     normalize.add_argument(
         "-o", "--output", metavar="OUT", default=None, help="write to OUT instead of stdout"

@@ -19,7 +19,9 @@ def register(subparsers: Any) -> None:
         description="Check every API request and response recorded in FILE.har offline; "
         "exit code 1 when any entry fails.",
     )
-    har.add_argument("file", metavar="FILE.har")
+    har.add_argument(
+        "file", metavar="FILE.har", help="a HAR recording (a browser's devtools export)"
+    )
     add_spec_option(har)
     har.add_argument("--json", action="store_true", help="print the summary as JSON")
     har.set_defaults(func=run_har)

@@ -32,6 +32,12 @@ def register(subparsers: Any) -> None:
         metavar="VAR",
         help="environment variable holding the access token",
     )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print the claims as JSON (what userinfo always prints; taken, as by its "
+        "siblings login, register and token, so scripts can pass it everywhere)",
+    )
     parser.set_defaults(func=run_userinfo)
 
 

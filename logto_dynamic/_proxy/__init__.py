@@ -1,4 +1,4 @@
-"""The validating reverse proxy (``logto_dynamic.ValidatingProxy``; manual in the README).
+"""The validating reverse proxy (``logto_dynamic.ValidatingProxy``; manual in docs/proxy.md).
 
 Modules, one job each: ``_app`` (the ASGI entry and lifecycle), ``_relay`` (request out,
 answer back, checked inline or afterwards), ``_upstream`` (the pooled client and its error
@@ -10,6 +10,12 @@ threaded exchange log), ``_metrics`` (Prometheus series), ``_serve`` (running it
 uvicorn), ``_protocol`` (connection deadlines and cap).
 """
 
-from logto_dynamic._proxy._app import ValidatingProxy
+from logto_dynamic._config import require_extra
+
+# Without the [proxy] extra: a MissingExtraError naming the pip command, not a bare
+# ModuleNotFoundError from deep inside.
+require_extra("ValidatingProxy", "proxy")
+
+from logto_dynamic._proxy._app import ValidatingProxy  # noqa: E402
 
 __all__ = ["ValidatingProxy"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 from logto_dynamic._config import ProxyMode
 from logto_dynamic._proxy._checks import Checker
@@ -44,8 +45,8 @@ class ValidatingProxy:
     only relays. With ``preserve_host`` (the default) the client's ``Host`` goes upstream
     unchanged, so a Logto behind the proxy builds ``redirectTo``, ``Location`` and discovery
     URLs that point at the proxy; ``False`` sends the upstream's own authority instead.
-    ``X-Forwarded-For/-Proto/-Host`` are added either way. The README's proxy section has the
-    whole manual. The upstream pool is made on first use (or at lifespan startup) and closed
+    ``X-Forwarded-For/-Proto/-Host`` are added either way. The whole manual is in
+    ``docs/proxy.md``. The upstream pool is made on first use (or at lifespan startup) and closed
     by :meth:`aclose` (or at lifespan shutdown), which also flushes the log.
     """
 
@@ -113,15 +114,23 @@ class ValidatingProxy:
             self.log.close()
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                self._open()
-                await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
-                await self.aclose()
-                await send({"type": "lifespan.shutdown.complete"})
-                return
+        try:
+            while True:
+                message = await receive()
+                if message["type"] == "lifespan.startup":
+                    self._open()
+                    await send({"type": "lifespan.startup.complete"})
+                elif message["type"] == "lifespan.shutdown":
+                    await self.aclose()
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        except asyncio.CancelledError:
+            # The loop is torn down under us (Ctrl+C as the server starts): close the pool
+            # and the log quietly and end, rather than have the server log a traceback and
+            # aiohttp an unclosed session.
+            with contextlib.suppress(Exception):
+                await self.upstream.close()
+            self.log.close()
 
     # -- ASGI -----------------------------------------------------------------------------
 

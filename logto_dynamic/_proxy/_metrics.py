@@ -84,8 +84,9 @@ class Metrics:
             self._series["dropped"].inc()
 
 
-def serve_metrics(host: str, port: int, *, multiprocess: bool) -> None:
-    """Serve ``/metrics`` from a daemon thread of this process."""
+def serve_metrics(host: str, port: int, *, multiprocess: bool) -> int:
+    """Serve ``/metrics`` from a daemon thread of this process; the port bound (``port`` 0
+    picks a free one)."""
     from prometheus_client import CollectorRegistry, start_http_server
 
     if multiprocess:
@@ -93,6 +94,7 @@ def serve_metrics(host: str, port: int, *, multiprocess: bool) -> None:
 
         registry = CollectorRegistry()
         mp.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
-        start_http_server(port, addr=host, registry=registry)
+        server, _ = start_http_server(port, addr=host, registry=registry)
     else:
-        start_http_server(port, addr=host)
+        server, _ = start_http_server(port, addr=host)
+    return int(server.server_address[1])

@@ -18,6 +18,7 @@ import os
 import shutil
 import signal
 import socket
+import sys
 import tempfile
 from typing import Any
 
@@ -93,7 +94,9 @@ def serve(
             folder = tempfile.mkdtemp(prefix="logto-dynamic-metrics-")
             os.environ[_MULTIPROC_ENV] = folder
             atexit.register(shutil.rmtree, folder, ignore_errors=True)
-        serve_metrics(*metrics, multiprocess=workers > 1)
+        bound = serve_metrics(*metrics, multiprocess=workers > 1)
+        where = f"[{metrics[0]}]" if ":" in metrics[0] else metrics[0]
+        print(f"metrics on http://{where}:{bound}/metrics", file=sys.stderr, flush=True)
     options: dict[str, Any] = {
         "loop": _loop(),
         "lifespan": "on",

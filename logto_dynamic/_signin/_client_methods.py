@@ -22,14 +22,26 @@ __all__ = ["AsyncTokenLifecycle", "TokenLifecycle"]
 DEFAULT_SCOPES = ("openid", "profile")
 
 
+#: Why a refresh token may be missing, and what to ask for instead.
+NO_REFRESH_TOKEN = (
+    "refresh_tokens: no refresh token (got {got}): Logto issues one only when the sign-in "
+    "asks for the 'offline_access' scope with prompt='consent', e.g. "
+    "client.interaction(app_id, redirect_uri, scopes=('openid', 'profile', "
+    "'offline_access'), prompt='consent'); nothing was sent"
+)
+
+
 def _refresh_round(
     port: SyncPort | AsyncPort,
     app_id: str,
-    refresh_token: str,
+    refresh_token: str | None,
     resource: str | None,
     organization_id: str | None,
     client_secret: str | None,
 ) -> _lifecycle.Round:
+    if not isinstance(refresh_token, str) or not refresh_token:
+        got = "an empty string" if refresh_token == "" else type(refresh_token).__name__
+        raise ValueError(NO_REFRESH_TOKEN.format(got=got))
     return _rounds.refresh(
         port.base_url,
         app_id,
@@ -64,7 +76,7 @@ class TokenLifecycle:
     def refresh_tokens(
         self: SyncPort,
         app_id: str,
-        refresh_token: str,
+        refresh_token: str | None,
         *,
         resource: str | None = None,
         organization_id: str | None = None,
@@ -76,6 +88,8 @@ class TokenLifecycle:
         one for that organization (``aud`` ``urn:logto:organization:<id>``; the sign-in
         needs scope ``urn:logto:scope:organizations``). Refusals raise
         :class:`TokenRequestError` (``.error``: ``invalid_grant``, ``access_denied`` ...).
+        A missing refresh token (``None``: the sign-in did not ask for ``offline_access``)
+        raises ``ValueError`` before anything is sent.
         """
         flow = _refresh_round(self, app_id, refresh_token, resource, organization_id, client_secret)
         tokens: Tokens = drive(self, flow)
@@ -143,7 +157,7 @@ class AsyncTokenLifecycle:
     async def refresh_tokens(
         self: AsyncPort,
         app_id: str,
-        refresh_token: str,
+        refresh_token: str | None,
         *,
         resource: str | None = None,
         organization_id: str | None = None,

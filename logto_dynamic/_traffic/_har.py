@@ -35,7 +35,8 @@ MALFORMED = "(malformed)"
 
 @dataclass
 class HarEntryResult:
-    """One checked entry."""
+    """One checked entry; ``index`` is its number in ``log.entries`` counting from 1, as
+    ``logto-dynamic har`` prints it (``#1``) and as browsers list them."""
 
     index: int
     method: str
@@ -204,11 +205,11 @@ def validate_har(
     """Check every API exchange of a HAR file against the document (offline).
 
     An entry without the shape of a HAR entry is reported under :data:`MALFORMED`, with its
-    index and what is wrong; the others are checked all the same.
+    number (from 1) and what is wrong; the others are checked all the same.
     """
     tv = validator or TrafficValidator(spec)
     summary = HarSummary()
-    for index, entry in enumerate(load_har(source)):
+    for index, entry in enumerate(load_har(source), start=1):
         try:
             result = _check_entry(tv, index, entry)
         except _Malformed as exc:

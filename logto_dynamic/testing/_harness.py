@@ -166,7 +166,13 @@ class LogtoTestServer(AccessArrangements):
 
 @contextlib.contextmanager
 def running_server(settings: SignInExperience | None = None) -> Iterator[LogtoTestServer]:
-    """Start a fresh embedded server on an ephemeral loopback port; stop it on exit."""
+    """Start a fresh embedded server on an ephemeral loopback port; stop it on exit.
+
+    Without the ``server`` extra (uvicorn) it raises :class:`~logto_dynamic.MissingExtraError`.
+    """
+    from logto_dynamic._config import require_extra
+
+    require_extra("running_server()", "server")
     from ._uvicorn import serve_app
 
     server = ExperienceServer(settings)

@@ -151,4 +151,4 @@ def test_serve_with_an_m2m_app_as_a_process(processes: list[Process]) -> None:  
 def test_serve_refuses_a_malformed_m2m_app(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         main(["serve", "--m2m-app", "no-secret"])
-    assert "ID:SECRET" in capsys.readouterr().err
+    assert "ID=SECRET" in capsys.readouterr().err

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import re
+import subprocess
 import sys
 import textwrap
 
@@ -77,7 +78,7 @@ def test_with_every_extra_nothing_is_missing() -> None:
 
 
 @pytest.mark.process
-def test_the_fixture_without_its_extra_stops_the_run_in_one_line(
+def test_the_fixture_without_its_extra_fails_only_the_tests_using_it(
     pytester: pytest.Pytester,
 ) -> None:
     pytester.makeconftest("import sys\nsys.modules['uvicorn'] = None\n")
@@ -86,13 +87,50 @@ def test_the_fixture_without_its_extra_stops_the_run_in_one_line(
             """
             def test_sign_in(logto_tokens):
                 assert logto_tokens.access_token
+
+            def test_something_else():
+                assert 1 + 1 == 2
             """
         )
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q")
-    assert result.ret == 2
+    assert result.ret == 1  # a failed test, not a stopped session
+    result.assert_outcomes(passed=1, errors=1)
     text = result.stdout.str() + result.stderr.str()
-    lines = [line for line in text.splitlines() if "logto-dynamic[server]" in line]
-    assert len(lines) == 1, text
-    assert 'pip install "logto-dynamic[server]"' in lines[0]
+    assert 'pip install "logto-dynamic[server]"' in text
+    assert 'pip install ".[server]"' in text
     assert "Traceback" not in text
+
+
+_LIBRARY_WITHOUT_EXTRA = {
+    "server": (
+        "uvicorn",
+        "from logto_dynamic.testing import running_server\nwith running_server():\n    pass\n",
+    ),
+    "proxy": (
+        "aiohttp",
+        "from logto_dynamic import ValidatingProxy\n",
+    ),
+}
+
+
+@pytest.mark.process
+@pytest.mark.parametrize("extra", sorted(_LIBRARY_WITHOUT_EXTRA))
+def test_the_library_without_an_extra_raises_a_typed_error(extra: str) -> None:
+    hidden, code = _LIBRARY_WITHOUT_EXTRA[extra]
+    program = (
+        f"import sys\nsys.modules[{hidden!r}] = None\n"
+        "from logto_dynamic import MissingExtraError\n"
+        f"try:\n{textwrap.indent(code, '    ')}"
+        "except MissingExtraError as exc:\n"
+        "    assert isinstance(exc, ImportError)\n"
+        "    print(exc)\n"
+        "else:\n    raise SystemExit('no error')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert f'pip install "logto-dynamic[{extra}]"' in done.stdout
+    assert f'pip install ".[{extra}]"' in done.stdout
+    assert hidden in done.stdout

@@ -93,7 +93,7 @@ def test_invalid_entries_reported(tmp_path: Path) -> None:
     ]
     summary = validate_har(har(tmp_path, bad))
     assert not summary.ok and summary.skipped == 3
-    assert [f.index for f in summary.failures] == [7, 8, 9]
+    assert [f.index for f in summary.failures] == [8, 9, 10]  # numbered from 1
     assert summary.operations["InitInteraction"].count == 2
     assert summary.operations["InitInteraction"].passed == 1
     assert summary.operations["(undocumented)"].violations == 1
@@ -108,7 +108,7 @@ def test_cli_exit_codes_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[s
     bad = har(tmp_path, [*GOOD, entry("PUT", "/api/experience", 204, body={"x": 1})])
     assert main(["har", str(bad)]) == 1
     text = capsys.readouterr().out
-    assert "FAILED" in text and "#7 PUT /api/experience" in text
+    assert "FAILED" in text and "#8 PUT /api/experience" in text
     assert main(["har", str(bad), "--json"]) == 1
     data = json.loads(capsys.readouterr().out)
     assert data["ok"] is False and data["skipped"] == 3

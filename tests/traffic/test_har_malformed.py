@@ -126,7 +126,7 @@ def test_a_malformed_entry_is_a_problem_and_the_rest_is_checked(
     code = main(["har", path])
     out, err = capsys.readouterr()
     assert code == 1 and err == "", name
-    assert f"#0 ({MALFORMED})" in out and says in out, out
+    assert f"#1 ({MALFORMED})" in out and says in out, out
     summary = validate_har(path)
     assert [e.operation for e in summary.entries] == [MALFORMED, "InitInteraction"]
     assert summary.entries[1].ok  # the entry after it was checked

@@ -81,10 +81,12 @@ class M2MApp:
 
 
 def parse_m2m_app(text: str) -> M2MApp:
-    """``ID:SECRET`` (the ``serve --m2m-app`` syntax) as an :class:`M2MApp`."""
-    app_id, sep, secret = text.partition(":")
-    if not sep or not app_id.strip() or not secret:
-        raise ValueError("expected ID:SECRET")
+    """``ID=SECRET`` (the ``serve --m2m-app`` syntax; the older ``ID:SECRET`` too: an app ID
+    holds neither separator) as an :class:`M2MApp`."""
+    cut = min((i for i in (text.find("="), text.find(":")) if i >= 0), default=-1)
+    app_id, secret = (text[:cut], text[cut + 1 :]) if cut >= 0 else (text, "")
+    if cut < 0 or not app_id.strip() or not secret:
+        raise ValueError("expected ID=SECRET")
     return M2MApp(app_id.strip(), secret)
 
 

@@ -276,6 +276,6 @@ def test_parse_m2m_app() -> None:
     app = parse_m2m_app("backend:a:b")
     assert (app.id, app.secret) == ("backend", "a:b") and "a:b" not in repr(app)
     for bad in ("backend", ":secret", "backend:"):
-        with pytest.raises(ValueError, match="ID:SECRET"):
+        with pytest.raises(ValueError, match="ID=SECRET"):
             parse_m2m_app(bad)
     assert M2MApp("x").secret != M2MApp("x").secret  # random by default
