@@ -100,6 +100,7 @@ def run_token(args: argparse.Namespace) -> int:
     from logto_dynamic._client_core import map_transport_errors
     from logto_dynamic._exceptions import LogtoDynamicError
     from logto_dynamic._oidc._m2m import TokenCache
+    from logto_dynamic._oidc._rounds import maybe_json
 
     base_url = base_url_of(args).rstrip("/")
     secret = app_secret_of(args)
@@ -113,7 +114,7 @@ def run_token(args: argparse.Namespace) -> int:
         cache.accept(answer)
     except LogtoDynamicError as exc:  # its message never holds the secret or a token
         raise CommandFailed(f"{type(exc).__name__}: {exc}") from None
-    body = answer.json()
+    body = maybe_json(answer)  # accept() read it already: a JSON object with the token
     payload = {
         "access_token": body["access_token"],
         "token_type": body.get("token_type"),

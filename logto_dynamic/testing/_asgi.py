@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import json
 import secrets
 from dataclasses import dataclass, field
@@ -10,7 +11,17 @@ from urllib.parse import parse_qsl, unquote
 
 from logto_dynamic._types import Receive, Scope, Send
 
-__all__ = ["BodyTooLarge", "Receive", "Request", "Response", "Scope", "Send", "read_request"]
+__all__ = [
+    "BodyTooLarge",
+    "Receive",
+    "Request",
+    "Response",
+    "Scope",
+    "Send",
+    "read_request",
+    "same_text",
+    "wire_bytes",
+]
 
 JSON_TYPE = "application/json; charset=utf-8"
 TEXT_TYPE = "text/plain; charset=utf-8"
@@ -74,6 +85,18 @@ class Response:
         headers.append((b"logto-core-request-id", secrets.token_hex(16).encode()))
         await send({"type": "http.response.start", "status": self.status, "headers": headers})
         await send({"type": "http.response.body", "body": self.body})
+
+
+def wire_bytes(text: str) -> bytes:
+    """``text`` as UTF-8 bytes, whatever it holds (a JSON ``"\\ud800"`` is a lone surrogate:
+    kept, as a JavaScript string keeps it, rather than raising)."""
+    return text.encode("utf-8", "surrogatepass")
+
+
+def same_text(given: str, expected: str) -> bool:
+    """A constant-time comparison of a client's text with a secret or digest (any text:
+    ``hmac.compare_digest`` refuses non-ASCII ``str``)."""
+    return hmac.compare_digest(wire_bytes(given), wire_bytes(expected))
 
 
 def _parse_cookies(header: str) -> dict[str, str]:
