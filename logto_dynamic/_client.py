@@ -8,7 +8,12 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, Unpack, cast
 
 import httpx
 
-from logto_dynamic._client_core import CallOptions, ClientCore, map_transport_errors
+from logto_dynamic._client_core import (
+    CallOptions,
+    ClientCore,
+    build_request,
+    map_transport_errors,
+)
 from logto_dynamic._config import DEFAULT_TIMEOUT, ValidateTypes, to_policy
 from logto_dynamic._document._operations import Operation
 from logto_dynamic._results import DEFAULT_MAX_ITEMS, DEFAULT_MAX_PAGES, PageWalk, Result
@@ -209,7 +214,7 @@ class Client(TokenLifecycle, _BaseClient[httpx.Client, "Interaction"]):
         answers raise :class:`ApiError` subclasses unless ``raise_for_status=False``.
         """
         prepared = self._core.prepare(operation, body, **options)
-        request = self._http.build_request(**prepared.request_kwargs)
+        request = build_request(self._http, prepared)
         with map_transport_errors(prepared.operation.operation_id):
             response = self._http.send(request)
         return self._core.finish(prepared, response)
@@ -289,7 +294,7 @@ class AsyncClient(
     ) -> Result:
         """The awaitable :meth:`Client.call`: same arguments, same result, same errors."""
         prepared = self._core.prepare(operation, body, **options)
-        request = self._http.build_request(**prepared.request_kwargs)
+        request = build_request(self._http, prepared)
         with map_transport_errors(prepared.operation.operation_id):
             response = await self._http.send(request)
         return self._core.finish(prepared, response)

@@ -42,7 +42,9 @@ from logto_dynamic._validation._violations import Violation
 __all__ = [
     "CallOptions",
     "ClientCore",
+    "MAX_URL_LENGTH",
     "PreparedCall",
+    "build_request",
     "map_transport_errors",
 ]
 
@@ -96,6 +98,24 @@ def map_transport_errors(operation_id: str) -> Iterator[None]:
         raise TransportError(
             f"{operation_id}: {type(exc).__name__}: {exc}", operation_id=operation_id
         ) from exc
+
+
+#: The longest URL httpx builds (``httpx.InvalidURL`` past it).
+MAX_URL_LENGTH = 65_536
+
+
+def build_request(http: httpx.Client | httpx.AsyncClient, prepared: PreparedCall) -> httpx.Request:
+    """The request of a prepared call; a URL too long or a value that cannot be encoded (a
+    lone surrogate in a query or header value) is the call's :class:`RequestValidationError`,
+    not httpx's exception: nothing is sent."""
+    op_id = prepared.operation.operation_id
+    try:
+        return http.build_request(**prepared.request_kwargs)
+    except httpx.InvalidURL as exc:
+        why = f"the request URL cannot be built ({str(exc)[:80]})"
+    except UnicodeEncodeError as exc:
+        why = f"a value cannot be encoded ({exc.reason} at position {exc.start})"
+    raise RequestValidationError(op_id, [Violation("url", (), "url", why)])
 
 
 class ClientCore:
@@ -201,30 +221,47 @@ class ClientCore:
             if name not in values or values[name] is None:
                 raise RequestValidationError(op.operation_id, [missing_parameter("path", name)])
             param = params.get(name)
-            if param is None:
-                from urllib.parse import quote
+            try:
+                if param is None:
+                    from urllib.parse import quote
 
-                return quote(str(values[name]), safe="")
-            return encode_path(param, values[name])
+                    return quote(str(values[name]), safe="")
+                return encode_path(param, values[name])
+            except UnicodeEncodeError as exc:  # a lone surrogate: no URL can carry it
+                why = f"the value cannot be encoded as UTF-8 ({exc.reason})"
+                raise RequestValidationError(
+                    op.operation_id, [Violation("path", (), "encoding", why, name)]
+                ) from None
 
         path = fill_template(op.path, fill)
-        _refuse_dot_segments(op, path)
-        return self.base_url + path
+        _refuse_unsafe_segments(op, path)
+        url = self.base_url + path
+        if len(url) > MAX_URL_LENGTH:
+            why = f"the URL would be {len(url)} characters long (at most {MAX_URL_LENGTH})"
+            raise RequestValidationError(op.operation_id, [Violation("path", (), "length", why)])
+        return url
 
 
-def _refuse_dot_segments(op: Operation, path: str) -> None:
-    """A path parameter filled in as ``.`` or ``..`` would be dropped (with the segment before
-    it) by URL normalisation, so another path would be called: refused before sending."""
+def _refuse_unsafe_segments(op: Operation, path: str) -> None:
+    """A path parameter that would make the server route the call elsewhere is refused before
+    sending: ``.`` or ``..`` (dropped, with the segment before it, by URL normalisation), or
+    empty (``GET /api/users/`` is the user list to Logto, not ``GetUser``)."""
     templates = op.path.split("/")
     for template, segment in zip(templates, path.split("/"), strict=False):
-        if segment in (".", "..") and "{" in template:
-            names = TEMPLATE_VARIABLE.findall(template)
+        if "{" not in template or segment not in (".", "..", ""):
+            continue
+        names = TEMPLATE_VARIABLE.findall(template)
+        if segment:
+            keyword = "dot-segment"
             message = (
                 f"{segment!r} as a whole path segment is a dot segment: URL normalisation would "
                 "drop it and call another path"
             )
-            violation = Violation("path", (), "dot-segment", message, names[0] if names else None)
-            raise RequestValidationError(op.operation_id, [violation])
+        else:
+            keyword = "empty"
+            message = "an empty path segment would call another path (the collection)"
+        violation = Violation("path", (), keyword, message, names[0] if names else None)
+        raise RequestValidationError(op.operation_id, [violation])
 
 
 # -- request pieces -------------------------------------------------------------------------
