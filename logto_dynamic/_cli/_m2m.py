@@ -20,6 +20,7 @@ from logto_dynamic._cli._common import (
     add_base_url,
     base_url_of,
 )
+from logto_dynamic._cli._secrets import write_private
 
 __all__ = ["add_app_options", "app_secret_of", "register", "run_token", "write_secret_output"]
 
@@ -52,11 +53,8 @@ def app_secret_of(args: argparse.Namespace) -> str:
 def write_secret_output(args: argparse.Namespace, payload: dict[str, Any]) -> None:
     """``--output FILE`` (mode 0600) and ``--json`` (stdout) for a payload holding secrets."""
     text = json.dumps(payload, indent=2, sort_keys=True)
-    if args.output:
-        fd = os.open(args.output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text + "\n")
+    if args.output:  # a new 0600 file replacing the target: never through a link
+        write_private(args.output, text + "\n")
     if args.json:
         print(text)
 
