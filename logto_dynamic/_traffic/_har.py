@@ -186,7 +186,7 @@ def load_har(source: str | os.PathLike[str] | Mapping[str, Any]) -> list[Any]:
             text = Path(source).read_bytes()
         except OSError as exc:
             raise HarError(f"cannot read HAR file {str(source)!r}: {exc}") from exc
-        document, why = parse_json_text(text)
+        document, why = parse_json_text(text, constants=True)  # a NaN status: that entry
         if why is not None:  # any parse failure (a 5,000-digit number too): one typed error
             raise HarError(f"cannot read HAR file {str(source)!r}: not JSON: {why}")
     log = document.get("log") if isinstance(document, Mapping) else None

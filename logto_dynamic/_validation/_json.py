@@ -27,6 +27,9 @@ def _reject_constant(name: str) -> Any:
 
 #: The decoder every JSON body goes through (``NaN`` and ``Infinity`` refused).
 DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+#: For containers written by Python tools (a HAR file from ``json.dumps``): ``NaN`` and
+#: ``Infinity`` read as floats, for the reader to judge where they stand.
+_LENIENT = json.JSONDecoder()
 
 
 def _digit_limit() -> int:
@@ -48,7 +51,7 @@ def describe(exc: BaseException) -> str:
     return text[:200]
 
 
-def _decode(content: bytes | str) -> Any:
+def _decode(content: bytes | str, decoder: json.JSONDecoder) -> Any:
     if isinstance(content, bytes):
         # json.loads on bytes first guesses the encoding; a body opening with '{' or '['
         # followed by a non-NUL byte is UTF-8 by that same rule, so decode it directly.
@@ -59,16 +62,17 @@ def _decode(content: bytes | str) -> Any:
     else:
         text = content
     if text[:1] in "{[":
-        data, end = DECODER.raw_decode(text)  # no leading whitespace to skip
+        data, end = decoder.raw_decode(text)  # no leading whitespace to skip
         if end == len(text):
             return data
-    return DECODER.decode(text)  # trailing whitespace, or the usual error
+    return decoder.decode(text)  # trailing whitespace, or the usual error
 
 
-def parse(content: bytes | str) -> tuple[Any, str | None]:
-    """``(value, None)``, or ``(None, why)`` when ``content`` is not JSON this package reads."""
+def parse(content: bytes | str, *, constants: bool = False) -> tuple[Any, str | None]:
+    """``(value, None)``, or ``(None, why)`` when ``content`` is not JSON this package reads
+    (``constants``: read ``NaN``/``Infinity`` as floats instead of refusing them)."""
     try:
-        return _decode(content), None
+        return _decode(content, _LENIENT if constants else DECODER), None
     except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
         return None, describe(exc)
 
