@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import math
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
@@ -52,6 +53,17 @@ class Request:
         return self.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
+def _js_values(value: Any) -> Any:
+    """``value`` with every non-finite float as ``None`` (what ``JSON.stringify`` writes)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _js_values(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_js_values(v) for v in value]
+    return value
+
+
 @dataclass
 class Response:
     """An HTTP response: status, body bytes and headers (a list, so ``Set-Cookie`` can repeat)."""
@@ -65,7 +77,10 @@ class Response:
         cls, status: int, payload: Any, headers: list[tuple[str, str]] | None = None
     ) -> Response:
         """A JSON response with Logto's content type (plus any extra ``headers``)."""
-        data = json.dumps(payload, separators=(",", ":")).encode()
+        try:
+            data = json.dumps(payload, separators=(",", ":"), allow_nan=False).encode()
+        except ValueError:  # Infinity/NaN stored from a huge number: JSON.stringify says null
+            data = json.dumps(_js_values(payload), separators=(",", ":")).encode()
         return cls(status, data, [("content-type", JSON_TYPE), *(headers or [])])
 
     @classmethod

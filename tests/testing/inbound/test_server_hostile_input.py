@@ -9,6 +9,7 @@ import httpx
 import pytest
 from _support import SEED_USER, auth_query
 
+from logto_dynamic import ManagementClient
 from logto_dynamic.testing import ExperienceServer, SignInExperience, serve_app
 
 pytestmark = pytest.mark.loopback
@@ -72,3 +73,17 @@ def test_a_raw_utf8_cookie_is_treated_as_absent(cookie: bytes) -> None:
         == b"HTTP/1.1 " + str(plain.status_code).encode() + b" " + plain.reason_phrase.encode()
     ), head[:300]
     assert plain.status_code != 500
+
+
+def test_a_huge_number_stored_is_answered_as_null_like_json_stringify(
+    logto_management: ManagementClient,
+) -> None:
+    """JSON.parse reads a 5,000-digit number as Infinity; JSON.stringify writes it as null."""
+    body = b'{"username": "big_number", "customData": {"n": ' + b"9" * 5000 + b"}}"
+    created = logto_management.http.post(
+        logto_management.base_url + "/api/users", content=body, headers={"content-type": "application/json"}
+    )
+    assert created.status_code == 200, created.text
+    assert created.json()["customData"] == {"n": None}
+    fetched = logto_management.call("GetUser", path={"userId": created.json()["id"]})
+    assert fetched.data["customData"] == {"n": None}
