@@ -74,7 +74,11 @@ class Checker:
             ex.record.action = Action.REJECTED_REQUEST_UNCHECKED
             ex.record.notes.append(f"request not validated: it {cannot[1]}")
             return request_unchecked(*cannot)
-        req.report = report = self.request(req.method, req.target, req.headers, req.body)
+        try:
+            report = self.request(req.method, req.target, req.headers, req.body)
+        except Exception as exc:  # a bug, not traffic: enforce refuses what it did not check
+            report = _failed_check("request", req, exc)
+        req.report = report
         ex.add(report)
         if not enforce:
             return None
@@ -98,7 +102,11 @@ class Checker:
         """Check an answer before it is relayed (``body`` None: not held whole), into ``ex``;
         with ``enforce``, the refusal when it breaks the document or cannot be checked whole
         (fail closed), else None."""
-        unchecked = self.exchange(ex, req, status, headers, body)
+        try:
+            unchecked = self.exchange(ex, req, status, headers, body)
+        except Exception as exc:  # a bug, not traffic: enforce refuses what it did not check
+            unchecked = _failed_check("response", req, exc).notes[0]
+            ex.record.notes.append(unchecked)
         if not enforce:
             return None
         if ex.found:
@@ -166,3 +174,11 @@ def is_preflight(method: str, path: str, headers: RawHeaders, requests: RequestC
     if wanted is None:
         return False
     return requests.match(wanted.decode("latin-1").strip().upper(), path) is not None
+
+
+def _failed_check(direction: str, req: Request, exc: Exception) -> TrafficReport:
+    """A report that says the check itself failed (a note: what was not checked)."""
+    path = req.target.decode("latin-1").partition("?")[0]
+    report = TrafficReport(direction, req.method, path, None)
+    report.notes.append(f"{direction} not validated: the check failed ({type(exc).__name__})")
+    return report

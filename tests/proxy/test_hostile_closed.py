@@ -139,3 +139,31 @@ def test_enforce_relays_a_cors_preflight_on_a_documented_path(tmp_path: Path) ->
     assert head.status_code == 400  # HEAD is not documented: refused like any other method
     actions = [line["action"] for line in log_lines(log)]
     assert actions.count("rejected-request") == 4, actions
+
+
+@pytest.mark.parametrize("direction", ["request", "response"])
+def test_a_check_that_fails_is_refused_in_enforce_mode(
+    direction: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug in a check (not bad traffic) still fails closed: refused, logged, no 500."""
+    from logto_dynamic._proxy._checks import Checker
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("a bug in a check")
+
+    monkeypatch.setattr(Checker, "request" if direction == "request" else "response", broken)
+    log = tmp_path / "log.jsonl"
+    body = b'{"identifier": {"type": "username", "value": "ann"}, "password": "p"}'
+    with proxied(mode="enforce", log=str(log)) as (url, upstream, _p):
+        with httpx.Client(base_url=url) as client:
+            answer = client.post(
+                PASSWORD, content=body, headers={"content-type": "application/json"}
+            )
+        relayed = _seen(upstream, PASSWORD)
+    expected = 400 if direction == "request" else 502
+    assert answer.status_code == expected, answer.text
+    assert answer.json()["type"].endswith(f":{direction}-unchecked")
+    assert "RuntimeError" in answer.json()["detail"] and "a bug" not in answer.text
+    assert len(relayed) == (0 if direction == "request" else 1)
+    (line,) = log_lines(log)
+    assert line["action"] == f"rejected-{direction}-unchecked"

@@ -81,7 +81,9 @@ def test_a_huge_number_stored_is_answered_as_null_like_json_stringify(
     """JSON.parse reads a 5,000-digit number as Infinity; JSON.stringify writes it as null."""
     body = b'{"username": "big_number", "customData": {"n": ' + b"9" * 5000 + b"}}"
     created = logto_management.http.post(
-        logto_management.base_url + "/api/users", content=body, headers={"content-type": "application/json"}
+        logto_management.base_url + "/api/users",
+        content=body,
+        headers={"content-type": "application/json"},
     )
     assert created.status_code == 200, created.text
     assert created.json()["customData"] == {"n": None}
