@@ -294,7 +294,8 @@ class HarError(LogtoDynamicError, ValueError):
 
 class PaginationError(LogtoDynamicError):
     """A list answer cannot be paginated (its body is not a JSON array, or
-    ``Total-Number`` is not a number)."""
+    ``Total-Number`` is not a number), or the walk hit a bound (a page repeating the one
+    before, ``max_pages`` or ``max_items``)."""
 
 
 class ApiError(LogtoDynamicError):
