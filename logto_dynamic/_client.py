@@ -8,10 +8,15 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, Unpack, cast
 
 import httpx
 
-from logto_dynamic._client_core import CallOptions, ClientCore, PageWalk, map_transport_errors
+from logto_dynamic._client_core import (
+    CallOptions,
+    ClientCore,
+    build_request,
+    map_transport_errors,
+)
 from logto_dynamic._config import DEFAULT_TIMEOUT, ValidateTypes, to_policy
 from logto_dynamic._document._operations import Operation
-from logto_dynamic._results import Result
+from logto_dynamic._results import DEFAULT_MAX_ITEMS, DEFAULT_MAX_PAGES, PageWalk, Result
 from logto_dynamic._signin._client_methods import AsyncTokenLifecycle, TokenLifecycle
 from logto_dynamic._spec import (
     Spec,
@@ -209,7 +214,7 @@ class Client(TokenLifecycle, _BaseClient[httpx.Client, "Interaction"]):
         answers raise :class:`ApiError` subclasses unless ``raise_for_status=False``.
         """
         prepared = self._core.prepare(operation, body, **options)
-        request = self._http.build_request(**prepared.request_kwargs)
+        request = build_request(self._http, prepared)
         with map_transport_errors(prepared.operation.operation_id):
             response = self._http.send(request)
         return self._core.finish(prepared, response)
@@ -220,15 +225,26 @@ class Client(TokenLifecycle, _BaseClient[httpx.Client, "Interaction"]):
         *,
         query: Mapping[str, Any] | None = None,
         page_size: int = 20,
+        max_pages: int = DEFAULT_MAX_PAGES,
+        max_items: int = DEFAULT_MAX_ITEMS,
         **options: Any,
     ) -> Iterator[Any]:
         """Every item of a paginated list, page after page (``page``/``page_size`` and the
         ``Total-Number`` header; Logto's ``Link`` header is never followed).
 
+        It stops after a short or empty page or once ``Total-Number`` items came. It is
+        bounded whatever the server does: a page that repeats the one before, or more than
+        ``max_pages`` pages or ``max_items`` items, raises :class:`PaginationError`.
         Other keyword arguments are :meth:`call`'s (``path``, ``headers``, ``validate`` ...);
         each page is one call, validated as any other.
         """
-        walk = PageWalk(str(getattr(operation, "operation_id", operation)), query, page_size)
+        walk = PageWalk(
+            str(getattr(operation, "operation_id", operation)),
+            query,
+            page_size,
+            max_pages=max_pages,
+            max_items=max_items,
+        )
         while not walk.done:
             result = self.call(operation, query=walk.next_query(), **options)
             yield from walk.take(result.data, result.headers)
@@ -278,7 +294,7 @@ class AsyncClient(
     ) -> Result:
         """The awaitable :meth:`Client.call`: same arguments, same result, same errors."""
         prepared = self._core.prepare(operation, body, **options)
-        request = self._http.build_request(**prepared.request_kwargs)
+        request = build_request(self._http, prepared)
         with map_transport_errors(prepared.operation.operation_id):
             response = await self._http.send(request)
         return self._core.finish(prepared, response)
@@ -289,10 +305,18 @@ class AsyncClient(
         *,
         query: Mapping[str, Any] | None = None,
         page_size: int = 20,
+        max_pages: int = DEFAULT_MAX_PAGES,
+        max_items: int = DEFAULT_MAX_ITEMS,
         **options: Any,
     ) -> AsyncIterator[Any]:
         """The async iterator of :meth:`Client.paginate`: ``async for item in ...``."""
-        walk = PageWalk(str(getattr(operation, "operation_id", operation)), query, page_size)
+        walk = PageWalk(
+            str(getattr(operation, "operation_id", operation)),
+            query,
+            page_size,
+            max_pages=max_pages,
+            max_items=max_items,
+        )
         while not walk.done:
             result = await self.call(operation, query=walk.next_query(), **options)
             for item in walk.take(result.data, result.headers):

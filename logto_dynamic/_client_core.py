@@ -27,7 +27,6 @@ from logto_dynamic._document._media import is_json_media
 from logto_dynamic._document._operations import TEMPLATE_VARIABLE, Operation, fill_template
 from logto_dynamic._exceptions import (
     ConnectError,
-    PaginationError,
     RequestTimeoutError,
     RequestValidationError,
     ResponseValidationError,
@@ -43,8 +42,9 @@ from logto_dynamic._validation._violations import Violation
 __all__ = [
     "CallOptions",
     "ClientCore",
-    "PageWalk",
+    "MAX_URL_LENGTH",
     "PreparedCall",
+    "build_request",
     "map_transport_errors",
 ]
 
@@ -98,6 +98,24 @@ def map_transport_errors(operation_id: str) -> Iterator[None]:
         raise TransportError(
             f"{operation_id}: {type(exc).__name__}: {exc}", operation_id=operation_id
         ) from exc
+
+
+#: The longest URL httpx builds (``httpx.InvalidURL`` past it).
+MAX_URL_LENGTH = 65_536
+
+
+def build_request(http: httpx.Client | httpx.AsyncClient, prepared: PreparedCall) -> httpx.Request:
+    """The request of a prepared call; a URL too long or a value that cannot be encoded (a
+    lone surrogate in a query or header value) is the call's :class:`RequestValidationError`,
+    not httpx's exception: nothing is sent."""
+    op_id = prepared.operation.operation_id
+    try:
+        return http.build_request(**prepared.request_kwargs)
+    except httpx.InvalidURL as exc:
+        why = f"the request URL cannot be built ({str(exc)[:80]})"
+    except UnicodeEncodeError as exc:
+        why = f"a value cannot be encoded ({exc.reason} at position {exc.start})"
+    raise RequestValidationError(op_id, [Violation("url", (), "url", why)])
 
 
 class ClientCore:
@@ -203,30 +221,47 @@ class ClientCore:
             if name not in values or values[name] is None:
                 raise RequestValidationError(op.operation_id, [missing_parameter("path", name)])
             param = params.get(name)
-            if param is None:
-                from urllib.parse import quote
+            try:
+                if param is None:
+                    from urllib.parse import quote
 
-                return quote(str(values[name]), safe="")
-            return encode_path(param, values[name])
+                    return quote(str(values[name]), safe="")
+                return encode_path(param, values[name])
+            except UnicodeEncodeError as exc:  # a lone surrogate: no URL can carry it
+                why = f"the value cannot be encoded as UTF-8 ({exc.reason})"
+                raise RequestValidationError(
+                    op.operation_id, [Violation("path", (), "encoding", why, name)]
+                ) from None
 
         path = fill_template(op.path, fill)
-        _refuse_dot_segments(op, path)
-        return self.base_url + path
+        _refuse_unsafe_segments(op, path)
+        url = self.base_url + path
+        if len(url) > MAX_URL_LENGTH:
+            why = f"the URL would be {len(url)} characters long (at most {MAX_URL_LENGTH})"
+            raise RequestValidationError(op.operation_id, [Violation("path", (), "length", why)])
+        return url
 
 
-def _refuse_dot_segments(op: Operation, path: str) -> None:
-    """A path parameter filled in as ``.`` or ``..`` would be dropped (with the segment before
-    it) by URL normalisation, so another path would be called: refused before sending."""
+def _refuse_unsafe_segments(op: Operation, path: str) -> None:
+    """A path parameter that would make the server route the call elsewhere is refused before
+    sending: ``.`` or ``..`` (dropped, with the segment before it, by URL normalisation), or
+    empty (``GET /api/users/`` is the user list to Logto, not ``GetUser``)."""
     templates = op.path.split("/")
     for template, segment in zip(templates, path.split("/"), strict=False):
-        if segment in (".", "..") and "{" in template:
-            names = TEMPLATE_VARIABLE.findall(template)
+        if "{" not in template or segment not in (".", "..", ""):
+            continue
+        names = TEMPLATE_VARIABLE.findall(template)
+        if segment:
+            keyword = "dot-segment"
             message = (
                 f"{segment!r} as a whole path segment is a dot segment: URL normalisation would "
                 "drop it and call another path"
             )
-            violation = Violation("path", (), "dot-segment", message, names[0] if names else None)
-            raise RequestValidationError(op.operation_id, [violation])
+        else:
+            keyword = "empty"
+            message = "an empty path segment would call another path (the collection)"
+        violation = Violation("path", (), keyword, message, names[0] if names else None)
+        raise RequestValidationError(op.operation_id, [violation])
 
 
 # -- request pieces -------------------------------------------------------------------------
@@ -316,57 +351,3 @@ def _join_base(base_url: str | None, spec: Spec) -> str:
     base_url = base_url.rstrip("/")
     has_path = "://" in base_url and "/" in base_url.split("://", 1)[1]
     return base_url if has_path else base_url + spec.base_path
-
-
-# Pagination by page number, without I/O: what page to ask for next and when to stop.
-# Logto's lists take ``page`` (from 1) and ``page_size`` and carry the total in the
-# ``Total-Number`` header. Their ``Link`` header is never followed: Logto 1.42 builds it
-# without the ``/api`` prefix, so its URLs answer 404.
-
-
-class PageWalk:
-    """The state of one ``paginate()``: the query of the next page, the items seen so far.
-
-    The walk stops after the page that reaches ``Total-Number`` items, after a short or empty
-    page, or, without the header, after the first page shorter than ``page_size``.
-    """
-
-    def __init__(self, operation_id: str, query: Mapping[str, Any] | None, page_size: int) -> None:
-        if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
-            raise ValueError(f"page_size must be a positive integer, not {page_size!r}")
-        reserved = {"page", "page_size"} & set(query or {})
-        if reserved:
-            raise ValueError(f"paginate() sets {', '.join(sorted(reserved))} itself")
-        self.operation_id = operation_id
-        self.query = dict(query or {})
-        self.page_size = page_size
-        self.page = 1
-        self.seen = 0
-        self.total: int | None = None
-        self.done = False
-
-    def next_query(self) -> dict[str, Any]:
-        """The query of the next page."""
-        return {**self.query, "page": self.page, "page_size": self.page_size}
-
-    def take(self, data: Any, headers: Mapping[str, str]) -> list[Any]:
-        """The items of a page's answer; moves on to the next page or marks the walk done."""
-        if not isinstance(data, list):
-            raise PaginationError(
-                f"{self.operation_id}: page {self.page} is not a JSON array "
-                f"({type(data).__name__}); it cannot be paginated"
-            )
-        raw_total = headers.get("total-number")
-        if raw_total is not None:
-            try:
-                self.total = int(raw_total)
-            except ValueError:
-                raise PaginationError(
-                    f"{self.operation_id}: Total-Number is not a number ({raw_total[:40]!r})"
-                ) from None
-        self.seen += len(data)
-        self.page += 1
-        short = len(data) < self.page_size
-        reached = self.total is not None and self.seen >= self.total
-        self.done = not data or short or reached
-        return data

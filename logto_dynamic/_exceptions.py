@@ -294,7 +294,8 @@ class HarError(LogtoDynamicError, ValueError):
 
 class PaginationError(LogtoDynamicError):
     """A list answer cannot be paginated (its body is not a JSON array, or
-    ``Total-Number`` is not a number)."""
+    ``Total-Number`` is not a number), or the walk hit a bound (a page repeating the one
+    before, ``max_pages`` or ``max_items``)."""
 
 
 class ApiError(LogtoDynamicError):
@@ -420,13 +421,12 @@ class AccountCenterDisabledError(BadRequestError):
     Account API route refuses. ``hint`` says how to switch it on."""
 
     def __init__(self, message: str | None, **kwargs: Any) -> None:
-        super().__init__(
-            message,
-            **kwargs,
-            hint="Enable the account center: Management API PATCH /api/account-center with "
+        kwargs["hint"] = (
+            "Enable the account center: Management API PATCH /api/account-center with "
             '{"enabled": true, "fields": {...}} (embedded server: '
-            "logto_server.account_center(enabled=True, ...))",
+            "logto_server.account_center(enabled=True, ...))"
         )
+        super().__init__(message, **kwargs)
 
 
 class AccountFieldError(BadRequestError):
@@ -442,12 +442,11 @@ class AccountFieldError(BadRequestError):
             todo = f"set {name} to ReadOnly or Edit"
         else:
             todo = f"set {name} to Edit"
-        super().__init__(
-            message,
-            **kwargs,
-            hint=f"Make it editable: {todo} in the account center's fields (PATCH "
-            "/api/account-center; `fields` replaces the whole map, a missing field is Off)",
+        kwargs["hint"] = (
+            f"Make it editable: {todo} in the account center's fields (PATCH "
+            "/api/account-center; `fields` replaces the whole map, a missing field is Off)"
         )
+        super().__init__(message, **kwargs)
         self.field = field
 
 
@@ -456,13 +455,12 @@ class VerificationRequiredError(UnauthorizedError):
     record (missing, unknown, another user's, or older than 600 s)."""
 
     def __init__(self, message: str | None, **kwargs: Any) -> None:
-        super().__init__(
-            message,
-            **kwargs,
-            hint="Verify again: `with account.verified(password=...)`, or POST "
+        kwargs["hint"] = (
+            "Verify again: `with account.verified(password=...)`, or POST "
             "/api/verifications/password and send its verificationRecordId as the "
-            "logto-verification-id header (a record lasts 600 s)",
+            "logto-verification-id header (a record lasts 600 s)"
         )
+        super().__init__(message, **kwargs)
 
 
 class MissingScopeError(ApiError):
@@ -470,10 +468,9 @@ class MissingScopeError(ApiError):
     or 401, or ``auth.forbidden``): sign in again asking for it."""
 
     def __init__(self, message: str | None, *, scope: str, **kwargs: Any) -> None:
-        super().__init__(
-            message,
-            **kwargs,
-            hint=f"The token needs the `{scope}` scope: ask for it at sign-in, e.g. "
-            f"interaction(..., scopes=account_scopes(...)) with it included",
+        kwargs["hint"] = (
+            f"The token needs the `{scope}` scope: ask for it at sign-in, e.g. "
+            f"interaction(..., scopes=account_scopes(...)) with it included"
         )
+        super().__init__(message, **kwargs)
         self.scope = scope

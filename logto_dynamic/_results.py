@@ -1,7 +1,9 @@
-"""The result of a call, and the :class:`ApiError` built from a failed one."""
+"""The result of a call, the :class:`ApiError` built from a failed one, and the walk over
+the pages of a list answer (:class:`PageWalk`)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +21,7 @@ from logto_dynamic._exceptions import (
     MfaRequired,
     MfaSuggested,
     NotFoundError,
+    PaginationError,
     RateLimitError,
     ServerError,
     UnauthorizedError,
@@ -27,7 +30,15 @@ from logto_dynamic._exceptions import (
 )
 from logto_dynamic._validation._violations import Violation
 
-__all__ = ["ERRORS_BY_CODE", "ERRORS_BY_STATUS", "Result", "api_error_for"]
+__all__ = [
+    "DEFAULT_MAX_ITEMS",
+    "DEFAULT_MAX_PAGES",
+    "ERRORS_BY_CODE",
+    "ERRORS_BY_STATUS",
+    "PageWalk",
+    "Result",
+    "api_error_for",
+]
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -114,3 +125,98 @@ def api_error_for(result: Result) -> ApiError:
 
 def _str_or_none(value: Any) -> str | None:
     return value if isinstance(value, str) else None
+
+
+# Pagination by page number, without I/O: what page to ask for next and when to stop.
+# Logto's lists take ``page`` (from 1) and ``page_size`` and carry the total in the
+# ``Total-Number`` header. Their ``Link`` header is never followed: Logto 1.42 builds it
+# without the ``/api`` prefix, so its URLs answer 404.
+
+#: The most pages one ``paginate()`` asks for, unless told otherwise.
+DEFAULT_MAX_PAGES = 1_000
+#: The most items one ``paginate()`` yields, unless told otherwise.
+DEFAULT_MAX_ITEMS = 100_000
+
+
+class PageWalk:
+    """The state of one ``paginate()``: the query of the next page, the items seen so far.
+
+    The walk stops after the page that reaches ``Total-Number`` items, after a short or empty
+    page, or, without the header, after the first page shorter than ``page_size``. It is
+    bounded whatever the server answers: a page equal to the one before (a server that
+    ignores ``page``) and a walk past ``max_pages`` pages or ``max_items`` items raise
+    :class:`PaginationError` (the items before are yielded; none past the cap).
+    """
+
+    def __init__(
+        self,
+        operation_id: str,
+        query: Mapping[str, Any] | None,
+        page_size: int,
+        *,
+        max_pages: int = DEFAULT_MAX_PAGES,
+        max_items: int = DEFAULT_MAX_ITEMS,
+    ) -> None:
+        for name, value in (("page_size", page_size), ("max_pages", max_pages)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, not {value!r}")
+        if isinstance(max_items, bool) or not isinstance(max_items, int) or max_items < 0:
+            raise ValueError(f"max_items must be a non-negative integer, not {max_items!r}")
+        reserved = {"page", "page_size"} & set(query or {})
+        if reserved:
+            raise ValueError(f"paginate() sets {', '.join(sorted(reserved))} itself")
+        self.operation_id = operation_id
+        self.query = dict(query or {})
+        self.page_size = page_size
+        self.max_pages = max_pages
+        self.max_items = max_items
+        self.page = 1
+        self.seen = 0
+        self.total: int | None = None
+        self.done = False
+        self._previous: list[Any] | None = None
+        self._stop: PaginationError | None = None  # raised before the next page is asked for
+
+    def next_query(self) -> dict[str, Any]:
+        """The query of the next page (:class:`PaginationError` when a bound was hit)."""
+        if self._stop is not None:
+            raise self._stop
+        if self.page > self.max_pages:
+            raise self._error(f"stopped after max_pages={self.max_pages} pages")
+        return {**self.query, "page": self.page, "page_size": self.page_size}
+
+    def take(self, data: Any, headers: Mapping[str, str]) -> list[Any]:
+        """The items of a page's answer; moves on to the next page or marks the walk done."""
+        if not isinstance(data, list):
+            raise self._error(
+                f"page {self.page} is not a JSON array ({type(data).__name__}); "
+                "it cannot be paginated"
+            )
+        self._read_total(headers.get("total-number"))
+        if data and data == self._previous:
+            raise self._error(
+                f"page {self.page} repeats page {self.page - 1} (does the server ignore 'page'?)"
+            )
+        self._previous = data
+        room = self.max_items - self.seen
+        self.seen += len(data)
+        self.page += 1
+        short = len(data) < self.page_size
+        reached = self.total is not None and self.seen >= self.total
+        self.done = not data or short or reached
+        if len(data) > room or (not self.done and self.seen >= self.max_items):
+            self.done = False
+            self._stop = self._error(f"stopped at max_items={self.max_items} items")
+            return data[: max(room, 0)]
+        return data
+
+    def _read_total(self, raw: str | None) -> None:
+        if raw is None:
+            return
+        try:
+            self.total = int(raw)
+        except ValueError:
+            raise self._error(f"Total-Number is not a number ({raw[:40]!r})") from None
+
+    def _error(self, why: str) -> PaginationError:
+        return PaginationError(f"{self.operation_id}: {why}")

@@ -34,13 +34,14 @@ from logto_dynamic._cli._common import (
     error,
     logging_restored,
 )
+from logto_dynamic._cli._secrets import Parser
 
 __all__ = ["build_parser", "main"]
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every sub-command."""
-    parser = argparse.ArgumentParser(
+    parser = Parser(  # no abbreviations, --*-env values never echoed (sub-commands too)
         prog=PROG,
         description="A dynamic, validating client for Logto, driven by its OpenAPI documents: "
         "call the Experience API and the Management API, sign in and register without a "

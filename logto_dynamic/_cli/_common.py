@@ -279,6 +279,9 @@ def serve_forever(
         access_log=access_log,
         timeout_graceful_shutdown=5,
     )
+    from logto_dynamic._proxy._log import redact_access_log
+
+    redact_access_log()  # query values (codes, states, e-mail addresses) stay out of the log
     try:
         uvicorn.Server(config).run(sockets=[sock])
     finally:

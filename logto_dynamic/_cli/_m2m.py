@@ -20,6 +20,7 @@ from logto_dynamic._cli._common import (
     add_base_url,
     base_url_of,
 )
+from logto_dynamic._cli._secrets import write_private
 
 __all__ = ["add_app_options", "app_secret_of", "register", "run_token", "write_secret_output"]
 
@@ -52,11 +53,8 @@ def app_secret_of(args: argparse.Namespace) -> str:
 def write_secret_output(args: argparse.Namespace, payload: dict[str, Any]) -> None:
     """``--output FILE`` (mode 0600) and ``--json`` (stdout) for a payload holding secrets."""
     text = json.dumps(payload, indent=2, sort_keys=True)
-    if args.output:
-        fd = os.open(args.output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text + "\n")
+    if args.output:  # a new 0600 file replacing the target: never through a link
+        write_private(args.output, text + "\n")
     if args.json:
         print(text)
 
@@ -100,6 +98,7 @@ def run_token(args: argparse.Namespace) -> int:
     from logto_dynamic._client_core import map_transport_errors
     from logto_dynamic._exceptions import LogtoDynamicError
     from logto_dynamic._oidc._m2m import TokenCache
+    from logto_dynamic._oidc._rounds import maybe_json
 
     base_url = base_url_of(args).rstrip("/")
     secret = app_secret_of(args)
@@ -113,7 +112,7 @@ def run_token(args: argparse.Namespace) -> int:
         cache.accept(answer)
     except LogtoDynamicError as exc:  # its message never holds the secret or a token
         raise CommandFailed(f"{type(exc).__name__}: {exc}") from None
-    body = answer.json()
+    body = maybe_json(answer)  # accept() read it already: a JSON object with the token
     payload = {
         "access_token": body["access_token"],
         "token_type": body.get("token_type"),

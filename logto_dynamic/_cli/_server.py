@@ -130,6 +130,31 @@ def arrange_access(server: Any, args: argparse.Namespace) -> None:
         server.add_organization(organization, [user_id(m, "--organization") for m in members])
 
 
+#: The options of ``serve`` that carry a secret, and the form of their value.
+_SECRET_OPTIONS = {
+    "seed-user": "USERNAME=PASSWORD",
+    "app-secret": "ID=SECRET",
+    "m2m-app": "ID=SECRET",
+}
+
+
+def _add_secrets(args: argparse.Namespace) -> None:
+    """Add the secrets given by ``--*-env`` and ``--secrets-file`` to the argv ones, each
+    checked as its option checks it (an error never repeats the value)."""
+    from logto_dynamic._cli._secrets import env_values, file_values
+
+    checks = {"seed-user": _seed_user, "app-secret": _app_secret, "m2m-app": _m2m_app}
+    from_file = file_values(args.secrets_file, frozenset(_SECRET_OPTIONS))
+    for name, form in _SECRET_OPTIONS.items():
+        attribute = name.replace("-", "_")
+        given = env_values(f"--{name}-env", getattr(args, attribute + "_env"))
+        for value in given + from_file[name]:
+            try:
+                getattr(args, attribute).append(checks[name](value))
+            except argparse.ArgumentTypeError:
+                raise UsageError(f"a --{name} secret is not {form}") from None
+
+
 def register(subparsers: Any) -> None:
     """Add ``serve`` and ``demo``."""
     serve = subparsers.add_parser(
@@ -204,6 +229,21 @@ def register(subparsers: Any) -> None:
         help="register a machine-to-machine app with the Management API role (repeatable; "
         "ID:SECRET works too; without it, m2m-app has a random secret that is never shown)",
     )
+    for name, form in _SECRET_OPTIONS.items():
+        serve.add_argument(
+            f"--{name}-env",
+            action="append",
+            default=[],
+            metavar="VAR",
+            help=f"as --{name}, its {form} read from environment variable VAR (repeatable; "
+            "not visible in the process list)",
+        )
+    serve.add_argument(
+        "--secrets-file",
+        metavar="FILE",
+        help="read more secrets from FILE, one per line: "
+        + ", ".join(f"'{name} {form}'" for name, form in _SECRET_OPTIONS.items()),
+    )
     serve.add_argument(
         "--endpoint",
         metavar="URL",
@@ -241,6 +281,7 @@ def run_serve(args: argparse.Namespace) -> int:
     from logto_dynamic.testing.oidc._m2m import parse_m2m_app
 
     level = configure_logging(args, logging.INFO).level
+    _add_secrets(args)
     settings = SignInExperience(
         sign_in_mode=args.sign_in_mode,
         mfa_factors=tuple(args.mfa_factor),

@@ -34,6 +34,7 @@ from logto_dynamic._oidc._rounds import (
     token_refused,
 )
 from logto_dynamic._oidc._tokens import Tokens
+from logto_dynamic._validation._json import loads as json_loads
 
 __all__ = ["revoke", "sign_out", "silent_sign_in", "userinfo"]
 
@@ -56,7 +57,7 @@ def userinfo(base_url: str, access_token: str) -> Round:
     if answer.status_code != 200:
         raise token_refused(answer.status_code, maybe_json(answer), "the userinfo endpoint")
     try:
-        claims = answer.json()
+        claims = json_loads(answer.content)
     except ValueError:
         claims = None
     if not isinstance(claims, dict) or not isinstance(claims.get("sub"), str):
@@ -138,7 +139,7 @@ def _same_page(url: str, other: str | None) -> bool:
 
 def _refusal(answer: httpx.Response, what: str) -> OidcError:
     try:
-        body = answer.json()
+        body = json_loads(answer.content)
     except ValueError:
         body = None
     if isinstance(body, dict):

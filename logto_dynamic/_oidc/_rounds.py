@@ -8,7 +8,6 @@ once.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Generator
 from typing import Any
@@ -34,6 +33,7 @@ from logto_dynamic._oidc._authorization import (
     raise_for_error,
 )
 from logto_dynamic._oidc._tokens import Tokens, verify_id_token
+from logto_dynamic._validation._json import loads as json_loads
 
 __all__ = [
     "MAX_HOPS",
@@ -60,8 +60,8 @@ def reset_cache() -> None:
 
 def _json(response: httpx.Response, what: str) -> Any:
     try:
-        return response.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
+        return json_loads(response.content)
+    except ValueError:  # any parse failure, a 5,000-digit number or deep nesting too
         raise OidcError(f"{what} answered HTTP {response.status_code} without JSON") from None
 
 
@@ -152,8 +152,8 @@ def token_refused(
 
 def maybe_json(answer: httpx.Response) -> dict[str, Any]:
     try:
-        body = answer.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
+        body = json_loads(answer.content)
+    except ValueError:
         return {}
     return body if isinstance(body, dict) else {}
 

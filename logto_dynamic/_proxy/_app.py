@@ -6,14 +6,13 @@ import asyncio
 import contextlib
 
 from logto_dynamic._config import ProxyMode
-from logto_dynamic._proxy._checks import Checker
+from logto_dynamic._proxy._checks import Checker, is_preflight
 from logto_dynamic._proxy._exchange import Exchange, Request
 from logto_dynamic._proxy._headers import RawHeaders, content_length, headers_size
 from logto_dynamic._proxy._log import ExchangeLog, LogTarget
 from logto_dynamic._proxy._metrics import Metrics
 from logto_dynamic._proxy._problems import (
     headers_too_large,
-    request_invalid,
     request_too_large,
     target_refused,
 )
@@ -172,14 +171,14 @@ class ValidatingProxy:
         target = raw_path + b"?" + query if query else raw_path
         req = Request(scope, receive, method, target, headers, body)
         mode = self.mode
-        if api and mode is not ProxyMode.OFF and (mode is ProxyMode.ENFORCE or self.summary_header):
-            req.report = self.relay.checker.request(method, target, headers, body)
-            ex.add(req.report)
-            if mode is ProxyMode.ENFORCE and not req.report.ok:
-                ex.record.action = Action.REJECTED_REQUEST
-                await self.relay.answer(
-                    send, ex, request_invalid(req.report.operation_id, ex.violations)
-                )
+        if api and is_preflight(method, path, headers, self.validator.spec.requests):
+            ex.api = False  # no body to check; the answer is the upstream's CORS headers
+        elif (
+            api and mode is not ProxyMode.OFF and (mode is ProxyMode.ENFORCE or self.summary_header)
+        ):
+            problem = self.relay.checker.request_refusal(ex, req, mode is ProxyMode.ENFORCE)
+            if problem is not None:
+                await self.relay.answer(send, ex, problem)
                 return
         await self.relay.forward(send, ex, req)
 

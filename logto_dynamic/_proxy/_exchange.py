@@ -6,7 +6,7 @@ import time
 from typing import Any
 
 from logto_dynamic._proxy._headers import RawHeaders
-from logto_dynamic._proxy._record import ExchangeRecord
+from logto_dynamic._proxy._record import Action, ExchangeRecord
 from logto_dynamic._traffic._validator import TrafficReport
 from logto_dynamic._types import Receive, Scope
 from logto_dynamic._validation._violations import Violation
@@ -61,6 +61,14 @@ class Exchange:
     def violations(self) -> list[dict[str, Any]]:
         """A copy of the violation dicts so far."""
         return list(self.record.violations)
+
+    def cut_off(self, cut: str) -> None:
+        """Mark the answer as cut off mid-stream (``cut``: ``reason`` or
+        ``upstream-error:KIND``, as :func:`~._streaming.stream_through` says)."""
+        reason, _, kind = cut.partition(":")
+        self.record.action = Action.cut_off(reason)
+        if kind:
+            self.upstream_error = self.record.action_detail = kind
 
     def relayed(self) -> None:
         """Mark the answer as sent (checks after this are off the exchange's clock)."""

@@ -15,7 +15,7 @@ import queue
 import threading
 from typing import IO, Any
 
-__all__ = ["ExchangeLog", "LogTarget"]
+__all__ = ["ExchangeLog", "LogTarget", "redact_access_log", "redacted_target"]
 
 LogTarget = str | os.PathLike[str] | logging.Logger | IO[str] | None
 
@@ -103,3 +103,32 @@ class ExchangeLog:
         if thread is not None:
             self._queue.put(_STOP)
             thread.join(timeout)
+
+
+def redacted_target(target: str) -> str:
+    """``/path?name=<redacted>&...``: a request target with every query value hidden (a
+    query may carry ``code``, ``state``, an e-mail address ...); the names stay."""
+    path, sep, query = target.partition("?")
+    if not sep:
+        return target
+    names = [pair.partition("=")[0] for pair in query.split("&") if pair]
+    return path + "?" + "&".join(f"{name}=<redacted>" for name in names)
+
+
+class _QueryRedactor(logging.Filter):
+    """uvicorn's access lines (``client - "METHOD /path?query HTTP/1.1" status``) with the
+    query values redacted (the third argument is the target)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
+            record.args = (*args[:2], redacted_target(args[2]), *args[3:])
+        return True
+
+
+def redact_access_log() -> None:
+    """Install the query redaction on uvicorn's access log (once per process; after
+    ``uvicorn.Config``, which sets up uvicorn's loggers)."""
+    logger = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, _QueryRedactor) for f in logger.filters):
+        logger.addFilter(_QueryRedactor())

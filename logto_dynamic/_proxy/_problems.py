@@ -18,8 +18,10 @@ __all__ = [
     "headers_too_large",
     "request_invalid",
     "request_too_large",
+    "request_unchecked",
     "response_invalid",
     "response_too_large",
+    "response_unchecked",
     "send_problem",
     "target_refused",
     "upstream_problem",
@@ -155,4 +157,25 @@ def response_invalid(upstream_status: int, violations: list[dict[str, Any]]) -> 
         "Upstream response does not match the API document",
         f"the upstream answered {upstream_status} with {len(violations)} violation(s)",
         violations,
+    )
+
+
+def request_unchecked(status: int, reason: str) -> Problem:
+    """413 or 400: enforce mode refused a request it cannot check (fail closed)."""
+    return Problem(
+        status,
+        "request-unchecked",
+        "Request cannot be checked",
+        f"enforce mode relays only what it checked: the request {reason}",
+    )
+
+
+def response_unchecked(upstream_status: int, reason: str) -> Problem:
+    """502: enforce mode refused an upstream answer it cannot check (fail closed)."""
+    return Problem(
+        502,
+        "response-unchecked",
+        "Upstream response cannot be checked",
+        f"the upstream answered {upstream_status}; enforce mode relays only what it "
+        f"checked, and {reason}",
     )

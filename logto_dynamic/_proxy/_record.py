@@ -20,6 +20,10 @@ class Action(enum.StrEnum):
     REJECTED_REQUEST = "rejected-request"  # enforce: the request does not match
     REJECTED_RESPONSE = "rejected-response"  # enforce: the upstream answer does not match
     REJECTED_RESPONSE_TOO_LARGE = "rejected-response-too-large"
+    #: enforce: the request or answer could not be checked whole (too large to validate,
+    #: undecodable, an unsupported content coding): refused, never relayed unchecked
+    REJECTED_REQUEST_UNCHECKED = "rejected-request-unchecked"
+    REJECTED_RESPONSE_UNCHECKED = "rejected-response-unchecked"
     UPSTREAM_TIMEOUT = "upstream-timeout"
     UPSTREAM_UNREACHABLE = "upstream-unreachable"
     CUT_OFF_RESPONSE_TOO_LARGE = "cut-off-response-too-large"  # relayed in part, then cut

@@ -9,6 +9,8 @@ never parsed and re-serialised on the way through.
 
 from __future__ import annotations
 
+from typing import Any
+
 from logto_dynamic._config import ProxyMode
 from logto_dynamic._proxy._checks import Checker
 from logto_dynamic._proxy._exchange import Exchange, Request
@@ -22,16 +24,16 @@ from logto_dynamic._proxy._headers import (
     strip_hop_by_hop,
     summary_value,
 )
+from logto_dynamic._proxy._hold import hold
 from logto_dynamic._proxy._problems import (
     Problem,
-    response_invalid,
     response_too_large,
     send_problem,
     upstream_problem,
 )
 from logto_dynamic._proxy._record import Action
 from logto_dynamic._proxy._recorder import Recorder
-from logto_dynamic._proxy._streaming import stream_through
+from logto_dynamic._proxy._streaming import send_body
 from logto_dynamic._proxy._upstream import (
     UPSTREAM_ERRORS,
     Upstream,
@@ -42,8 +44,6 @@ from logto_dynamic._types import Send
 
 __all__ = ["Relay"]
 
-#: Answers up to this size (declared) are read whole and sent in one piece.
-_WHOLE = 64 * 1024
 _DROP = OWN_REQUEST_FIELDS | {b"expect"}
 
 
@@ -86,12 +86,7 @@ class Relay:
         if req is None or not ex.api or self.mode is not ProxyMode.REPORT or req.report is not None:
             self.recorder.finish(ex, force=True)
             return
-        checker = self.checker
-
-        def check() -> None:
-            ex.add(checker.request(req.method, req.target, req.headers, req.body))
-
-        self.recorder.defer(ex, check, force=True)
+        self.recorder.defer(ex, lambda: self.checker.request_later(ex, req), force=True)
 
     async def forward(self, send: Send, ex: Exchange, req: Request) -> None:
         """Relay ``req`` and its answer; every failure is answered or cut off, and logged."""
@@ -122,69 +117,47 @@ class Relay:
         checking = ex.api and self.mode is not ProxyMode.OFF
         inline = checking and (self.mode is ProxyMode.ENFORCE or self.summary_header)
         limit = self.checker.hold_limit
-        held: list[bytes] = []
         chunks = response.content.iter_any()
-        if declared is not None and declared <= max(_WHOLE, limit if checking else 0):
-            try:
-                held.append(await response.read())
-            except UPSTREAM_ERRORS as exc:
-                await self._failed(send, ex, req, exc, reading=True)
-                return
-        elif inline:
-            total = 0
-            try:
-                async for chunk in chunks:
-                    held.append(chunk)
-                    total += len(chunk)
-                    if total > limit or total > self.max_response_body:
-                        break
-            except UPSTREAM_ERRORS as exc:
-                await self._failed(send, ex, req, exc, reading=True)
-                return
-            if total > self.max_response_body:
-                await self._too_large(send, ex, req, f"more than {self.max_response_body}")
-                return
-        complete = response.content.at_eof()
+        held = await hold(
+            response,
+            chunks,
+            declared,
+            checking=checking,
+            inline=inline,
+            limit=limit,
+            max_body=self.max_response_body,
+        )
+        if held.error is not None:
+            await self._failed(send, ex, req, held.error, reading=True)
+            return
+        if held.too_large:
+            await self._too_large(send, ex, req, f"more than {self.max_response_body}")
+            return
         ex.upstream_seconds = ex.seconds - started
         if inline:
-            body = b"".join(held) if complete else None
-            self.checker.exchange(ex, req, status, headers, body)
-            if self.mode is ProxyMode.ENFORCE and ex.found:
-                ex.record.action = Action.REJECTED_RESPONSE
-                await self.answer(send, ex, response_invalid(status, ex.violations))
+            body = held.body if held.complete else None
+            enforce = self.mode is ProxyMode.ENFORCE
+            problem = self.checker.response_refusal(ex, req, status, headers, body, enforce)
+            if problem is not None:
+                await self.answer(send, ex, problem)
                 return
         await self._start(send, ex, status, headers)
-        if complete:
-            await send({"type": "http.response.body", "body": b"".join(held)})
-            kept = held
-        else:
-            kept, cut = await stream_through(
-                send,
-                req.receive,
-                response,
-                held,
-                chunks,
-                limit=self.max_response_body,
-                keep=limit if checking else -1,
-            )
-            if cut is not None:
-                reason, _, kind = cut.partition(":")  # upstream-error:<kind>
-                ex.record.action = Action.cut_off(reason)
-                if kind:
-                    ex.upstream_error = ex.record.action_detail = kind
-                self._finish_unanswered(ex, req)
-                return
+        keep = limit if checking else -1
+        kept, cut = await send_body(
+            send, req.receive, response, held, chunks, self.max_response_body, keep
+        )
+        if cut is not None:
+            ex.cut_off(cut)
+            self._finish_unanswered(ex, req)
+            return
         if checking and not inline:
             body = b"".join(kept) if sum(len(c) for c in kept) <= limit else None
-            self.recorder.defer(ex, lambda: self.checker.exchange(ex, req, status, headers, body))
+            self.recorder.defer(ex, lambda: self.checker.later(ex, req, status, headers, body))
         else:
             self.recorder.finish(ex)
 
     async def _start(self, send: Send, ex: Exchange, status: int, headers: RawHeaders) -> None:
-        ex.record.status = status
-        if self.summary_header and ex.found:
-            headers = [*headers, (SUMMARY_HEADER, summary_value(ex.found))]
-        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send(_start_message(ex, status, headers, self.summary_header))
 
     async def _too_large(self, send: Send, ex: Exchange, req: Request, size: str) -> None:
         ex.record.action = Action.REJECTED_RESPONSE_TOO_LARGE
@@ -193,10 +166,25 @@ class Relay:
     async def _failed(
         self, send: Send, ex: Exchange, req: Request, exc: BaseException, *, reading: bool
     ) -> None:
-        kind = ex.upstream_error = error_kind(exc)
-        problem = upstream_problem(kind, type(exc).__name__, self.upstream.timeout, reading=reading)
-        ex.record.action = Action(problem.kind)  # upstream-timeout | upstream-unreachable
-        await self.answer(send, ex, problem, req)
+        await self.answer(send, ex, _failure(ex, exc, self.upstream.timeout, reading), req)
+
+
+def _start_message(
+    ex: Exchange, status: int, headers: RawHeaders, summary_header: bool
+) -> dict[str, Any]:
+    """The ``http.response.start`` of a relayed answer (with the summary header when due)."""
+    ex.record.status = status
+    if summary_header and ex.found:
+        headers = [*headers, (SUMMARY_HEADER, summary_value(ex.found))]
+    return {"type": "http.response.start", "status": status, "headers": headers}
+
+
+def _failure(ex: Exchange, exc: BaseException, timeout: float, reading: bool) -> Problem:
+    """The answer when the upstream failed (504 on a timeout, 502 otherwise), logged as such."""
+    kind = ex.upstream_error = error_kind(exc)
+    problem = upstream_problem(kind, type(exc).__name__, timeout, reading=reading)
+    ex.record.action = Action(problem.kind)  # upstream-timeout | upstream-unreachable
+    return problem
 
 
 def _outgoing_headers(req: Request, preserve_host: bool) -> RawHeaders:

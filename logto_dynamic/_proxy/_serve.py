@@ -36,9 +36,11 @@ def create_app() -> ValidatingProxy:
     settings: dict[str, Any] = json.loads(os.environ[SETTINGS_ENV])
     upstream = settings.pop("upstream")
     proxy = ValidatingProxy(upstream, **settings)
+    from logto_dynamic._proxy._log import redact_access_log
     from logto_dynamic._proxy._protocol import quiet_cut_offs
 
     quiet_cut_offs()
+    redact_access_log()
     settle()
     return proxy
 
@@ -85,6 +87,7 @@ def serve(
     import uvicorn
     from uvicorn.supervisors import Multiprocess
 
+    from logto_dynamic._proxy._log import redact_access_log
     from logto_dynamic._proxy._protocol import quiet_cut_offs, server_options
 
     if metrics is not None:
@@ -116,6 +119,7 @@ def serve(
             settle()
             config = uvicorn.Config(proxy, **options)
             quiet_cut_offs()  # after the Config: it sets up uvicorn's loggers
+            redact_access_log()
             uvicorn.Server(config).run(sockets=[sock])
             return
         os.environ[SETTINGS_ENV] = json.dumps(settings)

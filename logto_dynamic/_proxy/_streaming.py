@@ -10,10 +10,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
+from logto_dynamic._proxy._hold import Held
 from logto_dynamic._proxy._upstream import UPSTREAM_ERRORS, UpstreamResponse, error_kind
 from logto_dynamic._types import Receive, Send
 
-__all__ = ["stream_through"]
+__all__ = ["send_body", "stream_through"]
 
 
 async def stream_through(
@@ -28,8 +29,9 @@ async def stream_through(
 ) -> tuple[list[bytes], str | None]:
     """Send ``held``, then the rest of ``chunks``; ``(copy, reason the stream was cut)``.
 
-    The copy holds the first chunks up to ``keep`` + 1 bytes (enough to tell whether the
-    whole body fitted in ``keep``). The reason is None when the answer went out whole, else
+    The copy holds the first chunks up to and including the first one past ``keep`` bytes
+    (enough to tell whether the whole body fitted in ``keep``). The reason is None when the
+    answer went out whole, else
     ``response-too-large`` (over ``limit`` bytes), ``client-disconnected`` or
     ``upstream-error:KIND``; the answer is then left incomplete on purpose, so the server
     closes the connection (never a silent truncation).
@@ -50,13 +52,15 @@ async def stream_through(
             total += len(chunk)
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
         kept += held
+        kept_size = total
         try:
             async for chunk in chunks:
                 total += len(chunk)
                 if total > limit:
                     return kept, "response-too-large"
-                if total <= keep + 1:
+                if kept_size <= keep:  # up to the first chunk past ``keep``: then it shows
                     kept.append(chunk)
+                    kept_size += len(chunk)
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
         except UPSTREAM_ERRORS as exc:
             return kept, "client-disconnected" if gone.is_set() else (
@@ -68,3 +72,22 @@ async def stream_through(
         return kept, None
     finally:
         watcher.cancel()
+
+
+async def send_body(
+    send: Send,
+    receive: Receive,
+    response: UpstreamResponse,
+    held: Held,
+    chunks: AsyncIterator[bytes],
+    limit: int,
+    keep: int,
+) -> tuple[list[bytes], str | None]:
+    """Send the body: ``held`` in one piece when it is whole, else streamed on by
+    :func:`stream_through` (the same answer: the copy kept, and why it was cut)."""
+    if held.complete:
+        await send({"type": "http.response.body", "body": held.body})
+        return held.chunks, None
+    return await stream_through(
+        send, receive, response, held.chunks, chunks, limit=limit, keep=keep
+    )

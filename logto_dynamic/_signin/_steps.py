@@ -23,6 +23,7 @@ from logto_dynamic._oidc._authorization import (
 )
 from logto_dynamic._oidc._rounds import code_for, exchange_code, provider_for
 from logto_dynamic._oidc._tokens import Tokens
+from logto_dynamic._validation._json import loads as json_loads
 
 __all__ = [
     "BackupCodes",
@@ -120,7 +121,7 @@ def authorize(state: InteractionState) -> Flow:
     target = location_of(answer.status_code, answer.headers, url)
     if target is None:
         try:
-            body = answer.json()
+            body = json_loads(answer.content)
         except ValueError:
             body = {}
         raise_for_error(body if isinstance(body, dict) else {}, where="the authorization request")

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from urllib.parse import urlsplit
 from logto_dynamic._exceptions import HarError
 from logto_dynamic._spec import SpecSource
 from logto_dynamic._traffic._validator import TrafficValidator
+from logto_dynamic._validation._json import parse as parse_json_text
 from logto_dynamic._validation._violations import Violation
 
 __all__ = ["HarEntryResult", "HarSummary", "OperationStats", "validate_har"]
@@ -184,11 +184,12 @@ def load_har(source: str | os.PathLike[str] | Mapping[str, Any]) -> list[Any]:
     document: Any = source
     if not isinstance(source, Mapping):
         try:
-            document = json.loads(Path(source).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            text = Path(source).read_bytes()
+        except OSError as exc:
             raise HarError(f"cannot read HAR file {str(source)!r}: {exc}") from exc
-        except RecursionError:
-            raise HarError(f"cannot read HAR file {str(source)!r}: nested too deeply") from None
+        document, why = parse_json_text(text, constants=True)  # a NaN status: that entry
+        if why is not None:  # any parse failure (a 5,000-digit number too): one typed error
+            raise HarError(f"cannot read HAR file {str(source)!r}: not JSON: {why}")
     log = document.get("log") if isinstance(document, Mapping) else None
     entries = log.get("entries") if isinstance(log, Mapping) else None
     if not isinstance(entries, list):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hmac
 import json
+import math
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,7 +12,17 @@ from urllib.parse import parse_qsl, unquote
 
 from logto_dynamic._types import Receive, Scope, Send
 
-__all__ = ["BodyTooLarge", "Receive", "Request", "Response", "Scope", "Send", "read_request"]
+__all__ = [
+    "BodyTooLarge",
+    "Receive",
+    "Request",
+    "Response",
+    "Scope",
+    "Send",
+    "read_request",
+    "same_text",
+    "wire_bytes",
+]
 
 JSON_TYPE = "application/json; charset=utf-8"
 TEXT_TYPE = "text/plain; charset=utf-8"
@@ -41,6 +53,17 @@ class Request:
         return self.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
+def _js_values(value: Any) -> Any:
+    """``value`` with every non-finite float as ``None`` (what ``JSON.stringify`` writes)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _js_values(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_js_values(v) for v in value]
+    return value
+
+
 @dataclass
 class Response:
     """An HTTP response: status, body bytes and headers (a list, so ``Set-Cookie`` can repeat)."""
@@ -54,7 +77,10 @@ class Response:
         cls, status: int, payload: Any, headers: list[tuple[str, str]] | None = None
     ) -> Response:
         """A JSON response with Logto's content type (plus any extra ``headers``)."""
-        data = json.dumps(payload, separators=(",", ":")).encode()
+        try:
+            data = json.dumps(payload, separators=(",", ":"), allow_nan=False).encode()
+        except ValueError:  # Infinity/NaN stored from a huge number: JSON.stringify says null
+            data = json.dumps(_js_values(payload), separators=(",", ":")).encode()
         return cls(status, data, [("content-type", JSON_TYPE), *(headers or [])])
 
     @classmethod
@@ -74,6 +100,18 @@ class Response:
         headers.append((b"logto-core-request-id", secrets.token_hex(16).encode()))
         await send({"type": "http.response.start", "status": self.status, "headers": headers})
         await send({"type": "http.response.body", "body": self.body})
+
+
+def wire_bytes(text: str) -> bytes:
+    """``text`` as UTF-8 bytes, whatever it holds (a JSON ``"\\ud800"`` is a lone surrogate:
+    kept, as a JavaScript string keeps it, rather than raising)."""
+    return text.encode("utf-8", "surrogatepass")
+
+
+def same_text(given: str, expected: str) -> bool:
+    """A constant-time comparison of a client's text with a secret or digest (any text:
+    ``hmac.compare_digest`` refuses non-ASCII ``str``)."""
+    return hmac.compare_digest(wire_bytes(given), wire_bytes(expected))
 
 
 def _parse_cookies(header: str) -> dict[str, str]:

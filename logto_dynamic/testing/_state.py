@@ -10,6 +10,8 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from ._asgi import same_text, wire_bytes
+
 if TYPE_CHECKING:
     from ._grants import AuthRequest
 
@@ -38,7 +40,7 @@ def new_id(length: int = 21) -> str:
 
 
 def _digest(password: str, salt: str) -> str:
-    return hashlib.pbkdf2_hmac("sha256", password.encode(), salt.encode(), 1000).hex()
+    return hashlib.pbkdf2_hmac("sha256", wire_bytes(password), salt.encode(), 1000).hex()
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,7 @@ class User:
 
     def check_password(self, password: str) -> bool:
         """Whether ``password`` is this user's password."""
-        return self.password_digest is not None and secrets.compare_digest(
+        return self.password_digest is not None and same_text(
             self.password_digest, _digest(password, self.salt)
         )
 

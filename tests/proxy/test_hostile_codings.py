@@ -102,10 +102,10 @@ class BombUpstream:
 
 
 @pytest.mark.loopback
-def test_the_proxy_relays_a_bomb_unchecked_with_a_note(bomb: bytes, tmp_path: Path) -> None:
+def test_report_mode_relays_a_bomb_unchecked_with_a_note(bomb: bytes, tmp_path: Path) -> None:
     log = tmp_path / "log.jsonl"
     with serve_app(BombUpstream(bomb)) as upstream:
-        proxy = ValidatingProxy(upstream, mode="enforce", log=str(log), log_all=True)
+        proxy = ValidatingProxy(upstream, mode="report", log=str(log), log_all=True)
         with serve_app(proxy) as url, httpx.Client(base_url=url) as client:
             start = time.perf_counter()
             with client.stream("POST", "/api/experience/submit") as answer:
@@ -119,3 +119,25 @@ def test_the_proxy_relays_a_bomb_unchecked_with_a_note(bomb: bytes, tmp_path: Pa
     (line,) = log_lines(log)
     assert any("once decoded" in note for note in line["notes"]), json.dumps(line)
     assert line["action"] == "relayed" and line["operation"] == "SubmitInteraction"
+
+
+@pytest.mark.loopback
+def test_enforce_mode_refuses_a_bomb_it_cannot_check(bomb: bytes, tmp_path: Path) -> None:
+    """Fail closed (issue 26.1): an answer that is over the validation limit once decoded
+    is never relayed unchecked in enforce mode."""
+    log = tmp_path / "log.jsonl"
+    with serve_app(BombUpstream(bomb)) as upstream:
+        proxy = ValidatingProxy(upstream, mode="enforce", log=str(log))
+        with serve_app(proxy) as url, httpx.Client(base_url=url) as client:
+            start = time.perf_counter()
+            answer = client.post("/api/experience/submit")
+            seconds = time.perf_counter() - start
+            proxy.close_from_thread()
+    assert seconds < 10.0
+    assert answer.status_code == 502
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.json()["type"].endswith("response-unchecked")
+    assert "once decoded" in answer.json()["detail"]
+    (line,) = log_lines(log)
+    assert line["action"] == "rejected-response-unchecked", json.dumps(line)
+    assert line["upstream_status"] == 200 and line["status"] == 502

@@ -210,10 +210,10 @@ def test_size_limits() -> None:
             assert json.loads(bytes(received))["type"].endswith("response-too-large")
 
 
-def test_large_bodies_relayed_unvalidated(tmp_path: Path) -> None:
+def test_large_bodies_relayed_unvalidated_in_report_mode(tmp_path: Path) -> None:
     log = tmp_path / "log.jsonl"
     with (
-        proxied(mode="enforce", validate_limit=1000, log=str(log)) as (url, _, _p),
+        proxied(mode="report", validate_limit=1000, log=str(log)) as (url, _, _p),
         httpx.Client(base_url=url) as client,
     ):
         chunked = client.post("/api/experience/submit?invalid&chunked")
@@ -222,6 +222,24 @@ def test_large_bodies_relayed_unvalidated(tmp_path: Path) -> None:
         assert declared.status_code == 200 and len(declared.content) > 5000
     notes = [line["notes"] for line in log_lines(log)]
     assert len(notes) == 2 and all("not validated" in n[0] for n in notes)
+
+
+def test_large_answers_refused_unchecked_in_enforce_mode(tmp_path: Path) -> None:
+    """Fail closed (issue 26.1): an answer over the validation limit is not relayed."""
+    log = tmp_path / "log.jsonl"
+    with (
+        proxied(mode="enforce", validate_limit=1000, log=str(log)) as (url, _, _p),
+        httpx.Client(base_url=url) as client,
+    ):
+        chunked = client.post("/api/experience/submit?invalid&chunked")
+        declared = client.post("/api/experience/submit?huge")
+    for answer in (chunked, declared):
+        assert answer.status_code == 502, answer.text
+        assert answer.json()["type"].endswith(":response-unchecked")
+        assert b"nope" not in answer.content
+    lines = log_lines(log)
+    assert [line["action"] for line in lines] == ["rejected-response-unchecked"] * 2
+    assert all("not validated" in line["notes"][0] for line in lines)
 
 
 def _raw_exchange(url: str, request: bytes) -> bytes:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 
+from .._asgi import same_text
 from .._errors import LogtoError
 from .._state import VerificationRecord
 from ._context import Context
@@ -57,7 +58,7 @@ def verify_code(ctx: Context, record: VerificationRecord, kind: str, value: str,
         raise LogtoError(400, "verification_code.expired")
     if record.tries >= MAX_TRIES:
         raise LogtoError(400, "verification_code.exceed_max_try")
-    if not secrets.compare_digest(record.secret, code):
+    if not same_text(code, record.secret):
         record.tries += 1
         raise LogtoError(400, "verification_code.code_mismatch")
     record.consumed = True

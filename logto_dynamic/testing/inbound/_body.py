@@ -107,13 +107,25 @@ def _reject_constant(name: str) -> Any:
     raise json.JSONDecodeError(f"Expecting value ({name})", name, 0)
 
 
+def _js_number(digits: str) -> int | float:
+    """An integer as JavaScript reads it: exact while it fits, else the nearest double."""
+    return int(digits) if len(digits) <= 4000 else float(digits)
+
+
 def _strict_json(text: str) -> Any:
     if not text:
         return {}
     if not _STRICT_START.match(text):
         raise BodyParserError(NOT_OBJECT_OR_ARRAY)
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        try:
+            return json.loads(text, parse_constant=_reject_constant)
+        except ValueError as exc:
+            if isinstance(exc, json.JSONDecodeError):
+                raise
+            # Python's integer-digit limit; JSON.parse reads such a number as a double
+            # (Infinity past 1e308) and the guard then judges it: do the same
+            return json.loads(text, parse_constant=_reject_constant, parse_int=_js_number)
     except RecursionError:  # JSON.parse copes; the guard then refuses what it got
         raise LogtoError(
             400,

@@ -9,7 +9,7 @@ import secrets
 from email.utils import formatdate
 from time import time
 
-from .._asgi import Request
+from .._asgi import Request, same_text
 
 __all__ = ["CookieSigner"]
 
@@ -28,10 +28,11 @@ class CookieSigner:
         return base64.urlsafe_b64encode(mac).decode().rstrip("=")
 
     def read(self, request: Request, name: str) -> str | None:
-        """The value of cookie ``name`` if present and correctly signed, else None."""
+        """The value of cookie ``name`` if present and correctly signed, else None (as Koa
+        reads it: a value or signature that is not ours, whatever its bytes, is absent)."""
         value = request.cookies.get(name)
         signature = request.cookies.get(f"{name}.sig", "")
-        if not value or not hmac.compare_digest(signature, self.sign(name, value)):
+        if not value or not same_text(signature, self.sign(name, value)):
             return None
         return value
 

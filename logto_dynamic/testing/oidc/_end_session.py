@@ -17,7 +17,7 @@ import secrets
 from typing import Any
 from urllib.parse import parse_qsl
 
-from .._asgi import Request, Response
+from .._asgi import Request, Response, same_text
 from .._errors import oidc_error
 from .._state import new_id
 from ._session import COOKIE, Session, Sessions, redirect
@@ -98,7 +98,7 @@ class EndSession:
         if (
             session is None
             or pending is None
-            or not secrets.compare_digest(form.get("xsrf", ""), pending["xsrf"])
+            or not same_text(form.get("xsrf", ""), pending["xsrf"])
         ):
             raise oidc_error(400, "invalid_request", "xsrf token invalid")
         session.logout = None

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import hmac
 from typing import Any
 from urllib.parse import parse_qsl
 
-from .._asgi import Request, Response
+from .._asgi import Request, Response, same_text
 from .._errors import oidc_error
 from .._grants import Grant, TokenStore
 from .._state import User, UserStore
@@ -183,7 +182,7 @@ class TokenEndpoint:
             raise oidc_error(400, "invalid_grant", "grant request is invalid")
         verifier = form.get("code_verifier", "")
         if record.code_challenge or verifier:  # optional for confidential apps only
-            if not verifier or not hmac.compare_digest(_s256(verifier), record.code_challenge):
+            if not verifier or not same_text(_s256(verifier), record.code_challenge):
                 raise oidc_error(400, "invalid_grant", "PKCE verification failed")
         return record.grant
 
