@@ -191,20 +191,13 @@ class ManagementApi:
         aside: dict[str, Any] = {}
         parsed = read_body(request) if op.request_content else None
         if isinstance(parsed, dict) and "json" in request.content_type:
-            properties = schema.get("properties") or {}
-            for key, value in parsed.items():
-                # WORKAROUND (until the validator honours `nullable` beside `anyOf`, issue 25):
-                # `null` for a field the document marks nullable is Logto's "clear it".
-                nullable = value is None and (properties.get(key) or {}).get("nullable")
-                if key in checks or nullable:
-                    aside[key] = value
+            aside = {key: value for key, value in parsed.items() if key in checks}
             if aside:
                 rest = {k: v for k, v in parsed.items() if k not in aside}
                 request = dataclasses.replace(request, body=json.dumps(rest).encode())
         body = guard_request(self.spec, op, request, path_params, query=query)
         for key, value in aside.items():
-            if key in checks:
-                checks[key](value)
+            checks[key](value)
         if isinstance(body, dict):
             body = {**body, **aside}
         return _known_keys(schema, body)
