@@ -291,6 +291,11 @@ def test_every_name_in_the_server_layers_exists() -> None:
     assert listed == present
 
 
+def test_at_most_twelve_modules_at_the_server_root() -> None:
+    modules = sorted(p.name for p in TESTING.glob("*.py"))
+    assert len(modules) <= 12, modules
+
+
 def test_the_server_check_sees_climbs_of_every_spelling() -> None:
     """Relative, absolute, ``from . import room`` and the package's own names all count."""
     text = (
