@@ -11,8 +11,9 @@ the sign-in experience: ``management/``). For pytest, the ``logto_server``, ``lo
 (``logto_dynamic.pytest_plugin``); ``running_server()`` gives the same handle without pytest.
 
 The Experience API answers as Logto 1.42 does for its 37 operations (``_server`` lists the
-order of checks; the rooms ``inbound/`` and ``experience/`` say what each part answers). Deliberate simplifications: the TOTP QR code is a 1x1
-PNG; WebAuthn, passkeys and the social/SSO connectors are mocks that never verify.
+order of checks; the rooms ``inbound/`` and ``experience/`` say what each part answers).
+Deliberate simplifications: the TOTP QR code is a 1x1 PNG; WebAuthn, passkeys and the
+social/SSO connectors are mocks that never verify.
 """
 
 from __future__ import annotations
