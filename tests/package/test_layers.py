@@ -368,7 +368,9 @@ def test_every_test_folder_mirrors_a_room_or_says_why_not() -> None:
         p.relative_to(TESTS).as_posix()
         for p in TESTS.rglob("*")
         if p.is_dir()
-        and "__pycache__" not in p.parts
+        and not any(
+            part == "__pycache__" or part.startswith(".") for part in p.relative_to(TESTS).parts
+        )
         and p.relative_to(TESTS).parts[0] != "fixtures"
     }
     strays = sorted(f for f in folders - mirrors if f not in TEST_FOLDERS_OF_NO_ROOM)
