@@ -68,12 +68,9 @@ def bundled_spec_path(name: str | None = None) -> Path:
         known = ", ".join(["bundled", *BUNDLED_SPECS])
         raise SpecLoadError(f"no bundled document is called {name!r} (known: {known})")
     filename = BUNDLED_SPECS[key]
-    # A plain path beside this module (importlib.resources costs a cold start ~10 ms and
-    # the document is read as a file either way).
-    here = Path(__file__).resolve().parents[1]
-    installed = here / "_bundled_spec" / filename
-    if installed.is_file():
-        return installed
+    here = Path(__file__).resolve().parents[1]  # a plain path: importlib.resources is slow
+    if (here / "_bundled_spec" / filename).is_file():
+        return here / "_bundled_spec" / filename
     checkout = here.parent / "spec" / filename
     if checkout.is_file():
         return checkout
