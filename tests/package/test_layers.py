@@ -177,6 +177,7 @@ SERVER_ROOMS: frozenset[str] = frozenset(
         "experience",
         "oidc",
         "management",
+        "account",
     }
 )
 
