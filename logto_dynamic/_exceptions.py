@@ -26,6 +26,7 @@ Every exception the library raises on purpose derives from :class:`LogtoDynamicE
     │       └── UnknownKeyIdError      its ``kid`` is not in the JWKS (it may have rotated)
     ├── HarError                       the file is not a HAR document (also a ValueError)
     ├── PaginationError                a list answer cannot be paginated
+    ├── AccountsExhausted              a load test's distinct test accounts are all taken
     └── ApiError                       the server answered 4xx/5xx
         ├── BadRequestError            400
         ├── UnauthorizedError          401
@@ -52,6 +53,7 @@ from collections.abc import Sequence
 from typing import Any
 
 __all__ = [
+    "AccountsExhausted",
     "AmbiguousOperationError",
     "ApiError",
     "AuthorizationError",
@@ -391,3 +393,8 @@ class RateLimitError(ApiError):
 
 class ServerError(ApiError):
     """HTTP 5xx."""
+
+
+class AccountsExhausted(LogtoDynamicError, LookupError):
+    """Every test account of a load test's pool is taken (``logto_dynamic.load``): each was
+    to go to one simulated user only, and more users than accounts were started."""
