@@ -53,13 +53,16 @@ class Account:
 def derive_password(key: str, username: str) -> str:
     """A strong password for ``username``, the same every time for the same ``key``.
 
-    Letters and digits alternate (no run of three can be a sequence or a repetition, which
-    Logto's default policy rejects), with an upper-case letter and a symbol.
+    Letters (lower and upper case) and digits alternate, so no run of three can be a sequence
+    or a repetition (which Logto's default policy rejects); a symbol ends it.
     """
     digest = hmac.new(key.encode(), username.encode(), hashlib.sha256).digest()
-    letters, digits = string.ascii_letters, string.digits
-    chars = [letters[b % 52] if i % 2 == 0 else digits[b % 10] for i, b in enumerate(digest[:16])]
-    return "Q" + "".join(chars) + "!"
+    lower, upper, digits = string.ascii_lowercase, string.ascii_uppercase, string.digits
+    chars = [
+        (lower if i % 4 == 0 else upper)[b % 26] if i % 2 == 0 else digits[b % 10]
+        for i, b in enumerate(digest[:16])
+    ]
+    return "".join(chars) + "!"
 
 
 def usernames(count: int, prefix: str = DEFAULT_PREFIX) -> Iterator[str]:
