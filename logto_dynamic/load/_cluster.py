@@ -66,7 +66,13 @@ def _m2m(user_class: type[LogtoUser]) -> tuple[str, str]:
 
 def _management(user_class: type[LogtoUser], host: str) -> ManagementClient:
     app_id, secret = _m2m(user_class)
-    return ManagementClient(host, app_id=app_id, app_secret=secret, timeout=60.0)
+    return ManagementClient(
+        host,
+        app_id=app_id,
+        app_secret=secret,
+        resource=user_class.management_resource,
+        timeout=60.0,
+    )
 
 
 def _host(environment: Environment, user_class: type[LogtoUser]) -> str:

@@ -18,6 +18,7 @@ from logto_dynamic._apis._management import ManagementClient
 from logto_dynamic._client import Client
 from logto_dynamic._config import ValidateTypes
 from logto_dynamic._oidc import _lifecycle, _rounds
+from logto_dynamic._oidc._m2m import DEFAULT_MANAGEMENT_RESOURCE
 from logto_dynamic._oidc._tokens import Tokens
 from logto_dynamic._signin import _flows, _steps
 from logto_dynamic._signin._flows import Registration
@@ -33,7 +34,8 @@ class LogtoSession:
 
     ``fire`` receives one :class:`~logto_dynamic.load.Exchange` per HTTP exchange. The
     client validates as ``validate`` says (``"strict"``: every violation is a failure).
-    ``management`` is an M2M app's ``(app_id, app_secret)`` for :meth:`management_call`.
+    ``management`` is an M2M app's ``(app_id, app_secret)`` for :meth:`management_call`
+    (tokens for ``management_resource``).
     The tokens of the last sign-in, registration or refresh are in :attr:`tokens`.
     """
 
@@ -49,6 +51,7 @@ class LogtoSession:
         resources: Sequence[str] = (),
         validate: ValidateTypes = "strict",
         management: tuple[str, str] | None = None,
+        management_resource: str = DEFAULT_MANAGEMENT_RESOURCE,
         timeout: float = 30.0,
     ) -> None:
         self.base_url = base_url.rstrip("/")
@@ -63,6 +66,7 @@ class LogtoSession:
         self.client = Client(self.base_url, validate=validate, timeout=timeout)
         self.reporter.watch(self.client.http)
         self._management_app = management
+        self._management_resource = management_resource
         self._validate = validate
         self._timeout = timeout
         self._management: ManagementClient | None = None
@@ -154,6 +158,7 @@ class LogtoSession:
                 self.base_url,
                 app_id=app_id,
                 app_secret=secret,
+                resource=self._management_resource,
                 validate=self._validate,
                 timeout=self._timeout,
             )

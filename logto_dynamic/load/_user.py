@@ -19,6 +19,7 @@ from locust.exception import RescheduleTask, StopUser
 
 from logto_dynamic._config import ValidateTypes
 from logto_dynamic._exceptions import AccountsExhausted, LogtoDynamicError
+from logto_dynamic._oidc._m2m import DEFAULT_MANAGEMENT_RESOURCE
 from logto_dynamic._oidc._tokens import Tokens
 from logto_dynamic._signin._flows import Registration
 from logto_dynamic.load._accounts import DEFAULT_PREFIX, Account, derive_password
@@ -53,6 +54,8 @@ class LogtoUser(User):
     validate: ClassVar[ValidateTypes] = "strict"
     #: An M2M app with the Management API role: ``(app_id, app_secret)``.
     m2m_app: ClassVar[tuple[str, str] | None] = None
+    #: The Management API's resource indicator (Logto Cloud: ``https://{tenant}.logto.app/api``).
+    management_resource: ClassVar[str] = DEFAULT_MANAGEMENT_RESOURCE
     #: How many accounts to seed before the run (through the Management API, ``m2m_app``).
     seed_users: ClassVar[int] = 0
     #: Accounts that exist already (with TOTP secrets, say), handed out before seeded ones.
@@ -78,6 +81,7 @@ class LogtoUser(User):
             scopes=self.scopes,
             validate=self.validate,
             management=self.m2m_app,
+            management_resource=self.management_resource,
         )
         self._account: Account | None = None
 
