@@ -9,7 +9,8 @@ session's reports to Locust's statistics.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import httpx
@@ -23,7 +24,8 @@ from logto_dynamic._oidc._tokens import Tokens
 from logto_dynamic._signin import _flows, _steps
 from logto_dynamic._signin._flows import Registration
 from logto_dynamic._signin._sync import new_state
-from logto_dynamic._signin._totp import Totp
+from logto_dynamic._signin._totp import STEP_SECONDS
+from logto_dynamic._signin._totp import totp as totp_code
 from logto_dynamic.load._report import Fire, Reporter
 
 __all__ = ["LogtoSession"]
@@ -72,6 +74,7 @@ class LogtoSession:
         self._management: ManagementClient | None = None
         #: The tokens of the last sign-in, registration or refresh.
         self.tokens: Tokens | None = None
+        self._totp_steps: dict[str, int] = {}  # the last TOTP step used, per secret
 
     def _begin(self) -> _steps.InteractionState:
         """A fresh cookie jar and a sent authorization request."""
@@ -89,14 +92,31 @@ class LogtoSession:
         self.reporter.run(self.client, _steps.authorize(state))
         return state
 
-    def sign_in(self, username: str, password: str, *, totp: str | Totp | None = None) -> Tokens:
-        """Sign in with a password (and the TOTP secret's code when MFA asks): the tokens."""
+    def sign_in(self, username: str, password: str, *, totp: str | None = None) -> Tokens:
+        """Sign in with a password (and a code of ``totp``, the base32 TOTP secret, when MFA
+        asks): the tokens.
+
+        Logto refuses a TOTP code of a step already used, so repeated sign-ins take the
+        codes of later steps (one step of drift is accepted), waiting for the clock when
+        three were used within one 30 s step.
+        """
         state = self._begin()
-        mfa = Totp(totp) if isinstance(totp, str) else totp
+        mfa = None if totp is None else self._fresh_code(totp)
         flow = _flows.sign_in(state, username, password, mfa)
         tokens: Tokens = self.reporter.run(self.client, flow)
         self.tokens = tokens
         return tokens
+
+    def _fresh_code(self, secret: str) -> Callable[[tuple[str, ...]], tuple[str, str]]:
+        def answer(factors: tuple[str, ...]) -> tuple[str, str]:
+            now = int(time.time()) // STEP_SECONDS
+            step = max(self._totp_steps.get(secret, now - 2) + 1, now - 1)
+            if step > now + 1:  # three codes used in this step: wait for the next one
+                time.sleep(max(0.0, (step - 1) * STEP_SECONDS - time.time()) + 0.05)
+            self._totp_steps[secret] = step
+            return "Totp", totp_code(secret, at=step * STEP_SECONDS)
+
+        return answer
 
     def register(self, username: str, password: str, *, totp: bool = False) -> Registration:
         """Register a new username with a password (binding TOTP when ``totp``)."""
@@ -174,7 +194,7 @@ class LogtoSession:
         username: str,
         password: str,
         *,
-        totp: str | Totp | None = None,
+        totp: str | None = None,
         api_url: str | None = None,
     ) -> None:
         """Sign in, call my API (``api_url``, else userinfo), refresh, sign out."""

@@ -27,6 +27,7 @@ pytestmark = [pytest.mark.process, pytest.mark.loopback]
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "docs" / "examples" / "locustfile.py"
 PLANTED = ROOT / "tests" / "_support" / "planted_server.py"
+BLOCKS = ROOT / "tests" / "_support" / "locust_blocks.py"
 M2M = ("load-m2m", "load-m2m-secret-1")
 #: Every step of the journey (sign in, userinfo, refresh, sign out), as Locust names them.
 JOURNEY = {
@@ -49,10 +50,12 @@ JOURNEY = {
 
 
 @contextlib.contextmanager
-def serve_process() -> Iterator[str]:
-    """``logto-dynamic serve --port 0 --m2m-app ID:SECRET``; its URL, read from its stderr."""
+def serve_process(*args: str) -> Iterator[str]:
+    """``logto-dynamic serve --port 0 --m2m-app ID:SECRET ARGS``; its URL, read from its
+    stderr."""
+    command = ["serve", "--port", "0", "--m2m-app", ":".join(M2M), *args]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "logto_dynamic", "serve", "--port", "0", "--m2m-app", ":".join(M2M)],
+        [sys.executable, "-m", "logto_dynamic", *command],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
@@ -107,8 +110,8 @@ def _environment(base_url: str, users: int) -> dict[str, str]:
     }
 
 
-def _locust(*args: str) -> list[str]:
-    return [sys.executable, "-m", "locust", "-f", str(EXAMPLE), *args]
+def _locust(*args: str, locustfile: Path = EXAMPLE) -> list[str]:
+    return [sys.executable, "-m", "locust", "-f", str(locustfile), *args]
 
 
 def _stats(path: Path) -> dict[tuple[str, str], dict[str, Any]]:
@@ -116,17 +119,17 @@ def _stats(path: Path) -> dict[tuple[str, str], dict[str, Any]]:
 
 
 def _run(procs: list[subprocess.Popen[str]], timeout: float) -> list[str]:
-    """Wait for every process (killing all past ``timeout``); their stderr texts."""
+    """Wait for every process (killing all past ``timeout``); their logs and stats tables."""
     deadline = time.monotonic() + timeout
     logs = []
     for proc in procs:
         try:
-            _, err = proc.communicate(timeout=max(1.0, deadline - time.monotonic()))
+            out, err = proc.communicate(timeout=max(1.0, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             for other in procs:
                 other.kill()
             raise
-        logs.append(err)
+        logs.append(err + out)
     return logs
 
 
@@ -146,7 +149,7 @@ def test_distributed_run_of_the_example_signs_in_without_failures(tmp_path: Path
                 "--expect-workers-max-wait=30",
                 f"-u{users}",
                 f"-r{users}",
-                "--run-time=6s",
+                "--run-time=5s",
                 "--stop-timeout=2",
                 "--only-summary",
                 f"--csv={tmp_path / 'run'}",
@@ -169,7 +172,7 @@ def test_distributed_run_of_the_example_signs_in_without_failures(tmp_path: Path
             )
             for _ in range(2)
         ]
-        logs = _run([master, *workers], timeout=50)
+        logs = _run([master, *workers], timeout=55)
     assert master.returncode == 0, logs[0][-3000:]
     stats = _stats(tmp_path / "run.json")
     assert JOURNEY <= set(stats), JOURNEY - set(stats)
@@ -189,20 +192,44 @@ def test_distributed_run_of_the_example_signs_in_without_failures(tmp_path: Path
         assert "Traceback" not in worker_log, worker_log[-2000:]
 
 
-def test_more_users_than_distinct_accounts_stop_with_a_reason(tmp_path: Path) -> None:
-    """Three users and two accounts: the third takes none and stops, saying why."""
-    with serve_process() as base_url:
+def test_every_block_runs_and_more_users_than_accounts_stop_with_a_reason(
+    tmp_path: Path,
+) -> None:
+    """Three users, two accounts: two run every building block, the third stops, saying why."""
+    with serve_process("--mfa-factor", "Totp") as base_url:
         proc = subprocess.Popen(
-            _locust("--headless", "-u3", "-r3", "--run-time=3s", "--only-summary"),
+            _locust(
+                "--headless",
+                "-u3",
+                "-r3",
+                "--run-time=4s",
+                "--only-summary",
+                f"--json-file={tmp_path / 'run'}",
+                locustfile=BLOCKS,
+            ),
             cwd=tmp_path,
             env=_environment(base_url, 2),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
-        (log,) = _run([proc], timeout=40)
+        (log,) = _run([proc], timeout=45)
     assert proc.returncode == 0, log[-3000:]
-    assert log.count("SignInUser stops: all 2 test accounts are taken") == 1, log[-3000:]
+    assert log.count("BlocksUser stops: all 2 test accounts are taken") == 1, log[-3000:]
+    stats = _stats(tmp_path / "run.json")
+    assert sum(row["num_failures"] for row in stats.values()) == 0
+    for step in [
+        ("GET", "oidc userinfo"),
+        ("GET", "api /oidc/me"),
+        ("POST", "oidc token (refresh_token)"),
+        ("GET", "ListUsers"),
+        ("POST", "CreateNewPasswordIdentityVerification"),
+        ("POST", "BindMfaVerification"),
+        ("POST", "VerifyTotpVerification"),
+    ]:
+        assert stats[step]["num_requests"] >= 1, step
+    # The registered accounts went with the seeded ones when Locust quit.
+    assert "removed" in log and "Traceback" not in log
 
 
 def test_a_planted_off_schema_answer_is_a_locust_failure_naming_the_violation(

@@ -83,6 +83,32 @@ def test_totp_register_then_sign_in_with_the_code(
     assert names[: len(SIGN_IN)] == SIGN_IN
     assert names[len(SIGN_IN) : len(SIGN_IN) + 2] == ["VerifyTotpVerification", "SubmitInteraction"]
     assert all(r.exception is None for r in reports)
+    # Logto refuses a step's code twice: two more sign-ins at once take later steps' codes.
+    session.sign_in("bob", PASSWORD, totp=registration.totp_secret)
+    session.sign_in("bob", PASSWORD, totp=registration.totp_secret)
+    assert all(r.exception is None for r in reports)
+
+
+def test_totp_codes_take_later_steps_then_wait_for_the_clock(
+    logto_server: LogtoTestServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = [30 * 1000 + 5.0]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        clock[0] += seconds
+
+    monkeypatch.setattr("logto_dynamic.load._session.time.time", lambda: clock[0])
+    monkeypatch.setattr("logto_dynamic.load._session.time.sleep", sleep)
+    session = LogtoSession(logto_server.base_url, lambda exchange: None)
+    answer = session._fresh_code("JBSWY3DPEHPK3PXP")
+    codes = [answer(("Totp",)) for _ in range(3)]
+    assert [c[0] for c in codes] == ["Totp"] * 3 and len({c[1] for c in codes}) == 3
+    assert session._totp_steps == {"JBSWY3DPEHPK3PXP": 1001} and slept == []
+    answer(("Totp",))  # steps 999, 1000 and 1001 are used: wait until 1001 is "now"
+    assert slept == [pytest.approx(25.05)] and session._totp_steps["JBSWY3DPEHPK3PXP"] == 1002
+    session.close()
 
 
 def test_a_wrong_password_is_one_failure_and_raises(
