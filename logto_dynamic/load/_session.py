@@ -9,6 +9,8 @@ session's reports to Locust's statistics.
 
 from __future__ import annotations
 
+import functools
+import ssl
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -29,6 +31,14 @@ from logto_dynamic._signin._totp import totp as totp_code
 from logto_dynamic.load._report import Fire, Reporter
 
 __all__ = ["LogtoSession"]
+
+
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """One TLS context for every session of the process: httpx builds one per client
+    otherwise (loading the CA bundle, ~0.1 s of CPU each), which would make spawning a
+    thousand users cost minutes."""
+    return httpx.create_ssl_context()
 
 
 class LogtoSession:
@@ -65,7 +75,7 @@ class LogtoSession:
         #: ``consent`` too with ``offline_access``: Logto issues a refresh token only then.
         self.prompt = "login consent" if "offline_access" in self.scopes else "login"
         self.reporter = Reporter(fire)
-        self.client = Client(self.base_url, validate=validate, timeout=timeout)
+        self.client = Client(self.base_url, validate=validate, timeout=timeout, verify=_tls())
         self.reporter.watch(self.client.http)
         self._management_app = management
         self._management_resource = management_resource
@@ -181,6 +191,7 @@ class LogtoSession:
                 resource=self._management_resource,
                 validate=self._validate,
                 timeout=self._timeout,
+                verify=_tls(),
             )
             self.reporter.watch(self._management.http)
         return self._management

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _support.processes import free_port, stop, wait_listening
+from _support.processes import free_port, stop, upstream_process, wait_listening
 
 pytestmark = [pytest.mark.process, pytest.mark.loopback]
 
@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "docs" / "examples" / "locustfile.py"
 PLANTED = ROOT / "tests" / "_support" / "planted_server.py"
 BLOCKS = ROOT / "tests" / "_support" / "locust_blocks.py"
+SLOW = ROOT / "tests" / "_support" / "locust_slow.py"
 M2M = ("load-m2m", "load-m2m-secret-1")
 #: Every step of the journey (sign in, userinfo, refresh, sign out), as Locust names them.
 JOURNEY = {
@@ -263,3 +264,32 @@ def test_a_planted_off_schema_answer_is_a_locust_failure_naming_the_violation(
     failures = (tmp_path / "run_failures.csv").read_text()
     assert "CreatePasswordVerification" in failures
     assert "body $.verificationId: expected string, got integer" in failures
+
+
+def test_users_wait_on_the_server_side_by_side_under_gevent(tmp_path: Path) -> None:
+    """httpx under Locust's gevent patching: 8 users waiting 0.25 s each overlap (one after
+    another, the answers would come at most 4 a second)."""
+    with upstream_process("echo") as base_url:
+        proc = subprocess.Popen(
+            _locust(
+                "--headless",
+                "-u8",
+                "-r8",
+                "--run-time=5s",
+                "--stop-timeout=1",
+                "--only-summary",
+                f"--json-file={tmp_path / 'run'}",
+                locustfile=SLOW,
+            ),
+            cwd=tmp_path,
+            env=_environment(base_url, 0),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        (log,) = _run([proc], timeout=40)
+    assert proc.returncode == 0, log[-3000:]
+    row = _stats(tmp_path / "run.json")[("GET", "slow")]
+    assert row["num_failures"] == 0
+    span = row["last_request_timestamp"] - row["start_time"]
+    assert row["num_requests"] >= 16 and row["num_requests"] / span >= 12, (row, span)
