@@ -128,7 +128,7 @@ def _on_quitting(environment: Environment, **_: Any) -> None:
     if isinstance(environment.runner, WorkerRunner):
         return
     for user_class in _logto_classes(environment):
-        if user_class.seed_users and user_class.remove_accounts:
+        if user_class.m2m_app is not None and user_class.remove_accounts:
             management = _management(user_class, _host(environment, user_class))
             try:
                 removed = remove_accounts(management, prefix=user_class.account_prefix)

@@ -63,7 +63,7 @@ class LogtoUser(User):
     account_prefix: ClassVar[str] = DEFAULT_PREFIX
     #: Each account to one simulated user only (more users than accounts: they stop).
     distinct_accounts: ClassVar[bool] = True
-    #: Delete the seeded accounts (and registered ones) when the run stops.
+    #: Delete the seeded and registered accounts (by prefix) when Locust quits (needs m2m_app).
     remove_accounts: ClassVar[bool] = True
     #: The app's own API that :meth:`journey` calls with the access token (else userinfo).
     api_url: ClassVar[str | None] = None
