@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import string
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from logto_dynamic._apis._management import ManagementClient
@@ -76,33 +77,42 @@ def seed_accounts(
     *,
     key: str,
     prefix: str = DEFAULT_PREFIX,
+    concurrency: int = 8,
 ) -> list[Account]:
     """Create ``count`` accounts (``CreateUser``), keeping those that already exist.
 
-    ``key`` derives the passwords (LogtoUser passes the M2M app's secret). Any refusal but "username
-    already in use" is raised as the :class:`ApiError` it is.
+    ``key`` derives the passwords (LogtoUser passes the M2M app's secret). Up to
+    ``concurrency`` requests are in flight at once (Logto hashes each password, tens of
+    milliseconds). Any refusal but "username already in use" is raised as the
+    :class:`ApiError` it is.
     """
     if count < 0:
         raise ValueError(f"count must be 0 or more, not {count}")
-    accounts = []
-    for username in usernames(count, prefix):
+
+    def create(username: str) -> Account:
         password = derive_password(key, username)
         try:
             management.call("CreateUser", {"username": username, "password": password})
         except ApiError as exc:
             if exc.code != _TAKEN:
                 raise
-        accounts.append(Account(username, password))
-    return accounts
+        return Account(username, password)
+
+    with ThreadPoolExecutor(max(1, concurrency)) as pool:
+        return list(pool.map(create, usernames(count, prefix)))
 
 
 def remove_accounts(
-    management: ManagementClient, *, prefix: str = DEFAULT_PREFIX, page_size: int = 100
+    management: ManagementClient,
+    *,
+    prefix: str = DEFAULT_PREFIX,
+    page_size: int = 100,
+    concurrency: int = 8,
 ) -> int:
     """Delete every user whose username starts with ``prefix``; how many were deleted.
 
     The list is read to its end first (``ListUsers``, ``search.username``), then each user is
-    deleted; a user already gone (404) is not an error.
+    deleted (``concurrency`` at once); a user already gone (404) is not an error.
     """
     if not prefix:
         raise ValueError("an empty prefix would delete every user")
@@ -112,16 +122,18 @@ def remove_accounts(
         for user in management.paginate("ListUsers", query=query, page_size=page_size)
         if str(user.get("username") or "").startswith(prefix)
     ]
-    deleted = 0
-    for user_id in found:
+
+    def delete(user_id: str) -> bool:
         try:
             management.call("DeleteUser", path={"userId": user_id})
         except ApiError as exc:
             if exc.status_code != 404:
                 raise
-            continue
-        deleted += 1
-    return deleted
+            return False
+        return True
+
+    with ThreadPoolExecutor(max(1, concurrency)) as pool:
+        return sum(pool.map(delete, found))
 
 
 class AccountPool:

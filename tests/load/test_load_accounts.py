@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
+from logto_dynamic import ApiError, ManagementClient
 from logto_dynamic.load import (
     Account,
     AccountPool,
@@ -71,3 +73,31 @@ def test_seeding_is_idempotent_and_removal_walks_every_page(logto_server: LogtoT
             remove_accounts(management, prefix="")
         with pytest.raises(ValueError, match="0 or more"):
             seed_accounts(management, -1, key="k")
+
+
+def _management(code: str) -> ManagementClient:
+    """A Management client whose server refuses every CreateUser with ``code`` (422)."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/oidc/token":
+            return httpx.Response(
+                200, json={"access_token": "t", "expires_in": 3600, "token_type": "Bearer"}
+            )
+        return httpx.Response(422, json={"code": code, "message": "Refused."})
+
+    return ManagementClient(
+        "http://logto.test",
+        app_id="m2m",
+        app_secret="s",
+        validate="off",
+        transport=httpx.MockTransport(answer),
+    )
+
+
+def test_a_taken_username_is_kept_and_any_other_refusal_raised() -> None:
+    with _management("user.username_already_in_use") as management:
+        accounts = seed_accounts(management, 3, key="k", concurrency=2)
+        assert [a.username for a in accounts] == [f"load_user_{i:06d}" for i in range(3)]
+    with _management("password.rejected") as management, pytest.raises(ApiError) as caught:
+        seed_accounts(management, 3, key="k")
+    assert caught.value.code == "password.rejected"
