@@ -41,14 +41,72 @@ def _tls() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
+class TotpCodes:
+    """TOTP codes never used before: Logto refuses a code of a step already used, so each
+    answer takes the next unused step from the one before now (one step of drift either
+    side is accepted), and waits for the clock when three were used within one step."""
+
+    def __init__(self) -> None:
+        self.steps: dict[str, int] = {}  # the last step used, per secret
+
+    def answer(self, secret: str) -> Callable[[tuple[str, ...]], tuple[str, str]]:
+        """An ``mfa=`` answer of the sign-in flow: ``("Totp", code)``."""
+
+        def code(factors: tuple[str, ...]) -> tuple[str, str]:
+            now = int(time.time()) // STEP_SECONDS
+            step = max(self.steps.get(secret, now - 2) + 1, now - 1)
+            if step > now + 1:  # three codes used in this step: wait for the next one
+                time.sleep(max(0.0, (step - 1) * STEP_SECONDS - time.time()) + 0.05)
+            self.steps[secret] = step
+            return "Totp", totp_code(secret, at=step * STEP_SECONDS)
+
+        return code
+
+
+class _Management:
+    """The Management API client of one M2M app, made on first use, its answers watched."""
+
+    def __init__(
+        self,
+        base_url: str,
+        app: tuple[str, str] | None,
+        resource: str,
+        reporter: Reporter,
+        validate: ValidateTypes,
+        timeout: float,
+    ) -> None:
+        self._arguments = (base_url, app, resource, reporter, validate, timeout)
+        self._client: ManagementClient | None = None
+
+    def client(self) -> ManagementClient:
+        if self._client is None:
+            base_url, app, resource, reporter, validate, timeout = self._arguments
+            if app is None:
+                raise RuntimeError("no M2M app: pass management=(app_id, app_secret)")
+            self._client = ManagementClient(
+                base_url,
+                app_id=app[0],
+                app_secret=app[1],
+                resource=resource,
+                validate=validate,
+                timeout=timeout,
+                verify=_tls(),
+            )
+            reporter.watch(self._client.http)
+        return self._client
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+
+
 class LogtoSession:
     """One simulated user's client: sign-in, tokens and API calls, each exchange reported.
 
     ``fire`` receives one :class:`~logto_dynamic.load.Exchange` per HTTP exchange. The
     client validates as ``validate`` says (``"strict"``: every violation is a failure).
     ``management`` is an M2M app's ``(app_id, app_secret)`` for :meth:`management_call`
-    (tokens for ``management_resource``).
-    The tokens of the last sign-in, registration or refresh are in :attr:`tokens`.
+    (tokens for ``management_resource``). :attr:`tokens`: the last sign-in's or refresh's.
     """
 
     def __init__(
@@ -77,14 +135,11 @@ class LogtoSession:
         self.reporter = Reporter(fire)
         self.client = Client(self.base_url, validate=validate, timeout=timeout, verify=_tls())
         self.reporter.watch(self.client.http)
-        self._management_app = management
-        self._management_resource = management_resource
-        self._validate = validate
-        self._timeout = timeout
-        self._management: ManagementClient | None = None
-        #: The tokens of the last sign-in, registration or refresh.
-        self.tokens: Tokens | None = None
-        self._totp_steps: dict[str, int] = {}  # the last TOTP step used, per secret
+        self._management = _Management(
+            self.base_url, management, management_resource, self.reporter, validate, timeout
+        )
+        self.tokens: Tokens | None = None  #: The last sign-in's, registration's or refresh's
+        self.totp_codes = TotpCodes()
 
     def _begin(self) -> _steps.InteractionState:
         """A fresh cookie jar and a sent authorization request."""
@@ -106,27 +161,14 @@ class LogtoSession:
         """Sign in with a password (and a code of ``totp``, the base32 TOTP secret, when MFA
         asks): the tokens.
 
-        Logto refuses a TOTP code of a step already used, so repeated sign-ins take the
-        codes of later steps (one step of drift is accepted), waiting for the clock when
-        three were used within one 30 s step.
+        Repeated sign-ins take codes of later steps (:class:`TotpCodes`).
         """
         state = self._begin()
-        mfa = None if totp is None else self._fresh_code(totp)
+        mfa = None if totp is None else self.totp_codes.answer(totp)
         flow = _flows.sign_in(state, username, password, mfa)
         tokens: Tokens = self.reporter.run(self.client, flow)
         self.tokens = tokens
         return tokens
-
-    def _fresh_code(self, secret: str) -> Callable[[tuple[str, ...]], tuple[str, str]]:
-        def answer(factors: tuple[str, ...]) -> tuple[str, str]:
-            now = int(time.time()) // STEP_SECONDS
-            step = max(self._totp_steps.get(secret, now - 2) + 1, now - 1)
-            if step > now + 1:  # three codes used in this step: wait for the next one
-                time.sleep(max(0.0, (step - 1) * STEP_SECONDS - time.time()) + 0.05)
-            self._totp_steps[secret] = step
-            return "Totp", totp_code(secret, at=step * STEP_SECONDS)
-
-        return answer
 
     def register(self, username: str, password: str, *, totp: bool = False) -> Registration:
         """Register a new username with a password (binding TOTP when ``totp``)."""
@@ -180,21 +222,7 @@ class LogtoSession:
     @property
     def management(self) -> ManagementClient:
         """The Management API client of the ``management`` M2M app (made on first use)."""
-        if self._management is None:
-            if self._management_app is None:
-                raise RuntimeError("no M2M app: pass management=(app_id, app_secret)")
-            app_id, secret = self._management_app
-            self._management = ManagementClient(
-                self.base_url,
-                app_id=app_id,
-                app_secret=secret,
-                resource=self._management_resource,
-                validate=self._validate,
-                timeout=self._timeout,
-                verify=_tls(),
-            )
-            self.reporter.watch(self._management.http)
-        return self._management
+        return self._management.client()
 
     def management_call(self, operation: str, body: Any = None, **options: Any) -> Any:
         """One Management API call by operationId (``path=``, ``query=`` ...), reported."""
@@ -220,5 +248,4 @@ class LogtoSession:
     def close(self) -> None:
         """Close the clients."""
         self.client.close()
-        if self._management is not None:
-            self._management.close()
+        self._management.close()

@@ -9,6 +9,7 @@ from _support.planted_server import planted
 
 from logto_dynamic import ResponseValidationError, UnprocessableEntityError
 from logto_dynamic.load import Exchange, LogtoSession
+from logto_dynamic.load._session import TotpCodes
 from logto_dynamic.testing import ExperienceServer, LogtoTestServer, serve_app
 
 pytestmark = pytest.mark.loopback
@@ -90,7 +91,7 @@ def test_totp_register_then_sign_in_with_the_code(
 
 
 def test_totp_codes_take_later_steps_then_wait_for_the_clock(
-    logto_server: LogtoTestServer, monkeypatch: pytest.MonkeyPatch
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     clock = [30 * 1000 + 5.0]
     slept: list[float] = []
@@ -101,14 +102,13 @@ def test_totp_codes_take_later_steps_then_wait_for_the_clock(
 
     monkeypatch.setattr("logto_dynamic.load._session.time.time", lambda: clock[0])
     monkeypatch.setattr("logto_dynamic.load._session.time.sleep", sleep)
-    session = LogtoSession(logto_server.base_url, lambda exchange: None)
-    answer = session._fresh_code("JBSWY3DPEHPK3PXP")
+    codes_of = TotpCodes()
+    answer = codes_of.answer("JBSWY3DPEHPK3PXP")
     codes = [answer(("Totp",)) for _ in range(3)]
     assert [c[0] for c in codes] == ["Totp"] * 3 and len({c[1] for c in codes}) == 3
-    assert session._totp_steps == {"JBSWY3DPEHPK3PXP": 1001} and slept == []
+    assert codes_of.steps == {"JBSWY3DPEHPK3PXP": 1001} and slept == []
     answer(("Totp",))  # steps 999, 1000 and 1001 are used: wait until 1001 is "now"
-    assert slept == [pytest.approx(25.05)] and session._totp_steps["JBSWY3DPEHPK3PXP"] == 1002
-    session.close()
+    assert slept == [pytest.approx(25.05)] and codes_of.steps["JBSWY3DPEHPK3PXP"] == 1002
 
 
 def test_a_wrong_password_is_one_failure_and_raises(
