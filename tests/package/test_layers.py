@@ -23,7 +23,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "logto_dynamic"
 
 #: Top to bottom; a name is the first component under ``logto_dynamic``.
 LAYERS: tuple[frozenset[str], ...] = (
-    frozenset({"_cli", "testing", "pytest_plugin", "__main__"}),
+    frozenset({"_cli", "testing", "pytest_plugin", "__main__", "load"}),
     frozenset({"_proxy", "_signin", "_apis"}),
     frozenset({"_client", "_client_core", "_results"}),
     frozenset({"_traffic", "_oidc"}),
