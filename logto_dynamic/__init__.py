@@ -21,10 +21,6 @@ The guides are the README and the documentation site (``docs/``; ``zensical buil
 import typing as _typing
 
 from logto_dynamic.__version__ import __version__
-from logto_dynamic._apis._account import AccountClient, AsyncAccountClient
-from logto_dynamic._apis._account_core import VerificationRecord
-from logto_dynamic._apis._account_scopes import ACCOUNT_SCOPES, account_scopes
-from logto_dynamic._apis._management import AsyncManagementClient, ManagementClient
 from logto_dynamic._client import AsyncClient, Client, Operations
 from logto_dynamic._client_core import CallOptions
 from logto_dynamic._config import (
@@ -78,21 +74,25 @@ from logto_dynamic._exceptions import (
     ValidationError,
     VerificationRequiredError,
 )
-from logto_dynamic._oidc._m2m import M2MAuth
-from logto_dynamic._oidc._tokens import Tokens
-from logto_dynamic._oidc._verifier import AccessTokenVerifier
 from logto_dynamic._results import Result
-from logto_dynamic._signin._totp import Totp
 from logto_dynamic._spec import Spec, diff_specs, load_spec
 from logto_dynamic._validation._violations import Violation
 
 if _typing.TYPE_CHECKING:
+    from logto_dynamic._apis._account import AccountClient, AsyncAccountClient
+    from logto_dynamic._apis._account_core import VerificationRecord
+    from logto_dynamic._apis._account_scopes import ACCOUNT_SCOPES, account_scopes
+    from logto_dynamic._apis._management import AsyncManagementClient, ManagementClient
     from logto_dynamic._document._diff import Change, SpecDiff
+    from logto_dynamic._oidc._m2m import M2MAuth
+    from logto_dynamic._oidc._tokens import Tokens
+    from logto_dynamic._oidc._verifier import AccessTokenVerifier
     from logto_dynamic._proxy import ValidatingProxy
     from logto_dynamic._signin._async import AsyncInteraction
     from logto_dynamic._signin._flows import Registration
     from logto_dynamic._signin._steps import BackupCodes, TotpSecret
     from logto_dynamic._signin._sync import Interaction
+    from logto_dynamic._signin._totp import Totp
     from logto_dynamic._traffic._validator import TrafficReport, TrafficValidator
 
 # Loaded on first use, so that `import logto_dynamic` stays light (the proxy pulls in asyncio).
@@ -107,6 +107,18 @@ _LAZY = {
     "ValidatingProxy": "logto_dynamic._proxy",
     "TrafficReport": "logto_dynamic._traffic._validator",
     "TrafficValidator": "logto_dynamic._traffic._validator",
+    # Clients of the other APIs, M2M, tokens and their checks: a cold start needs none.
+    "AsyncManagementClient": "logto_dynamic._apis._management",
+    "ManagementClient": "logto_dynamic._apis._management",
+    "AccountClient": "logto_dynamic._apis._account",
+    "AsyncAccountClient": "logto_dynamic._apis._account",
+    "VerificationRecord": "logto_dynamic._apis._account_core",
+    "ACCOUNT_SCOPES": "logto_dynamic._apis._account_scopes",
+    "account_scopes": "logto_dynamic._apis._account_scopes",
+    "M2MAuth": "logto_dynamic._oidc._m2m",
+    "Tokens": "logto_dynamic._oidc._tokens",
+    "AccessTokenVerifier": "logto_dynamic._oidc._verifier",
+    "Totp": "logto_dynamic._signin._totp",
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, Unpack, cast
@@ -83,6 +84,19 @@ def _bind(client: _BaseClient[Any, Any], op: Operation) -> Callable[..., Any]:
     return call
 
 
+#: Held while a shell makes its httpx client, so that two threads never make two.
+_MAKING = threading.Lock()
+
+
+def _check_http_kwargs(http_class: type[Any], given: Mapping[str, Any]) -> None:
+    """A misspelt httpx keyword fails here, as it would if the httpx client were made now."""
+    code = http_class.__init__.__code__
+    known = code.co_varnames[1 : code.co_argcount + code.co_kwonlyargcount]
+    unknown = sorted(set(given) - set(known))
+    if unknown:
+        raise TypeError(f"{http_class.__name__}() got unexpected keyword arguments: {unknown}")
+
+
 class _BaseClient(Generic[HttpT, StartedT]):
     """What both clients share: the spec, the core, the httpx client, ``ops``, sign-in.
 
@@ -113,11 +127,22 @@ class _BaseClient(Generic[HttpT, StartedT]):
         )
         if http is not None and http_kwargs:
             raise TypeError("pass either http= or httpx keyword arguments, not both")
+        _check_http_kwargs(self._http_class, http_kwargs)
         self._owns_http = http is None
-        self._http: HttpT = (
-            http if http is not None else self._http_class(timeout=timeout, **http_kwargs)
-        )
+        self._closed = False
+        # Made on first use when not given: a new httpx client builds its TLS context
+        # (certifi's bundle) and imports httpcore, half of a cold start otherwise.
+        self._http_made: HttpT | None = http
+        self._http_kwargs: dict[str, Any] = {"timeout": timeout, **http_kwargs}
         self.ops = Operations(self)
+
+    def _make_http(self) -> HttpT:
+        with _MAKING:
+            if self._http_made is None:
+                if self._closed:  # closed before its first use: refused as httpx does
+                    raise RuntimeError("Cannot send a request, as the client has been closed.")
+                self._http_made = self._http_class(**self._http_kwargs)
+            return self._http_made
 
     @property
     def spec(self) -> Spec:
@@ -127,7 +152,8 @@ class _BaseClient(Generic[HttpT, StartedT]):
     @property
     def http(self) -> HttpT:
         """The underlying httpx client (its cookie jar carries the interaction)."""
-        return self._http
+        http = self._http_made
+        return http if http is not None else self._make_http()
 
     @property
     def base_url(self) -> str:
@@ -137,7 +163,7 @@ class _BaseClient(Generic[HttpT, StartedT]):
     @property
     def cookies(self) -> httpx.Cookies:
         """The client's cookie jar."""
-        return self._http.cookies
+        return self.http.cookies
 
     def operation(self, name: str) -> Operation:
         """Describe an operation: method, path, parameters, schemas, responses, docstring."""
@@ -214,9 +240,12 @@ class Client(TokenLifecycle, _BaseClient[httpx.Client, "Interaction"]):
         answers raise :class:`ApiError` subclasses unless ``raise_for_status=False``.
         """
         prepared = self._core.prepare(operation, body, **options)
-        request = build_request(self._http, prepared)
+        http = self._http_made
+        if http is None:
+            http = self._make_http()
+        request = build_request(http, prepared)
         with map_transport_errors(prepared.operation.operation_id):
-            response = self._http.send(request)
+            response = http.send(request)
         return self._core.finish(prepared, response)
 
     def paginate(
@@ -251,8 +280,9 @@ class Client(TokenLifecycle, _BaseClient[httpx.Client, "Interaction"]):
 
     def close(self) -> None:
         """Close the httpx client if this client created it."""
-        if self._owns_http:
-            self._http.close()
+        self._closed = True
+        if self._owns_http and self._http_made is not None:
+            self._http_made.close()
 
     def __enter__(self) -> Client:
         return self
@@ -294,9 +324,12 @@ class AsyncClient(
     ) -> Result:
         """The awaitable :meth:`Client.call`: same arguments, same result, same errors."""
         prepared = self._core.prepare(operation, body, **options)
-        request = build_request(self._http, prepared)
+        http = self._http_made
+        if http is None:
+            http = self._make_http()
+        request = build_request(http, prepared)
         with map_transport_errors(prepared.operation.operation_id):
-            response = await self._http.send(request)
+            response = await http.send(request)
         return self._core.finish(prepared, response)
 
     async def paginate(
@@ -324,8 +357,9 @@ class AsyncClient(
 
     async def aclose(self) -> None:
         """Close the httpx client if this client created it."""
-        if self._owns_http:
-            await self._http.aclose()
+        self._closed = True
+        if self._owns_http and self._http_made is not None:
+            await self._http_made.aclose()
 
     async def __aenter__(self) -> AsyncClient:
         return self

@@ -27,6 +27,7 @@ Every exception the library raises on purpose derives from :class:`LogtoDynamicE
     ├── HarError                       the file is not a HAR document (also a ValueError)
     ├── PaginationError                a list answer cannot be paginated
     ├── MissingExtraError              an optional extra is not installed (also an ImportError)
+    ├── AccountsExhausted              a load test's distinct test accounts are all taken
     └── ApiError                       the server answered 4xx/5xx
         ├── BadRequestError            400
         ├── UnauthorizedError          401
@@ -59,6 +60,7 @@ from typing import Any
 __all__ = [
     "AccountCenterDisabledError",
     "AccountFieldError",
+    "AccountsExhausted",
     "AmbiguousOperationError",
     "ApiError",
     "AuthorizationError",
@@ -474,3 +476,8 @@ class MissingScopeError(ApiError):
         )
         super().__init__(message, **kwargs)
         self.scope = scope
+
+
+class AccountsExhausted(LogtoDynamicError, LookupError):
+    """Every test account of a load test's pool is taken (``logto_dynamic.load``): each was
+    to go to one simulated user only, and more users than accounts were started."""

@@ -6,12 +6,11 @@ import os
 import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Unpack
 
 from logto_dynamic._document._dialect_report import NormalizationReport
 from logto_dynamic._document._guard import check_shape
-from logto_dynamic._document._lint import LintReport, operation_problems
+from logto_dynamic._document._lint import LintReport
 from logto_dynamic._document._load import (
     FETCH_TIMEOUT,
     NORMALIZED_DOCUMENTS,
@@ -23,17 +22,14 @@ from logto_dynamic._document._load import (
     is_url,
     read_document,
 )
-from logto_dynamic._document._naming import duplicates, iter_operations, normalize_name
 from logto_dynamic._document._operations import (
     Operation,
     OperationIndex,
-    build_operation,
     server_url,
 )
+from logto_dynamic._document._reading import openapi_version, quarantined_as, read_operations
 from logto_dynamic._exceptions import (
-    DuplicateOperationError,
     QuarantinedOperationError,
-    SpecError,
     SpecLoadError,
 )
 from logto_dynamic._validation._request_checker import CallParts, RequestChecker
@@ -69,20 +65,17 @@ class Spec:
         quarantine: Mapping[str, Sequence[str]] | None = None,
         lint_report: LintReport | None = None,
     ) -> None:
-        version = _openapi_version(document, origin)
+        version = openapi_version(document, origin)
         self.document: Mapping[str, Any] = document
         self.origin = origin
         self.version = version
         #: What the Logto dialect normalisation rewrote (empty when it was not applied).
         self.normalization = normalization or NormalizationReport()
         self._lint_report = lint_report
-        found: dict[str, list[str]] = {}
-        operations = _read_operations(document, found, tolerant=tolerant, extra=quarantine)
+        operations, quarantined = read_operations(document, tolerant=tolerant, extra=quarantine)
         #: operationId -> problems, for operations set aside because they are broken (or
         #: named in ``quarantine``). Read-only.
-        self.quarantined: Mapping[str, tuple[str, ...]] = MappingProxyType(
-            {name: tuple(problems) for name, problems in found.items()}
-        )
+        self.quarantined: Mapping[str, tuple[str, ...]] = quarantined
         self.index = OperationIndex(operations)
         self.validators = Validators(document, version)
         #: The request checker: a call's decoded parts, or raw requests (proxy, HAR files).
@@ -97,17 +90,7 @@ class Spec:
         its operations with problems are set aside: calling them raises
         :class:`QuarantinedOperationError`.
         """
-        from logto_dynamic._document._lint import lint
-
-        report = lint(self.document, validator=validator)
-        return Spec(
-            self.document,
-            origin=self.origin,
-            normalization=self.normalization,
-            tolerant=True,  # this document's duplicates were dealt with when it was built
-            quarantine=report.by_operation() if quarantine else None,
-            lint_report=report,
-        )
+        return _linted(self, validator=validator, quarantine=quarantine)
 
     @property
     def lint_report(self) -> LintReport | None:
@@ -137,11 +120,7 @@ class Spec:
         ``tolerant`` quarantines operations that share an operationId instead of raising
         :class:`DuplicateOperationError` (``load_spec`` is always tolerant).
         """
-        check_shape(document, origin)  # before anything walks it
-        if normalize:
-            prepared, report = _prepare(document)
-            return cls(prepared, origin=origin, normalization=report, tolerant=tolerant)
-        return cls(document, origin=origin, tolerant=tolerant)
+        return _from_dict(cls, document, origin, normalize=normalize, tolerant=tolerant)
 
     @property
     def title(self) -> str:
@@ -164,12 +143,9 @@ class Spec:
         A quarantined operation (broken in the document) raises QuarantinedOperationError.
         """
         op = None if name in self.quarantined else self.index.find(name)
-        if op is not None:  # the index holds no quarantined operation
+        if op is not None:  # the index holds no quarantined operation (the quick way)
             return op
-        found = _quarantined_as(self.quarantined, name)
-        if found is not None:
-            raise QuarantinedOperationError(found, self.quarantined[found])
-        return self.index.get(name)
+        return _operation_not_found(self, name)
 
     def server_url(self, variables: Mapping[str, str] | None = None) -> str:
         """The first server URL with its variables filled in (defaults unless given)."""
@@ -189,57 +165,40 @@ class Spec:
         return list(self.requests.iter_errors(op, **parts))
 
 
-def _openapi_version(document: Mapping[str, Any], origin: str) -> str:
-    version = str(document.get("openapi", ""))
-    if not version.startswith(("3.0", "3.1")):
-        raise SpecError(
-            f"{origin}: only OpenAPI 3.0 and 3.1 documents are supported "
-            f"(openapi: {version or 'missing'!r})"
-        )
-    return version
+def _linted(spec: Spec, *, validator: bool, quarantine: bool) -> Spec:
+    """:meth:`Spec.lint`: a new Spec of the same document, with the report (and quarantine)."""
+    from logto_dynamic._document._lint import lint
+
+    report = lint(spec.document, validator=validator)
+    return Spec(
+        spec.document,
+        origin=spec.origin,
+        normalization=spec.normalization,
+        tolerant=True,  # this document's duplicates were dealt with when it was built
+        quarantine=report.by_operation() if quarantine else None,
+        lint_report=report,
+    )
 
 
-def _quarantined_as(quarantined: Mapping[str, Any], name: str) -> str | None:
-    """The quarantined operation a name means (exact, then any case or word style)."""
-    if name in quarantined:
-        return name
-    key = normalize_name(name)
-    return next((q for q in quarantined if normalize_name(q) == key), None)
+def _from_dict(
+    cls: type[Spec], document: Mapping[str, Any], origin: str, *, normalize: bool, tolerant: bool
+) -> Spec:
+    """:meth:`Spec.from_dict`: the shape checked before anything walks it, then built."""
+    check_shape(document, origin)
+    if normalize:
+        prepared, report = _prepare(document)
+        return cls(prepared, origin=origin, normalization=report, tolerant=tolerant)
+    return cls(document, origin=origin, tolerant=tolerant)
 
 
-def _read_operations(
-    document: Mapping[str, Any],
-    quarantined: dict[str, list[str]],
-    *,
-    tolerant: bool,
-    extra: Mapping[str, Sequence[str]] | None = None,
-) -> list[Operation]:
-    """Every healthy operation; the broken ones go to ``quarantined`` with their problems.
-
-    Operations sharing a name are quarantined when ``tolerant``, else DuplicateOperationError.
-    ``extra`` quarantines more operations (what a lint found), after the document's own.
-    """
-    broken = operation_problems(document)
-    operations: list[Operation] = []
-    for entry in iter_operations(document):
-        if entry.name in broken:
-            quarantined.setdefault(entry.name, []).extend(broken[entry.name])
-            continue
-        try:
-            operations.append(build_operation(document, entry.path, entry.method, entry.item))
-        except (KeyError, TypeError, AttributeError, ValueError, SpecError) as exc:
-            quarantined.setdefault(entry.name, []).append(f"cannot be read: {exc!r}")
-    clashes = duplicates((op.operation_id, f"{op.method} {op.path}") for op in operations)
-    for op_id, places in clashes.items():
-        if not tolerant:
-            raise DuplicateOperationError(op_id, places)
-        quarantined.setdefault(op_id, []).append(
-            f"operationId {op_id!r} is used by several operations: {', '.join(places)}"
-        )
-    for op_id, problems in (extra or {}).items():
-        known = quarantined.setdefault(op_id, [])
-        known += [p for p in problems if p not in known]
-    return [op for op in operations if op.operation_id not in quarantined]
+def _operation_not_found(spec: Spec, name: str) -> Operation:
+    """A name the quick lookup missed: a quarantined operation raises
+    :class:`QuarantinedOperationError`; any other goes to the index's own answer (an
+    ambiguous or unknown name raises there)."""
+    found = quarantined_as(spec.quarantined, name)
+    if found is not None:
+        raise QuarantinedOperationError(found, spec.quarantined[found])
+    return spec.index.get(name)
 
 
 SpecSource = Spec | Mapping[str, Any] | str | os.PathLike[str] | None

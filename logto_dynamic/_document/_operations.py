@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -327,6 +326,8 @@ class OperationIndex:
 
 def suggest_names(name: str, known: list[str], *, limit: int = 3) -> list[str]:
     """The known names closest to ``name`` in any case or word style (for "did you mean")."""
+    import difflib  # only when a name is unknown
+
     by_key = {normalize_name(k): k for k in known}
     keys = difflib.get_close_matches(normalize_name(name), list(by_key), n=limit, cutoff=0.6)
     return [by_key[k] for k in keys]

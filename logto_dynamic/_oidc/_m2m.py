@@ -171,35 +171,11 @@ class M2MAuth(httpx.Auth):
     def __repr__(self) -> str:
         return f"<M2MAuth {self.app_id!r} at {self.base_url} resource={self.cache.resource!r}>"
 
-    # -- one flow, two drivers ---------------------------------------------------------
-
-    def _steps(self, request: httpx.Request) -> Generator[Step, httpx.Response | None, None]:
-        """The flow without I/O: lock, token (cached or requested), send, maybe renew once.
-
-        It yields :class:`Lock` actions (the drivers hold their kind of lock in between) or
-        ``(request, is_token_request)``, and is sent each answer back (None after a lock).
-        """
-        yield Lock.TAKE
-        token = self.cache.usable()
-        if token is None:
-            token = self.cache.accept(_sent((yield self.cache.request(), True)))
-        yield Lock.LEAVE
-        request.headers["Authorization"] = f"Bearer {token}"
-        response = yield request, False
-        if response is None or response.status_code != 401:
-            return
-        yield Lock.TAKE
-        self.cache.forget(token)
-        renewed = self.cache.usable()
-        if renewed is None:
-            renewed = self.cache.accept(_sent((yield self.cache.request(), True)))
-        yield Lock.LEAVE
-        request.headers["Authorization"] = f"Bearer {renewed}"
-        yield request, False
+    # -- one flow (auth_steps), two drivers -------------------------------------------
 
     def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response]:
         request.read()  # a request may be sent twice (after a 401)
-        steps = self._steps(request)
+        steps = auth_steps(self.cache, request)
         held = False
         try:
             step = next(steps)
@@ -227,7 +203,7 @@ class M2MAuth(httpx.Auth):
     ) -> AsyncGenerator[httpx.Request, httpx.Response]:
         await request.aread()
         lock = self._async_lock()
-        steps = self._steps(request)
+        steps = auth_steps(self.cache, request)
         held = False
         try:
             step = next(steps)
@@ -263,6 +239,34 @@ class M2MAuth(httpx.Auth):
             if known is None or known[0] is not loop:
                 known = self._async_locks[id(loop)] = (loop, asyncio.Lock())
             return known[1]
+
+
+def auth_steps(
+    cache: TokenCache, request: httpx.Request
+) -> Generator[Step, httpx.Response | None, None]:
+    """:class:`M2MAuth`'s flow without I/O: lock, token (cached or requested), send, maybe
+    renew once.
+
+    It yields :class:`Lock` actions (the drivers hold their kind of lock in between) or
+    ``(request, is_token_request)``, and is sent each answer back (None after a lock).
+    """
+    yield Lock.TAKE
+    token = cache.usable()
+    if token is None:
+        token = cache.accept(_sent((yield cache.request(), True)))
+    yield Lock.LEAVE
+    request.headers["Authorization"] = f"Bearer {token}"
+    response = yield request, False
+    if response is None or response.status_code != 401:
+        return
+    yield Lock.TAKE
+    cache.forget(token)
+    renewed = cache.usable()
+    if renewed is None:
+        renewed = cache.accept(_sent((yield cache.request(), True)))
+    yield Lock.LEAVE
+    request.headers["Authorization"] = f"Bearer {renewed}"
+    yield request, False
 
 
 def _sent(answer: httpx.Response | None) -> httpx.Response:

@@ -12,6 +12,7 @@ from logto_dynamic._proxy._headers import RawHeaders, content_length, headers_si
 from logto_dynamic._proxy._log import ExchangeLog, LogTarget
 from logto_dynamic._proxy._metrics import Metrics
 from logto_dynamic._proxy._problems import (
+    Problem,
     headers_too_large,
     request_too_large,
     target_refused,
@@ -67,11 +68,7 @@ class ValidatingProxy:
         metrics: bool = False,
         preserve_host: bool = True,
     ) -> None:
-        try:
-            mode = ProxyMode(mode)
-        except ValueError:
-            known = ", ".join(ProxyMode)
-            raise ValueError(f"mode must be one of {known}, not {mode!r}") from None
+        mode = _proxy_mode(mode)
         self.upstream = Upstream(upstream, timeout=timeout, max_connections=max_connections)
         self.mode = mode
         self.validator = TrafficValidator(spec, validate_limit=validate_limit)
@@ -112,32 +109,13 @@ class ValidatingProxy:
         else:
             self.log.close()
 
-    async def _lifespan(self, receive: Receive, send: Send) -> None:
-        try:
-            while True:
-                message = await receive()
-                if message["type"] == "lifespan.startup":
-                    self._open()
-                    await send({"type": "lifespan.startup.complete"})
-                elif message["type"] == "lifespan.shutdown":
-                    await self.aclose()
-                    await send({"type": "lifespan.shutdown.complete"})
-                    return
-        except asyncio.CancelledError:
-            # The loop is torn down under us (Ctrl+C as the server starts): close the pool
-            # and the log quietly and end, rather than have the server log a traceback and
-            # aiohttp an unclosed session.
-            with contextlib.suppress(Exception):
-                await self.upstream.close()
-            self.log.close()
-
     # -- ASGI -----------------------------------------------------------------------------
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             await self._exchange(scope, receive, send)
         elif scope["type"] == "lifespan":
-            await self._lifespan(receive, send)
+            await _lifespan(self, receive, send)
         elif scope["type"] == "websocket":
             await send({"type": "websocket.close", "code": 1008})
 
@@ -149,14 +127,11 @@ class ValidatingProxy:
         raw_path: bytes = scope.get("raw_path") or path.encode("utf-8")
         api = self.validator.is_api_path(path)
         ex = Exchange(method, raw_path.decode("latin-1"), api)
-        if method == "CONNECT" or not raw_path.startswith(b"/") or not path.startswith("/"):
-            ex.record.action = Action.REJECTED_TARGET
-            await self.relay.answer(send, ex, target_refused())
-            return
         headers: RawHeaders = list(scope["headers"])
-        if headers_size(headers) > self.max_header_bytes:
-            ex.record.action = Action.REJECTED_HEADERS_TOO_LARGE
-            await self.relay.answer(send, ex, headers_too_large(self.max_header_bytes))
+        refused = _refused_at_once(method, path, raw_path, headers, self.max_header_bytes)
+        if refused is not None:
+            ex.record.action, problem = refused
+            await self.relay.answer(send, ex, problem)
             return
         body = await _read_body(headers, receive, self.max_request_body)
         if body is _TOO_LARGE:
@@ -176,11 +151,52 @@ class ValidatingProxy:
         elif (
             api and mode is not ProxyMode.OFF and (mode is ProxyMode.ENFORCE or self.summary_header)
         ):
-            problem = self.relay.checker.request_refusal(ex, req, mode is ProxyMode.ENFORCE)
-            if problem is not None:
-                await self.relay.answer(send, ex, problem)
+            refusal = self.relay.checker.request_refusal(ex, req, mode is ProxyMode.ENFORCE)
+            if refusal is not None:
+                await self.relay.answer(send, ex, refusal)
                 return
         await self.relay.forward(send, ex, req)
+
+
+def _proxy_mode(mode: ProxyMode | str) -> ProxyMode:
+    try:
+        return ProxyMode(mode)
+    except ValueError:
+        known = ", ".join(ProxyMode)
+        raise ValueError(f"mode must be one of {known}, not {mode!r}") from None
+
+
+async def _lifespan(proxy: ValidatingProxy, receive: Receive, send: Send) -> None:
+    """ASGI lifespan: the upstream pool opened at startup, everything closed at shutdown."""
+    try:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                proxy._open()
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await proxy.aclose()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+    except asyncio.CancelledError:
+        # The loop is torn down under us (Ctrl+C as the server starts): close the pool and
+        # the log quietly and end, rather than have the server log a traceback and aiohttp
+        # an unclosed session.
+        with contextlib.suppress(Exception):
+            await proxy.upstream.close()
+        proxy.log.close()
+
+
+def _refused_at_once(
+    method: str, path: str, raw_path: bytes, headers: RawHeaders, max_header_bytes: int
+) -> tuple[Action, Problem] | None:
+    """A request refused before its body is read: a target that is not a path (``CONNECT``,
+    absolute or authority form) or headers over the limit; None for every other."""
+    if method == "CONNECT" or not raw_path.startswith(b"/") or not path.startswith("/"):
+        return Action.REJECTED_TARGET, target_refused()
+    if headers_size(headers) > max_header_bytes:
+        return Action.REJECTED_HEADERS_TOO_LARGE, headers_too_large(max_header_bytes)
+    return None
 
 
 async def _read_body(headers: RawHeaders, receive: Receive, limit: int) -> object:

@@ -68,11 +68,8 @@ async def abegin(
     return AsyncInteraction(port, state)
 
 
-class AsyncInteraction(InteractionBase):
-    """:class:`Interaction` on an :class:`~logto_dynamic.AsyncClient`: same methods, awaitable.
-
-    ``interaction = await client.interaction(...)``; ``await interaction.sign_in(...)``.
-    """
+class _AsyncInteractionSteps(InteractionBase):
+    """The steps of an :class:`AsyncInteraction`: one awaitable operation call each."""
 
     async def _run(self, flow: Flow) -> Any:
         return await adrive(self._client, flow)
@@ -145,6 +142,13 @@ class AsyncInteraction(InteractionBase):
     async def submit(self) -> str | None:
         """``SubmitInteraction``; ``redirectTo`` (None for ForgotPassword)."""
         return cast("str | None", await self._run(steps.submit(self.state)))
+
+
+class AsyncInteraction(_AsyncInteractionSteps):
+    """:class:`Interaction` on an :class:`~logto_dynamic.AsyncClient`: same methods, awaitable.
+
+    ``interaction = await client.interaction(...)``; ``await interaction.sign_in(...)``.
+    """
 
     async def complete(self, redirect_to: str | None = None) -> Tokens:
         """Follow ``redirectTo`` to the code and exchange it: verified :class:`Tokens`."""

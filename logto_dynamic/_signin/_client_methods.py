@@ -4,18 +4,20 @@
 :class:`AsyncTokenLifecycle` gives :class:`~logto_dynamic.AsyncClient`) ``refresh_tokens``,
 ``userinfo``, ``silent_sign_in``, ``sign_out`` and ``revoke_token``. The rounds are the
 sans-I/O generators of ``_rounds`` and ``_lifecycle``, built once by the ``_*_round``
-functions below; the mixins only drive them (``drive`` / ``adrive``).
+functions below; the mixins only drive them (``_drive`` / ``_adrive``). Both are imported
+on the first token call, so that a client's import and construction stay light.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from logto_dynamic._oidc import _lifecycle, _rounds
-from logto_dynamic._oidc._tokens import Tokens
-from logto_dynamic._signin._async import AsyncPort, adrive
-from logto_dynamic._signin._sync import SyncPort, drive
+if TYPE_CHECKING:  # the rounds and drivers load on a first token call: `import` stays light
+    from logto_dynamic._oidc._lifecycle import Round
+    from logto_dynamic._oidc._tokens import Tokens
+    from logto_dynamic._signin._async import AsyncPort
+    from logto_dynamic._signin._sync import SyncPort
 
 __all__ = ["AsyncTokenLifecycle", "TokenLifecycle"]
 
@@ -31,6 +33,18 @@ NO_REFRESH_TOKEN = (
 )
 
 
+def _drive(port: SyncPort, flow: Round) -> Any:
+    from logto_dynamic._signin._sync import drive
+
+    return drive(port, flow)
+
+
+async def _adrive(port: AsyncPort, flow: Round) -> Any:
+    from logto_dynamic._signin._async import adrive
+
+    return await adrive(port, flow)
+
+
 def _refresh_round(
     port: SyncPort | AsyncPort,
     app_id: str,
@@ -38,10 +52,12 @@ def _refresh_round(
     resource: str | None,
     organization_id: str | None,
     client_secret: str | None,
-) -> _lifecycle.Round:
+) -> Round:
     if not isinstance(refresh_token, str) or not refresh_token:
         got = "an empty string" if refresh_token == "" else type(refresh_token).__name__
         raise ValueError(NO_REFRESH_TOKEN.format(got=got))
+    from logto_dynamic._oidc import _rounds
+
     return _rounds.refresh(
         port.base_url,
         app_id,
@@ -59,7 +75,9 @@ def _silent_round(
     scopes: Sequence[str],
     resources: Sequence[str],
     client_secret: str | None,
-) -> _lifecycle.Round:
+) -> Round:
+    from logto_dynamic._oidc import _lifecycle
+
     return _lifecycle.silent_sign_in(
         port.base_url,
         app_id,
@@ -68,6 +86,40 @@ def _silent_round(
         resources=resources,
         client_secret=client_secret,
     )
+
+
+def _userinfo_round(port: SyncPort | AsyncPort, access_token: str) -> Round:
+    from logto_dynamic._oidc import _lifecycle
+
+    return _lifecycle.userinfo(port.base_url, access_token)
+
+
+def _sign_out_round(
+    port: SyncPort | AsyncPort,
+    app_id: str,
+    id_token: str | None,
+    post_logout_redirect_uri: str | None,
+) -> Round:
+    from logto_dynamic._oidc import _lifecycle
+
+    return _lifecycle.sign_out(
+        port.base_url,
+        app_id,
+        id_token=id_token,
+        post_logout_redirect_uri=post_logout_redirect_uri,
+    )
+
+
+def _revoke_round(
+    port: SyncPort | AsyncPort,
+    app_id: str,
+    token: str,
+    client_secret: str | None,
+    hint: str | None,
+) -> Round:
+    from logto_dynamic._oidc import _lifecycle
+
+    return _lifecycle.revoke(port.base_url, app_id, token, client_secret=client_secret, hint=hint)
 
 
 class TokenLifecycle:
@@ -92,13 +144,13 @@ class TokenLifecycle:
         raises ``ValueError`` before anything is sent.
         """
         flow = _refresh_round(self, app_id, refresh_token, resource, organization_id, client_secret)
-        tokens: Tokens = drive(self, flow)
+        tokens: Tokens = _drive(self, flow)
         return tokens
 
     def userinfo(self: SyncPort, access_token: str) -> dict[str, Any]:
         """The user's claims from ``/oidc/me`` (by the token's scopes); a refused token
         raises :class:`TokenRequestError` (``error="invalid_token"``)."""
-        claims: dict[str, Any] = drive(self, _lifecycle.userinfo(self.base_url, access_token))
+        claims: dict[str, Any] = _drive(self, _userinfo_round(self, access_token))
         return claims
 
     def silent_sign_in(
@@ -113,7 +165,7 @@ class TokenLifecycle:
         """Verified :class:`Tokens` from the Logto session in this client's cookie jar
         (``prompt=none``, no password); :class:`LoginRequired` without a session."""
         flow = _silent_round(self, app_id, redirect_uri, scopes, resources, client_secret)
-        tokens: Tokens = drive(self, flow)
+        tokens: Tokens = _drive(self, flow)
         return tokens
 
     def sign_out(
@@ -126,13 +178,8 @@ class TokenLifecycle:
         """End the Logto session in this client's cookie jar (the end-session page and its
         confirmation form, on Logto's origin only). Returns where the sign-out ended: the
         ``post_logout_redirect_uri`` (not fetched) or Logto's success page."""
-        flow = _lifecycle.sign_out(
-            self.base_url,
-            app_id,
-            id_token=id_token,
-            post_logout_redirect_uri=post_logout_redirect_uri,
-        )
-        ended: str = drive(self, flow)
+        flow = _sign_out_round(self, app_id, id_token, post_logout_redirect_uri)
+        ended: str = _drive(self, flow)
         return ended
 
     def revoke_token(
@@ -145,10 +192,8 @@ class TokenLifecycle:
     ) -> None:
         """Revoke an access or refresh token (``hint``: ``access_token`` / ``refresh_token``).
         A revoked refresh token then gets ``invalid_grant``."""
-        flow = _lifecycle.revoke(
-            self.base_url, app_id, token, client_secret=client_secret, hint=hint
-        )
-        drive(self, flow)
+        flow = _revoke_round(self, app_id, token, client_secret, hint)
+        _drive(self, flow)
 
 
 class AsyncTokenLifecycle:
@@ -165,13 +210,13 @@ class AsyncTokenLifecycle:
     ) -> Tokens:
         """The awaitable :meth:`TokenLifecycle.refresh_tokens`."""
         flow = _refresh_round(self, app_id, refresh_token, resource, organization_id, client_secret)
-        tokens: Tokens = await adrive(self, flow)
+        tokens: Tokens = await _adrive(self, flow)
         return tokens
 
     async def userinfo(self: AsyncPort, access_token: str) -> dict[str, Any]:
         """The awaitable :meth:`TokenLifecycle.userinfo`."""
-        flow = _lifecycle.userinfo(self.base_url, access_token)
-        claims: dict[str, Any] = await adrive(self, flow)
+        flow = _userinfo_round(self, access_token)
+        claims: dict[str, Any] = await _adrive(self, flow)
         return claims
 
     async def silent_sign_in(
@@ -185,7 +230,7 @@ class AsyncTokenLifecycle:
     ) -> Tokens:
         """The awaitable :meth:`TokenLifecycle.silent_sign_in`."""
         flow = _silent_round(self, app_id, redirect_uri, scopes, resources, client_secret)
-        tokens: Tokens = await adrive(self, flow)
+        tokens: Tokens = await _adrive(self, flow)
         return tokens
 
     async def sign_out(
@@ -196,13 +241,8 @@ class AsyncTokenLifecycle:
         post_logout_redirect_uri: str | None = None,
     ) -> str:
         """The awaitable :meth:`TokenLifecycle.sign_out`."""
-        flow = _lifecycle.sign_out(
-            self.base_url,
-            app_id,
-            id_token=id_token,
-            post_logout_redirect_uri=post_logout_redirect_uri,
-        )
-        ended: str = await adrive(self, flow)
+        flow = _sign_out_round(self, app_id, id_token, post_logout_redirect_uri)
+        ended: str = await _adrive(self, flow)
         return ended
 
     async def revoke_token(
@@ -214,7 +254,5 @@ class AsyncTokenLifecycle:
         hint: str | None = None,
     ) -> None:
         """The awaitable :meth:`TokenLifecycle.revoke_token`."""
-        flow = _lifecycle.revoke(
-            self.base_url, app_id, token, client_secret=client_secret, hint=hint
-        )
-        await adrive(self, flow)
+        flow = _revoke_round(self, app_id, token, client_secret, hint)
+        await _adrive(self, flow)

@@ -119,12 +119,8 @@ class InteractionBase:
         return f"<{type(self).__name__} {self.state.auth.app_id} event={self.state.event}>"
 
 
-class Interaction(InteractionBase):
-    """One sign-in interaction on a :class:`~logto_dynamic.Client` (``client.interaction()``).
-
-    Steps are one operation call each; ``sign_in``, ``register`` and ``reset_password`` run a
-    whole flow; ``finish()`` submits and returns verified :class:`Tokens`.
-    """
+class _InteractionSteps(InteractionBase):
+    """The steps of an :class:`Interaction`: one operation call each."""
 
     def _run(self, flow: Flow) -> Any:
         return drive(self._client, flow)
@@ -196,6 +192,14 @@ class Interaction(InteractionBase):
     def submit(self) -> str | None:
         """``SubmitInteraction``; ``redirectTo`` (None for ForgotPassword)."""
         return cast("str | None", self._run(steps.submit(self.state)))
+
+
+class Interaction(_InteractionSteps):
+    """One sign-in interaction on a :class:`~logto_dynamic.Client` (``client.interaction()``).
+
+    Steps are one operation call each; ``sign_in``, ``register`` and ``reset_password`` run a
+    whole flow; ``finish()`` submits and returns verified :class:`Tokens`.
+    """
 
     def complete(self, redirect_to: str | None = None) -> Tokens:
         """Follow ``redirectTo`` to the code and exchange it: verified :class:`Tokens`."""

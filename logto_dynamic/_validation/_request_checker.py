@@ -138,16 +138,8 @@ class RequestChecker:
     def _plan(self, key: tuple[str, str, str | None], url: str) -> _Plan | None:
         """Work out (and keep) the plan of a request: None when only a full check will do."""
         method, path, content_type = key
-        plan: _Plan | None = None
         matched = self.match(method, path) if urlsplit(url).path == path else None
-        if matched is not None and not matched[0].parameters and matched[0].request_content:
-            op = matched[0]
-            media = media_type_of(content_type)
-            documented = media_matches(op.request_content, media) if media else None
-            if documented is not None and is_json_media(media):
-                schema = self._validators.body_schema(op, documented)
-                if schema is not None:
-                    plan = (op, media, schema)
+        plan = None if matched is None else _plan_of(matched[0], content_type, self._validators)
         if len(self._plans) >= MAX_PLANS:
             self._plans.clear()
         self._plans[key] = plan
@@ -160,11 +152,7 @@ class RequestChecker:
         try:
             parts = urlsplit(url)
         except ValueError as exc:  # "http://[": bad traffic, so a verdict, not an error
-            report = TrafficReport("request", method, short_path(url.partition("?")[0]), None)
-            report.violations.append(
-                Violation("url", (), "url", f"the request URL cannot be parsed ({exc})")
-            )
-            return report
+            return _unparsable(method, url, exc)
         path = parts.path or "/"
         report = TrafficReport("request", method, path, None)
         matched = self.match(method, path)
@@ -175,31 +163,62 @@ class RequestChecker:
         report.operation, report.path_params = op, raw_params
         values: dict[str, Any] = {}
         if op.parameters:  # most Experience API operations have none
-            doc = self._document
-            pairs = normalize_headers(headers)
-            cookies = parse_cookie_header([v for k, v in pairs if k == "cookie"])
-            values = {
-                "query": decode_query(
-                    op.parameters, parse_qsl(parts.query, keep_blank_values=True), doc
-                ),
-                "headers": decode_headers(op.parameters, pairs, doc),
-                "cookies": decode_cookies(op.parameters, cookies, doc),
-                "path_params": decode_path_params(op.parameters, raw_params, doc),
-            }
+            values = _parameters(op, parts.query, headers, raw_params, self._document)
         data, media, problems = _request_body(op, content_type_of(headers), body, limit)
         report.violations += problems
         skipped = data is _SKIPPED or data is _NOT_DECODED
         if data is _SKIPPED and not problems:
-            report.notes.append(
-                f"request body of {len(body)} bytes not validated "
-                f"(over the {limit}-byte validation limit)"
-            )
+            report.notes.append(_over_the_limit(len(body), limit))
         body_value = UNSET if skipped else data
         found = self.iter_errors(op, body=body_value, media_type=media, **values)
         if skipped:  # a body was sent, just not checked: it is not missing
             found = (v for v in found if not (v.location == "body" and v.keyword == "required"))
         report.violations += found
         return report
+
+
+def _plan_of(op: Operation, content_type: str | None, validators: Validators) -> _Plan | None:
+    """The quick route of a JSON body to an operation without parameters; None: no quick
+    route (parameters, no documented body, a content type not documented or not JSON)."""
+    if op.parameters or not op.request_content:
+        return None
+    media = media_type_of(content_type)
+    documented = media_matches(op.request_content, media) if media else None
+    if documented is None or not is_json_media(media):
+        return None
+    schema = validators.body_schema(op, documented)
+    return None if schema is None else (op, media, schema)
+
+
+def _unparsable(method: str, url: str, exc: ValueError) -> TrafficReport:
+    """The verdict on a request whose URL does not parse."""
+    report = TrafficReport("request", method, short_path(url.partition("?")[0]), None)
+    report.violations.append(
+        Violation("url", (), "url", f"the request URL cannot be parsed ({exc})")
+    )
+    return report
+
+
+def _parameters(
+    op: Operation,
+    query: str,
+    headers: HeaderInput | None,
+    raw_params: Mapping[str, str],
+    document: Mapping[str, Any],
+) -> dict[str, Any]:
+    """A raw request's parameters decoded to JSON types, as :meth:`iter_errors` takes them."""
+    pairs = normalize_headers(headers)
+    cookies = parse_cookie_header([v for k, v in pairs if k == "cookie"])
+    return {
+        "query": decode_query(op.parameters, parse_qsl(query, keep_blank_values=True), document),
+        "headers": decode_headers(op.parameters, pairs, document),
+        "cookies": decode_cookies(op.parameters, cookies, document),
+        "path_params": decode_path_params(op.parameters, raw_params, document),
+    }
+
+
+def _over_the_limit(size: int, limit: int) -> str:
+    return f"request body of {size} bytes not validated (over the {limit}-byte validation limit)"
 
 
 def _undocumented(index: OperationIndex, base: str, method: str, path: str) -> Violation:

@@ -6,14 +6,14 @@
 It completes OIDC as Logto 1.42 does (PKCE S256, code redirect with ``state`` and ``iss``,
 the consent hop, discovery, an ES384 JWKS, the token endpoint, ``/oidc/me``), gives
 machine-to-machine apps client-credentials tokens and serves a Management API subset (users,
-the sign-in experience: ``_management``). For pytest, the ``logto_server``, ``logto_user``,
+the sign-in experience: ``management/``). For pytest, the ``logto_server``, ``logto_user``,
 ``logto_tokens`` and ``logto_management`` fixtures come with the package
 (``logto_dynamic.pytest_plugin``); ``running_server()`` gives the same handle without pytest.
 
 The Experience API answers as Logto 1.42 does for its 37 operations (``_server`` lists the
-order of checks; ``_body``, ``_rate``, ``_codes``, ``_one_time`` and the ``_handlers_*``
-modules say what each part answers). Deliberate simplifications: the TOTP QR code is a 1x1
-PNG; WebAuthn, passkeys and the social/SSO connectors are mocks that never verify.
+order of checks; the rooms ``inbound/`` and ``experience/`` say what each part answers).
+Deliberate simplifications: the TOTP QR code is a 1x1 PNG; WebAuthn, passkeys and the
+social/SSO connectors are mocks that never verify.
 
 The Account API (``/api/my-account/**``, ``/api/verifications/**``) is served by the
 ``account`` room as Logto 1.42 serves it; its account center is off until enabled

@@ -12,10 +12,8 @@ from ._server import ExperienceServer
 from ._state import Outbox, SignInExperience, User
 from .account._settings import FIELDS, AccountCenter
 from .experience._totp import new_totp_secret
-from .oidc._m2m import M2MApp
 
 if TYPE_CHECKING:
-    from logto_dynamic._apis._management import ManagementClient
     from logto_dynamic._oidc._tokens import Tokens
 
 __all__ = ["LogtoTestServer", "running_server"]
@@ -48,23 +46,6 @@ class LogtoTestServer(AccessArrangements):
     def issuer(self) -> str:
         """``{base_url}/oidc``, the ``iss`` of every token."""
         return f"{self.base_url}/oidc"
-
-    @property
-    def m2m_app(self) -> M2MApp:
-        """The default machine-to-machine app (``.id``, ``.secret``), Management API role."""
-        return next(iter(self.server.m2m.apps.values()))
-
-    def add_m2m_app(self, app_id: str, secret: str | None = None) -> M2MApp:
-        """Register another machine-to-machine app (a random secret unless given)."""
-        return self.server.add_m2m_app(app_id, secret)
-
-    def management(self, **kwargs: Any) -> ManagementClient:
-        """A :class:`ManagementClient` for this server, authenticated as :attr:`m2m_app`
-        (close it, or use it in a ``with`` block); keyword arguments are the client's."""
-        from logto_dynamic._apis._management import ManagementClient
-
-        app = self.m2m_app
-        return ManagementClient(self.base_url, app_id=app.id, app_secret=app.secret, **kwargs)
 
     @property
     def outbox(self) -> Outbox:

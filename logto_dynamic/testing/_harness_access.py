@@ -1,4 +1,5 @@
-"""What a test arranges for the token lifecycle: apps, API resources, roles, organizations.
+"""What a test arranges for the token lifecycle: apps, API resources, roles, organizations,
+and the machine-to-machine apps (with a Management API client for them).
 
 A mixin of :class:`~logto_dynamic.testing.LogtoTestServer` (``logto_server``), kept apart so
 the harness stays small.
@@ -7,22 +8,44 @@ the harness stays small.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ._state import User
 from .oidc._access import Role
 from .oidc._apps import OidcApp
+from .oidc._m2m import M2MApp
 
 if TYPE_CHECKING:
+    from logto_dynamic._apis._management import ManagementClient
+
     from ._server import ExperienceServer
 
 __all__ = ["AccessArrangements"]
 
 
 class AccessArrangements:
-    """``add_app``, ``add_resource``, ``add_role`` and ``add_organization``."""
+    """``add_app``, ``add_resource``, ``add_role``, ``add_organization``; ``m2m_app``,
+    ``add_m2m_app`` and ``management()``."""
 
     server: ExperienceServer
+    base_url: str
+
+    @property
+    def m2m_app(self) -> M2MApp:
+        """The default machine-to-machine app (``.id``, ``.secret``), Management API role."""
+        return next(iter(self.server.m2m.apps.values()))
+
+    def add_m2m_app(self, app_id: str, secret: str | None = None) -> M2MApp:
+        """Register another machine-to-machine app (a random secret unless given)."""
+        return self.server.add_m2m_app(app_id, secret)
+
+    def management(self, **kwargs: Any) -> ManagementClient:
+        """A :class:`ManagementClient` for this server, authenticated as :attr:`m2m_app`
+        (close it, or use it in a ``with`` block); keyword arguments are the client's."""
+        from logto_dynamic._apis._management import ManagementClient
+
+        app = self.m2m_app
+        return ManagementClient(self.base_url, app_id=app.id, app_secret=app.secret, **kwargs)
 
     def add_app(
         self,

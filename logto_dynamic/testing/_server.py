@@ -44,6 +44,7 @@ from .oidc._apps import DEFAULT_APPS, OidcApp
 from .oidc._auth import Authorization
 from .oidc._keys import SigningKey
 from .oidc._m2m import DEFAULT_M2M_APP_ID, ClientCredentials, M2MApp
+from .oidc._registry import AppRegistry
 from .oidc._routes import OidcRoutes
 from .oidc._session import Sessions
 from .oidc._token import TokenEndpoint
@@ -68,7 +69,7 @@ _NO_EXPERIENCE = frozenset(
 )
 
 
-class ExperienceServer:
+class ExperienceServer(AppRegistry):
     """A Logto-like server for the Experience API, for tests and demos.
 
     >>> server = ExperienceServer(SignInExperience(seed_users=(("alice", "s3cure-Passw0rd"),)))
@@ -133,36 +134,6 @@ class ExperienceServer:
         self.account_records = AccountRecords(lambda: self.tokens.clock())
         self.account = AccountApi(self)
         self.integration_mode = False
-
-    def add_app(
-        self,
-        app_id: str,
-        redirect_uri: str,
-        *,
-        third_party: bool = False,
-        secret: str | None = None,
-        post_logout_redirect_uris: Iterable[str] = (),
-    ) -> OidcApp:
-        """Register an application (``redirect_uri`` may be ``/relative`` to the endpoint).
-
-        With ``secret`` it is a confidential (``Traditional``) app that authenticates at the
-        token and revocation endpoints.
-        """
-        app = OidcApp(
-            app_id,
-            (redirect_uri,),
-            third_party=third_party,
-            secret=secret,
-            post_logout_redirect_uris=tuple(post_logout_redirect_uris),
-        )
-        self.apps[app_id] = app
-        return app
-
-    def add_m2m_app(self, app_id: str, secret: str | None = None) -> M2MApp:
-        """Register a machine-to-machine app with the Management API role (a random secret
-        unless one is given); read the secret from ``app.secret``."""
-        app = M2MApp(app_id, secret) if secret is not None else M2MApp(app_id)
-        return self.m2m.register(app)
 
     @property
     def clock(self) -> Callable[[], float]:

@@ -467,3 +467,46 @@ def test_result_and_client_reprs_hide_bodies() -> None:
     assert repr(result) == "<Result CreateTotpSecret 200>"
     assert "logto.test" in repr(client)
     client.close()
+
+
+# -- the httpx client is made on first use ------------------------------------------------------
+
+
+@pytest.mark.parametrize("cls", [ld.Client, ld.AsyncClient])
+def test_a_misspelt_httpx_keyword_fails_at_construction(cls: type) -> None:
+    with pytest.raises(TypeError, match="timout"):
+        cls("http://logto.test", timout=3)
+
+
+def test_the_httpx_client_is_made_once_with_the_keywords_given() -> None:
+    client = ld.Client("http://logto.test", headers={"x-probe": "1"}, timeout=7)
+    assert client._http_made is None  # nothing made yet: no TLS context, no httpcore
+    made = client.http
+    assert client.http is made and made.headers["x-probe"] == "1"
+    assert made.timeout.connect == 7
+    client.close()
+    assert made.is_closed
+
+
+def test_two_threads_on_a_fresh_client_share_one_httpx_client() -> None:
+    import threading
+
+    client = ld.Client("http://logto.test", transport=httpx.MockTransport(_ok_answer))
+    seen: list[httpx.Client] = []
+    threads = [threading.Thread(target=lambda: seen.append(client.http)) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert len(seen) == 8 and all(http is seen[0] for http in seen)
+
+
+async def test_a_client_closed_before_its_first_call_refuses_it() -> None:
+    sync = ld.Client("http://logto.test", transport=httpx.MockTransport(_ok_answer))
+    sync.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        sync.call("CreateTotpSecret")
+    asynchronous = ld.AsyncClient("http://logto.test")
+    await asynchronous.aclose()
+    with pytest.raises(RuntimeError, match="closed"):
+        await asynchronous.call("CreateTotpSecret")

@@ -133,3 +133,20 @@ def test_cli_ops_and_describe(capsys: pytest.CaptureFixture[str]) -> None:
     assert "POST /api/experience/profile" in out and '"discriminator"' in out
     assert main(["describe", "nope"]) == 2  # a usage error, reported on stderr
     assert "unknown operation" in capsys.readouterr().err
+
+
+@pytest.mark.process
+def test_a_client_on_the_default_document_stays_light_until_its_first_call() -> None:
+    """Cold start (issue 24): the httpx transport (TLS context, httpcore) and the sign-in,
+    OIDC and Management modules load on first use, not at import or construction."""
+    code = (
+        "import sys, logto_dynamic\n"
+        "client = logto_dynamic.Client('http://127.0.0.1:9')\n"
+        "print(sorted(m for m in sys.modules if m in ('httpcore', 'difflib')"
+        " or m.startswith(('logto_dynamic._oidc', 'logto_dynamic._apis'))"
+        " or m in ('logto_dynamic._signin._sync', 'logto_dynamic._signin._async')))\n"
+        "client.http\n"
+        "print('httpcore' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split("\n")[:2] == ["[]", "True"]

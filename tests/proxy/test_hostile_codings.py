@@ -20,7 +20,7 @@ import pytest
 from _support import log_lines
 
 from logto_dynamic._proxy import ValidatingProxy
-from logto_dynamic._proxy._codings import OVER_LIMIT, PIECE, decode_content
+from logto_dynamic._proxy._codings import DECODERS, OVER_LIMIT, PIECE, decode_content
 from logto_dynamic.testing._uvicorn import serve_app
 
 GIB = 1 << 30
@@ -40,38 +40,72 @@ def test_the_bomb_is_small_and_decodes_far(bomb: bytes) -> None:
     assert len(gzip.decompress(inner[: len(inner) // 1024])) == 1 << 20
 
 
-def test_decoding_stops_past_the_limit(bomb: bytes) -> None:
+class _Counted:
+    """A decoder that counts what it hands on, and stops the test once that passes ``ceiling``:
+    a broken limit fails here in milliseconds, not at the suite's 120 s timeout."""
+
+    decoded = 0
+
+    def __init__(self, inner: Any, ceiling: int) -> None:
+        self._inner, self._ceiling = inner, ceiling
+
+    def decompress(self, data: bytes, max_length: int) -> bytes:
+        out = bytes(self._inner.decompress(data, max_length))
+        _Counted.decoded += len(out)
+        if _Counted.decoded > self._ceiling:
+            raise AssertionError(f"decoded {_Counted.decoded} bytes: the limit did not stop it")
+        return out
+
+    def __getattr__(self, name: str) -> Any:  # unconsumed_tail, eof, unused_data
+        return getattr(self._inner, name)
+
+
+def test_decoding_stops_past_the_limit(bomb: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
+    limit = 256 * 1024
+    plain = DECODERS["gzip"]
+    monkeypatch.setattr(_Counted, "decoded", 0)
+    monkeypatch.setitem(DECODERS, "gzip", lambda: _Counted(plain(), ceiling=16 * limit))
     tracemalloc.start()
     start = time.perf_counter()
     try:
-        assert decode_content(b"gzip, gzip", bomb, 256 * 1024) is OVER_LIMIT
+        assert decode_content(b"gzip, gzip", bomb, limit) is OVER_LIMIT
         seconds = time.perf_counter() - start
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
+    # Both layers together: the limit, one piece past it, and the few pieces of the outer
+    # layer that fed them; never the gibibyte.
+    assert limit < _Counted.decoded <= limit + 4 * PIECE
     assert seconds < 1.0
     assert peak < 4 * 1024 * 1024  # a few pieces per layer, not a gibibyte
 
 
+def _gz(data: bytes) -> bytes:
+    """gzip with a fixed header time: the same bytes on every collection (under ``-n 2`` each
+    worker collects on its own, and a stamped second would make their test ids differ)."""
+    return gzip.compress(data, mtime=0)
+
+
 def _gzip_members(*parts: bytes) -> bytes:
-    return b"".join(gzip.compress(p, mtime=0) for p in parts)
+    return b"".join(_gz(p) for p in parts)
 
 
 @pytest.mark.parametrize(
     ("encoding", "body", "expected"),
     [
-        (b"gzip", gzip.compress(b'{"a":1}', mtime=0), b'{"a":1}'),
-        (b"x-gzip", gzip.compress(b"x", mtime=0), b"x"),
-        (b"GZIP, identity", gzip.compress(b"x", mtime=0), b"x"),
-        (b"gzip", _gzip_members(b"ab", b"cd"), b"abcd"),
-        (b"deflate", zlib.compress(b"z" * 100), b"z" * 100),
-        (b"deflate", zlib.compress(b"raw")[2:-4], b"raw"),  # raw deflate, as some send it
-        (b"deflate, gzip", gzip.compress(zlib.compress(b"two"), mtime=0), b"two"),
-        (b"gzip", gzip.compress(bytes(3 * PIECE + 5), mtime=0), bytes(3 * PIECE + 5)),
-        (b"identity", b"plain", b"plain"),
-        (b"compress", b"x", None),  # unknown coding
-        (b"gzip", gzip.compress(b"cut off", mtime=0)[:-9], None),  # truncated
-        (b"gzip", b"not gzip at all", None),
+        pytest.param(b"gzip", _gz(b'{"a":1}'), b'{"a":1}', id="gzip"),
+        pytest.param(b"x-gzip", _gz(b"x"), b"x", id="x-gzip"),
+        pytest.param(b"GZIP, identity", _gz(b"x"), b"x", id="gzip-identity"),
+        pytest.param(b"gzip", _gzip_members(b"ab", b"cd"), b"abcd", id="gzip-members"),
+        pytest.param(b"deflate", zlib.compress(b"z" * 100), b"z" * 100, id="deflate"),
+        # raw deflate, as some send it
+        pytest.param(b"deflate", zlib.compress(b"raw")[2:-4], b"raw", id="deflate-raw"),
+        pytest.param(b"deflate, gzip", _gz(zlib.compress(b"two")), b"two", id="two-layers"),
+        pytest.param(b"gzip", _gz(bytes(3 * PIECE + 5)), bytes(3 * PIECE + 5), id="several-pieces"),
+        pytest.param(b"identity", b"plain", b"plain", id="identity"),
+        pytest.param(b"compress", b"x", None, id="unknown-coding"),
+        pytest.param(b"gzip", _gz(b"cut off")[:-9], None, id="truncated"),
+        pytest.param(b"gzip", b"not gzip at all", None, id="not-gzip"),
     ],
 )
 def test_decode_content(encoding: bytes, body: bytes, expected: bytes | None) -> None:

@@ -64,17 +64,7 @@ class Authorization:
         """Check the request and start an interaction (303 to ``/sign-in`` + six cookies)."""
         query = request.query
         issuer = f"{request.base_url}/oidc"
-        app = self.apps.get(query.get("client_id", ""))
-        if app is None:
-            raise oidc_error(400, "invalid_client", "client is invalid", iss=issuer)
-        redirect_uri = query.get("redirect_uri", "")
-        if not app.allows(redirect_uri, endpoint=request.base_url):
-            raise oidc_error(
-                400,
-                "invalid_redirect_uri",
-                "redirect_uri did not match any of the client's registered redirect_uris",
-                iss=issuer,
-            )
+        app, redirect_uri = _client_and_redirect(self.apps, request, issuer)
         try:
             auth = _auth_request(app, redirect_uri, query)
             auth.resources = tuple(v for k, v in request.query_items if k == "resource" and v)
@@ -87,10 +77,9 @@ class Authorization:
             return self.sessions.silent(request, auth)
         uid = new_id()
         self.interactions[uid] = Interaction(uid=uid, auth=auth)
-        logto = base64.urlsafe_b64encode(json.dumps({"appId": app.id}).encode()).decode()
         headers = [("location", f"/sign-in?{urlencode({'app_id': app.id})}")]
         headers += self.cookies.set(
-            "_logto", logto.rstrip("="), "/", httponly=False, seconds=_SESSION_SECONDS
+            "_logto", _logto_cookie(app.id), "/", httponly=False, seconds=_SESSION_SECONDS
         )
         headers += self._interaction_cookies(uid)
         headers.append(("content-type", _HTML))
@@ -131,15 +120,7 @@ class Authorization:
         app = self.apps[auth.app_id]
         if auth.needs_consent or (app.third_party and not auth.consented):
             return self._to_consent(interaction)
-        grant = Grant(
-            id=new_id(),
-            user_id=interaction.user_id,
-            app_id=auth.app_id,
-            scopes=auth.scopes,
-            nonce=auth.nonce,
-            resources=auth.resources,
-            offline=auth.offline,
-        )
+        grant = _grant_of(auth, interaction.user_id)
         code = self.tokens.issue_code(grant, auth.redirect_uri, auth.code_challenge)
         iss = f"{request.base_url}/oidc"
         answer = redirect(auth.redirect_uri, {"code": code, "state": auth.state, "iss": iss})
@@ -170,14 +151,7 @@ class Authorization:
         """
         interaction = self.interaction(request)
         if interaction is None or not interaction.submitted:
-            raise LogtoError(
-                400,
-                "session.not_found",
-                extra={
-                    "error": "invalid_request",
-                    "error_description": "interaction session id cookie not found",
-                },
-            )
+            raise _no_interaction_cookie()
         app = self.apps[interaction.auth.app_id]
         if app.third_party:
             page = _consent_page(app)
@@ -185,6 +159,55 @@ class Authorization:
         interaction.auth.consented = True
         location = f"{request.base_url}/oidc/auth/{interaction.uid}"
         return Response(302, b"", [("location", location), ("content-type", _HTML)])
+
+
+def _client_and_redirect(
+    apps: Mapping[str, OidcApp], request: Request, issuer: str
+) -> tuple[OidcApp, str]:
+    """The app and ``redirect_uri`` asked for; a 400 when either is unknown (nowhere safe
+    to redirect the error to)."""
+    query = request.query
+    app = apps.get(query.get("client_id", ""))
+    if app is None:
+        raise oidc_error(400, "invalid_client", "client is invalid", iss=issuer)
+    redirect_uri = query.get("redirect_uri", "")
+    if not app.allows(redirect_uri, endpoint=request.base_url):
+        raise oidc_error(
+            400,
+            "invalid_redirect_uri",
+            "redirect_uri did not match any of the client's registered redirect_uris",
+            iss=issuer,
+        )
+    return app, redirect_uri
+
+
+def _grant_of(auth: AuthRequest, user_id: str) -> Grant:
+    """What a finished interaction grants: the user, the app, its scopes and resources."""
+    return Grant(
+        id=new_id(),
+        user_id=user_id,
+        app_id=auth.app_id,
+        scopes=auth.scopes,
+        nonce=auth.nonce,
+        resources=auth.resources,
+        offline=auth.offline,
+    )
+
+
+def _logto_cookie(app_id: str) -> str:
+    """The ``_logto`` cookie's value: the app, for the sign-in page (base64url JSON)."""
+    return base64.urlsafe_b64encode(json.dumps({"appId": app_id}).encode()).decode().rstrip("=")
+
+
+def _no_interaction_cookie() -> LogtoError:
+    return LogtoError(
+        400,
+        "session.not_found",
+        extra={
+            "error": "invalid_request",
+            "error_description": "interaction session id cookie not found",
+        },
+    )
 
 
 def _auth_request(app: OidcApp, redirect_uri: str, query: Mapping[str, str]) -> AuthRequest:

@@ -134,6 +134,36 @@ def _check_resource(grant: Grant, resource: str | None) -> None:
         raise oidc_error(400, "invalid_target", "resource indicator is missing, or unknown")
 
 
+def _code_grant(tokens: TokenStore, form: dict[str, str]) -> Grant:
+    """The grant of an authorization code: taken once, for its app, redirect URI and PKCE."""
+    for name in ("code", "redirect_uri"):
+        if not form.get(name):
+            raise oidc_error(400, "invalid_request", f"missing required parameter '{name}'")
+    record = tokens.take_code(form["code"])
+    if record is None or record.grant.app_id != form["client_id"]:
+        raise oidc_error(400, "invalid_grant", "grant request is invalid")
+    if record.redirect_uri != form["redirect_uri"]:
+        raise oidc_error(400, "invalid_grant", "grant request is invalid")
+    verifier = form.get("code_verifier", "")
+    if record.code_challenge or verifier:  # optional for confidential apps only
+        if not verifier or not same_text(_s256(verifier), record.code_challenge):
+            raise oidc_error(400, "invalid_grant", "PKCE verification failed")
+    return record.grant
+
+
+def _invalid_token() -> Response:
+    """``/oidc/me``'s 401 for a missing, unknown or revoked token (with its challenge)."""
+    response = oidc_error(401, "invalid_token", "invalid token provided").response()
+    response.headers.append(
+        (
+            "www-authenticate",
+            'Bearer realm="logto", error="invalid_token", '
+            'error_description="invalid token provided"',
+        )
+    )
+    return response
+
+
 class TokenEndpoint:
     """``POST /oidc/token`` (authorization code with PKCE, refresh token with rotation)."""
 
@@ -163,28 +193,13 @@ class TokenEndpoint:
         resource = form.get("resource") or None
         organization = form.get("organization_id") or None
         if grant_type == "authorization_code":
-            grant = self._code_grant(form)
+            grant = _code_grant(self.tokens, form)
             organization = None  # a parameter of the refresh-token grant only
         else:
             grant = self._refresh_grant(form, resource, organization)
         _check_resource(grant, resource)
         body = self._token_set(request, grant, resource, organization)
         return Response.json(200, body, headers=_NO_STORE)
-
-    def _code_grant(self, form: dict[str, str]) -> Grant:
-        for name in ("code", "redirect_uri"):
-            if not form.get(name):
-                raise oidc_error(400, "invalid_request", f"missing required parameter '{name}'")
-        record = self.tokens.take_code(form["code"])
-        if record is None or record.grant.app_id != form["client_id"]:
-            raise oidc_error(400, "invalid_grant", "grant request is invalid")
-        if record.redirect_uri != form["redirect_uri"]:
-            raise oidc_error(400, "invalid_grant", "grant request is invalid")
-        verifier = form.get("code_verifier", "")
-        if record.code_challenge or verifier:  # optional for confidential apps only
-            if not verifier or not same_text(_s256(verifier), record.code_challenge):
-                raise oidc_error(400, "invalid_grant", "PKCE verification failed")
-        return record.grant
 
     def _refresh_grant(
         self, form: dict[str, str], resource: str | None, organization: str | None
@@ -247,16 +262,7 @@ class TokenEndpoint:
         grant = self.tokens.grant_of_access(token.strip()) if scheme.lower() == "bearer" else None
         user = self.users.by_id.get(grant.user_id) if grant is not None else None
         if grant is None or user is None:
-            error = oidc_error(401, "invalid_token", "invalid token provided")
-            response = error.response()
-            response.headers.append(
-                (
-                    "www-authenticate",
-                    'Bearer realm="logto", error="invalid_token", '
-                    'error_description="invalid token provided"',
-                )
-            )
-            return response
+            return _invalid_token()
         claims = user_claims(user, grant.scopes)
         claims.update(self.directory.claims(user.id, grant.scopes))
         return Response.json(200, claims)
