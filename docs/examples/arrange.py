@@ -6,8 +6,7 @@ the base URL and a machine-to-machine app holding the "Logto Management API acce
     python docs/examples/arrange.py http://localhost:3001 <m2m-app-id> <m2m-app-secret>
 
 ``spec=`` takes the Management document the client validates with (the bundled one by
-default; pass the repaired one while the bundled document still says redirect URIs are
-objects).
+default, which takes redirect URIs as the URL strings Logto takes).
 """
 
 from __future__ import annotations
