@@ -7,6 +7,8 @@ The rules the examples keep, checked here:
   ``nothing`` (no server is reached), or, for ``sh``, the exact ``logto-dynamic serve ...``
   line to start in another terminal: the test starts that very line (``--port 0`` added, so
   on a free port) and sets ``LOGTO_DYNAMIC_BASE_URL`` to it.
+- A ``python`` block importing Locust runs in a process of its own (gevent patches the
+  process that imports it).
 - A ``python`` block holding ``def test_`` is a test file: pytest runs it (the
   ``logto_dynamic`` plugin gives it the fixtures); its tests must pass.
 - A block followed by the word ``prints`` and a ``text`` block must print exactly that.
@@ -169,6 +171,16 @@ def _run_python(example: Example, tmp_path: Path) -> tuple[int, str, str]:
             [*command, "test_example.py"],
             cwd=tmp_path,
             env=env,
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+        return done.returncode, done.stdout, done.stderr
+    if re.search(r"^(from|import) locust\b", example.body, re.M):
+        # Locust's gevent patches the process that imports it: a process of its own.
+        done = subprocess.run(
+            [sys.executable, "-c", example.body],
+            cwd=tmp_path,
             capture_output=True,
             text=True,
             timeout=180,
