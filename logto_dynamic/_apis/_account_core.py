@@ -195,30 +195,13 @@ class AccountCore:
         ):
             return "verify"
         if error.status_code == 401 and error.code == "auth.unauthorized" and self.can_refresh():
-            missing = self._missing(error.operation_id or "", None)
+            missing = _missing(self.granted, error.operation_id or "", None)
             return None if missing else "refresh"
         return None
 
     def typed(self, error: ApiError, body: Any) -> ApiError:
         """The Account API's typed error for a failure (``error`` itself when none fits)."""
-        op_id = error.operation_id or ""
-        if isinstance(error, AccountFieldError) and error.field is None:
-            return _rebuild(AccountFieldError, error, field=_field(op_id, body))
-        if error.code in ("auth.unauthorized", "auth.forbidden"):
-            needed = scopes_for_call(op_id, body)
-            missing = self._missing(op_id, body)
-            if missing:
-                return _rebuild(MissingScopeError, error, scope=missing[0])
-            # Unknown scopes: a 400 auth.unauthorized only ever means a missing scope.
-            if needed and self.granted is None and error.status_code == 400:
-                return _rebuild(MissingScopeError, error, scope=needed[-1])
-        return error
-
-    def _missing(self, operation_id: str, body: Any) -> list[str]:
-        granted = self.granted
-        if granted is None:
-            return []
-        return [s for s in scopes_for_call(operation_id, body) if s not in granted]
+        return typed_error(error, body, self.granted)
 
 
 def takes_verification(operation_id: str) -> bool:
@@ -250,6 +233,30 @@ _VERIFIED_OPERATIONS = frozenset(
         "DeleteGrantById",
     }
 )
+
+
+def typed_error(error: ApiError, body: Any, granted: frozenset[str] | None) -> ApiError:
+    """The Account API's typed error for a failure, knowing the token's ``granted`` scopes
+    when they are known (``error`` itself when none fits)."""
+    op_id = error.operation_id or ""
+    if isinstance(error, AccountFieldError) and error.field is None:
+        return _rebuild(AccountFieldError, error, field=_field(op_id, body))
+    if error.code in ("auth.unauthorized", "auth.forbidden"):
+        needed = scopes_for_call(op_id, body)
+        missing = _missing(granted, op_id, body)
+        if missing:
+            return _rebuild(MissingScopeError, error, scope=missing[0])
+        # Unknown scopes: a 400 auth.unauthorized only ever means a missing scope.
+        if needed and granted is None and error.status_code == 400:
+            return _rebuild(MissingScopeError, error, scope=needed[-1])
+    return error
+
+
+def _missing(granted: frozenset[str] | None, operation_id: str, body: Any) -> list[str]:
+    """The scopes the call needs that the token lacks (none when its scopes are unknown)."""
+    if granted is None:
+        return []
+    return [s for s in scopes_for_call(operation_id, body) if s not in granted]
 
 
 def _field(operation_id: str, body: Any) -> str | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import itertools
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import gevent.event
 from locust import events
@@ -24,9 +24,11 @@ from logto_dynamic._exceptions import AccountsExhausted
 from logto_dynamic.load._accounts import Account, AccountPool, remove_accounts, seed_accounts
 
 if TYPE_CHECKING:
-    from logto_dynamic.load._user import LogtoUser
+    from collections.abc import Sequence
 
-__all__ = ["take_account"]
+    from locust import User
+
+__all__ = ["AccountUser", "serve_accounts_to", "take_account"]
 
 log = logging.getLogger("logto_dynamic.load")
 
@@ -52,19 +54,42 @@ def _state(environment: Environment) -> _Accounts:
     return _STATE.setdefault(id(environment), _Accounts())
 
 
-def _logto_classes(environment: Environment) -> list[type[LogtoUser]]:
-    from logto_dynamic.load._user import LogtoUser
+class AccountUser(Protocol):
+    """What this module reads of a user class that takes test accounts (``LogtoUser``)."""
 
-    return [c for c in environment.user_classes if issubclass(c, LogtoUser)]
+    host: ClassVar[str | None]
+    m2m_app: ClassVar[tuple[str, str] | None]
+    management_resource: ClassVar[str]
+    seed_users: ClassVar[int]
+    accounts: ClassVar[Sequence[Account]]
+    account_prefix: ClassVar[str]
+    distinct_accounts: ClassVar[bool]
+    remove_accounts: ClassVar[bool]
 
 
-def _m2m(user_class: type[LogtoUser]) -> tuple[str, str]:
+#: The base class whose subclasses take accounts (``LogtoUser`` names itself on import, so
+#: this module never imports the user's).
+_BASES: list[type[User]] = []
+
+
+def serve_accounts_to(base: type[User]) -> None:
+    """Seed, hand out and remove test accounts for the subclasses of ``base``."""
+    if base not in _BASES:
+        _BASES.append(base)
+
+
+def _logto_classes(environment: Environment) -> list[type[AccountUser]]:
+    bases = tuple(_BASES)
+    return [c for c in environment.user_classes if bases and issubclass(c, bases)]  # type: ignore[misc]
+
+
+def _m2m(user_class: type[AccountUser]) -> tuple[str, str]:
     if user_class.m2m_app is None:
         raise RuntimeError(f"{user_class.__name__}.seed_users needs m2m_app = (app_id, secret)")
     return user_class.m2m_app
 
 
-def _management(user_class: type[LogtoUser], host: str) -> ManagementClient:
+def _management(user_class: type[AccountUser], host: str) -> ManagementClient:
     app_id, secret = _m2m(user_class)
     return ManagementClient(
         host,
@@ -75,7 +100,7 @@ def _management(user_class: type[LogtoUser], host: str) -> ManagementClient:
     )
 
 
-def _host(environment: Environment, user_class: type[LogtoUser]) -> str:
+def _host(environment: Environment, user_class: type[AccountUser]) -> str:
     host = environment.host or user_class.host
     if not host:
         raise RuntimeError(f"{user_class.__name__}: no host (--host or LogtoUser.host)")
@@ -164,7 +189,7 @@ def _given(environment: Environment, data: dict[str, Any]) -> None:
         waiting.set(data)
 
 
-def take_account(user: LogtoUser) -> Account:
+def take_account(user: User) -> Account:
     """The next account of ``user``'s class (from the master when in a worker)."""
     environment = user.environment
     class_name = type(user).__name__

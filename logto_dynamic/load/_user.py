@@ -23,7 +23,7 @@ from logto_dynamic._oidc._m2m import DEFAULT_MANAGEMENT_RESOURCE
 from logto_dynamic._oidc._tokens import Tokens
 from logto_dynamic._signin._flows import Registration
 from logto_dynamic.load._accounts import DEFAULT_PREFIX, Account, derive_password
-from logto_dynamic.load._cluster import take_account
+from logto_dynamic.load._cluster import serve_accounts_to, take_account
 from logto_dynamic.load._report import Exchange
 from logto_dynamic.load._session import LogtoSession
 
@@ -178,3 +178,6 @@ class LogtoUser(User):
     def on_stop(self) -> None:
         """Close the clients."""
         self.session.close()
+
+
+serve_accounts_to(LogtoUser)

@@ -166,7 +166,7 @@ class ManagementApi:
             kept = tuple(p for p in op.parameters if p.name not in own)
             op = dataclasses.replace(op, parameters=kept)
         query = decode_query(op.parameters, query_items, self.spec.document)
-        body = self._guard(op, request, path_params, query)
+        body = _guard(self.spec, op, request, path_params, query)
         ctx = ManagementContext(
             request=request,
             server=self.server,
@@ -177,37 +177,38 @@ class ManagementApi:
         )
         return HANDLERS[op_id](ctx)
 
-    def _guard(
-        self, op: Operation, request: Request, path_params: dict[str, str], query: dict[str, Any]
-    ) -> Any:
-        """Logto's ``koaGuard`` of the body: the document's checks, the checks Logto makes
-        that the document cannot say (:data:`BODY_CHECKS`), unknown keys dropped."""
-        from logto_dynamic._document._refs import inline_refs
-
-        if request.body.startswith(_BOM):  # koa-body decodes with iconv-lite, which drops it
-            request = dataclasses.replace(request, body=request.body[len(_BOM) :])
-        schema = inline_refs(self.spec.document, op.request_schema or {})[0]
-        checks = BODY_CHECKS.get(op.operation_id, {})
-        aside: dict[str, Any] = {}
-        parsed = read_body(request) if op.request_content else None
-        if isinstance(parsed, dict) and "json" in request.content_type:
-            aside = {key: value for key, value in parsed.items() if key in checks}
-            if aside:
-                rest = {k: v for k, v in parsed.items() if k not in aside}
-                request = dataclasses.replace(request, body=json.dumps(rest).encode())
-        body = guard_request(self.spec, op, request, path_params, query=query)
-        for key, value in aside.items():
-            checks[key](value)
-        if isinstance(body, dict):
-            body = {**body, **aside}
-        return _known_keys(schema, body)
-
     def _document(self) -> Response:
         from logto_dynamic._document._load import named_spec_path
 
         path = named_spec_path("logto-management-1.42")
         assert path is not None
         return Response(200, path.read_bytes(), [("content-type", "application/json")])
+
+
+def _guard(
+    spec: Spec, op: Operation, request: Request, path_params: dict[str, str], query: dict[str, Any]
+) -> Any:
+    """Logto's ``koaGuard`` of the body: the document's checks, the checks Logto makes
+    that the document cannot say (:data:`BODY_CHECKS`), unknown keys dropped."""
+    from logto_dynamic._document._refs import inline_refs
+
+    if request.body.startswith(_BOM):  # koa-body decodes with iconv-lite, which drops it
+        request = dataclasses.replace(request, body=request.body[len(_BOM) :])
+    schema = inline_refs(spec.document, op.request_schema or {})[0]
+    checks = BODY_CHECKS.get(op.operation_id, {})
+    aside: dict[str, Any] = {}
+    parsed = read_body(request) if op.request_content else None
+    if isinstance(parsed, dict) and "json" in request.content_type:
+        aside = {key: value for key, value in parsed.items() if key in checks}
+        if aside:
+            rest = {k: v for k, v in parsed.items() if k not in aside}
+            request = dataclasses.replace(request, body=json.dumps(rest).encode())
+    body = guard_request(spec, op, request, path_params, query=query)
+    for key, value in aside.items():
+        checks[key](value)
+    if isinstance(body, dict):
+        body = {**body, **aside}
+    return _known_keys(schema, body)
 
 
 def _allow(response: Response, methods: list[str]) -> Response:

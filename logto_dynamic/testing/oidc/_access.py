@@ -1,22 +1,17 @@
-"""API resources, roles and organizations, and the JWT access tokens issued for them.
+"""API resources, roles and organizations: who holds which scope (what that becomes in the
+tokens: ``_access_tokens``).
 
-As on Logto 1.42: an API resource (an indicator and its scopes) gets an ES384 JWT access
-token (header ``typ: at+jwt``) whose ``scope`` holds only the requested scopes the user's
-roles grant for that resource; an unknown indicator is ``invalid_target``. An organization
-token (``organization_id`` on the refresh-token grant, scope
-``urn:logto:scope:organizations`` granted) has ``aud`` ``urn:logto:organization:<id>`` and
-is for members only (``403 access_denied``).
+As on Logto 1.42: an API resource is an indicator and its scopes (an unknown indicator is
+``invalid_target``); a role grants scopes to the users or machine-to-machine apps holding it;
+an organization has member users.
 """
 
 from __future__ import annotations
 
-import secrets
 import threading
 from dataclasses import dataclass, field
-from typing import Any
 
-from .._errors import LogtoError, oidc_error
-from .._grants import ACCESS_TOKEN_TTL, Grant
+from .._grants import ACCESS_TOKEN_TTL
 from ._entities import (
     MANAGEMENT_API_ROLE,
     MANAGEMENT_RESOURCE,
@@ -24,9 +19,8 @@ from ._entities import (
     Organization,
     Role,
 )
-from ._keys import SigningKey
 
-__all__ = ["ORGANIZATIONS_SCOPE", "AccessDirectory", "Role", "organization_urn"]
+__all__ = ["ORGANIZATIONS_SCOPE", "ROLES_SCOPE", "AccessDirectory", "Role", "organization_urn"]
 
 ORGANIZATIONS_SCOPE = "urn:logto:scope:organizations"
 ROLES_SCOPE = "roles"
@@ -52,17 +46,7 @@ class AccessDirectory:
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     def __post_init__(self) -> None:
-        api = ApiResource(MANAGEMENT_RESOURCE, "Logto Management API", id="management-api")
-        self.by_id[api.id] = api
-        scope = api.add_scope("all", "Default scope for Management API, allows all permissions.")
-        role = Role(
-            MANAGEMENT_API_ROLE,
-            "This default role grants access to the Logto management API.",
-            type="MachineToMachine",
-            scope_ids={scope.id},
-        )
-        self.roles[role.id] = role
-        self.management_role_id = role.id
+        self.management_role_id = _seed_management_api(self.by_id, self.roles)
 
     @property
     def resources(self) -> dict[str, tuple[str, ...]]:
@@ -105,13 +89,7 @@ class AccessDirectory:
         """Create a ``User`` role granting ``scopes`` (of ``resource``, else of every resource
         defining them) and give it to ``user_id``. An undefined scope is a ``ValueError``."""
         known = [self.resource(resource)] if resource is not None else list(self.by_id.values())
-        scope_ids: set[str] = set()
-        for scope in scopes:
-            found = [s.id for r in known if r is not None and (s := r.scope_named(scope))]
-            if not found:
-                where = f"resource {resource!r}" if resource is not None else "any resource"
-                raise ValueError(f"scope {scope!r} is not defined by {where}")
-            scope_ids.update(found)
+        scope_ids = _scope_ids([r for r in known if r is not None], scopes, resource)
         role = Role(name, name, scope_ids=scope_ids)  # Logto needs a description
         with self._lock:
             self.roles[role.id] = role
@@ -165,54 +143,31 @@ class AccessDirectory:
         """The scopes of ``indicator`` a machine-to-machine app's roles grant."""
         return self._granted(self.roles_of(app_id, app=True), indicator)
 
-    def claims(self, user_id: str, scopes: tuple[str, ...]) -> dict[str, Any]:
-        """The extra userinfo claims: ``roles`` and ``organizations`` by scope."""
-        claims: dict[str, Any] = {}
-        if ROLES_SCOPE in scopes:
-            claims["roles"] = sorted({role.name for role in self.roles_of(user_id)})
-        if ORGANIZATIONS_SCOPE in scopes:
-            claims["organizations"] = sorted(
-                o.id for o in self.organizations.values() if user_id in o.members
-            )
-        return claims
 
-    def check_organization(self, grant: Grant, organization_id: str) -> None:
-        """The refresh grant must carry the organizations scope and the user be a member."""
-        if ORGANIZATIONS_SCOPE not in grant.scopes:
-            raise _forbidden("insufficient_scope", "refresh token missing required scope")
-        organization = self.organizations.get(organization_id)
-        if organization is None or grant.user_id not in organization.members:
-            raise _forbidden("access_denied", "user is not a member of the organization")
-
-    def access_token(
-        self,
-        key: SigningKey,
-        grant: Grant,
-        *,
-        issuer: str,
-        now: int,
-        resource: str | None,
-        organization_id: str | None,
-    ) -> str:
-        """An ES384 ``at+jwt`` for a resource or an organization."""
-        if organization_id is not None and resource is None:
-            audience = organization_urn(organization_id)
-            granted: set[str] = set()  # organization roles are not modelled: no scopes
-        else:
-            audience = str(resource)
-            granted = set() if organization_id else self.user_scopes(grant.user_id, audience)
-        claims = {
-            "jti": secrets.token_urlsafe(16),
-            "sub": grant.user_id,
-            "iat": now,
-            "exp": now + self.token_ttl(resource),
-            "scope": " ".join(s for s in grant.scopes if s in granted),
-            "client_id": grant.app_id,
-            "iss": issuer,
-            "aud": audience,
-        }
-        return key.sign(claims, typ="at+jwt")
+def _seed_management_api(by_id: dict[str, ApiResource], roles: dict[str, Role]) -> str:
+    """Seed, as a self-hosted Logto is, the Management API resource (scope ``all``) and the
+    role granting it to M2M apps; the role's id."""
+    api = ApiResource(MANAGEMENT_RESOURCE, "Logto Management API", id="management-api")
+    by_id[api.id] = api
+    scope = api.add_scope("all", "Default scope for Management API, allows all permissions.")
+    role = Role(
+        MANAGEMENT_API_ROLE,
+        "This default role grants access to the Logto management API.",
+        type="MachineToMachine",
+        scope_ids={scope.id},
+    )
+    roles[role.id] = role
+    return role.id
 
 
-def _forbidden(error: str, description: str) -> LogtoError:
-    return oidc_error(403, error, description)
+def _scope_ids(known: list[ApiResource], scopes: tuple[str, ...], resource: str | None) -> set[str]:
+    """The ids of ``scopes`` as ``known`` resources define them; an undefined one is a
+    ``ValueError`` naming ``resource`` (or any resource)."""
+    scope_ids: set[str] = set()
+    for scope in scopes:
+        found = [s.id for r in known if (s := r.scope_named(scope))]
+        if not found:
+            where = f"resource {resource!r}" if resource is not None else "any resource"
+            raise ValueError(f"scope {scope!r} is not defined by {where}")
+        scope_ids.update(found)
+    return scope_ids

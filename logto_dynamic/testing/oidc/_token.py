@@ -12,6 +12,7 @@ from .._errors import oidc_error
 from .._grants import Grant, TokenStore
 from .._state import User, UserStore
 from ._access import AccessDirectory
+from ._access_tokens import access_token, check_organization, userinfo_claims
 from ._apps import OidcApp
 from ._clients import authenticate_client
 from ._keys import ALG, SigningKey
@@ -211,7 +212,7 @@ class TokenEndpoint:
             # a wrong resource or organization must not burn the refresh token
             _check_resource(known.grant, resource)
             if organization is not None:
-                self.directory.check_organization(known.grant, organization)
+                check_organization(self.directory, known.grant, organization)
         grant = self.tokens.rotate_refresh(form["refresh_token"])
         if grant is None or grant.app_id != form["client_id"]:
             raise oidc_error(400, "invalid_grant", "grant request is invalid")
@@ -223,7 +224,8 @@ class TokenEndpoint:
         """Opaque (for ``/oidc/me``) without ``resource`` or organization; else an ES384 JWT."""
         if resource is None and organization is None:
             return self.tokens.issue_access(grant)
-        return self.directory.access_token(
+        return access_token(
+            self.directory,
             self.key,
             grant,
             issuer=f"{request.base_url}/oidc",
@@ -264,5 +266,5 @@ class TokenEndpoint:
         if grant is None or user is None:
             return _invalid_token()
         claims = user_claims(user, grant.scopes)
-        claims.update(self.directory.claims(user.id, grant.scopes))
+        claims.update(userinfo_claims(self.directory, user.id, grant.scopes))
         return Response.json(200, claims)
