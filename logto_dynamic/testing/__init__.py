@@ -5,8 +5,9 @@
 
 It completes OIDC as Logto 1.42 does (PKCE S256, code redirect with ``state`` and ``iss``,
 the consent hop, discovery, an ES384 JWKS, the token endpoint, ``/oidc/me``), gives
-machine-to-machine apps client-credentials tokens and serves a Management API subset (users,
-the sign-in experience: ``management/``). For pytest, the ``logto_server``, ``logto_user``,
+machine-to-machine apps client-credentials tokens and serves enough of the Management API to
+arrange any test (users, applications, API resources, roles, organizations, the sign-in
+experience: ``management/``). For pytest, the ``logto_server``, ``logto_user``,
 ``logto_tokens`` and ``logto_management`` fixtures come with the package
 (``logto_dynamic.pytest_plugin``); ``running_server()`` gives the same handle without pytest.
 

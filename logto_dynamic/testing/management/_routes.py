@@ -1,8 +1,9 @@
-"""The Management API subset of the embedded server, routed as Logto 1.42's koa-router routes it.
+"""The Management API of the embedded server, routed as Logto 1.42's koa-router routes it.
 
-Served: users (list, create, get, update, delete) and the sign-in experience (get, patch, the
-username case conflicts, the password check),
-plus the anonymous ``GET /api/swagger.json`` (the shipped Management API document). Paths match
+Served: users (list, create, get, update, delete; here) and their details, applications and
+their secrets, API resources and scopes, roles, organizations (``_arranging``), the sign-in
+experience (get, patch, the username case conflicts, the password check), the account center
+(``testing/account``), plus the anonymous ``GET /api/swagger.json`` (the shipped Management API document). Paths match
 without regard to case (``/api/Users``), ``HEAD`` runs the ``GET`` route and answers without a
 body, ``OPTIONS`` on a known path answers 200 with ``Allow``, another method on a known path is
 405 and a method koa-router does not implement is 501; "known" is any path of the Management
