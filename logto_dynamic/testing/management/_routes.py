@@ -3,12 +3,12 @@
 Served: users (list, create, get, update, delete; here) and their details, applications and
 their secrets, API resources and scopes, roles, organizations (``_arranging``), the sign-in
 experience (get, patch, the username case conflicts, the password check), the account center
-(``testing/account``), plus the anonymous ``GET /api/swagger.json`` (the shipped Management API document). Paths match
-without regard to case (``/api/Users``), ``HEAD`` runs the ``GET`` route and answers without a
-body, ``OPTIONS`` on a known path answers 200 with ``Allow``, another method on a known path is
-405 and a method koa-router does not implement is 501; "known" is any path of the Management
-API document, served here or not. A served route checks the bearer token first (``_m2m``; or,
-when the server's ``integration_mode`` is on, Logto's integration-mode
+(``testing/account``), plus the anonymous ``GET /api/swagger.json`` (the shipped Management API
+document). Paths match without regard to case (``/api/Users``), ``HEAD`` runs the ``GET`` route
+and answers without a body, ``OPTIONS`` on a known path answers 200 with ``Allow``, another
+method on a known path is 405 and a method koa-router does not implement is 501; "known" is any
+path of the Management API document, served here or not. A served route checks the bearer token
+first (``_m2m``; or, when the server's ``integration_mode`` is on, Logto's integration-mode
 ``development-user-id`` header), then pagination, then the request against the Management API
 document (Logto's ``koaGuard``: unknown keys are dropped, as zod drops them), then runs its
 handler. Any other ``/api/...`` path is left to the caller, which answers 404 as Logto does.
