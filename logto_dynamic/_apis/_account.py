@@ -100,19 +100,9 @@ def _verified(self: AccountClient | AsyncAccountClient, *, password: str) -> Ver
     return VerifiedBlock(self, password)
 
 
-class AccountClient(Client):
-    """A synchronous Account API client for one signed-in user.
-
-    ``token`` is the user's access token (a string) or the :class:`Tokens` of a sign-in; with
-    :class:`Tokens` that hold a refresh token, an expired access token is refreshed once
-    (before sending, or after a 401) and the call resent. ``app_id`` is the app the tokens
-    were issued to (default: the ID token's ``aud``), ``client_secret`` a confidential app's
-    secret. Sign in with :func:`account_scopes` to get the scopes the calls need.
-
-    Sensitive changes need a verification record: inside ``with account.verified(password=
-    ...)`` every call that takes one sends it, and a record about to expire (600 s) is
-    renewed; or pass ``verification=account.verify_password(...)`` to a call.
-    """
+class _AccountShell:
+    """What both account clients add to their client: the user's token as their auth, the
+    shared core, and the current tokens (a cooperative mixin before ``Client``/``AsyncClient``)."""
 
     def __init__(
         self,
@@ -126,12 +116,29 @@ class AccountClient(Client):
     ) -> None:
         #: The shared core (token, verification record, typed errors).
         self.account = AccountCore(token, app_id=app_id, client_secret=client_secret)
-        super().__init__(base_url, spec=spec, **_with_user_auth(self.account, client_kwargs))
+        super().__init__(  # type: ignore[call-arg]
+            base_url, spec=spec, **_with_user_auth(self.account, client_kwargs)
+        )
 
     @property
     def tokens(self) -> Tokens | None:
         """The current token set (after a refresh, the new one), if made from one."""
         return self.account.tokens
+
+
+class AccountClient(_AccountShell, Client):
+    """A synchronous Account API client for one signed-in user.
+
+    ``token`` is the user's access token (a string) or the :class:`Tokens` of a sign-in; with
+    :class:`Tokens` that hold a refresh token, an expired access token is refreshed once
+    (before sending, or after a 401) and the call resent. ``app_id`` is the app the tokens
+    were issued to (default: the ID token's ``aud``), ``client_secret`` a confidential app's
+    secret. Sign in with :func:`account_scopes` to get the scopes the calls need.
+
+    Sensitive changes need a verification record: inside ``with account.verified(password=
+    ...)`` every call that takes one sends it, and a record about to expire (600 s) is
+    renewed; or pass ``verification=account.verify_password(...)`` to a call.
+    """
 
     def call(
         self,
@@ -181,27 +188,9 @@ class AccountClient(Client):
         self.account.refreshed(self.refresh_tokens(app_id, refresh_token, client_secret=secret))
 
 
-class AsyncAccountClient(AsyncClient):
+class AsyncAccountClient(_AccountShell, AsyncClient):
     """The asyncio twin of :class:`AccountClient` (``await account.call(...)``,
     ``async with account.verified(password=...)``)."""
-
-    def __init__(
-        self,
-        base_url: str,
-        token: str | Tokens,
-        *,
-        app_id: str | None = None,
-        client_secret: str | None = None,
-        spec: SpecSource = ACCOUNT_SPEC,
-        **client_kwargs: Any,
-    ) -> None:
-        self.account = AccountCore(token, app_id=app_id, client_secret=client_secret)
-        super().__init__(base_url, spec=spec, **_with_user_auth(self.account, client_kwargs))
-
-    @property
-    def tokens(self) -> Tokens | None:
-        """The current token set (after a refresh, the new one), if made from one."""
-        return self.account.tokens
 
     async def call(
         self,

@@ -23,7 +23,7 @@ from ..oidc._m2m import M2MApp
 from ._app_views import App, app_view, secret_views
 from ._common import entity_not_found, invalid_input, listed, server_of
 from ._context import ManagementContext
-from ._roles import find_role, relation_not_found, role_view
+from ._roles import find_role, grant_role, relation_not_found, role_view, take_role
 
 __all__ = ["APPLICATION_HANDLERS"]
 
@@ -237,26 +237,24 @@ def list_role_applications(ctx: ManagementContext) -> Response:
 def create_role_applications(ctx: ManagementContext) -> Response:
     """POST /api/roles/{id}/applications: 201 with no body."""
     role = find_role(ctx, ctx.path_params["id"])
-    app_ids: list[str] = ctx.body["applicationIds"]
-    held = server_of(ctx).directory.app_roles
-    for app_id in app_ids:
-        if role.id in held.get(app_id, set()):
-            message = "The application id {{applicationId}} is already been added to this role"
-            raise LogtoError(422, "role.application_exists", message=message)
-    for app_id in app_ids:
-        find_app(ctx, app_id)
-    for app_id in app_ids:
-        held.setdefault(app_id, set()).add(role.id)
-    return Response.text(201, "Created")  # Koa: a status without a body sends its message
+    return grant_role(
+        server_of(ctx).directory.app_roles,
+        role.id,
+        ctx.body["applicationIds"],
+        lambda app_id: find_app(ctx, app_id),
+        lambda _: LogtoError(
+            422,
+            "role.application_exists",
+            # Logto leaves the placeholder unfilled in this message
+            message="The application id {{applicationId}} is already been added to this role",
+        ),
+    )
 
 
 def delete_role_application(ctx: ManagementContext) -> Response:
     """DELETE /api/roles/{id}/applications/{applicationId}: 204."""
-    held = server_of(ctx).directory.app_roles.get(ctx.path_params["applicationId"], set())
-    if ctx.path_params["id"] not in held:
-        raise relation_not_found()
-    held.discard(ctx.path_params["id"])
-    return Response.empty(204)
+    held = server_of(ctx).directory.app_roles
+    return take_role(held, ctx.path_params["applicationId"], ctx.path_params["id"])
 
 
 APPLICATION_HANDLERS: dict[str, Callable[[ManagementContext], Response]] = {

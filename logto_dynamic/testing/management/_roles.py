@@ -44,6 +44,34 @@ def relation_not_found() -> LogtoError:
     return LogtoError(404, "entity.not_found", message="The resource does not exist.")
 
 
+def grant_role(
+    held: dict[str, set[str]],
+    role_id: str,
+    members: list[str],
+    find: Callable[[str], object],
+    exists: Callable[[str], LogtoError],
+) -> Response:
+    """Give ``role_id`` to every member (users or apps, ``held`` maps each to its roles), as
+    Logto does: 422 when one holds it already, 404 for an unknown one, then all at once."""
+    for member in members:
+        if role_id in held.get(member, set()):
+            raise exists(member)
+    for member in members:
+        find(member)
+    for member in members:
+        held.setdefault(member, set()).add(role_id)
+    return Response.text(201, "Created")  # Koa: a status without a body sends its message
+
+
+def take_role(held: dict[str, set[str]], member: str, role_id: str) -> Response:
+    """Take ``role_id`` from ``member``: 204, or 404 when it did not hold it."""
+    roles = held.get(member, set())
+    if role_id not in roles:
+        raise relation_not_found()
+    roles.discard(role_id)
+    return Response.empty(204)
+
+
 def check_role_scopes(ctx: ManagementContext, role: Role, scope_ids: list[str]) -> None:
     """Every scope exists (404) and a ``User`` role gets no Management API scope (400)."""
     directory = server_of(ctx).directory
@@ -181,26 +209,23 @@ def list_role_users(ctx: ManagementContext) -> Response:
 def create_role_users(ctx: ManagementContext) -> Response:
     """POST /api/roles/{id}/users: 201 with no body."""
     role = find_role(ctx, ctx.path_params["id"])
-    user_ids: list[str] = ctx.body["userIds"]
-    held = server_of(ctx).directory.user_roles
-    for user_id in user_ids:
-        if role.id in held.get(user_id, set()):
-            message = f"The user id {user_id} is already been added to this role"
-            raise LogtoError(422, "role.user_exists", message=message)
-    for user_id in user_ids:
-        find_user(ctx, user_id)
-    for user_id in user_ids:
-        held.setdefault(user_id, set()).add(role.id)
-    return Response.text(201, "Created")  # Koa: a status without a body sends its message
+    return grant_role(
+        server_of(ctx).directory.user_roles,
+        role.id,
+        ctx.body["userIds"],
+        lambda user_id: find_user(ctx, user_id),
+        lambda user_id: LogtoError(
+            422,
+            "role.user_exists",
+            message=f"The user id {user_id} is already been added to this role",
+        ),
+    )
 
 
 def delete_role_user(ctx: ManagementContext) -> Response:
     """DELETE /api/roles/{id}/users/{userId}: 204."""
-    held = server_of(ctx).directory.user_roles.get(ctx.path_params["userId"], set())
-    if ctx.path_params["id"] not in held:
-        raise relation_not_found()
-    held.discard(ctx.path_params["id"])
-    return Response.empty(204)
+    held = server_of(ctx).directory.user_roles
+    return take_role(held, ctx.path_params["userId"], ctx.path_params["id"])
 
 
 ROLE_HANDLERS: dict[str, Callable[[ManagementContext], Response]] = {
