@@ -37,18 +37,9 @@ def _with_auth(auth: M2MAuth, kwargs: dict[str, Any]) -> dict[str, Any]:
     return {**kwargs, "auth": auth}
 
 
-class ManagementClient(Client):
-    """A synchronous Management API client for a machine-to-machine app.
-
-    >>> with ManagementClient(base, app_id="m2m", app_secret=secret) as logto:  # doctest: +SKIP
-    ...     logto.call("CreateUser", {"username": "alice", "password": "..."})
-    ...     for user in logto.paginate("ListUsers", query={"search": "%ali%"}):
-    ...         print(user["id"])
-
-    ``spec=`` takes another document (a name, a file, a URL, a dict or a ``Spec``); other
-    keyword arguments are :class:`Client`'s (``validate=``, ``timeout=``, ``http=`` ...).
-    The token is requested from ``{base_url}/oidc/token`` for ``resource`` with ``scopes``.
-    """
+class _ManagementShell:
+    """What both Management clients add to their client: an :class:`M2MAuth` made from the
+    app's credentials (a cooperative mixin before ``Client``/``AsyncClient``)."""
 
     def __init__(
         self,
@@ -63,7 +54,23 @@ class ManagementClient(Client):
     ) -> None:
         #: The :class:`M2MAuth` every request goes through.
         self.auth = M2MAuth(base_url, app_id, app_secret, resource=resource, scopes=scopes)
-        super().__init__(base_url, spec=spec, **_with_auth(self.auth, client_kwargs))
+        super().__init__(  # type: ignore[call-arg]
+            base_url, spec=spec, **_with_auth(self.auth, client_kwargs)
+        )
+
+
+class ManagementClient(_ManagementShell, Client):
+    """A synchronous Management API client for a machine-to-machine app.
+
+    >>> with ManagementClient(base, app_id="m2m", app_secret=secret) as logto:  # doctest: +SKIP
+    ...     logto.call("CreateUser", {"username": "alice", "password": "..."})
+    ...     for user in logto.paginate("ListUsers", query={"search": "%ali%"}):
+    ...         print(user["id"])
+
+    ``spec=`` takes another document (a name, a file, a URL, a dict or a ``Spec``); other
+    keyword arguments are :class:`Client`'s (``validate=``, ``timeout=``, ``http=`` ...).
+    The token is requested from ``{base_url}/oidc/token`` for ``resource`` with ``scopes``.
+    """
 
     @classmethod
     def from_server(cls, base_url: str, **kwargs: Any) -> ManagementClient:
@@ -73,23 +80,9 @@ class ManagementClient(Client):
         return cls(base_url, spec=spec, **kwargs)
 
 
-class AsyncManagementClient(AsyncClient):
+class AsyncManagementClient(_ManagementShell, AsyncClient):
     """The asyncio twin of :class:`ManagementClient` (``await logto.call(...)``,
     ``async for user in logto.paginate("ListUsers")``)."""
-
-    def __init__(
-        self,
-        base_url: str,
-        *,
-        app_id: str,
-        app_secret: str,
-        resource: str | None = DEFAULT_MANAGEMENT_RESOURCE,
-        scopes: Sequence[str] = ("all",),
-        spec: SpecSource = MANAGEMENT_SPEC,
-        **client_kwargs: Any,
-    ) -> None:
-        self.auth = M2MAuth(base_url, app_id, app_secret, resource=resource, scopes=scopes)
-        super().__init__(base_url, spec=spec, **_with_auth(self.auth, client_kwargs))
 
     @classmethod
     async def from_server(cls, base_url: str, **kwargs: Any) -> AsyncManagementClient:
