@@ -12,7 +12,6 @@ verifier's sync or async sender.
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import time
 from collections.abc import Awaitable, Callable, Generator, Mapping
@@ -23,6 +22,7 @@ import httpx
 from logto_dynamic._exceptions import OidcError
 from logto_dynamic._oidc._authorization import HttpRequest, check_jwks
 from logto_dynamic._oidc._jwt_checks import import_keys
+from logto_dynamic._oidc._loop_locks import LoopLocks
 from logto_dynamic._validation._json import loads as json_loads
 
 __all__ = ["KeySource"]
@@ -57,8 +57,7 @@ class KeySource:
         self._imported: dict[str, Any] = {}  # kid -> the joserfc key set, made once
         self._refetched_at: float | None = None
         self._lock = threading.Lock()  # held by a thread while it fetches
-        self._guard = threading.Lock()  # held a moment, to find a loop's asyncio lock
-        self._async_locks: dict[int, tuple[asyncio.AbstractEventLoop, asyncio.Lock]] = {}
+        self._loop_locks = LoopLocks()  # one asyncio lock per running loop
 
     def _wanted(self, kid: str | None) -> bool:
         """Whether a fetch is due: no keys yet, or an unknown ``kid`` and a refetch allowed."""
@@ -96,7 +95,7 @@ class KeySource:
     ) -> Jwks:
         """The awaitable :meth:`keys` (tasks of one loop wait on one asyncio lock)."""
         if not self._known(kid):
-            async with self._async_lock():
+            async with self._loop_locks.get():
                 flow = self.rounds(kid)
                 answer: httpx.Response | None = None
                 while True:
@@ -133,15 +132,3 @@ class KeySource:
         if key_set is None:
             key_set = self._imported[str(kid)] = import_keys(keys)
         return key_set
-
-    def _async_lock(self) -> asyncio.Lock:
-        """The lock of the running event loop (an asyncio.Lock belongs to one loop)."""
-        loop = asyncio.get_running_loop()
-        with self._guard:
-            for key, (old, _) in list(self._async_locks.items()):
-                if old.is_closed():
-                    del self._async_locks[key]
-            known = self._async_locks.get(id(loop))
-            if known is None or known[0] is not loop:
-                known = self._async_locks[id(loop)] = (loop, asyncio.Lock())
-            return known[1]

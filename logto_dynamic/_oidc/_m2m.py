@@ -20,10 +20,11 @@ from urllib.parse import quote_plus
 import httpx
 
 from logto_dynamic._exceptions import OidcError
+from logto_dynamic._oidc._loop_locks import LoopLocks
 from logto_dynamic._oidc._rounds import maybe_json, token_refused
 
 if TYPE_CHECKING:
-    import asyncio
+    pass
 
 __all__ = ["DEFAULT_MANAGEMENT_RESOURCE", "M2MAuth", "TokenCache"]
 
@@ -161,7 +162,7 @@ class M2MAuth(httpx.Auth):
             clock=clock,
         )
         self._lock = threading.Lock()
-        self._async_locks: dict[int, tuple[asyncio.AbstractEventLoop, asyncio.Lock]] = {}
+        self._loop_locks = LoopLocks()  # one asyncio lock per running loop
 
     @property
     def app_id(self) -> str:
@@ -202,7 +203,7 @@ class M2MAuth(httpx.Auth):
         self, request: httpx.Request
     ) -> AsyncGenerator[httpx.Request, httpx.Response]:
         await request.aread()
-        lock = self._async_lock()
+        lock = self._loop_locks.get()
         steps = auth_steps(self.cache, request)
         held = False
         try:
@@ -225,20 +226,6 @@ class M2MAuth(httpx.Auth):
         finally:
             if held:
                 lock.release()
-
-    def _async_lock(self) -> asyncio.Lock:
-        """The lock of the running event loop (an asyncio.Lock belongs to one loop)."""
-        import asyncio  # only async users pay for it
-
-        loop = asyncio.get_running_loop()
-        with self._lock:
-            for key, (old, _) in list(self._async_locks.items()):
-                if old.is_closed():
-                    del self._async_locks[key]
-            known = self._async_locks.get(id(loop))
-            if known is None or known[0] is not loop:
-                known = self._async_locks[id(loop)] = (loop, asyncio.Lock())
-            return known[1]
 
 
 def auth_steps(

@@ -280,6 +280,6 @@ async def test_a_failed_async_token_request_leaves_the_lock_free() -> None:
     async with httpx.AsyncClient(transport=httpx.MockTransport(fake), auth=auth) as http:
         with pytest.raises(TokenRequestError, match="invalid_target"):
             await http.get("http://logto.test/api/users")
-        assert not auth._async_lock().locked()
+        assert not auth._loop_locks.get().locked()
         fake.token_answer = None
         assert (await http.get("http://logto.test/api/users")).status_code == 200
